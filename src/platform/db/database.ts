@@ -1,0 +1,60 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/**
+ * The one database handle of a process. Services see it through `typed<T>()` with their own table
+ * interfaces; tables of different services never reference each other.
+ *
+ * Portable column conventions (same migrations on both dialects): ids and timestamps are `text`
+ * (ISO-8601 UTC), booleans are `integer` 0/1, JSON documents are `text`.
+ */
+export class Database {
+  private constructor(
+    readonly kysely: Kysely<any>,
+    readonly dialect: Dialect,
+  ) {}
+
+  static open(url: string): Database {
+    if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+      // Return BIGINT/NUMERIC counts as numbers, like SQLite does.
+      pg.types.setTypeParser(20, (v) => Number(v));
+      const pool = new pg.Pool({ connectionString: url, max: 20 });
+      return new Database(new Kysely({ dialect: new PostgresDialect({ pool }) }), 'postgres');
+    }
+    const file = url.replace(/^sqlite:/, '');
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    const db = new SQLite(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    return new Database(new Kysely({ dialect: new SqliteDialect({ database: db }) }), 'sqlite');
+  }
+
+  typed<T>(): Kysely<T> {
+    return this.kysely as unknown as Kysely<T>;
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.kysely);
+  }
+
+  async close(): Promise<void> {
+    await this.kysely.destroy();
+  }
+}
+
+/** Booleans are stored as 0/1 on both dialects. */
+export const toDbBool = (b: boolean): number => (b ? 1 : 0);
+export const fromDbBool = (v: number | boolean | null | undefined): boolean => v === 1 || v === true;
+
+/** True when an error is a unique-constraint violation on either dialect. */
+export function isUniqueViolation(e: unknown): boolean {
+  const err = e as { code?: string; message?: string };
+  return err?.code === '23505' || err?.code === 'SQLITE_CONSTRAINT_UNIQUE' || err?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

@@ -1,0 +1,149 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { section } from '../../platform/config.js';
+import { fromDbBool } from '../../platform/db/database.js';
+import { unauthorized } from '../../platform/errors.js';
+import { createServiceApp, exposeMetrics } from '../../platform/http/app.js';
+import { KeyRepository } from '../../platform/keys.js';
+import type { ServiceModule } from '../../platform/service.js';
+import type { Clients } from '../registry.js';
+import { registerAuthRoutes } from './api/auth.js';
+import type { IdentityDeps } from './api/deps.js';
+import { keystoneFault } from './api/faults.js';
+import { registerProjectRoutes } from './api/projects.js';
+import { registerVersionRoutes } from './api/versions.js';
+import type { IdentityClient } from './client.js';
+import { DEFAULT_SETTINGS, TokenService, toAuthContext, type IdentitySettings } from './model/auth.js';
+import { bootstrap, writeCloudsYaml } from './model/bootstrap.js';
+import { Catalog } from './model/catalog.js';
+import { appCredentialMethod, passwordMethod, tokenMethod } from './model/methods.js';
+import { PasswordHasher } from './model/passwords.js';
+import { RevocationList } from './model/revocations.js';
+import { RoleResolver } from './model/roles.js';
+import { TokenCodec } from './model/tokens.js';
+import { CatalogStore } from './store/catalog.js';
+import { parseJson } from './store/json.js';
+import { identityMigrations } from './store/migrations.js';
+import { ProjectStore } from './store/projects.js';
+import { RoleStore } from './store/roles.js';
+import type { IdentityTables } from './store/tables.js';
+import { UserStore } from './store/users.js';
+
+/** Keystone stores an EC2 credential under the SHA-256 of its access key. */
+export const ec2CredentialId = (access: string) => createHash('sha256').update(access).digest('hex');
+
+const identity: ServiceModule<Clients> = {
+  name: 'identity',
+  migrations: identityMigrations,
+  catalog: [{ type: 'identity', name: 'keystone', path: '/v3' }],
+
+  async create(ctx) {
+    const settings = section<IdentitySettings>(ctx.config, 'identity', DEFAULT_SETTINGS);
+    const db = ctx.db.typed<IdentityTables>();
+    const projects = new ProjectStore(db);
+    const users = new UserStore(db);
+    const roles = new RoleStore(db);
+    const catalogStore = new CatalogStore(db);
+    const keys = new KeyRepository(join(ctx.config.dataDir, 'keys', 'token'), settings.maxActiveKeys).load();
+    const revocations = new RevocationList(db, ctx.events, (settings.tokenExpiration + settings.allowExpiredWindow) * 1000);
+    const resolver = new RoleResolver(roles, users, projects);
+    const hasher = new PasswordHasher(settings.passwordHashRounds);
+    const tokens = new TokenService(new TokenCodec(keys), revocations, resolver, projects, settings);
+    const catalog = new Catalog(catalogStore, ctx.events, ctx.config.region);
+
+    tokens.registerMethod('password', passwordMethod({ users, projects, hasher, settings }));
+    tokens.registerMethod('token', tokenMethod({ tokens, users, projects }));
+    tokens.registerMethod('application_credential', appCredentialMethod({ db, users, projects, hasher }));
+
+    const deps: IdentityDeps = {
+      config: ctx.config,
+      settings,
+      db,
+      events: ctx.events,
+      metrics: ctx.metrics,
+      masterKey: ctx.masterKey,
+      projects,
+      users,
+      roles,
+      catalogStore,
+      resolver,
+      hasher,
+      tokens,
+      revocations,
+      catalog,
+      baseUrl: () => ctx.urls.identity,
+    };
+
+    const app = createServiceApp({
+      service: 'identity',
+      log: ctx.log,
+      metrics: ctx.metrics,
+      renderFault: keystoneFault(deps.baseUrl),
+      tokens,
+    });
+    exposeMetrics(app, ctx.metrics);
+    registerVersionRoutes(app, deps);
+    registerAuthRoutes(app, deps);
+    registerProjectRoutes(app, deps);
+
+    await revocations.load();
+    await catalog.reload();
+
+    const client: IdentityClient = {
+      validate: (token, opts) => tokens.validate(token, opts),
+      ensureEndpoints: (entries) => catalog.ensure(entries),
+      async findEc2Credential(access) {
+        const row = await db.selectFrom('id_credentials').selectAll().where('id', '=', ec2CredentialId(access)).executeTakeFirst();
+        if (!row || row.type !== 'ec2') return undefined;
+        const blob = parseJson<{ access?: string; secret?: string }>(ctx.masterKey.unwrap(row.encrypted_blob, `credential:${row.id}`).toString('utf8'), {});
+        if (!blob.secret || !row.project_id) return undefined;
+        return { access, secret: blob.secret, userId: row.user_id, projectId: row.project_id };
+      },
+      async contextForUserProject(userId, projectId) {
+        const [user, project] = await Promise.all([users.getUser(userId), projects.getProject(projectId)]);
+        if (!user || !fromDbBool(user.enabled) || !project || !fromDbBool(project.enabled)) throw unauthorized();
+        const [userDomain, projectDomain, effective] = await Promise.all([
+          projects.getDomain(user.domain_id),
+          projects.getDomain(project.domain_id),
+          resolver.onProject(userId, project),
+        ]);
+        if (!userDomain || !projectDomain || effective.length === 0) throw unauthorized();
+        const now = Date.now();
+        return toAuthContext('', {
+          userId,
+          userName: user.name,
+          userDomain: [userDomain.id, userDomain.name],
+          methods: ['ec2credential'],
+          project: { id: project.id, name: project.name, domain: [projectDomain.id, projectDomain.name] },
+          roles: effective.map((r) => [r.id, r.name]),
+          issuedAt: now,
+          expiresAt: now,
+          auditIds: [],
+        });
+      },
+      async projectExists(projectId) {
+        return !!(await projects.getProject(projectId));
+      },
+    };
+
+    const notices: string[] = [];
+    return {
+      app,
+      client,
+      notices,
+      async start() {
+        const result = await bootstrap({ projects, users, roles, hasher });
+        const file = writeCloudsYaml(ctx.config.dataDir, `${ctx.urls.identity}/v3`, ctx.config.region, result.created);
+        if (result.created) {
+          notices.push(
+            `Bootstrap done. Admin: user "admin", password "${result.created.adminPassword}" (project admin, domain Default).`,
+            `Demo member: user "demo", password "${result.created.demoPassword}" (project demo).`,
+          );
+        }
+        notices.push(`clouds.yaml written to ${file} (clouds scs-admin and scs-demo).`);
+      },
+    };
+  },
+};
+
+export default identity;

@@ -1,0 +1,191 @@
+import type { ServiceMigration } from '../../../platform/db/migrate.js';
+import { autoIdType } from '../../../platform/db/migrate.js';
+
+export const identityMigrations: ServiceMigration[] = [
+  {
+    name: '0001_init',
+    async up(db, dialect) {
+      const s = db.schema;
+      await s
+        .createTable('id_domains')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('enabled', 'integer', (c) => c.notNull())
+        .addColumn('tags', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('options', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('extra', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await s
+        .createTable('id_projects')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('domain_id', 'text', (c) => c.notNull())
+        .addColumn('parent_id', 'text')
+        .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('enabled', 'integer', (c) => c.notNull())
+        .addColumn('tags', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('options', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('extra', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('id_projects_domain_name', ['domain_id', 'name'])
+        .execute();
+      await s
+        .createTable('id_users')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('domain_id', 'text', (c) => c.notNull())
+        .addColumn('enabled', 'integer', (c) => c.notNull())
+        .addColumn('password_hash', 'text')
+        .addColumn('password_created_at', 'text')
+        .addColumn('password_expires_at', 'text')
+        .addColumn('default_project_id', 'text')
+        .addColumn('description', 'text')
+        .addColumn('email', 'text')
+        .addColumn('options', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('extra', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('federated', 'text')
+        .addColumn('failed_auth_count', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('failed_auth_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('id_users_domain_name', ['domain_id', 'name'])
+        .execute();
+      await s
+        .createTable('id_groups')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('domain_id', 'text', (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('extra', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('id_groups_domain_name', ['domain_id', 'name'])
+        .execute();
+      await s
+        .createTable('id_group_members')
+        .addColumn('group_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('id_group_members_pk', ['group_id', 'user_id'])
+        .execute();
+      await s.createIndex('id_group_members_user').on('id_group_members').column('user_id').execute();
+      await s
+        .createTable('id_roles')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        // '' for global roles, so that the unique constraint holds on both dialects.
+        .addColumn('domain_id', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('description', 'text')
+        .addColumn('options', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('extra', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addUniqueConstraint('id_roles_domain_name', ['domain_id', 'name'])
+        .execute();
+      await s
+        .createTable('id_implied_roles')
+        .addColumn('prior_role_id', 'text', (c) => c.notNull())
+        .addColumn('implied_role_id', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('id_implied_roles_pk', ['prior_role_id', 'implied_role_id'])
+        .execute();
+      await s
+        .createTable('id_assignments')
+        // UserProject, GroupProject, UserDomain, GroupDomain, UserSystem, GroupSystem
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('actor_id', 'text', (c) => c.notNull())
+        .addColumn('target_id', 'text', (c) => c.notNull())
+        .addColumn('role_id', 'text', (c) => c.notNull())
+        .addColumn('inherited', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('id_assignments_pk', ['type', 'actor_id', 'target_id', 'role_id', 'inherited'])
+        .execute();
+      await s.createIndex('id_assignments_actor').on('id_assignments').column('actor_id').execute();
+      await s.createIndex('id_assignments_target').on('id_assignments').column('target_id').execute();
+      await s
+        .createTable('id_regions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('parent_region_id', 'text')
+        .addColumn('extra', 'text', (c) => c.notNull().defaultTo('{}'))
+        .execute();
+      await s
+        .createTable('id_services')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('name', 'text')
+        .addColumn('description', 'text')
+        .addColumn('enabled', 'integer', (c) => c.notNull())
+        .addColumn('extra', 'text', (c) => c.notNull().defaultTo('{}'))
+        .execute();
+      await s
+        .createTable('id_endpoints')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('service_id', 'text', (c) => c.notNull())
+        .addColumn('interface', 'text', (c) => c.notNull())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('region_id', 'text')
+        .addColumn('enabled', 'integer', (c) => c.notNull())
+        .addColumn('extra', 'text', (c) => c.notNull().defaultTo('{}'))
+        .execute();
+      await s
+        .createTable('id_credentials')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('project_id', 'text')
+        .addColumn('type', 'text', (c) => c.notNull())
+        // The blob, wrapped by the master key: EC2 secrets must be readable to check signatures.
+        .addColumn('encrypted_blob', 'text', (c) => c.notNull())
+        .addColumn('extra', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await s.createIndex('id_credentials_user').on('id_credentials').column('user_id').execute();
+      await s
+        .createTable('id_app_credentials')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('secret_hash', 'text', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('expires_at', 'text')
+        .addColumn('unrestricted', 'integer', (c) => c.notNull())
+        .addColumn('roles', 'text', (c) => c.notNull())
+        .addColumn('access_rules', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('id_app_credentials_user_name', ['user_id', 'name'])
+        .execute();
+      await s
+        .createTable('id_revocations')
+        .addColumn('id', autoIdType(dialect), (c) => c.primaryKey())
+        .addColumn('user_id', 'text')
+        .addColumn('project_id', 'text')
+        .addColumn('domain_id', 'text')
+        .addColumn('role_id', 'text')
+        .addColumn('audit_id', 'text')
+        .addColumn('audit_chain_id', 'text')
+        .addColumn('app_cred_id', 'text')
+        .addColumn('issued_before', 'text', (c) => c.notNull())
+        .addColumn('revoked_at', 'text', (c) => c.notNull())
+        .execute();
+      await s
+        .createTable('id_idps')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('enabled', 'integer', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('domain_id', 'text', (c) => c.notNull())
+        .addColumn('remote_ids', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('authorization_ttl', 'integer')
+        .execute();
+      await s
+        .createTable('id_mappings')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('rules', 'text', (c) => c.notNull())
+        .addColumn('schema_version', 'text', (c) => c.notNull().defaultTo('1.0'))
+        .execute();
+      await s
+        .createTable('id_protocols')
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('idp_id', 'text', (c) => c.notNull())
+        .addColumn('mapping_id', 'text', (c) => c.notNull())
+        .addColumn('remote_id_attribute', 'text')
+        .addPrimaryKeyConstraint('id_protocols_pk', ['idp_id', 'id'])
+        .execute();
+    },
+  },
+];

@@ -1,0 +1,13 @@
+import type { ServiceModule } from '../platform/service.js';
+import type { IdentityClient } from './identity/client.js';
+import identity from './identity/plugin.js';
+
+/**
+ * Every service this process can host, in start order, and the typed clients they offer each
+ * other. A service reaches another only through `ctx.clients.<name>`.
+ */
+export interface Clients {
+  identity: IdentityClient;
+}
+
+export const serviceModules: ServiceModule<Clients>[] = [identity];

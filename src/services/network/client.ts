@@ -1,0 +1,45 @@
+import type { AuthContext } from '../../platform/auth.js';
+
+/** One address of a server, as Nova shows it under `addresses[<network name>]`. */
+export interface ServerAddress {
+  addr: string;
+  version: 4 | 6;
+  'OS-EXT-IPS:type': 'fixed' | 'floating';
+  'OS-EXT-IPS-MAC:mac_addr': string;
+}
+
+export interface ServerPort {
+  portId: string;
+  networkId: string;
+  networkName: string;
+  macAddress: string;
+  fixedIps: Array<{ subnet_id: string; ip_address: string }>;
+}
+
+/** A network request of Nova's server create (`networks`). */
+export type NetworkRequest = 'auto' | 'none' | Array<{ uuid?: string; port?: string; fixed_ip?: string; tag?: string }>;
+
+/** What compute (and the load balancer) may ask of the network service. */
+export interface NetworkClient {
+  /**
+   * Creates ports for a server (or binds the given ones) with the project's default security group
+   * (or the named ones) and binds them to `host`. 'auto' uses the project's only network, else a
+   * shared network; 'none' allocates nothing. Throws badRequest/notFound/conflict as Nova reports them.
+   */
+  allocateServerPorts(
+    ctx: AuthContext,
+    req: { serverId: string; networks: NetworkRequest; securityGroups?: string[]; host: string },
+  ): Promise<ServerPort[]>;
+  /** Deletes the ports created for the server and unbinds ports the user passed in. Idempotent. */
+  releaseServerPorts(serverId: string): Promise<void>;
+  /** Addresses of the server's ports (fixed and associated floating IPs), by network name. */
+  serverAddresses(serverIds: string[]): Promise<Map<string, Record<string, ServerAddress[]>>>;
+  /** Ports of a server (`os-interface`). */
+  serverPorts(serverId: string): Promise<ServerPort[]>;
+  attachInterface(ctx: AuthContext, serverId: string, req: { net_id?: string; port_id?: string; fixed_ips?: Array<{ ip_address?: string; subnet_id?: string }>; host: string }): Promise<ServerPort>;
+  detachInterface(ctx: AuthContext, serverId: string, portId: string): Promise<void>;
+  /** Security group names of a server's ports; add/remove by name or id on all its ports. */
+  serverSecurityGroups(ctx: AuthContext, serverId: string): Promise<Array<{ id: string; name: string }>>;
+  addServerSecurityGroup(ctx: AuthContext, serverId: string, group: string): Promise<void>;
+  removeServerSecurityGroup(ctx: AuthContext, serverId: string, group: string): Promise<void>;
+}

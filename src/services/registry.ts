@@ -1,6 +1,8 @@
 import type { ServiceModule } from '../platform/service.js';
 import type { IdentityClient } from './identity/client.js';
 import identity from './identity/plugin.js';
+import type { ImageClient } from './image/client.js';
+import image from './image/plugin.js';
 
 /**
  * Every service this process can host, in start order, and the typed clients they offer each
@@ -8,6 +10,7 @@ import identity from './identity/plugin.js';
  */
 export interface Clients {
   identity: IdentityClient;
+  image: ImageClient;
 }
 
-export const serviceModules: ServiceModule<Clients>[] = [identity];
+export const serviceModules: ServiceModule<Clients>[] = [identity, image];

@@ -1,0 +1,30 @@
+import { admin, allOf, anyOf, ownProject, role, type Check, type PolicyTable } from '../../platform/policy.js';
+
+/**
+ * Glance's default policies (secure RBAC defaults): targets carry `owner` (the image's project),
+ * `visibility`, and `member_id` when the caller's project is a member of the image.
+ */
+const own = ownProject('owner');
+const imageMember: Check = (ctx, t) => ctx.projectId !== undefined && t.member_id === ctx.projectId;
+const openVisibility: Check = (_ctx, t) => ['public', 'community', 'shared'].includes(String(t.visibility));
+const projectMember = allOf(role('member'), own);
+const adminOrProjectMember = anyOf(admin, projectMember);
+
+export const imagePolicy: PolicyTable = {
+  add_image: adminOrProjectMember,
+  get_image: anyOf(admin, allOf(role('reader'), anyOf(own, imageMember, openVisibility))),
+  get_images: anyOf(admin, role('reader')),
+  modify_image: adminOrProjectMember,
+  publicize_image: admin,
+  communitize_image: adminOrProjectMember,
+  delete_image: adminOrProjectMember,
+  upload_image: adminOrProjectMember,
+  download_image: anyOf(admin, allOf(role('member'), anyOf(own, imageMember, openVisibility))),
+  add_member: adminOrProjectMember,
+  delete_member: adminOrProjectMember,
+  get_member: anyOf(admin, allOf(role('reader'), anyOf(own, imageMember))),
+  get_members: anyOf(admin, allOf(role('reader'), anyOf(own, imageMember))),
+  modify_member: anyOf(admin, allOf(role('member'), imageMember)),
+  deactivate: adminOrProjectMember,
+  reactivate: adminOrProjectMember,
+};

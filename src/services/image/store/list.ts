@@ -53,7 +53,7 @@ function memberOf(eb: Eb, project: string, status: ListQuery['memberStatus']) {
 function visible(eb: Eb, q: ListQuery): Expression<SqlBool> {
   const v = q.visibility;
   if (q.admin || !q.project) {
-    return v && v !== 'all' ? eb('visibility', '=', v) : eb.val(true);
+    return v && v !== 'all' ? eb('visibility', '=', v) : sql<SqlBool>`1 = 1`;
   }
   const own = eb('owner', '=', q.project);
   const shared = eb.and([eb('visibility', '=', 'shared'), memberOf(eb, q.project, q.memberStatus)]);

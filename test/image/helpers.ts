@@ -60,5 +60,5 @@ export async function createImage(base: string, token: string, body: Record<stri
 }
 
 export async function upload(base: string, token: string, id: string, data: Buffer): Promise<Response> {
-  return fetch(`${base}/v2/images/${id}/file`, { method: 'PUT', headers: { 'x-auth-token': token, 'content-type': 'application/octet-stream' }, body: data });
+  return fetch(`${base}/v2/images/${id}/file`, { method: 'PUT', headers: { 'x-auth-token': token, 'content-type': 'application/octet-stream' }, body: new Blob([new Uint8Array(data)]) });
 }

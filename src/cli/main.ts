@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { startCloud } from '../cloud.js';
 import { loadConfig } from '../platform/config.js';
 import { KeyRepository } from '../platform/keys.js';
+import { imagesSyncCommand } from '../services/image/scs/command.js';
 
 const program = new Command();
 program.name('scs').description('Sovereign Cloud Stack in TypeScript');
@@ -41,6 +42,16 @@ keys
     const repo = new KeyRepository(join(config.dataDir, 'keys', 'token'), max).load();
     const r = repo.rotate();
     console.log(`token keys rotated: primary is now key ${r.primary}${r.removed.length ? `, removed ${r.removed.join(', ')}` : ''}. Restart or wait for the servers to pick it up.`);
+  });
+
+const images = program.command('images').description('SCS image tooling (scs-0102 metadata, scs-0104 standard images)');
+images
+  .command('sync <file>')
+  .description('register the images of a YAML list (create or update metadata, import bytes by web-download or from a mirror)')
+  .option('--cloud <name>', 'cloud of clouds.yaml to sync into (default: $OS_CLOUD or scs-admin)')
+  .option('--data <dir>', 'sync into the running cloud of this data folder (its clouds.yaml, cloud scs-admin)')
+  .action(async (file: string, o: { cloud?: string; data?: string }) => {
+    for (const r of await imagesSyncCommand(file, o)) console.log(`${r.name.padEnd(28)} ${r.id}  ${r.action.padEnd(9)} ${r.data}`);
   });
 
 program.parseAsync(process.argv).catch((e) => {

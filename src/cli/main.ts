@@ -2,6 +2,8 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { startCloud } from '../cloud.js';
+import { registerConformanceCommand } from '../operations/conformance/cli.js';
+import { registerFlavorNameCommands } from '../operations/flavor-name/cli.js';
 import { loadConfig } from '../platform/config.js';
 import { KeyRepository } from '../platform/keys.js';
 import { imagesSyncCommand } from '../services/image/scs/command.js';
@@ -53,6 +55,9 @@ images
   .action(async (file: string, o: { cloud?: string; data?: string }) => {
     for (const r of await imagesSyncCommand(file, o)) console.log(`${r.name.padEnd(28)} ${r.id}  ${r.action.padEnd(9)} ${r.data}`);
   });
+
+registerConformanceCommand(program);
+registerFlavorNameCommands(program);
 
 program.parseAsync(process.argv).catch((e) => {
   console.error(e instanceof Error ? e.message : e);

@@ -7,10 +7,15 @@ import { createServiceApp, exposeMetrics } from '../../platform/http/app.js';
 import { KeyRepository } from '../../platform/keys.js';
 import type { ServiceModule } from '../../platform/service.js';
 import type { Clients } from '../registry.js';
+import { registerAssignmentRoutes } from './api/assignments.js';
 import { registerAuthRoutes } from './api/auth.js';
+import { registerCatalogRoutes } from './api/catalog.js';
 import type { IdentityDeps } from './api/deps.js';
 import { keystoneFault } from './api/faults.js';
+import { registerGroupRoutes } from './api/groups.js';
 import { registerProjectRoutes } from './api/projects.js';
+import { registerRoleRoutes } from './api/roles.js';
+import { registerUserRoutes } from './api/users.js';
 import { registerVersionRoutes } from './api/versions.js';
 import type { IdentityClient } from './client.js';
 import { DEFAULT_SETTINGS, TokenService, toAuthContext, type IdentitySettings } from './model/auth.js';
@@ -85,6 +90,11 @@ const identity: ServiceModule<Clients> = {
     registerVersionRoutes(app, deps);
     registerAuthRoutes(app, deps);
     registerProjectRoutes(app, deps);
+    registerUserRoutes(app, deps);
+    registerGroupRoutes(app, deps);
+    registerRoleRoutes(app, deps);
+    registerAssignmentRoutes(app, deps);
+    registerCatalogRoutes(app, deps);
 
     await revocations.load();
     await catalog.reload();

@@ -66,6 +66,7 @@ export const identityPolicy: PolicyTable = {
   'identity:update_role': admin,
   'identity:delete_role': admin,
   'identity:list_implied_roles': anyOf(admin, role('reader')),
+  'identity:list_role_inference_rules': anyOf(admin, role('reader')),
   'identity:create_implied_role': admin,
   'identity:delete_implied_role': admin,
 
@@ -74,8 +75,11 @@ export const identityPolicy: PolicyTable = {
   'identity:create_grant': anyOf(admin, grantableByManager),
   'identity:revoke_grant': anyOf(admin, grantableByManager),
   'identity:list_role_assignments': anyOf(adminOrDomainReader),
+  'identity:list_role_assignments_for_tree': anyOf(adminOrDomainReader),
   'identity:list_system_grants': admin,
+  'identity:check_system_grant': admin,
   'identity:create_system_grant': admin,
+  'identity:revoke_system_grant': admin,
 
   'identity:get_region': always,
   'identity:list_regions': always,

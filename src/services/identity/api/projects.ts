@@ -58,7 +58,7 @@ function validTags(tags: string[] | undefined): string[] | undefined {
 }
 
 /** Fields Keystone accepts besides the known ones are kept and returned ("extra" attributes). */
-function extraOf(o: Obj, known: string[]): Obj {
+export function extraOf(o: Obj, known: string[]): Obj {
   return Object.fromEntries(Object.entries(o).filter(([k]) => !known.includes(k) && k !== 'id' && k !== 'links'));
 }
 

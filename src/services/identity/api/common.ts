@@ -1,0 +1,62 @@
+import type { FastifyRequest } from 'fastify';
+import { conflict, type ApiError } from '../../../platform/errors.js';
+import { isUniqueViolation } from '../../../platform/db/database.js';
+import { allowed, enforce, type Target } from '../../../platform/policy.js';
+import { identityPolicy } from '../policy.js';
+
+/**
+ * Helpers shared by the user, group, role and assignment routes: domain isolation, Keystone's
+ * string filters and its boolean query flags.
+ */
+
+/**
+ * Enforces `action` on a resource of `target.domain_id`. A caller whose token is scoped to another
+ * domain gets the resource's 404 (nothing leaks across domains), everyone else Keystone's 403.
+ */
+export function enforceInDomain(req: FastifyRequest, action: string, target: Target, missing: () => ApiError): void {
+  if (allowed(identityPolicy, action, req.auth, target)) return;
+  if (!req.auth.roles.includes('admin') && req.auth.domainId && target.domain_id !== req.auth.domainId) throw missing();
+  enforce(identityPolicy, action, req.auth, target);
+}
+
+/**
+ * The domain a listing is limited to: admins see what they ask for; a domain-scoped reader or
+ * manager sees its own domain (`null` when it asked for another one: an empty list); others 403.
+ */
+export function listingDomain(req: FastifyRequest, action: string, requested: string | undefined): string | undefined | null {
+  if (req.auth.roles.includes('admin')) return requested;
+  const own = req.auth.domainId;
+  enforce(identityPolicy, action, req.auth, { domain_id: own ?? '' });
+  if (requested !== undefined && requested !== own) return null;
+  return own;
+}
+
+const NAME_OPS: Record<string, (value: string, wanted: string) => boolean> = {
+  contains: (v, w) => v.includes(w),
+  icontains: (v, w) => v.toLowerCase().includes(w.toLowerCase()),
+  startswith: (v, w) => v.startsWith(w),
+  istartswith: (v, w) => v.toLowerCase().startsWith(w.toLowerCase()),
+  endswith: (v, w) => v.endsWith(w),
+  iendswith: (v, w) => v.toLowerCase().endsWith(w.toLowerCase()),
+};
+
+/** Keystone's inexact filters on a string attribute: `name__contains=x`, `name__istartswith=x`, ... */
+export function inexactFilter(q: Record<string, string>, field: string): (value: string | null | undefined) => boolean {
+  const checks = Object.entries(NAME_OPS)
+    .filter(([op]) => q[`${field}__${op}`] !== undefined)
+    .map(([op, f]) => (v: string) => f(v, q[`${field}__${op}`]));
+  return (value) => checks.every((c) => c(value ?? ''));
+}
+
+/** Keystone's truthy query flag: present with no value or any value but `0`/`false`. */
+export function queryFlag(q: Record<string, string>, name: string): boolean {
+  const v = q[name];
+  return v !== undefined && v !== '0' && v.toLowerCase() !== 'false';
+}
+
+/** Turns a unique-constraint violation into Keystone's 409 message for the entity. */
+export function duplicateAs(entity: string, detail: string) {
+  return (e: unknown): never => {
+    throw isUniqueViolation(e) ? conflict(`Conflict occurred attempting to store ${entity} - ${detail}.`) : e;
+  };
+}

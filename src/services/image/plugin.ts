@@ -127,6 +127,7 @@ const image: ServiceModule<Clients> = {
       },
       async stop() {
         if (timer) clearInterval(timer);
+        await bytes.close();
       },
     };
   },

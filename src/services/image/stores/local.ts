@@ -1,9 +1,10 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { MasterKey } from '../../../platform/keys.js';
+import { HashPool } from './hashing.js';
 
 /** What a finished write left on disk, recorded in the image row. */
 export interface StoredData {
@@ -53,6 +54,7 @@ export class LocalImageStore {
     dataDir: string,
     private readonly masterKey: MasterKey,
     private readonly encrypt: boolean,
+    private readonly hashes = new HashPool(),
   ) {
     this.dir = join(dataDir, 'images');
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
@@ -65,22 +67,30 @@ export class LocalImageStore {
   async write(imageId: string, token: string, source: AsyncIterable<Buffer>, opts: { maxBytes?: number; expectedSize?: number } = {}): Promise<StoredData> {
     const file = `${imageId}.${token}`;
     const part = join(this.dir, `${file}.part`);
-    const fh = await open(part, 'wx', 0o600);
-    const md5 = createHash('md5');
-    const sha = createHash('sha512');
+    // 'w': a retried import of the same transfer starts its part file over.
+    const fh = await open(part, 'w', 0o600);
+    const hash = this.hashes.start();
     const dataKey = this.encrypt ? this.masterKey.newDataKey(keyContext(imageId)) : undefined;
     let size = 0;
     let index = 0;
-    let pending: Buffer[] = [];
-    let pendingLen = 0;
-    const seal = (plain: Buffer, last: boolean): Buffer[] => {
-      const c = createCipheriv(ALG, dataKey!.key, iv(index));
-      c.setAAD(aad(imageId, index, last));
+    let chunk = Buffer.allocUnsafeSlow(CHUNK);
+    let filled = 0;
+    const flush = async (last: boolean) => {
+      const plain = filled === CHUNK ? chunk : chunk.subarray(0, filled);
+      if (dataKey) {
+        const c = createCipheriv(ALG, dataKey.key, iv(index));
+        c.setAAD(aad(imageId, index, last));
+        const sealed = [c.update(plain), c.final(), c.getAuthTag()];
+        await hash.update(plain);
+        await fh.writev(sealed);
+      } else {
+        await fh.write(plain);
+        await hash.update(plain);
+      }
       index++;
-      return [c.update(plain), c.final(), c.getAuthTag()];
-    };
-    const flush = async (plain: Buffer, last: boolean) => {
-      await fh.writev(dataKey ? seal(plain, last) : [plain]);
+      // The chunk went to the hash worker: start a fresh one.
+      chunk = Buffer.allocUnsafeSlow(CHUNK);
+      filled = 0;
     };
     try {
       if (dataKey) {
@@ -94,29 +104,29 @@ export class LocalImageStore {
         size += buf.length;
         if (opts.maxBytes !== undefined && size > opts.maxBytes) throw new WriteLimitError('quota', 'The image exceeds the storage quota of its project.');
         if (opts.expectedSize !== undefined && size > opts.expectedSize) throw new WriteLimitError('size', 'More data than announced was sent.');
-        md5.update(buf);
-        sha.update(buf);
-        pending.push(buf);
-        pendingLen += buf.length;
-        // Keep at least one byte back: only the end of the stream knows which chunk is last.
-        while (pendingLen > CHUNK) {
-          const all = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingLen);
-          await flush(all.subarray(0, CHUNK), false);
-          pending = [all.subarray(CHUNK)];
-          pendingLen -= CHUNK;
+        let off = 0;
+        while (off < buf.length) {
+          // A full chunk is written only once more data arrives: the end of the stream decides which chunk is last.
+          if (filled === CHUNK) await flush(false);
+          const n = Math.min(CHUNK - filled, buf.length - off);
+          buf.copy(chunk, filled, off, off + n);
+          filled += n;
+          off += n;
         }
       }
       if (opts.expectedSize !== undefined && size !== opts.expectedSize) throw new WriteLimitError('size', `Expected ${opts.expectedSize} bytes, received ${size}.`);
-      await flush(Buffer.concat(pending, pendingLen), true);
+      await flush(true);
+      const digests = await hash.digest();
       await fh.sync();
       await fh.close();
       await rename(part, join(this.dir, file));
+      return { file, key: dataKey?.wrapped ?? null, size, ...digests };
     } catch (e) {
+      hash.abort();
       await fh.close().catch(() => undefined);
       await unlink(part).catch(() => undefined);
       throw e;
     }
-    return { file, key: dataKey?.wrapped ?? null, size, md5: md5.digest('hex'), sha512: sha.digest('hex') };
   }
 
   /** The plain bytes of a stored file, optionally the inclusive byte range [start, end]. */
@@ -127,6 +137,10 @@ export class LocalImageStore {
     if (!data.key) return Readable.from(plainChunks(path, start, end));
     const key = this.masterKey.unwrap(data.key, keyContext(imageId));
     return Readable.from(decryptedChunks(path, imageId, key, start, end));
+  }
+
+  async close(): Promise<void> {
+    await this.hashes.close();
   }
 
   async remove(file: string | null | undefined): Promise<void> {
@@ -179,16 +193,24 @@ async function* decryptedChunks(path: string, imageId: string, key: Buffer, star
     const body = (await fh.stat()).size - HEADER;
     const count = Math.max(1, Math.ceil(body / (chunk + TAG)));
     const first = Math.floor(start / chunk);
-    const cipher = Buffer.allocUnsafe(chunk + TAG);
-    for (let i = first; i < count && i * chunk <= end; i++) {
-      const last = i === count - 1;
-      const len = last ? body - i * (chunk + TAG) : chunk + TAG;
-      const { bytesRead } = await fh.read(cipher, 0, len, HEADER + i * (chunk + TAG));
+    const last = Math.min(count - 1, Math.floor(end / chunk));
+    const readChunk = async (i: number) => {
+      const len = i === count - 1 ? body - i * (chunk + TAG) : chunk + TAG;
+      const buf = Buffer.allocUnsafe(len);
+      const { bytesRead } = await fh.read(buf, 0, len, HEADER + i * (chunk + TAG));
       if (bytesRead !== len || len < TAG) throw new Error('image file is truncated');
+      return buf;
+    };
+    // Read the next chunk while this one is decrypted and sent.
+    let next = first <= last ? readChunk(first) : undefined;
+    for (let i = first; i <= last && next; i++) {
+      const cipher = await next;
+      next = i < last ? readChunk(i + 1) : undefined;
       const d = createDecipheriv(ALG, key, iv(i));
-      d.setAAD(aad(imageId, i, last));
-      d.setAuthTag(cipher.subarray(len - TAG, len));
-      const plain = Buffer.concat([d.update(cipher.subarray(0, len - TAG)), d.final()]);
+      d.setAAD(aad(imageId, i, i === count - 1));
+      d.setAuthTag(cipher.subarray(cipher.length - TAG));
+      const plain = d.update(cipher.subarray(0, cipher.length - TAG));
+      d.final();
       const from = i === first ? start - i * chunk : 0;
       const to = Math.min(plain.length, end - i * chunk + 1);
       if (to > from) yield plain.subarray(from, to);

@@ -21,6 +21,8 @@ export interface FakeData {
   newGroupRules: Array<Record<string, unknown>>;
   /** Status a new backup reaches. */
   backupOutcome: 'available' | 'error';
+  /** What a server's serial console shows (a simulated cloud: nothing). */
+  consoleOutput: string;
 }
 
 const MANDATORY = ['SCS-1V-4', 'SCS-2V-8', 'SCS-4V-16', 'SCS-8V-32', 'SCS-1V-2', 'SCS-2V-4', 'SCS-4V-8', 'SCS-8V-16', 'SCS-16V-32', 'SCS-1V-8', 'SCS-2V-16', 'SCS-4V-32', 'SCS-1L-1', 'SCS-2V-4-20s', 'SCS-4V-16-100s'];
@@ -84,6 +86,7 @@ export function goodCloudData(): FakeData {
     ],
     newGroupRules: [egress('IPv4'), egress('IPv6')],
     backupOutcome: 'available',
+    consoleOutput: '',
   };
 }
 
@@ -116,6 +119,10 @@ export async function startFakeOpenStack(data: FakeData = goodCloudData()): Prom
   const backups = new Map<string, { id: string; name: string; status: string; volume_id: string }>();
   const groups = new Map<string, { id: string; name: string }>();
   const secrets = new Map<string, { name: string }>();
+  const servers = new Map<string, { id: string; name: string; status: string }>();
+  const nets = new Map<string, { id: string; name: string; 'router:external': boolean }>([['ext', { id: 'ext', name: 'public', 'router:external': true }]]);
+  const subnets = new Map<string, { id: string; name: string }>();
+  const routers = new Map<string, { id: string; name: string; interfaces: string[] }>();
   const vol = `/volume/v3/${project}`;
 
   app.post('/v3/auth/tokens', async (_req, reply) => {
@@ -188,12 +195,74 @@ export async function startFakeOpenStack(data: FakeData = goodCloudData()): Prom
     return reply.code(204).send();
   });
 
+  app.get('/compute/v2.1/servers', async () => ({ servers: [...servers.values()] }));
+  app.post('/compute/v2.1/servers', async (req, reply) => {
+    const body = (req.body as any).server;
+    if (!nets.has(body.networks?.[0]?.uuid) || !Buffer.from(body.user_data, 'base64').toString().startsWith('#cloud-config')) return reply.code(400).send({ badRequest: { code: 400, message: 'bad server' } });
+    const srv = { id: randomUUID(), name: body.name, status: 'ACTIVE' };
+    servers.set(srv.id, srv);
+    reply.code(202);
+    return { server: { id: srv.id } };
+  });
+  app.get('/compute/v2.1/servers/:id', async (req, reply) => {
+    const srv = servers.get((req.params as any).id);
+    return srv ? { server: srv } : reply.code(404).send({ itemNotFound: { code: 404, message: 'no server' } });
+  });
+  app.delete('/compute/v2.1/servers/:id', async (req, reply) => {
+    servers.delete((req.params as any).id);
+    return reply.code(204).send();
+  });
+  app.post('/compute/v2.1/servers/:id/action', async (req) => ({ output: 'os-getConsoleOutput' in (req.body as any) ? data.consoleOutput : '' }));
+  app.get('/network/v2.0/networks', async (req) => {
+    const q = req.query as Record<string, string>;
+    return { networks: [...nets.values()].filter((n) => (!q.name || n.name === q.name) && (!q['router:external'] || n['router:external'])) };
+  });
+  app.post('/network/v2.0/networks', async (req, reply) => {
+    const n = { id: randomUUID(), name: (req.body as any).network.name, 'router:external': false };
+    nets.set(n.id, n);
+    reply.code(201);
+    return { network: n };
+  });
+  app.post('/network/v2.0/subnets', async (req, reply) => {
+    const n = { id: randomUUID(), name: (req.body as any).subnet.name };
+    subnets.set(n.id, n);
+    reply.code(201);
+    return { subnet: n };
+  });
+  app.get('/network/v2.0/routers', async (req) => ({ routers: [...routers.values()].filter((r) => r.name === (req.query as any).name) }));
+  app.get('/network/v2.0/ports', async () => ({ ports: [] }));
+  app.post('/network/v2.0/routers', async (req, reply) => {
+    const r = { id: randomUUID(), name: (req.body as any).router.name, interfaces: [] as string[] };
+    routers.set(r.id, r);
+    reply.code(201);
+    return { router: r };
+  });
+  app.put('/network/v2.0/routers/:id/:op', async (req) => {
+    const r = routers.get((req.params as any).id)!;
+    const subnet = (req.body as any).subnet_id;
+    r.interfaces = (req.params as any).op === 'add_router_interface' ? [...r.interfaces, subnet] : r.interfaces.filter((s) => s !== subnet);
+    return { id: r.id, subnet_id: subnet };
+  });
+  for (const [kind, map] of [['networks', nets], ['subnets', subnets], ['routers', routers]] as const) {
+    app.delete(`/network/v2.0/${kind}/:id`, async (req, reply) => {
+      const id = (req.params as any).id;
+      if (kind === 'routers' && routers.get(id)?.interfaces.length) return reply.code(409).send({ NeutronError: { type: 'RouterInUse', message: 'router has interfaces', detail: '' } });
+      map.delete(id);
+      return reply.code(204).send();
+    });
+  }
+
   await app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   return {
     url: base,
     data,
-    leftovers: () => [...[...volumes.values()].map((v) => `volume ${v.name}`), ...[...backups.values()].map((b) => `backup ${b.name}`), ...[...groups.values()].map((g) => `group ${g.name}`), ...[...secrets.values()].map((s) => `secret ${s.name}`)],
+    leftovers: () => [...[...volumes.values()].map((v) => `volume ${v.name}`), ...[...backups.values()].map((b) => `backup ${b.name}`), ...[...groups.values()].map((g) => `group ${g.name}`), ...[...secrets.values()].map((s) => `secret ${s.name}`),
+      ...[...servers.values()].map((v) => `server ${v.name}`),
+      ...[...nets.values()].filter((n) => n.id !== 'ext').map((n) => `network ${n.name}`),
+      ...[...subnets.values()].map((n) => `subnet ${n.name}`),
+      ...[...routers.values()].map((r) => `router ${r.name}`),
+    ],
     cloud: () => ({ name: 'fake', file: 'memory', region_name: 'RegionOne', interface: 'public', auth: { auth_url: `${base}/v3`, username: 'tester', password: 'secret', project_name: 'p', user_domain_name: 'Default', project_domain_name: 'Default' } }),
     close: () => app.close(),
   };

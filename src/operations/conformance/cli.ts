@@ -13,6 +13,7 @@ interface ConformanceOptions {
   format?: string;
   tests?: string;
   timeout: string;
+  guestTimeout: string;
 }
 
 export function registerConformanceCommand(program: Command): void {
@@ -26,6 +27,7 @@ export function registerConformanceCommand(program: Command): void {
     .option('--format <fmt>', 'report format: yaml | json | junit (default yaml, or from the --output suffix)')
     .option('--tests <regex>', 'only testcases whose id matches')
     .option('--timeout <seconds>', 'how long to wait for a volume or backup to become available', '300')
+    .option('--guest-timeout <seconds>', 'how long a test server may take to boot and report entropy on its console (scs-0101)', '600')
     .action(async (o: ConformanceOptions) => {
       if (!o.cloud) throw new Error('name the cloud with --cloud NAME or OS_CLOUD');
       const cloud = loadCloud(o.cloud);
@@ -43,6 +45,7 @@ export function registerConformanceCommand(program: Command): void {
         only,
         now,
         waitTimeoutMs: Number(o.timeout) * 1000,
+        guestTimeoutMs: Number(o.guestTimeout) * 1000,
         onStart: (i, n, id) => {
           if (tty) process.stdout.write(`[${i + 1}/${n}] ${id} ...`);
         },

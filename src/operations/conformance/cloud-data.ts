@@ -26,7 +26,8 @@ export class CloudData {
 
   constructor(readonly session: OpenStackSession) {}
 
-  private once<T>(key: string, load: () => Promise<T>): Promise<T> {
+  /** The value of `load`, computed on first use and shared by every testcase of the run. */
+  once<T>(key: string, load: () => Promise<T>): Promise<T> {
     if (!this.memo.has(key)) this.memo.set(key, load());
     return this.memo.get(key) as Promise<T>;
   }

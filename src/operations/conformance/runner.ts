@@ -40,6 +40,7 @@ export interface RunOptions {
   /** Name prefix of created resources (default `scs-test-`, like SCS's harness). */
   prefix?: string;
   waitTimeoutMs?: number;
+  guestTimeoutMs?: number;
   onStart?(index: number, total: number, id: string, level: Level): void;
   onResult?(index: number, total: number, result: TestcaseResult): void;
 }
@@ -75,7 +76,7 @@ export async function runConformance(opts: RunOptions): Promise<RunResult> {
     if (preflight || !session || !data) outcome = abort(`pre-flight check failed: ${preflight}`);
     else if (!check) outcome = abort('this suite has no implementation of the testcase');
     else {
-      const ctx: CheckContext = { session, data, params: t.standard.parameters, scopeDir: opts.scope.dir, prefix: opts.prefix ?? 'scs-test-', now, waitTimeoutMs: opts.waitTimeoutMs ?? 300_000 };
+      const ctx: CheckContext = { session, data, params: t.standard.parameters, scopeDir: opts.scope.dir, prefix: opts.prefix ?? 'scs-test-', now, waitTimeoutMs: opts.waitTimeoutMs ?? 300_000, guestTimeoutMs: opts.guestTimeoutMs ?? 600_000 };
       try {
         outcome = await check(ctx);
       } catch (e) {

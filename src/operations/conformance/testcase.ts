@@ -25,6 +25,8 @@ export interface CheckContext {
   now: Date;
   /** Upper bound for waiting on an asynchronous resource (volume, backup), in ms. */
   waitTimeoutMs: number;
+  /** Upper bound for a booted guest to print its test results on the serial console, in ms. */
+  guestTimeoutMs: number;
 }
 
 export type Check = (ctx: CheckContext) => Promise<Outcome>;

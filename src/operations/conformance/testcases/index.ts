@@ -1,5 +1,5 @@
 import type { Check } from '../testcase.js';
-import { entropyInGuest } from './entropy.js';
+import { entropyAvail, fipsTest } from './entropy.js';
 import { flavorSemantics, flavorSyntax, standardFlavor } from './flavors.js';
 import { imageMetadataChecks } from './image-metadata.js';
 import { defaultSecurityGroupRules } from './security-groups.js';
@@ -10,8 +10,8 @@ import { volumeBackup, volumeTypeAspect, volumeTypeSyntax } from './volumes.js';
 const FIXED: Record<string, Check> = {
   'scs-0100-syntax-check': flavorSyntax,
   'scs-0100-semantics-check': flavorSemantics,
-  'scs-0101-entropy-avail': entropyInGuest,
-  'scs-0101-fips-test': entropyInGuest,
+  'scs-0101-entropy-avail': entropyAvail,
+  'scs-0101-fips-test': fipsTest,
   ...imageMetadataChecks,
   'scs-0114-syntax-check': volumeTypeSyntax,
   'scs-0114-encrypted-type': volumeTypeAspect('encrypted'),

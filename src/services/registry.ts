@@ -3,6 +3,8 @@ import type { IdentityClient } from './identity/client.js';
 import identity from './identity/plugin.js';
 import type { ImageClient } from './image/client.js';
 import image from './image/plugin.js';
+import type { ObjectStoreClient } from './objectstore/client.js';
+import objectstore from './objectstore/plugin.js';
 
 /**
  * Every service this process can host, in start order, and the typed clients they offer each
@@ -11,6 +13,7 @@ import image from './image/plugin.js';
 export interface Clients {
   identity: IdentityClient;
   image: ImageClient;
+  objectstore: ObjectStoreClient;
 }
 
-export const serviceModules: ServiceModule<Clients>[] = [identity, image];
+export const serviceModules: ServiceModule<Clients>[] = [identity, image, objectstore];

@@ -1,0 +1,88 @@
+import type { FastifyRequest } from 'fastify';
+import type { AuthContext } from '../../../platform/auth.js';
+import type { IdentityClient } from '../../identity/client.js';
+import { accessDenied, s3Error } from '../model/errors.js';
+import { queryPairs, SigV4Verifier, type Verified } from './sigv4.js';
+
+/** One S3 request after addressing and authentication. */
+export interface S3Request {
+  bucket?: string;
+  key?: string;
+  query: Map<string, string>;
+  /** Undefined for anonymous requests. */
+  auth?: AuthContext;
+  verified?: Verified;
+}
+
+/** A value remembered for a short time: key lookups and role resolution on every request would dominate small-object latency. */
+class TtlCache<T> {
+  private readonly entries = new Map<string, { value: Promise<T>; until: number }>();
+  constructor(private readonly ttlMs: number) {}
+  get(key: string, load: () => Promise<T>): Promise<T> {
+    const now = Date.now();
+    const hit = this.entries.get(key);
+    if (hit && hit.until > now) return hit.value;
+    if (this.entries.size > 10_000) this.entries.clear();
+    const value = load();
+    this.entries.set(key, { value, until: now + this.ttlMs });
+    value.catch(() => this.entries.delete(key));
+    return value;
+  }
+}
+
+const decode = (s: string) => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw s3Error('badRequest', 'InvalidURI', "Couldn't parse the specified URI.");
+  }
+};
+
+/**
+ * Finds the bucket and key of a request (virtual-hosted style `<bucket>.<domain>` or path style)
+ * and who sends it (AWS SigV4 with identity's EC2 credentials, or nobody).
+ */
+export class RequestContext {
+  private readonly verifier: SigV4Verifier;
+  private readonly credentials: TtlCache<Awaited<ReturnType<IdentityClient['findEc2Credential']>>>;
+  private readonly contexts: TtlCache<AuthContext>;
+
+  constructor(
+    private readonly identity: () => IdentityClient,
+    private readonly domain: string,
+    cacheMs: number,
+  ) {
+    this.credentials = new TtlCache(cacheMs);
+    this.contexts = new TtlCache(cacheMs);
+    this.verifier = new SigV4Verifier((access) => this.credentials.get(access, () => this.identity().findEc2Credential(access)));
+  }
+
+  async resolve(req: FastifyRequest): Promise<S3Request> {
+    const url = req.raw.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const rawQuery = q < 0 ? '' : url.slice(q + 1);
+    const query = new Map(queryPairs(rawQuery));
+    const host = String(req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+    let bucket: string | undefined;
+    let key: string | undefined;
+    if (this.domain && host.endsWith(`.${this.domain}`)) {
+      bucket = host.slice(0, -(this.domain.length + 1));
+      key = decode(path.slice(1));
+    } else {
+      const i = path.indexOf('/', 1);
+      bucket = decode(i < 0 ? path.slice(1) : path.slice(1, i));
+      key = i < 0 ? '' : decode(path.slice(i + 1));
+    }
+    const s3: S3Request = { bucket: bucket || undefined, key: key || undefined, query };
+    const verified = await this.verifier.verify({ method: req.method, path, query: rawQuery, headers: req.headers });
+    if (verified) {
+      const { userId, projectId } = verified.credential;
+      s3.verified = verified;
+      s3.auth = await this.contexts.get(`${userId}/${projectId}`, () => this.identity().contextForUserProject(userId, projectId)).catch(() => {
+        throw accessDenied();
+      });
+    }
+    return s3;
+  }
+}

@@ -1,0 +1,111 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { authorize } from '../model/access.js';
+import { parseAlgorithm, type StoredChecksum } from '../model/checksums.js';
+import { invalidArgument, invalidRequest, s3Error } from '../model/errors.js';
+import { MAX_PART_NUMBER, type CompletedPart } from '../model/multipart.js';
+import { segmentsOf } from '../model/objects.js';
+import type { UploadRow } from '../store/tables.js';
+import { asBodyError, header, readSmallBody, requestBody } from './body.js';
+import type { S3Request } from './context.js';
+import type { S3Deps } from './deps.js';
+import { attrsFrom, customerKey, encryptionHeaders, setChecksumHeader } from './headers.js';
+import { readableSource } from './objects.js';
+import { many, parseXml, sendXml, s3Time, text } from './xml.js';
+
+export async function createUpload(s3: S3Request, req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
+  const bucket = await deps.buckets.get(s3.bucket!);
+  authorize(bucket, 's3:PutObject', 'objectstore:write', s3.key, s3.auth);
+  const attrs = attrsFrom(req);
+  if ((attrs.lockMode || attrs.legalHold) && !bucket.object_lock) throw invalidRequest('Bucket is missing Object Lock Configuration');
+  const algorithm = parseAlgorithm(header(req, 'x-amz-checksum-algorithm'));
+  const customer = customerKey(req);
+  const encrypt = deps.buckets.encrypts(bucket);
+  const up = await deps.multipart.create(bucket, s3.key!, attrs, s3.auth?.userId ?? 'anonymous', algorithm, encrypt, customer);
+  encryptionHeaders(reply, { encrypted: encrypt ? 1 : 0, sse_c_md5: up.sse_c_md5 });
+  if (algorithm) reply.header('x-amz-checksum-algorithm', algorithm);
+  return sendXml(reply, 'InitiateMultipartUploadResult', { Bucket: bucket.name, Key: s3.key, UploadId: up.upload_id });
+}
+
+function partNumber(s3: S3Request): number {
+  const n = Number(s3.query.get('partNumber'));
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PART_NUMBER) throw invalidArgument('Part number must be an integer between 1 and 10000, inclusive');
+  return n;
+}
+
+function uploadKey(up: UploadRow, given: ReturnType<typeof customerKey>) {
+  if (up.sse_c_md5 && given?.md5 !== up.sse_c_md5) throw invalidRequest('The multipart upload was initiated with SSE-C; the same customer key must be sent with every part.');
+  return up.sse_c_md5 ? given : undefined;
+}
+
+/** UploadPart and UploadPartCopy. */
+export async function uploadPart(s3: S3Request, req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
+  const bucket = await deps.buckets.get(s3.bucket!);
+  authorize(bucket, 's3:PutObject', 'objectstore:write', s3.key, s3.auth);
+  const n = partNumber(s3);
+  const up = await deps.multipart.get(bucket.name, s3.key!, s3.query.get('uploadId')!);
+  const customer = uploadKey(up, customerKey(req));
+  const algorithm = (up.checksum_algorithm as StoredChecksum['algorithm'] | null) ?? undefined;
+  if (header(req, 'x-amz-copy-source') !== undefined) {
+    const source = await readableSource(s3, req, deps);
+    const range = copyRange(header(req, 'x-amz-copy-source-range'), source.row.size);
+    const body = deps.engine.read(segmentsOf(source.row), range.start, range.end, source.customer);
+    const ing = await deps.engine.ingest(body, [], { algorithm }, !!up.encrypt, customer);
+    const part = await deps.multipart.putPart(up, n, ing);
+    if (source.versioned) reply.header('x-amz-copy-source-version-id', source.row.version_id);
+    const c = part.checksum ? (JSON.parse(part.checksum) as StoredChecksum) : undefined;
+    return sendXml(reply, 'CopyPartResult', { ETag: part.etag, LastModified: s3Time(part.last_modified), ...(c ? { [`Checksum${c.algorithm}`]: c.value } : {}) });
+  }
+  const body = requestBody(req, s3);
+  if (body.expect.algorithm && algorithm && body.expect.algorithm !== algorithm) {
+    throw invalidRequest(`Checksum Type mismatch occurred, expected checksum Type: ${algorithm.toLowerCase()}, actual checksum Type: ${body.expect.algorithm.toLowerCase()}`);
+  }
+  body.expect.algorithm ??= algorithm;
+  const ing = await deps.engine.ingest(body.source, body.decoders, body.expect, !!up.encrypt, customer).catch(asBodyError);
+  const part = await deps.multipart.putPart(up, n, ing);
+  reply.header('etag', part.etag);
+  encryptionHeaders(reply, { encrypted: up.encrypt, sse_c_md5: up.sse_c_md5 });
+  setChecksumHeader(reply, part.checksum);
+  reply.removeHeader('x-amz-checksum-type');
+  return reply.code(200).send();
+}
+
+function copyRange(v: string | undefined, size: number): { start: number; end: number } {
+  if (v === undefined) return { start: 0, end: size - 1 };
+  const m = /^bytes=(\d+)-(\d+)$/.exec(v.trim());
+  if (!m || Number(m[2]) < Number(m[1]) || Number(m[2]) >= size) {
+    throw invalidArgument('The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy');
+  }
+  return { start: Number(m[1]), end: Number(m[2]) };
+}
+
+export async function completeUpload(s3: S3Request, req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
+  const bucket = await deps.buckets.get(s3.bucket!);
+  authorize(bucket, 's3:PutObject', 'objectstore:write', s3.key, s3.auth);
+  const up = await deps.multipart.get(bucket.name, s3.key!, s3.query.get('uploadId')!);
+  const doc = parseXml(await readSmallBody(req, s3), 'CompleteMultipartUpload');
+  const parts: CompletedPart[] = many(doc.Part).map((p) => {
+    const partNumber = Number(text(p.PartNumber));
+    if (!Number.isInteger(partNumber)) throw s3Error('badRequest', 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
+    return { partNumber, etag: text(p.ETag) };
+  });
+  await deps.objects.checkWriteConditions(bucket.name, s3.key!, header(req, 'if-none-match'), header(req, 'if-match'));
+  const row = await deps.multipart.complete(bucket, up, parts);
+  if (bucket.versioning !== '') reply.header('x-amz-version-id', row.version_id);
+  encryptionHeaders(reply, row);
+  const c = row.checksum ? (JSON.parse(row.checksum) as StoredChecksum) : undefined;
+  return sendXml(reply, 'CompleteMultipartUploadResult', {
+    Location: `/${bucket.name}/${encodeURIComponent(row.key)}`,
+    Bucket: bucket.name,
+    Key: row.key,
+    ETag: row.etag,
+    ...(c ? { [`Checksum${c.algorithm}`]: c.value, ChecksumType: 'COMPOSITE' } : {}),
+  });
+}
+
+export async function abortUpload(s3: S3Request, _req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
+  const bucket = await deps.buckets.get(s3.bucket!);
+  authorize(bucket, 's3:AbortMultipartUpload', 'objectstore:write', s3.key, s3.auth);
+  await deps.multipart.abort(bucket.name, s3.key!, s3.query.get('uploadId')!);
+  return reply.code(204).send();
+}
+

@@ -1,0 +1,182 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { authorize } from '../model/access.js';
+import { parseAlgorithm, type StoredChecksum } from '../model/checksums.js';
+import type { CustomerKey } from '../model/engine.js';
+import { invalidArgument, invalidRequest, notImplemented, preconditionFailed } from '../model/errors.js';
+import { contentOf, etagMatches, segmentsOf, type ObjectAttrs } from '../model/objects.js';
+import type { BucketRow, ObjectRow } from '../store/tables.js';
+import { asBodyError, header, requestBody, type Body } from './body.js';
+import type { S3Request } from './context.js';
+import type { S3Deps } from './deps.js';
+import {
+  attrsFrom,
+  checkReadConditions,
+  customerKey,
+  encryptionHeaders,
+  objectHeaders,
+  parseRange,
+  requireCustomerKey,
+  setChecksumHeader,
+} from './headers.js';
+import { sendXml, s3Time } from './xml.js';
+
+const RESPONSE_OVERRIDES: Record<string, string> = {
+  'response-content-type': 'content-type',
+  'response-content-language': 'content-language',
+  'response-expires': 'expires',
+  'response-cache-control': 'cache-control',
+  'response-content-disposition': 'content-disposition',
+  'response-content-encoding': 'content-encoding',
+};
+
+const versionedHeader = (bucket: BucketRow) => bucket.versioning !== '';
+
+/** Streams a body into a new object version; shared by PUT and copy. */
+async function store(deps: S3Deps, bucket: BucketRow, key: string, body: Body, attrs: ObjectAttrs, owner: string, customer: CustomerKey | undefined) {
+  const encrypt = deps.buckets.encrypts(bucket);
+  const ing = await deps.engine.ingest(body.source, body.decoders, body.expect, encrypt, customer).catch(asBodyError);
+  await deps.engine.blobs.place(ing.pending);
+  return deps.objects.put(bucket, key, contentOf(ing, encrypt || !!customer, customer), attrs, owner);
+}
+
+function lockAllowed(bucket: BucketRow, attrs: ObjectAttrs): void {
+  if ((attrs.lockMode || attrs.legalHold) && !bucket.object_lock) throw invalidRequest('Bucket is missing Object Lock Configuration');
+}
+
+function writeResult(reply: FastifyReply, bucket: BucketRow, row: ObjectRow): void {
+  reply.header('etag', row.etag);
+  if (versionedHeader(bucket)) reply.header('x-amz-version-id', row.version_id);
+  encryptionHeaders(reply, row);
+  setChecksumHeader(reply, row.checksum);
+}
+
+export async function putObject(s3: S3Request, req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
+  const bucket = await deps.buckets.get(s3.bucket!);
+  authorize(bucket, 's3:PutObject', 'objectstore:write', s3.key, s3.auth);
+  if (header(req, 'x-amz-copy-source') !== undefined) return copyObject(s3, req, reply, deps, bucket);
+  const attrs = attrsFrom(req);
+  lockAllowed(bucket, attrs);
+  const ifNoneMatch = header(req, 'if-none-match');
+  const ifMatch = header(req, 'if-match');
+  await deps.objects.checkWriteConditions(bucket.name, s3.key!, ifNoneMatch, ifMatch);
+  const customer = customerKey(req);
+  const body = requestBody(req, s3);
+  const ing = await deps.engine.ingest(body.source, body.decoders, body.expect, deps.buckets.encrypts(bucket), customer).catch(asBodyError);
+  // Checked again now that the body is in: another writer may have won meanwhile.
+  try {
+    await deps.objects.checkWriteConditions(bucket.name, s3.key!, ifNoneMatch, ifMatch);
+  } catch (e) {
+    await deps.engine.blobs.discard(ing.pending);
+    throw e;
+  }
+  await deps.engine.blobs.place(ing.pending);
+  const row = await deps.objects.put(bucket, s3.key!, contentOf(ing, deps.buckets.encrypts(bucket) || !!customer, customer), attrs, s3.auth?.userId ?? 'anonymous');
+  writeResult(reply, bucket, row);
+  return reply.code(200).send();
+}
+
+/** GET and HEAD of an object. */
+export async function getObject(s3: S3Request, req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
+  const bucket = await deps.buckets.get(s3.bucket!);
+  const versionId = s3.query.get('versionId');
+  authorize(bucket, versionId ? 's3:GetObjectVersion' : 's3:GetObject', 'objectstore:read', s3.key, s3.auth);
+  const row = await deps.objects.find(bucket.name, s3.key!, versionId);
+  const customer = requireCustomerKey(row, customerKey(req));
+  const partNumber = s3.query.get('partNumber');
+  if (partNumber !== undefined && (partNumber !== '1' || row.parts_count > 1)) throw notImplemented('partNumber');
+  objectHeaders(reply, row, versionedHeader(bucket) || !!versionId);
+  if (checkReadConditions(req, row, etagMatches) === 'not-modified') return reply.code(304).send();
+  for (const [q, h] of Object.entries(RESPONSE_OVERRIDES)) {
+    const v = s3.query.get(q);
+    if (v !== undefined) reply.header(h, v);
+  }
+  const range = parseRange(header(req, 'range'), row.size);
+  if (!range && header(req, 'x-amz-checksum-mode') === 'ENABLED') setChecksumHeader(reply, row.checksum);
+  const start = range?.start ?? 0;
+  const end = range?.end ?? row.size - 1;
+  reply.header('content-length', String(end - start + 1));
+  if (range) reply.code(206).header('content-range', `bytes ${start}-${end}/${row.size}`);
+  if (req.method === 'HEAD' || row.size === 0) return reply.send();
+  return reply.send(deps.engine.read(segmentsOf(row), start, end, customer));
+}
+
+export async function deleteObject(s3: S3Request, req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
+  const bucket = await deps.buckets.get(s3.bucket!);
+  const versionId = s3.query.get('versionId');
+  authorize(bucket, versionId ? 's3:DeleteObjectVersion' : 's3:DeleteObject', 'objectstore:write', s3.key, s3.auth);
+  const bypass = header(req, 'x-amz-bypass-governance-retention')?.toLowerCase() === 'true';
+  const res = await deps.objects.delete(bucket, s3.key!, versionId, s3.auth?.userId ?? 'anonymous', bypass);
+  if (res.versionId !== undefined && (versionedHeader(bucket) || versionId)) reply.header('x-amz-version-id', res.versionId);
+  if (res.deleteMarker) reply.header('x-amz-delete-marker', 'true');
+  return reply.code(204).send();
+}
+
+/** Parses `x-amz-copy-source`: `[/]bucket/key[?versionId=...]`, URL-encoded. */
+export function copySource(v: string): { bucket: string; key: string; versionId?: string } {
+  const [path, query] = v.split('?');
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path).replace(/^\//, '');
+  } catch {
+    throw invalidArgument('Invalid copy source encoding');
+  }
+  const i = decoded.indexOf('/');
+  if (i <= 0 || i === decoded.length - 1) throw invalidArgument('Invalid copy source object key');
+  const versionId = query ? new URLSearchParams(query).get('versionId') ?? undefined : undefined;
+  return { bucket: decoded.slice(0, i), key: decoded.slice(i + 1), versionId };
+}
+
+/** Resolves and authorizes the source of a copy, and checks the x-amz-copy-source-if-* conditions. */
+export async function readableSource(s3: S3Request, req: FastifyRequest, deps: S3Deps) {
+  const src = copySource(header(req, 'x-amz-copy-source')!);
+  const bucket = await deps.buckets.get(src.bucket);
+  authorize(bucket, src.versionId ? 's3:GetObjectVersion' : 's3:GetObject', 'objectstore:read', src.key, s3.auth);
+  const row = await deps.objects.find(bucket.name, src.key, src.versionId).catch((e) => {
+    if (e?.code === 'MethodNotAllowed') throw invalidRequest('The source of a copy request may not specifically refer to a delete marker by version id.');
+    throw e;
+  });
+  const customer = requireCustomerKey(row, customerKey(req, 'x-amz-copy-source-'));
+  const modified = Math.floor(Date.parse(row.last_modified) / 1000) * 1000;
+  const ifMatch = header(req, 'x-amz-copy-source-if-match');
+  const ifNoneMatch = header(req, 'x-amz-copy-source-if-none-match');
+  const since = Date.parse(header(req, 'x-amz-copy-source-if-modified-since') ?? '');
+  const unmodified = Date.parse(header(req, 'x-amz-copy-source-if-unmodified-since') ?? '');
+  if (ifMatch !== undefined && !etagMatches(ifMatch, row.etag)) throw preconditionFailed();
+  if (ifMatch === undefined && !Number.isNaN(unmodified) && modified > unmodified) throw preconditionFailed();
+  if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, row.etag)) throw preconditionFailed();
+  if (ifNoneMatch === undefined && !Number.isNaN(since) && modified <= since) throw preconditionFailed();
+  return { src, bucket, row, customer, versioned: versionedHeader(bucket) };
+}
+
+async function copyObject(s3: S3Request, req: FastifyRequest, reply: FastifyReply, deps: S3Deps, bucket: BucketRow) {
+  const source = await readableSource(s3, req, deps);
+  const { row } = source;
+  const metaDirective = header(req, 'x-amz-metadata-directive') ?? 'COPY';
+  const tagDirective = header(req, 'x-amz-tagging-directive') ?? 'COPY';
+  if (!['COPY', 'REPLACE'].includes(metaDirective) || !['COPY', 'REPLACE'].includes(tagDirective)) throw invalidArgument('Unknown metadata directive.');
+  const given = attrsFrom(req);
+  const attrs: ObjectAttrs =
+    metaDirective === 'REPLACE'
+      ? given
+      : { contentType: row.content_type ?? undefined, headers: JSON.parse(row.headers), meta: JSON.parse(row.meta), tags: given.tags, lockMode: given.lockMode, lockUntil: given.lockUntil, legalHold: given.legalHold };
+  if (tagDirective === 'COPY') attrs.tags = JSON.parse(row.tags);
+  lockAllowed(bucket, attrs);
+  const customer = customerKey(req);
+  const sameObject = source.bucket.name === bucket.name && row.key === s3.key && !source.src.versionId;
+  if (sameObject && metaDirective === 'COPY' && !customer && !header(req, 'x-amz-server-side-encryption')) {
+    throw invalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
+  }
+  const stored = row.checksum ? (JSON.parse(row.checksum) as StoredChecksum) : undefined;
+  const algorithm = parseAlgorithm(header(req, 'x-amz-checksum-algorithm')) ?? stored?.algorithm;
+  const body: Body = { source: deps.engine.read(segmentsOf(row), 0, row.size - 1, source.customer), decoders: [], expect: { algorithm } };
+  const copy = await store(deps, bucket, s3.key!, body, attrs, s3.auth?.userId ?? 'anonymous', customer);
+  if (source.versioned) reply.header('x-amz-copy-source-version-id', row.version_id);
+  if (versionedHeader(bucket)) reply.header('x-amz-version-id', copy.version_id);
+  encryptionHeaders(reply, copy);
+  const checksum = copy.checksum ? (JSON.parse(copy.checksum) as StoredChecksum) : undefined;
+  return sendXml(reply, 'CopyObjectResult', {
+    ETag: copy.etag,
+    LastModified: s3Time(copy.last_modified),
+    ...(checksum ? { [`Checksum${checksum.algorithm}`]: checksum.value } : {}),
+  });
+}

@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import { Readable, type Transform } from 'node:stream';
+import { open as unseal, seal } from '../../../platform/keys.js';
+import type { MasterKey } from '../../../platform/keys.js';
+import { incompleteBody, s3Error } from './errors.js';
+import { BlobStore, type PendingBlob } from '../store/blobs.js';
+import type { Segment } from '../store/tables.js';
+import { BodyHasher, type BodyDigests, type ChecksumAlgorithm } from './checksums.js';
+import { decryptStream, encryptStream, sealedRange, sealedSize } from './encryption.js';
+
+/** A customer-provided key (SSE-C) and the base64 MD5 that identifies it. */
+export interface CustomerKey {
+  key: Buffer;
+  md5: string;
+}
+
+/** What the stored bytes must hash to; checked before anything becomes visible. */
+export interface Expectations {
+  /** Content-Length of a plain body: fewer bytes means the client stopped early. */
+  size?: number;
+  sha256Hex?: string;
+  md5Base64?: string;
+  algorithm?: ChecksumAlgorithm;
+  /** The expected checksum, or a function reading it from the trailers once the body is read. */
+  checksum?: string | (() => string | undefined);
+}
+
+export interface Ingested {
+  pending: PendingBlob;
+  segment: Segment;
+  digests: BodyDigests;
+}
+
+const customerPrefix = 'c:';
+
+/**
+ * The byte path of objects and parts: hashes and (by default) encrypts a stream into a blob,
+ * verifies what the client promised, and reads any byte range back through the decryptor.
+ */
+export class Engine {
+  constructor(
+    readonly blobs: BlobStore,
+    private readonly masterKey: MasterKey,
+  ) {}
+
+  private wrap(dataKey: Buffer, blob: string, customer?: CustomerKey): string {
+    if (customer) return customerPrefix + seal(customer.key, dataKey, Buffer.from(`s3:${blob}`)).toString('base64');
+    return this.masterKey.wrap(dataKey, `s3:${blob}`);
+  }
+
+  private unwrap(seg: Segment, customer?: CustomerKey): Buffer {
+    const wrapped = seg.key!;
+    if (wrapped.startsWith(customerPrefix)) {
+      if (!customer) throw s3Error('badRequest', 'InvalidRequest', 'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.');
+      try {
+        return unseal(customer.key, Buffer.from(wrapped.slice(customerPrefix.length), 'base64'), Buffer.from(`s3:${seg.blob}`));
+      } catch {
+        throw s3Error('forbidden', 'AccessDenied', 'The provided SSE-C key does not match the key the object was encrypted with.');
+      }
+    }
+    return this.masterKey.unwrap(wrapped, `s3:${seg.blob}`);
+  }
+
+  /** Streams a body into a synced temp blob and checks it; nothing is visible yet. */
+  async ingest(source: Readable, decoders: Transform[], expect: Expectations, encrypt: boolean, customer?: CustomerKey): Promise<Ingested> {
+    const blob = BlobStore.newId();
+    const hasher = new BodyHasher(expect.sha256Hex !== undefined, expect.algorithm);
+    const dataKey = encrypt || customer ? randomBytes(32) : undefined;
+    const transforms = [...decoders, hasher, ...(dataKey ? [encryptStream(dataKey, blob)] : [])];
+    const pending = await this.blobs.write(blob, source, transforms);
+    const digests = hasher.result();
+    try {
+      verify(digests, expect);
+    } catch (e) {
+      await this.blobs.discard(pending);
+      throw e;
+    }
+    const segment: Segment = { blob, size: digests.size, ...(dataKey ? { key: this.wrap(dataKey, blob, customer) } : {}) };
+    return { pending, segment, digests };
+  }
+
+  /** Plaintext bytes [start, end] (inclusive) of an object made of `segments`. */
+  read(segments: Segment[], start: number, end: number, customer?: CustomerKey): Readable {
+    // Unwrap up front so a wrong or missing SSE-C key is an error before any byte is sent.
+    const keys = segments.map((s) => (s.key ? this.unwrap(s, customer) : undefined));
+    const blobs = this.blobs;
+    async function* bytes() {
+      let base = 0;
+      for (let i = 0; i < segments.length && base <= end; i++) {
+        const seg = segments[i];
+        const from = Math.max(start - base, 0);
+        const to = Math.min(end - base, seg.size - 1);
+        base += seg.size;
+        if (seg.size === 0 || to < from) continue;
+        const key = keys[i];
+        if (!key) {
+          yield* blobs.read(seg.blob, from, to);
+          continue;
+        }
+        const r = sealedRange(from, to);
+        const raw = blobs.read(seg.blob, r.fileStart, Math.min(r.fileEnd, sealedSize(seg.size) - 1));
+        yield* raw.pipe(decryptStream(key, seg.blob, r.firstChunk, from, to));
+      }
+    }
+    return Readable.from(bytes(), { objectMode: false });
+  }
+}
+
+function verify(d: BodyDigests, expect: Expectations): void {
+  if (expect.size !== undefined && d.size !== expect.size) throw incompleteBody();
+  if (expect.sha256Hex !== undefined && d.sha256!.toString('hex') !== expect.sha256Hex) {
+    throw s3Error('badRequest', 'XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.");
+  }
+  if (expect.md5Base64 !== undefined && d.md5.toString('base64') !== expect.md5Base64) {
+    throw s3Error('badRequest', 'BadDigest', 'The Content-MD5 you specified did not match what we received.');
+  }
+  if (expect.algorithm) {
+    const want = typeof expect.checksum === 'function' ? expect.checksum() : expect.checksum;
+    if (want !== undefined && want !== d.checksum!.value) {
+      throw s3Error('badRequest', 'BadDigest', `The ${expect.algorithm} you specified did not match the calculated checksum.`);
+    }
+  }
+}

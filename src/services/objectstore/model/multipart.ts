@@ -1,0 +1,147 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { nowIso } from '../../../platform/ids.js';
+import type { UploadStore } from '../store/uploads.js';
+import type { BucketRow, ObjectRow, PartRow, Segment, UploadRow } from '../store/tables.js';
+import { newDigest, type ChecksumAlgorithm, type StoredChecksum } from './checksums.js';
+import type { CustomerKey, Engine, Ingested } from './engine.js';
+import { noSuchUpload, s3Error } from './errors.js';
+import type { ObjectAttrs, Objects } from './objects.js';
+
+export const MIN_PART_SIZE = 5 * 1024 * 1024;
+export const MAX_PART_NUMBER = 10000;
+
+export interface CompletedPart {
+  partNumber: number;
+  etag: string;
+}
+
+const invalidPart = () =>
+  s3Error('badRequest', 'InvalidPart', 'One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not have matched the part\'s entity tag.');
+
+/** Multipart uploads: parts are blobs of their own; completing stitches them into one object. */
+export class Multipart {
+  constructor(
+    private readonly uploads: UploadStore,
+    private readonly objects: Objects,
+    private readonly engine: Engine,
+  ) {}
+
+  async create(bucket: BucketRow, key: string, attrs: ObjectAttrs, owner: string, algorithm: ChecksumAlgorithm | undefined, encrypt: boolean, customer?: CustomerKey): Promise<UploadRow> {
+    const row: UploadRow = {
+      upload_id: randomBytes(24).toString('base64url'),
+      bucket: bucket.name,
+      key,
+      initiated: nowIso(),
+      owner_user_id: owner,
+      attrs: JSON.stringify(attrs),
+      checksum_algorithm: algorithm ?? null,
+      sse_c_md5: customer?.md5 ?? null,
+      encrypt: encrypt ? 1 : 0,
+    };
+    await this.uploads.insert(row);
+    return row;
+  }
+
+  async get(bucket: string, key: string, uploadId: string): Promise<UploadRow> {
+    const up = await this.uploads.get(uploadId);
+    if (!up || up.bucket !== bucket || up.key !== key) throw noSuchUpload();
+    return up;
+  }
+
+  list(bucket: string, opts: { prefix: string; afterKey: string; afterId: string; limit: number }): Promise<UploadRow[]> {
+    return this.uploads.list(bucket, opts);
+  }
+
+  parts(uploadId: string, afterPart: number, limit: number): Promise<PartRow[]> {
+    return this.uploads.parts(uploadId, afterPart, limit);
+  }
+
+  /** Stores an ingested part (the blob is still pending); replaces an earlier upload of the same number. */
+  async putPart(up: UploadRow, partNumber: number, ing: Ingested): Promise<PartRow> {
+    await this.engine.blobs.place(ing.pending);
+    const row: PartRow = {
+      upload_id: up.upload_id,
+      part_number: partNumber,
+      etag: `"${ing.digests.md5.toString('hex')}"`,
+      size: ing.digests.size,
+      last_modified: nowIso(),
+      checksum: ing.digests.checksum ? JSON.stringify(ing.digests.checksum) : null,
+      segment: JSON.stringify(ing.segment),
+    };
+    let old: PartRow | undefined;
+    try {
+      // The upload may have been aborted or completed while the part streamed in.
+      if (!(await this.uploads.get(up.upload_id))) throw noSuchUpload();
+      old = await this.uploads.putPart(row);
+    } catch (e) {
+      await this.engine.blobs.remove([ing.segment.blob]);
+      throw e;
+    }
+    if (old) await this.engine.blobs.remove([(JSON.parse(old.segment) as Segment).blob]);
+    return row;
+  }
+
+  async complete(bucket: BucketRow, up: UploadRow, list: CompletedPart[]): Promise<ObjectRow> {
+    if (list.length === 0) throw s3Error('badRequest', 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
+    for (let i = 1; i < list.length; i++) {
+      if (list[i].partNumber <= list[i - 1].partNumber) {
+        throw s3Error('badRequest', 'InvalidPartOrder', 'The list of parts was not in ascending order. The parts list must be specified in order by part number.');
+      }
+    }
+    const stored = new Map((await this.uploads.parts(up.upload_id)).map((p) => [p.part_number, p]));
+    const chosen = list.map((c) => {
+      const p = stored.get(c.partNumber);
+      if (!p || normalizeEtag(c.etag) !== p.etag) throw invalidPart();
+      return p;
+    });
+    chosen.forEach((p, i) => {
+      if (i < chosen.length - 1 && p.size < MIN_PART_SIZE) {
+        throw s3Error('badRequest', 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.');
+      }
+    });
+    const md5s = createHash('md5');
+    for (const p of chosen) md5s.update(Buffer.from(p.etag.replace(/"/g, ''), 'hex'));
+    const attrs = JSON.parse(up.attrs) as ObjectAttrs;
+    const segments = chosen.map((p) => JSON.parse(p.segment) as Segment);
+    // The parts' rows go first, so their blobs now belong to the object alone.
+    const { found, parts } = await this.uploads.remove(up.upload_id);
+    if (!found) throw noSuchUpload();
+    const used = new Set(segments.map((s) => s.blob));
+    await this.engine.blobs.remove(parts.map((p) => (JSON.parse(p.segment) as Segment).blob).filter((b) => !used.has(b)));
+    return this.objects.put(
+      bucket,
+      up.key,
+      {
+        segments,
+        size: chosen.reduce((n, p) => n + p.size, 0),
+        etag: `"${md5s.digest('hex')}-${chosen.length}"`,
+        checksum: composite(up.checksum_algorithm as ChecksumAlgorithm | null, chosen),
+        encrypted: !!up.encrypt || !!up.sse_c_md5,
+        customerMd5: up.sse_c_md5 ?? undefined,
+        partsCount: chosen.length,
+      },
+      attrs,
+      up.owner_user_id,
+    );
+  }
+
+  async abort(bucket: string, key: string, uploadId: string): Promise<void> {
+    await this.get(bucket, key, uploadId);
+    const { parts } = await this.uploads.remove(uploadId);
+    await this.engine.blobs.remove(parts.map((p) => (JSON.parse(p.segment) as Segment).blob));
+  }
+}
+
+const normalizeEtag = (e: string) => `"${e.trim().replace(/^"|"$/g, '')}"`;
+
+/** S3's checksum of a multipart object: the checksum of the parts' checksums, suffixed `-N`. */
+function composite(algorithm: ChecksumAlgorithm | null, parts: PartRow[]): StoredChecksum | undefined {
+  if (!algorithm) return undefined;
+  const d = newDigest(algorithm);
+  for (const p of parts) {
+    const c = p.checksum ? (JSON.parse(p.checksum) as StoredChecksum) : undefined;
+    if (!c || c.algorithm !== algorithm) return undefined;
+    d.update(Buffer.from(c.value, 'base64'));
+  }
+  return { algorithm, value: `${d.digest().toString('base64')}-${parts.length}` };
+}

@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Readable, Transform } from 'node:stream';
+
+/** A blob written to a temp file and synced, not yet visible. */
+export interface PendingBlob {
+  id: string;
+  tmp: string;
+}
+
+/**
+ * The bytes of objects and parts: one file per blob under `<root>/blobs`, written to `<root>/tmp`
+ * first, synced, then renamed into place before the metadata that names it is committed. A file
+ * no metadata names (a crash between rename and commit) is removed by `sweep`.
+ */
+export class BlobStore {
+  private readonly blobs: string;
+  private readonly tmpDir: string;
+
+  constructor(root: string) {
+    this.blobs = join(root, 'blobs');
+    this.tmpDir = join(root, 'tmp');
+  }
+
+  /** A fresh blob id (also the file name). */
+  static newId(): string {
+    return randomBytes(16).toString('hex');
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.blobs, { recursive: true });
+    await mkdir(this.tmpDir, { recursive: true });
+  }
+
+  private path(id: string): string {
+    return join(this.blobs, id.slice(0, 2), id);
+  }
+
+  /** Streams `source` through `transforms` into a synced temp file. */
+  async write(id: string, source: Readable, transforms: Transform[]): Promise<PendingBlob> {
+    const tmp = join(this.tmpDir, id);
+    try {
+      await pipeline([source, ...transforms, createWriteStream(tmp)]);
+      const fh = await open(tmp, 'r');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      return { id, tmp };
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
+  }
+
+  /** Moves a synced temp file into place; the caller commits the metadata next. */
+  async place(p: PendingBlob): Promise<void> {
+    const dest = this.path(p.id);
+    await mkdir(join(this.blobs, p.id.slice(0, 2)), { recursive: true });
+    await rename(p.tmp, dest);
+  }
+
+  async discard(p: PendingBlob): Promise<void> {
+    await rm(p.tmp, { force: true });
+  }
+
+  /** Raw file bytes [start, end] (inclusive) of a blob. */
+  read(id: string, start: number, end: number): Readable {
+    return createReadStream(this.path(id), { start, end, highWaterMark: 256 * 1024 });
+  }
+
+  async remove(ids: string[]): Promise<void> {
+    await Promise.all(ids.map((id) => unlink(this.path(id)).catch(() => undefined)));
+  }
+
+  /**
+   * Removes temp files and blobs that no metadata names. Only files older than `graceMs` are
+   * touched, so uploads in flight in this or another process are safe.
+   */
+  async sweep(referenced: Set<string>, graceMs: number): Promise<number> {
+    const cutoff = Date.now() - graceMs;
+    let removed = 0;
+    const old = async (p: string) => (await stat(p).catch(() => undefined))?.mtimeMs ?? Infinity;
+    for (const f of await readdir(this.tmpDir)) {
+      const p = join(this.tmpDir, f);
+      if ((await old(p)) < cutoff) {
+        await rm(p, { force: true });
+        removed++;
+      }
+    }
+    for (const dir of await readdir(this.blobs)) {
+      for (const f of await readdir(join(this.blobs, dir))) {
+        const p = join(this.blobs, dir, f);
+        if (!referenced.has(f) && (await old(p)) < cutoff) {
+          await rm(p, { force: true });
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+}

@@ -1,0 +1,92 @@
+import type { Kysely } from 'kysely';
+
+/** One stored piece of an object's bytes: a file, and the data key that encrypts it (if any). */
+export interface Segment {
+  blob: string;
+  size: number;
+  /** Data key wrapped by the master key (or by the SSE-C customer key); absent when stored in clear. */
+  key?: string;
+}
+
+export interface BucketRow {
+  name: string;
+  project_id: string;
+  owner_user_id: string;
+  region: string;
+  created_at: string;
+  /** '' (never enabled), 'Enabled' or 'Suspended'. */
+  versioning: string;
+  object_lock: number;
+  /** Canned ACL: private | public-read | public-read-write. */
+  acl: string;
+  policy: string | null;
+  cors: string | null;
+  lifecycle: string | null;
+  tagging: string | null;
+  encryption: string | null;
+  lock_config: string | null;
+  /** Encrypt new objects at rest (bucket opt-out). */
+  encrypt: number;
+}
+
+export interface ObjectRow {
+  id: string;
+  bucket: string;
+  key: string;
+  version_id: string;
+  is_latest: number;
+  delete_marker: number;
+  size: number;
+  etag: string;
+  last_modified: string;
+  owner_user_id: string;
+  content_type: string | null;
+  /** JSON: standard headers (content-disposition, content-encoding, cache-control, expires, content-language). */
+  headers: string;
+  /** JSON: user metadata without the `x-amz-meta-` prefix. */
+  meta: string;
+  tags: string;
+  /** JSON `{ algorithm, value }` or null. */
+  checksum: string | null;
+  /** JSON Segment[]. */
+  segments: string;
+  /** MD5 (base64) of the SSE-C key, when the object is encrypted with a customer key. */
+  sse_c_md5: string | null;
+  encrypted: number;
+  parts_count: number;
+  lock_mode: string | null;
+  lock_until: string | null;
+  legal_hold: number;
+}
+
+export interface UploadRow {
+  upload_id: string;
+  bucket: string;
+  key: string;
+  initiated: string;
+  owner_user_id: string;
+  /** JSON of the object attributes given at creation (content type, headers, meta, tags, lock). */
+  attrs: string;
+  checksum_algorithm: string | null;
+  sse_c_md5: string | null;
+  encrypt: number;
+}
+
+export interface PartRow {
+  upload_id: string;
+  part_number: number;
+  etag: string;
+  size: number;
+  last_modified: string;
+  checksum: string | null;
+  segment: string;
+}
+
+export interface ObjectStoreTables {
+  s3_buckets: BucketRow;
+  s3_objects: ObjectRow;
+  s3_uploads: UploadRow;
+  s3_parts: PartRow;
+}
+
+export type ObjectStoreDb = Kysely<ObjectStoreTables>;

@@ -62,12 +62,14 @@ export class CloudData {
   }
 
   /**
-   * A Cinder path below the catalog endpoint: endpoints usually end in `/v3/<project>`; an
-   * unversioned one needs both added.
+   * A Cinder path below the catalog endpoint, which may end in `/v3/<project>`, in `/v3` or
+   * have no version: the project-scoped form `/v3/<project>/...` works on every Cinder.
    */
   volumePath(path: string): string {
-    const base = this.session.requireEndpoint(...VOLUME_TYPES);
-    return /\/v3(\/|$)/.test(new URL(base).pathname) ? path : `/v3/${this.session.tokenInfo.projectId}${path}`;
+    const base = new URL(this.session.requireEndpoint(...VOLUME_TYPES)).pathname.replace(/\/+$/, '');
+    const project = this.session.tokenInfo.projectId;
+    if (/\/v3\/[^/]+$/.test(base)) return path;
+    return /\/v3$/.test(base) ? `/${project}${path}` : `/v3/${project}${path}`;
   }
 }
 

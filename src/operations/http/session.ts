@@ -134,7 +134,8 @@ export class OpenStackSession {
   endpoint(...types: string[]): string | undefined {
     for (const type of types) {
       const svc = this.catalog.find((s) => s.type === type && this.pick(s));
-      if (svc) return this.pick(svc)!.url.replace(/\/+$/, '');
+      // catalogs may carry the project placeholder unsubstituted
+      if (svc) return this.pick(svc)!.url.replace(/[$%]\((project_id|tenant_id)\)s/g, this.tokenInfo.projectId ?? '').replace(/\/+$/, '');
     }
     return undefined;
   }

@@ -97,6 +97,18 @@ describe('conformance suite against a fake OpenStack', () => {
     assert.match(dates, /Future 1.*in the future/);
   });
 
+  it('reads every page of flavors and images, hidden images included', async () => {
+    const { result } = await run(
+      (d) => {
+        d.flavors.push({ id: 'last', name: 'SCS-2V-4-20s_z9', vcpus: 2, ram: 4096, disk: 20, extra_specs: {} });
+        d.images.push(image('Old 1', 'private'), image('Old 2', 'private', { os_hidden: true }), image('Old 3', 'private', { os_hidden: true, image_description: '' }));
+      },
+      ['scs-0100-syntax-check', 'scs-0102-prop-image_description'],
+    );
+    assert.match(byId(result, 'scs-0100-syntax-check').details![0], /SCS-2V-4-20s_z9: unknown AMD CPU generation 9/);
+    assert.match(byId(result, 'scs-0102-prop-image_description').details![0], /^Old 3 /);
+  });
+
   it('image recency: an outdated visible image without replacement fails; a renamed one with a current replacement passes', async () => {
     const stale = { replace_frequency: 'monthly', provided_until: '2027-06-01', image_build_date: '2026-01-01', created_at: '2026-01-02T00:00:00Z' };
     const { result } = await run((d) => d.images.push(image('Rocky 9', 'private', stale)), ['scs-0102-image-recency']);

@@ -130,10 +130,20 @@ export async function startFakeOpenStack(data: FakeData = goodCloudData()): Prom
     reply.code(201).header('x-subject-token', 'fake-token');
     return { token: { expires_at: new Date(Date.now() + 3600_000).toISOString(), user: { id: 'u1' }, project: { id: project }, roles: data.roles.map((name) => ({ id: name, name })), catalog } };
   });
-  app.get('/compute/v2.1/flavors/detail', async () => ({ flavors: data.flavors }));
+  // both collections are paged, so the suite has to follow Nova's links and Glance's `next`
+  const page = <T extends { id: string }>(items: T[], marker: string | undefined, size: number) => {
+    const start = marker ? items.findIndex((i) => i.id === marker) + 1 : 0;
+    const got = items.slice(start, start + size);
+    return { got, more: start + size < items.length ? got[got.length - 1].id : undefined };
+  };
+  app.get('/compute/v2.1/flavors/detail', async (req) => {
+    const { got, more } = page(data.flavors, (req.query as any).marker, 10);
+    return { flavors: got, ...(more ? { flavors_links: [{ rel: 'next', href: `${base}/compute/v2.1/flavors/detail?marker=${more}` }] } : {}) };
+  });
   app.get('/image/v2/images', async (req) => {
-    const hidden = (req.query as Record<string, string>).os_hidden === 'true';
-    return { images: data.images.filter((i) => !!i.os_hidden === hidden), first: '/v2/images', schema: '/v2/schemas/images' };
+    const q = req.query as Record<string, string>;
+    const { got, more } = page(data.images.filter((i) => !!i.os_hidden === (q.os_hidden === 'true')), q.marker, 2);
+    return { images: got, first: '/v2/images', schema: '/v2/schemas/images', ...(more ? { next: `/v2/images?marker=${more}${q.os_hidden ? `&os_hidden=${q.os_hidden}` : ''}` } : {}) };
   });
   app.get(`${vol}/types`, async () => ({ volume_types: data.volumeTypes }));
   app.get(`${vol}/volumes/detail`, async () => ({ volumes: [...volumes.values()] }));

@@ -13,7 +13,7 @@ export interface FakeData {
   roles: string[];
   catalogTypes: string[];
   flavors: Array<{ id: string; name: string; vcpus: number; ram: number; disk: number; extra_specs: Record<string, string> }>;
-  images: Array<Record<string, any>>;
+  images: Array<Record<string, any> & { id: string }>;
   volumeTypes: Array<{ id: string; name: string; description: string | null }>;
   /** undefined: the default rules API is missing (404), the fresh-group fallback applies. */
   defaultRules?: Array<Record<string, unknown>>;
@@ -28,7 +28,7 @@ export interface FakeData {
 const MANDATORY = ['SCS-1V-4', 'SCS-2V-8', 'SCS-4V-16', 'SCS-8V-32', 'SCS-1V-2', 'SCS-2V-4', 'SCS-4V-8', 'SCS-8V-16', 'SCS-16V-32', 'SCS-1V-8', 'SCS-2V-16', 'SCS-4V-32', 'SCS-1L-1', 'SCS-2V-4-20s', 'SCS-4V-16-100s'];
 const RECOMMENDED = ['SCS-1V-4-10', 'SCS-2V-8-20', 'SCS-4V-16-50', 'SCS-8V-32-100', 'SCS-1V-2-5', 'SCS-2V-4-10', 'SCS-4V-8-20', 'SCS-8V-16-50', 'SCS-16V-32-100', 'SCS-1V-8-20', 'SCS-2V-16-50', 'SCS-4V-32-100', 'SCS-1L-1-5', 'SCS-16V-64', 'SCS-8V-64', 'SCS-16V-128'];
 
-export function image(name: string, source: string, extra: Record<string, unknown> = {}): Record<string, any> {
+export function image(name: string, source: string, extra: Record<string, unknown> = {}): Record<string, any> & { id: string } {
   return {
     id: randomUUID(),
     name,

@@ -109,6 +109,11 @@ describe('conformance suite against a fake OpenStack', () => {
     assert.match(byId(result, 'scs-0102-prop-image_description').details![0], /^Old 3 /);
   });
 
+  it('works with a Nova older than microversion 2.61 (extra specs fetched per flavor)', async () => {
+    const { result } = await run((d) => (d.oldNova = true), ['scs-0103-flavor-2v-4-20s', 'scs-0100-semantics-check']);
+    assert.deepEqual(verdicts(result), { 'scs-0100-semantics-check': 'PASS', 'scs-0103-flavor-2v-4-20s': 'PASS' });
+  });
+
   it('image recency: an outdated visible image without replacement fails; a renamed one with a current replacement passes', async () => {
     const stale = { replace_frequency: 'monthly', provided_until: '2027-06-01', image_build_date: '2026-01-01', created_at: '2026-01-02T00:00:00Z' };
     const { result } = await run((d) => d.images.push(image('Rocky 9', 'private', stale)), ['scs-0102-image-recency']);

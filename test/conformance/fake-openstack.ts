@@ -21,6 +21,8 @@ export interface FakeData {
   newGroupRules: Array<Record<string, unknown>>;
   /** Status a new backup reaches. */
   backupOutcome: 'available' | 'error';
+  /** A Nova older than microversion 2.61: refuses it and lists flavors without extra specs. */
+  oldNova?: boolean;
   /** What a server's serial console shows (a simulated cloud: nothing). */
   consoleOutput: string;
 }
@@ -136,10 +138,13 @@ export async function startFakeOpenStack(data: FakeData = goodCloudData()): Prom
     const got = items.slice(start, start + size);
     return { got, more: start + size < items.length ? got[got.length - 1].id : undefined };
   };
-  app.get('/compute/v2.1/flavors/detail', async (req) => {
+  app.get('/compute/v2.1/flavors/detail', async (req, reply) => {
+    if (data.oldNova && req.headers['x-openstack-nova-api-version']) return reply.code(406).send({ computeFault: { code: 406, message: 'Version 2.61 is not supported by the API.' } });
     const { got, more } = page(data.flavors, (req.query as any).marker, 10);
-    return { flavors: got, ...(more ? { flavors_links: [{ rel: 'next', href: `${base}/compute/v2.1/flavors/detail?marker=${more}` }] } : {}) };
+    const flavors = data.oldNova ? got.map(({ extra_specs: _, ...f }) => f) : got;
+    return { flavors, ...(more ? { flavors_links: [{ rel: 'next', href: `${base}/compute/v2.1/flavors/detail?marker=${more}` }] } : {}) };
   });
+  app.get('/compute/v2.1/flavors/:id/os-extra_specs', async (req) => ({ extra_specs: data.flavors.find((f) => f.id === (req.params as any).id)?.extra_specs ?? {} }));
   app.get('/image/v2/images', async (req) => {
     const q = req.query as Record<string, string>;
     const { got, more } = page(data.images.filter((i) => !!i.os_hidden === (q.os_hidden === 'true')), q.marker, 2);

@@ -35,7 +35,10 @@ export class CloudData {
   /** Every flavor the member sees; extra specs inline (microversion 2.61) or fetched one by one. */
   flavors(): Promise<Flavor[]> {
     return this.once('flavors', async () => {
-      const list = await this.session.listAll<Flavor>('compute', '/flavors/detail', 'flavors', { microversion: '2.61' });
+      // 2.61 inlines extra specs; an older Nova refuses the version (406) and gets asked without it
+      const list = await this.session
+        .listAll<Flavor>('compute', '/flavors/detail', 'flavors', { microversion: '2.61' })
+        .catch((e) => (e instanceof OpenStackHttpError && e.status === 406 ? this.session.listAll<Flavor>('compute', '/flavors/detail', 'flavors') : Promise.reject(e)));
       for (const f of list) {
         if (f.extra_specs) continue;
         const r = await this.session.request('compute', 'GET', `/flavors/${encodeURIComponent(f.id)}/os-extra_specs`);

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { explainFlavorName, flavorFromOptions } from '../../src/operations/flavor-name/cli.js';
 import { describeFlavor } from '../../src/operations/flavor-name/describe.js';
 import { flavorSpec, formatFlavorName, generateFlavorName, shortenFlavorName } from '../../src/operations/flavor-name/format.js';
@@ -160,5 +162,16 @@ describe('flavor names (scs-0100 v3)', () => {
       spec: flavorSpec('SCS-2V-4-20s'),
     });
     assert.equal(explainFlavorName('m1.tiny').valid, false);
+  });
+
+  it('scs flavor-name parse and generate work from the command line', async () => {
+    const scs = (...args: string[]) => promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'flavor-name', ...args]).catch((e: { code: number; stdout: string }) => e);
+    const parsed = await scs('parse', '--format', 'json', 'SCS-2V-4-20s', 'SCS-2iT-4');
+    assert.equal((parsed as { code?: number }).code, 1, 'an invalid name makes the exit code 1');
+    const [ok, bad] = JSON.parse(parsed.stdout);
+    assert.equal(ok.description, '2 shared vCPUs, 4 GiB RAM, 20 GB local SSD');
+    assert.equal(bad.valid, false);
+    const generated = await scs('generate', '--cpus', '8', '--cpu-type', 'C', '--ram', '32', '--disk', '100', '--disk-type', 'p', '--cpu-vendor', 'z', '--cpu-gen', '4', '--no-ecc');
+    assert.equal(generated.stdout.trim(), 'SCS-8C-32u-100p_z4');
   });
 });

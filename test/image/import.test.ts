@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -200,6 +200,9 @@ describe('image: import API, SCS images and the client interface', () => {
     const imagesDir = join(cloud.dataDir, 'images');
     writeFileSync(join(imagesDir, '00000000-0000-0000-0000-000000000000.deadbeef'), 'orphan');
     writeFileSync(join(imagesDir, '00000000-0000-0000-0000-000000000000.cafe.part'), 'partial');
+    writeFileSync(join(imagesDir, '00000000-0000-0000-0000-000000000001.young'), 'maybe a transfer just starting');
+    const old = new Date(Date.now() - 3600_000);
+    for (const f of ['00000000-0000-0000-0000-000000000000.deadbeef', '00000000-0000-0000-0000-000000000000.cafe.part']) utimesSync(join(imagesDir, f), old, old);
     const id = await createImage(base, demo, { name: 'stuck' });
     // A process died mid-upload: the row says saving with a lease in the past.
     await cloud.ctx.db.kysely.updateTable('img_images').set({ status: 'saving', upload_token: 'dead', lease_until: '2000-01-01T00:00:00.000Z' }).where('id', '=', id).execute();
@@ -210,7 +213,8 @@ describe('image: import API, SCS images and the client interface', () => {
     assert.equal((await api(`${base}/v2/images/${id}`, { token: demo })).body.status, 'queued');
     const left = readdirSync(imagesDir);
     assert.equal(left.length, before - 2);
-    assert.ok(!left.some((f) => f.startsWith('00000000-')));
+    assert.ok(!left.some((f) => f.startsWith('00000000-0000-0000-0000-000000000000')));
+    assert.ok(left.includes('00000000-0000-0000-0000-000000000001.young'));
     assert.equal((await upload(base, demo, id, Buffer.from('after restart'))).status, 204);
   });
 });

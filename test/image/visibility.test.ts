@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { api, startTestCloud, type TestCloud } from '../helpers/cloud.js';
 import { addTenant, createImage, PATCH, upload } from './helpers.js';
@@ -13,7 +15,8 @@ describe('image: visibility and members', () => {
   let projectB: string;
   const ids: Record<string, string> = {};
   before(async () => {
-    cloud = await startTestCloud({ only: ['identity', 'image'], services: { image: { standardImages: false } } });
+    // This cloud also runs with encryption at rest off and a byte quota per project.
+    cloud = await startTestCloud({ only: ['identity', 'image'], services: { image: { standardImages: false, encryptAtRest: false, quotaBytesPerProject: 1024 * 1024 } } });
     base = cloud.urls.image;
     a = await cloud.demoToken();
     admin = await cloud.adminToken();
@@ -112,5 +115,20 @@ describe('image: visibility and members', () => {
     assert.equal((await set(a, 'community')).body.visibility, 'community');
     assert.equal((await set(admin, 'public')).body.visibility, 'public');
     assert.ok((await names(b)).includes('promote'));
+  });
+
+  it('stores clear text when encryption at rest is off, and enforces the byte quota with 413', async () => {
+    const id = await createImage(base, b, { name: 'plain' });
+    const data = Buffer.from('CLEARTEXT-'.repeat(50_000));
+    assert.equal((await upload(base, b, id, data)).status, 204);
+    const files = readdirSync(join(cloud.dataDir, 'images')).filter((f) => f.startsWith(id));
+    assert.ok(readFileSync(join(cloud.dataDir, 'images', files[0])).equals(data));
+    const part = await fetch(`${base}/v2/images/${id}/file`, { headers: { 'x-auth-token': b, range: 'bytes=10-19' } });
+    assert.equal(await part.text(), 'CLEARTEXT-');
+    const big = await createImage(base, b, { name: 'too-big' });
+    const over = await upload(base, b, big, Buffer.alloc(700 * 1024));
+    assert.equal(over.status, 413);
+    assert.equal((await api(`${base}/v2/images/${big}`, { token: b })).body.status, 'queued');
+    assert.ok(!readdirSync(join(cloud.dataDir, 'images')).some((f) => f.startsWith(big)));
   });
 });

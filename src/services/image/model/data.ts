@@ -287,7 +287,7 @@ export class DataService {
       if (reset) this.log.warn({ image: row.id, status: row.status }, 'interrupted transfer reset to queued');
     }
     const referenced = await this.store.referencedFiles();
-    const removed = await this.bytes.sweep(referenced, await this.store.liveTokens());
+    const removed = await this.bytes.sweep(referenced, await this.store.liveTokens(), this.settings.transferLeaseSeconds * 1000);
     if (removed.length) this.log.info({ files: removed }, 'removed unreferenced image files');
   }
 }

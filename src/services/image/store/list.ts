@@ -52,9 +52,9 @@ function memberOf(eb: Eb, project: string, status: ListQuery['memberStatus']) {
 /** Which images the caller may list, as Glance's registry decides it. */
 function visible(eb: Eb, q: ListQuery): Expression<SqlBool> {
   const v = q.visibility;
-  if (q.admin || !q.project) {
-    return v && v !== 'all' ? eb('visibility', '=', v) : sql<SqlBool>`1 = 1`;
-  }
+  if (q.admin) return v && v !== 'all' ? eb('visibility', '=', v) : sql<SqlBool>`1 = 1`;
+  // A token without a project (domain or system scope) owns nothing and is member of nothing.
+  if (!q.project) return v === 'community' || v === 'all' ? eb('visibility', 'in', v === 'all' ? ['public', 'community'] : ['community']) : eb('visibility', '=', 'public');
   const own = eb('owner', '=', q.project);
   const shared = eb.and([eb('visibility', '=', 'shared'), memberOf(eb, q.project, q.memberStatus)]);
   switch (v) {

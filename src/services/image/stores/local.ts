@@ -150,15 +150,17 @@ export class LocalImageStore {
   /**
    * Deletes what no image references: files of deleted images, or renamed just before a crash
    * that kept the row from switching to active, and `.part` files of transfers no longer running.
+   * Files younger than `minAgeMs` are left alone.
    */
-  async sweep(referenced: Set<string>, liveTokens: Set<string>): Promise<string[]> {
+  async sweep(referenced: Set<string>, liveTokens: Set<string>, minAgeMs: number): Promise<string[]> {
     const removed: string[] = [];
     for (const name of await readdir(this.dir)) {
       const base = name.endsWith('.part') ? name.slice(0, -5) : name;
       const token = base.slice(base.indexOf('.') + 1);
       if (referenced.has(base) || liveTokens.has(token)) continue;
       const st = await stat(join(this.dir, name)).catch(() => undefined);
-      if (!st?.isFile()) continue;
+      // Recently written files may belong to a transfer that started after the row query.
+      if (!st?.isFile() || Date.now() - st.mtimeMs < minAgeMs) continue;
       await unlink(join(this.dir, name)).catch(() => undefined);
       removed.push(name);
     }

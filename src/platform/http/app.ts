@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AuthContext, TokenValidator } from '../auth.js';
+import { allowedByAccessRules } from './access-rules.js';
 import { ApiError, isApiError, unauthorized } from '../errors.js';
 import { uuid } from '../ids.js';
 import type { Logger } from '../logging.js';
@@ -29,6 +30,11 @@ export interface ServiceAppOptions {
   newRequestId?: () => string;
   /** Validates `X-Auth-Token` for routes not marked `config.public`; omit for APIs with their own auth. */
   tokens?: TokenValidator;
+  /**
+   * Catalog type of this API (`compute`, `identity`, ...), matched against the access rules of
+   * application-credential tokens. An app without it refuses tokens that carry access rules.
+   */
+  serviceType?: string;
   bodyLimit?: number;
 }
 
@@ -87,6 +93,10 @@ export function createServiceApp(opts: ServiceAppOptions): FastifyInstance {
     const token = req.headers['x-auth-token'];
     if (typeof token !== 'string' || token === '') throw unauthorized();
     req.auth = await opts.tokens.validate(token);
+    const rules = req.auth.appCredential?.accessRules;
+    if (rules?.length && !(opts.serviceType && allowedByAccessRules(rules, opts.serviceType, req.method, req.url.split('?')[0]))) {
+      throw unauthorized('The request is not allowed by the access rules of the application credential.');
+    }
   });
 
   app.addHook('onResponse', async (req, reply) => {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { section } from '../../platform/config.js';
 import { fromDbBool } from '../../platform/db/database.js';
@@ -7,9 +6,11 @@ import { createServiceApp, exposeMetrics } from '../../platform/http/app.js';
 import { KeyRepository } from '../../platform/keys.js';
 import type { ServiceModule } from '../../platform/service.js';
 import type { Clients } from '../registry.js';
+import { registerAppCredentialRoutes } from './api/appcreds.js';
 import { registerAssignmentRoutes } from './api/assignments.js';
 import { registerAuthRoutes } from './api/auth.js';
 import { registerCatalogRoutes } from './api/catalog.js';
+import { registerCredentialRoutes } from './api/credentials.js';
 import type { IdentityDeps } from './api/deps.js';
 import { keystoneFault } from './api/faults.js';
 import { registerGroupRoutes } from './api/groups.js';
@@ -19,23 +20,23 @@ import { registerUserRoutes } from './api/users.js';
 import { registerVersionRoutes } from './api/versions.js';
 import type { IdentityClient } from './client.js';
 import { DEFAULT_SETTINGS, TokenService, toAuthContext, type IdentitySettings } from './model/auth.js';
+import { AppCredentials } from './model/appcreds.js';
 import { bootstrap, writeCloudsYaml } from './model/bootstrap.js';
 import { Catalog } from './model/catalog.js';
+import { Credentials } from './model/credentials.js';
 import { appCredentialMethod, passwordMethod, tokenMethod } from './model/methods.js';
 import { PasswordHasher } from './model/passwords.js';
 import { RevocationList } from './model/revocations.js';
 import { RoleResolver } from './model/roles.js';
 import { TokenCodec } from './model/tokens.js';
 import { CatalogStore } from './store/catalog.js';
-import { parseJson } from './store/json.js';
 import { identityMigrations } from './store/migrations.js';
 import { ProjectStore } from './store/projects.js';
 import { RoleStore } from './store/roles.js';
 import type { IdentityTables } from './store/tables.js';
 import { UserStore } from './store/users.js';
 
-/** Keystone stores an EC2 credential under the SHA-256 of its access key. */
-export const ec2CredentialId = (access: string) => createHash('sha256').update(access).digest('hex');
+export { ec2CredentialId } from './model/credentials.js';
 
 const identity: ServiceModule<Clients> = {
   name: 'identity',
@@ -76,6 +77,8 @@ const identity: ServiceModule<Clients> = {
       tokens,
       revocations,
       catalog,
+      appCreds: new AppCredentials(db, roles, resolver, hasher, revocations),
+      credentials: new Credentials(db, ctx.masterKey),
       baseUrl: () => ctx.urls.identity,
     };
 
@@ -85,6 +88,7 @@ const identity: ServiceModule<Clients> = {
       metrics: ctx.metrics,
       renderFault: keystoneFault(deps.baseUrl),
       tokens,
+      serviceType: 'identity',
     });
     exposeMetrics(app, ctx.metrics);
     registerVersionRoutes(app, deps);
@@ -95,6 +99,8 @@ const identity: ServiceModule<Clients> = {
     registerRoleRoutes(app, deps);
     registerAssignmentRoutes(app, deps);
     registerCatalogRoutes(app, deps);
+    registerAppCredentialRoutes(app, deps);
+    registerCredentialRoutes(app, deps);
 
     await revocations.load();
     await catalog.reload();
@@ -102,13 +108,7 @@ const identity: ServiceModule<Clients> = {
     const client: IdentityClient = {
       validate: (token, opts) => tokens.validate(token, opts),
       ensureEndpoints: (entries) => catalog.ensure(entries),
-      async findEc2Credential(access) {
-        const row = await db.selectFrom('id_credentials').selectAll().where('id', '=', ec2CredentialId(access)).executeTakeFirst();
-        if (!row || row.type !== 'ec2') return undefined;
-        const blob = parseJson<{ access?: string; secret?: string }>(ctx.masterKey.unwrap(row.encrypted_blob, `credential:${row.id}`).toString('utf8'), {});
-        if (!blob.secret || !row.project_id) return undefined;
-        return { access, secret: blob.secret, userId: row.user_id, projectId: row.project_id };
-      },
+      findEc2Credential: (access) => deps.credentials.findEc2(access),
       async contextForUserProject(userId, projectId) {
         const [user, project] = await Promise.all([users.getUser(userId), projects.getProject(projectId)]);
         if (!user || !fromDbBool(user.enabled) || !project || !fromDbBool(project.enabled)) throw unauthorized();

@@ -2,8 +2,10 @@ import type { CloudConfig } from '../../../platform/config.js';
 import type { EventFeed } from '../../../platform/events.js';
 import type { MasterKey } from '../../../platform/keys.js';
 import type { Metrics } from '../../../platform/metrics.js';
+import type { AppCredentials } from '../model/appcreds.js';
 import type { IdentitySettings, TokenService } from '../model/auth.js';
 import type { Catalog } from '../model/catalog.js';
+import type { Credentials } from '../model/credentials.js';
 import type { PasswordHasher } from '../model/passwords.js';
 import type { RevocationList } from '../model/revocations.js';
 import type { RoleResolver } from '../model/roles.js';
@@ -30,6 +32,8 @@ export interface IdentityDeps {
   tokens: TokenService;
   revocations: RevocationList;
   catalog: Catalog;
+  appCreds: AppCredentials;
+  credentials: Credentials;
   /** `http://host:port` of the identity listener. */
   baseUrl(): string;
 }

@@ -188,4 +188,22 @@ export const identityMigrations: ServiceMigration[] = [
         .execute();
     },
   },
+  {
+    name: '0002_access_rules_idp_oidc',
+    async up(db) {
+      const s = db.schema;
+      // Access rules outlive the application credentials that use them, as in Keystone.
+      await s
+        .createTable('id_access_rules')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('service', 'text', (c) => c.notNull())
+        .addColumn('path', 'text', (c) => c.notNull())
+        .addColumn('method', 'text', (c) => c.notNull())
+        .execute();
+      await s.createIndex('id_access_rules_user').on('id_access_rules').column('user_id').execute();
+      // The OIDC settings of an identity provider (issuer, audience, JWKS URL), as JSON.
+      await s.alterTable('id_idps').addColumn('oidc', 'text', (c) => c.notNull().defaultTo('{}')).execute();
+    },
+  },
 ];

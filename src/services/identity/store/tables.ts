@@ -129,6 +129,14 @@ export interface IdpRow {
   domain_id: string;
   remote_ids: string;
   authorization_ttl: number | null;
+  oidc: string;
+}
+export interface AccessRuleRow {
+  id: string;
+  user_id: string;
+  service: string;
+  path: string;
+  method: string;
 }
 export interface MappingRow {
   id: string;
@@ -156,6 +164,7 @@ export interface IdentityTables {
   id_endpoints: EndpointRow;
   id_credentials: CredentialRow;
   id_app_credentials: AppCredentialRow;
+  id_access_rules: AccessRuleRow;
   id_revocations: RevocationRow;
   id_idps: IdpRow;
   id_mappings: MappingRow;

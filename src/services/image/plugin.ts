@@ -121,7 +121,10 @@ const image: ServiceModule<Clients> = {
           const file = isAbsolute(settings.standardImages) ? settings.standardImages : resolve(ROOT, settings.standardImages);
           if (existsSync(file)) {
             const results = await syncImages(localTarget(images, data), loadSpecs(file));
-            notices.push(`Standard images registered: ${results.map((r) => `${r.name} (${r.data})`).join(', ')}.`);
+            const queued = results.filter((r) => r.data.startsWith('queued')).map((r) => r.name);
+            const importing = results.filter((r) => !r.data.startsWith('queued')).map((r) => r.name);
+            if (importing.length) notices.push(`Standard images importing: ${importing.join(', ')}.`);
+            if (queued.length) notices.push(`Standard images registered without data (queued until imported; see services.image.webDownload): ${queued.join(', ')}.`);
           }
         }
       },

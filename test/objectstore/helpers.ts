@@ -183,3 +183,33 @@ export function send(base: string, o: SignOptions & { rawBody?: Buffer | string;
 
 /** `<Code>` of an S3 error body. */
 export const errorCode = (r: RawResponse) => /<Code>([^<]+)<\/Code>/.exec(r.text)?.[1];
+
+/** Encodes a body as signed aws-chunked (STREAMING-AWS4-HMAC-SHA256-PAYLOAD), given the seed signature. */
+export function signedChunks(data: Buffer, chunkSize: number, keys: S3Keys, headers: Record<string, string>, tamper = false): Buffer {
+  const seed = /Signature=([0-9a-f]+)/.exec(headers.authorization)![1];
+  const scope = /Credential=[^/]+\/([^,]+)/.exec(headers.authorization)![1];
+  const key = signingKey(keys.secret, scope);
+  const out: Buffer[] = [];
+  let prev = seed;
+  const emptyHash = sha256('');
+  for (let off = 0; ; off += chunkSize) {
+    const chunk = data.subarray(off, Math.min(off + chunkSize, data.length));
+    const toSign = ['AWS4-HMAC-SHA256-PAYLOAD', headers['x-amz-date'], scope, prev, emptyHash, sha256(chunk)].join('\n');
+    prev = hmac(key, toSign).toString('hex');
+    const sig = tamper && off === 0 ? prev.replace(/^./, (c) => (c === '0' ? '1' : '0')) : prev;
+    out.push(Buffer.from(`${chunk.length.toString(16)};chunk-signature=${sig}\r\n`), chunk, Buffer.from('\r\n'));
+    if (chunk.length === 0) break;
+  }
+  return Buffer.concat(out);
+}
+
+/** Encodes a body as unsigned aws-chunked with one trailer line. */
+export function unsignedChunks(data: Buffer, chunkSize: number, trailer: string): Buffer {
+  const out: Buffer[] = [];
+  for (let off = 0; off < data.length; off += chunkSize) {
+    const chunk = data.subarray(off, off + chunkSize);
+    out.push(Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n'));
+  }
+  out.push(Buffer.from(`0\r\n${trailer}\r\n\r\n`));
+  return Buffer.concat(out);
+}

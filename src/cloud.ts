@@ -82,7 +82,7 @@ export async function startCloud(opts: StartOptions = {}): Promise<Cloud> {
     ctx,
     notices: instances.flatMap(({ inst }) => inst.notices ?? []),
     async close() {
-      events.stop();
+      await events.stop();
       await jobs.stop();
       for (const { inst } of [...instances].reverse()) {
         await inst.stop?.();

@@ -20,6 +20,7 @@ export class EventFeed {
   private lastId = 0;
   private timer?: NodeJS.Timeout;
   private readonly ownIds = new Set<number>();
+  private polling?: Promise<void>;
 
   constructor(
     database: Database,
@@ -50,12 +51,18 @@ export class EventFeed {
       .select((eb) => eb.fn.max('id').as('max'))
       .executeTakeFirst();
     this.lastId = Number(row?.max ?? 0);
-    this.timer = setInterval(() => void this.poll().catch((e) => this.log.warn({ err: e }, 'event poll failed')), pollMs);
+    this.timer = setInterval(() => {
+      this.polling ??= this.poll()
+        .catch((e) => this.log.warn({ err: e }, 'event poll failed'))
+        .finally(() => (this.polling = undefined));
+    }, pollMs);
     this.timer.unref();
   }
 
-  stop(): void {
+  /** Stops polling; resolves once a poll in flight has finished, so the database can close after it. */
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    await this.polling;
   }
 
   async poll(): Promise<void> {

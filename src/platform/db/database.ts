@@ -24,6 +24,10 @@ export class Database {
       // Return BIGINT/NUMERIC counts as numbers, like SQLite does.
       pg.types.setTypeParser(20, (v) => Number(v));
       const pool = new pg.Pool({ connectionString: url, max: 20 });
+      // An idle connection the server closes (restart, terminated backend, a client still closing
+      // after pool.end()) is dropped by the pool; without a listener it would crash the process.
+      // Errors of running queries still reach their callers.
+      pool.on('error', () => undefined);
       return new Database(new Kysely({ dialect: new PostgresDialect({ pool }) }), 'postgres');
     }
     const file = url.replace(/^sqlite:/, '');

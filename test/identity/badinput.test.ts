@@ -160,5 +160,6 @@ describe('identity: bad input', () => {
     assertFault(res, 401, 'password of an unknown user');
     assertFault(await api(`${base}/v3/users`), 401, 'no token');
     assertFault(await api(`${base}/v3/role_assignments`, { token: 'garbage' }), 401, 'bad token');
+    assertFault(await api(`${base}/v3/users/${ids.user}/password`), 405, 'GET of the password');
   });
 });

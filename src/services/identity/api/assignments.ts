@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest, forbidden, notFound } from '../../../platform/errors.js';
 import { toDbBool } from '../../../platform/db/database.js';
-import { query } from '../../../platform/http/validate.js';
+import { query, type Obj } from '../../../platform/http/validate.js';
 import { enforce } from '../../../platform/policy.js';
 import { AssignmentLister, type AssignmentEntity, type AssignmentQuery } from '../model/assignments.js';
 import type { RevocationEvent } from '../model/revocations.js';
@@ -196,27 +196,29 @@ class Names {
 
 /** An assignment as Keystone's `_format_entity` renders it, links included. */
 async function renderAssignment(base: string, e: AssignmentEntity, names?: Names) {
-  const out: Record<string, any> = { links: {} };
+  const out: Obj = {};
+  const links: Obj = {};
+  let scope: Obj;
   let link = '';
   let inherited = e.inheritedToProjects;
   if (e.projectId) {
     const p = names && (await names.project(e.projectId));
-    out.scope = { project: p ? { id: p.id, name: p.name, domain: await names.domainRef(p.domain_id) } : { id: e.projectId } };
+    scope = { project: p ? { id: p.id, name: p.name, domain: await names.domainRef(p.domain_id) } : { id: e.projectId } };
     if (e.indirect?.domainId) [inherited, link] = [true, `/domains/${e.indirect.domainId}`];
     else if (e.indirect?.projectId) [inherited, link] = [true, `/projects/${e.indirect.projectId}`];
     else link = `/projects/${e.projectId}`;
   } else if (e.domainId) {
-    out.scope = { domain: names ? await names.domainRef(e.domainId) : { id: e.domainId } };
+    scope = { domain: names ? await names.domainRef(e.domainId) : { id: e.domainId } };
     link = `/domains/${e.domainId}`;
   } else {
-    out.scope = { system: { all: true } };
+    scope = { system: { all: true } };
     link = '/system';
   }
   if (e.userId) {
     const u = names && (await names.user(e.userId));
     out.user = u ? { id: u.id, name: u.name, domain: await names.domainRef(u.domain_id) } : { id: e.userId };
     if (e.indirect?.groupId) {
-      out.links.membership = `${base}/v3/groups/${e.indirect.groupId}/users/${e.userId}`;
+      links.membership = `${base}/v3/groups/${e.indirect.groupId}/users/${e.userId}`;
       link += `/groups/${e.indirect.groupId}`;
     } else link += `/users/${e.userId}`;
   } else {
@@ -228,10 +230,10 @@ async function renderAssignment(base: string, e: AssignmentEntity, names?: Names
   out.role = r ? { id: r.id, name: r.name, ...(r.domain_id ? { domain: await names.domainRef(r.domain_id) } : {}) } : { id: e.roleId };
   link += `/roles/${e.indirect?.roleId ?? e.roleId}`;
   if (inherited) {
-    out.scope['OS-INHERIT:inherited_to'] = 'projects';
+    scope['OS-INHERIT:inherited_to'] = 'projects';
     link = `/OS-INHERIT${link}/inherited_to_projects`;
   }
-  out.links.assignment = `${base}/v3${link}`;
-  if (e.indirect?.roleId) out.links.prior_role = `${base}/v3/prior_role/${e.roleId}/implies/${e.indirect.roleId}`;
-  return out;
+  links.assignment = `${base}/v3${link}`;
+  if (e.indirect?.roleId) links.prior_role = `${base}/v3/prior_role/${e.roleId}/implies/${e.indirect.roleId}`;
+  return { ...out, scope, links };
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { badRequest, notFound } from '../../../platform/errors.js';
+import { ApiError, badRequest, notFound } from '../../../platform/errors.js';
 import { fromDbBool, toDbBool } from '../../../platform/db/database.js';
 import { hexId, isoNaive, nowIso } from '../../../platform/ids.js';
 import { boolParam, optBool, optString, query, reqString, wrapped, type Obj } from '../../../platform/http/validate.js';
@@ -149,6 +149,10 @@ export function registerUserRoutes(app: FastifyInstance, d: IdentityDeps): void 
     if (next === null) throw badRequest("Invalid input for field 'password': expected a string.");
     await changeOwnPassword(d, req.params.id, b.original_password, next);
     reply.code(204);
+  });
+
+  app.get('/v3/users/:id/password', { config: { public: true } }, async () => {
+    throw new ApiError('methodNotAllowed', 'The method is not allowed for the requested URL.');
   });
 
   app.get<{ Params: { id: string } }>('/v3/users/:id/projects', async (req) => {

@@ -136,11 +136,25 @@ const identity: ServiceModule<Clients> = {
       },
     };
 
+    // Pick up keys rotated by `scs keys rotate` (possibly in another process); a read racing a
+    // rotation keeps the previous keys until the next round.
+    const keyReload = setInterval(() => {
+      try {
+        keys.load();
+      } catch (err) {
+        ctx.log.warn({ err }, 'token key reload failed; keeping the loaded keys');
+      }
+    }, settings.keyReloadInterval * 1000);
+    keyReload.unref();
+
     const notices: string[] = [];
     return {
       app,
       client,
       notices,
+      async stop() {
+        clearInterval(keyReload);
+      },
       async start() {
         const result = await bootstrap({ projects, users, roles, hasher });
         const file = writeCloudsYaml(ctx.config.dataDir, `${ctx.urls.identity}/v3`, ctx.config.region, result.created);

@@ -22,6 +22,8 @@ export interface IdentitySettings {
   /** Seconds a locked-out user stays locked. */
   lockoutDuration: number;
   maxActiveKeys: number;
+  /** Seconds between re-reads of the token key repository, so `scs keys rotate` needs no restart. */
+  keyReloadInterval: number;
 }
 
 export const DEFAULT_SETTINGS: IdentitySettings = {
@@ -31,6 +33,7 @@ export const DEFAULT_SETTINGS: IdentitySettings = {
   lockoutFailureAttempts: 0,
   lockoutDuration: 1800,
   maxActiveKeys: 3,
+  keyReloadInterval: 10,
 };
 
 /** Who the identity methods established, before scoping. */

@@ -41,7 +41,10 @@ export function passwordMethod(deps: {
     const password = userRef && typeof userRef === 'object' ? userRef.password : undefined;
     if (typeof password !== 'string') throw badRequest("Invalid input for field 'password/user/password': expected a string.");
     const { user, domainName } = await findUserRef(userRef, deps.users, deps.projects);
-    const { lockoutFailureAttempts: max, lockoutDuration } = deps.settings;
+    const { lockoutDuration } = deps.settings;
+    // Keystone's per-user exemption (for service accounts a lockout would take down).
+    const exempt = parseJson<Record<string, unknown>>(user.options, {}).ignore_lockout_failure_attempts === true;
+    const max = exempt ? 0 : deps.settings.lockoutFailureAttempts;
     const locked =
       max > 0 &&
       user.failed_auth_count >= max &&

@@ -50,7 +50,7 @@ describe('objectstore: S3 API (own SigV4 signer)', () => {
     const headers = sign(base, { path: '/api', keys });
     headers.authorization = headers.authorization.replace('Signature=', 'Signature=0');
     assert.equal(errorCode(await send(base, { path: '/api', sendHeaders: headers })), 'SignatureDoesNotMatch');
-    assert.equal(errorCode(await send(base, { path: '/api', sendHeaders: { host: new URL(base).host, authorization: 'AWS AKID:sig' } })), 'InvalidRequest');
+    assert.equal(errorCode(await send(base, { path: '/api', sendHeaders: { host: new URL(base).host, date: new Date().toUTCString(), authorization: 'AWS AKID:sig' } })), 'InvalidAccessKeyId');
   });
 
   it('stores nothing when the payload hash, Content-MD5 or checksum does not match', async () => {

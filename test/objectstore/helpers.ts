@@ -1,6 +1,5 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { ec2CredentialId } from '../../src/services/identity/plugin.js';
 import { api, type TestCloud } from '../helpers/cloud.js';
 
 export interface S3Keys {
@@ -25,47 +24,12 @@ async function whoAmI(cloud: TestCloud, user: string, password: string, project:
   return { token: res.headers.get('x-subject-token')!, userId: res.body.token.user.id as string, projectId: res.body.token.project.id as string };
 }
 
-/**
- * EC2 credentials for a user on a project, created through identity's OS-EC2 API
- * (`POST /v3/users/{id}/credentials/OS-EC2`), or its generic credentials API with type `ec2`.
- */
+/** EC2 credentials for a user on a project, created through identity's OS-EC2 API. */
 export async function ec2Keys(cloud: TestCloud, user: string, password: string, project: string): Promise<S3Keys> {
   const me = await whoAmI(cloud, user, password, project);
-  const viaEc2 = await api(`${cloud.urls.identity}/v3/users/${me.userId}/credentials/OS-EC2`, { method: 'POST', token: me.token, body: { tenant_id: me.projectId } });
-  if (viaEc2.status === 201) return { access: viaEc2.body.credential.access, secret: viaEc2.body.credential.secret, userId: me.userId, projectId: me.projectId };
-  const access = randomBytes(16).toString('hex');
-  const secret = randomBytes(16).toString('hex');
-  const generic = await api(`${cloud.urls.identity}/v3/credentials`, {
-    method: 'POST',
-    token: me.token,
-    body: { credential: { type: 'ec2', user_id: me.userId, project_id: me.projectId, blob: JSON.stringify({ access, secret }) } },
-  });
-  if (generic.status !== 201) {
-    if (generic.status !== 404) throw new Error(`credential create failed: ${generic.status} ${JSON.stringify(generic.body)}`);
-    await insertCredential(cloud, me.userId, me.projectId, access, secret);
-  }
-  return { access, secret, userId: me.userId, projectId: me.projectId };
-}
-
-/**
- * Bridge while identity's credential API is being built: stores the credential the way identity
- * keeps it (row id = SHA-256 of the access key, blob wrapped by the master key). Remove once
- * `POST /v3/credentials` answers.
- */
-async function insertCredential(cloud: TestCloud, userId: string, projectId: string, access: string, secret: string): Promise<void> {
-  const id = ec2CredentialId(access);
-  await cloud.ctx.db.kysely
-    .insertInto('id_credentials')
-    .values({
-      id,
-      user_id: userId,
-      project_id: projectId,
-      type: 'ec2',
-      encrypted_blob: cloud.ctx.masterKey.wrap(Buffer.from(JSON.stringify({ access, secret })), `credential:${id}`),
-      extra: '{}',
-      created_at: new Date().toISOString(),
-    })
-    .execute();
+  const res = await api(`${cloud.urls.identity}/v3/users/${me.userId}/credentials/OS-EC2`, { method: 'POST', token: me.token, body: { tenant_id: me.projectId } });
+  if (res.status !== 201) throw new Error(`OS-EC2 credential create failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { access: res.body.credential.access, secret: res.body.credential.secret, userId: me.userId, projectId: me.projectId };
 }
 
 /** A fresh project with a member user (for cross-project checks). */

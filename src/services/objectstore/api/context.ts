@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AuthContext } from '../../../platform/auth.js';
 import type { IdentityClient } from '../../identity/client.js';
 import { accessDenied, s3Error } from '../model/errors.js';
+import { SigV2Verifier } from './sigv2.js';
 import { queryPairs, SigV4Verifier, type Verified } from './sigv4.js';
 
 /** One S3 request after addressing and authentication. */
@@ -44,6 +45,7 @@ const decode = (s: string) => {
  */
 export class RequestContext {
   private readonly verifier: SigV4Verifier;
+  private readonly v2: SigV2Verifier;
   private readonly credentials: TtlCache<Awaited<ReturnType<IdentityClient['findEc2Credential']>>>;
   private readonly contexts: TtlCache<AuthContext>;
 
@@ -54,7 +56,9 @@ export class RequestContext {
   ) {
     this.credentials = new TtlCache(cacheMs);
     this.contexts = new TtlCache(cacheMs);
-    this.verifier = new SigV4Verifier((access) => this.credentials.get(access, () => this.identity().findEc2Credential(access)));
+    const resolve = (access: string) => this.credentials.get(access, () => this.identity().findEc2Credential(access));
+    this.verifier = new SigV4Verifier(resolve);
+    this.v2 = new SigV2Verifier(resolve);
   }
 
   async resolve(req: FastifyRequest): Promise<S3Request> {
@@ -66,7 +70,8 @@ export class RequestContext {
     const host = String(req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
     let bucket: string | undefined;
     let key: string | undefined;
-    if (this.domain && host.endsWith(`.${this.domain}`)) {
+    const virtual = this.domain && host.endsWith(`.${this.domain}`);
+    if (virtual) {
       bucket = host.slice(0, -(this.domain.length + 1));
       key = decode(path.slice(1));
     } else {
@@ -75,7 +80,8 @@ export class RequestContext {
       key = i < 0 ? '' : decode(path.slice(i + 1));
     }
     const s3: S3Request = { bucket: bucket || undefined, key: key || undefined, query };
-    const verified = await this.verifier.verify({ method: req.method, path, query: rawQuery, headers: req.headers });
+    const signed = { method: req.method, path, query: rawQuery, headers: req.headers };
+    const verified = SigV2Verifier.applies(signed) ? await this.v2.verify(signed, virtual ? bucket : undefined) : await this.verifier.verify(signed);
     if (verified) {
       const { userId, projectId } = verified.credential;
       s3.verified = verified;

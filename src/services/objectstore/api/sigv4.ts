@@ -139,10 +139,7 @@ export class SigV4Verifier {
     const auth = req.headers.authorization;
     const q = new Map(pairs);
     if (auth) {
-      if (!auth.startsWith(`${ALGORITHM} `)) {
-        if (auth.startsWith('AWS ')) throw invalidRequest('The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.');
-        throw invalidArgument('Unsupported Authorization Type');
-      }
+      if (!auth.startsWith(`${ALGORITHM} `)) throw invalidArgument('Unsupported Authorization Type');
       const fields = new Map(
         auth
           .slice(ALGORITHM.length + 1)

@@ -167,3 +167,21 @@ describe('identity: users and groups', () => {
     assert.equal((await api(`${base}/v3/users`, { method: 'POST', token: demo, body: { user: { name: 'mallory' } } })).status, 403);
   });
 });
+
+describe('identity: list_limit', () => {
+  let cloud: TestCloud;
+  before(async () => {
+    cloud = await startTestCloud({ only: ['identity'], services: { identity: { listLimit: 2 } } });
+  });
+  after(() => cloud.close());
+
+  it('cuts longer lists to the limit and flags them truncated, as Keystone does', async () => {
+    const admin = await cloud.adminToken();
+    const roles = await api(`${cloud.urls.identity}/v3/roles`, { token: admin });
+    assert.equal(roles.body.roles.length, 2);
+    assert.equal(roles.body.truncated, true);
+    const users = await api(`${cloud.urls.identity}/v3/users`, { token: admin });
+    assert.equal(users.body.users.length, 2);
+    assert.equal(users.body.truncated, undefined, 'exactly the limit is not truncated');
+  });
+});

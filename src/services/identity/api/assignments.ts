@@ -7,7 +7,7 @@ import { AssignmentLister, type AssignmentEntity, type AssignmentQuery } from '.
 import type { RevocationEvent } from '../model/revocations.js';
 import { identityPolicy } from '../policy.js';
 import type { AssignmentRow, AssignmentType, RoleRow } from '../store/tables.js';
-import { enforceInDomain, queryFlag } from './common.js';
+import { collection, enforceInDomain, queryFlag } from './common.js';
 import type { IdentityDeps } from './deps.js';
 import { collectionLinks } from './render.js';
 import { renderRole } from './roles.js';
@@ -141,7 +141,7 @@ export function registerAssignmentRoutes(app: FastifyInstance, d: IdentityDeps):
     const includeNames = queryFlag(q, 'include_names');
     const rendered = [];
     for (const e of entities) rendered.push(await renderAssignment(base(), e, includeNames ? names : undefined));
-    return { role_assignments: rendered, links: collectionLinks(base(), req) };
+    return collection(d, req, 'role_assignments', rendered);
   });
 }
 

@@ -7,9 +7,10 @@ import { enforce } from '../../../platform/policy.js';
 import { identityPolicy } from '../policy.js';
 import { parseJson } from '../store/json.js';
 import type { EndpointRow, RegionRow, ServiceRow } from '../store/tables.js';
+import { collection } from './common.js';
 import type { IdentityDeps } from './deps.js';
 import { extraOf } from './projects.js';
-import { collectionLinks, selfLink } from './render.js';
+import { selfLink } from './render.js';
 
 const INTERFACES = ['public', 'internal', 'admin'];
 const REGION_FIELDS = ['description', 'parent_region_id'];
@@ -102,7 +103,7 @@ export function registerCatalogRoutes(app: FastifyInstance, d: IdentityDeps): vo
     enforce(identityPolicy, 'identity:list_regions', req.auth);
     const q = query(req.query);
     const rows = (await s.listRegions()).filter((r) => q.parent_region_id === undefined || r.parent_region_id === q.parent_region_id);
-    return { regions: rows.map((r) => renderRegion(base(), r)), links: collectionLinks(base(), req) };
+    return collection(d, req, 'regions', rows.map((r) => renderRegion(base(), r)));
   });
   app.post('/v3/regions', async (req, reply) => {
     const b = wrapped(req.body, 'region');
@@ -157,7 +158,7 @@ export function registerCatalogRoutes(app: FastifyInstance, d: IdentityDeps): vo
     enforce(identityPolicy, 'identity:list_services', req.auth);
     const q = query(req.query);
     const rows = (await s.listServices()).filter((x) => (q.type === undefined || x.type === q.type) && (q.name === undefined || x.name === q.name));
-    return { services: rows.map((x) => renderService(base(), x)), links: collectionLinks(base(), req) };
+    return collection(d, req, 'services', rows.map((x) => renderService(base(), x)));
   });
   app.post('/v3/services', async (req, reply) => {
     enforce(identityPolicy, 'identity:create_service', req.auth);
@@ -227,7 +228,7 @@ export function registerCatalogRoutes(app: FastifyInstance, d: IdentityDeps): vo
         (q.region_id === undefined || e.region_id === q.region_id) &&
         (enabled === undefined || fromDbBool(e.enabled) === enabled),
     );
-    return { endpoints: rows.map((e) => renderEndpoint(base(), e)), links: collectionLinks(base(), req) };
+    return collection(d, req, 'endpoints', rows.map((e) => renderEndpoint(base(), e)));
   });
   app.post('/v3/endpoints', async (req, reply) => {
     enforce(identityPolicy, 'identity:create_endpoint', req.auth);

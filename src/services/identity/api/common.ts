@@ -1,8 +1,11 @@
 import type { FastifyRequest } from 'fastify';
+import { section } from '../../../platform/config.js';
 import { conflict, type ApiError } from '../../../platform/errors.js';
 import { isUniqueViolation } from '../../../platform/db/database.js';
 import { allowed, enforce, type Target } from '../../../platform/policy.js';
 import { identityPolicy } from '../policy.js';
+import type { IdentityDeps } from './deps.js';
+import { collectionLinks } from './render.js';
 
 /**
  * Helpers shared by the user, group, role and assignment routes: domain isolation, Keystone's
@@ -59,4 +62,14 @@ export function duplicateAs(entity: string, detail: string) {
   return (e: unknown): never => {
     throw isUniqueViolation(e) ? conflict(`Conflict occurred attempting to store ${entity} - ${detail}.`) : e;
   };
+}
+
+/**
+ * A Keystone collection body. With `list_limit` set (`services.identity.listLimit`; 0, the
+ * default, means none) a longer list is cut to the limit and flagged `"truncated": true`.
+ */
+export function collection(d: IdentityDeps, req: FastifyRequest, key: string, items: unknown[]) {
+  const { listLimit } = section(d.config, 'identity', { listLimit: 0 });
+  const truncated = listLimit > 0 && items.length > listLimit;
+  return { [key]: truncated ? items.slice(0, listLimit) : items, links: collectionLinks(d.baseUrl(), req), ...(truncated ? { truncated: true } : {}) };
 }

@@ -4,10 +4,10 @@ import { hexId, nowIso } from '../../../platform/ids.js';
 import { optString, query, reqString, wrapped, type Obj } from '../../../platform/http/validate.js';
 import { parseJson } from '../store/json.js';
 import type { GroupRow } from '../store/tables.js';
-import { duplicateAs, enforceInDomain, inexactFilter, listingDomain } from './common.js';
+import { collection, duplicateAs, enforceInDomain, inexactFilter, listingDomain } from './common.js';
 import type { IdentityDeps } from './deps.js';
 import { extraOf } from './projects.js';
-import { collectionLinks, selfLink } from './render.js';
+import { selfLink } from './render.js';
 import { renderUser, userFilter } from './users.js';
 
 const GROUP_FIELDS = ['name', 'domain_id', 'description'];
@@ -44,11 +44,9 @@ export function registerGroupRoutes(app: FastifyInstance, d: IdentityDeps): void
   app.get('/v3/groups', async (req) => {
     const q = query(req.query);
     const domainId = listingDomain(req, 'identity:list_groups', q.domain_id);
-    const links = collectionLinks(base(), req);
-    if (domainId === null) return { groups: [], links };
     const named = inexactFilter(q, 'name');
-    const rows = (await d.users.listGroups({ domainId, name: q.name })).filter((g) => named(g.name));
-    return { groups: rows.map((g) => renderGroup(base(), g)), links };
+    const rows = domainId === null ? [] : (await d.users.listGroups({ domainId, name: q.name })).filter((g) => named(g.name));
+    return collection(d, req, 'groups', rows.map((g) => renderGroup(base(), g)));
   });
 
   app.post('/v3/groups', async (req, reply) => {
@@ -102,7 +100,7 @@ export function registerGroupRoutes(app: FastifyInstance, d: IdentityDeps): void
     const g = await loadGroup(req, req.params.id, 'identity:list_users_in_group');
     const q = query(req.query);
     const users = (await d.users.listUsers({ ids: await d.users.userIdsOfGroup(g.id) })).filter(userFilter(q));
-    return { users: users.map((u) => renderUser(base(), u)), links: collectionLinks(base(), req) };
+    return collection(d, req, 'users', users.map((u) => renderUser(base(), u)));
   });
 
   app.put<{ Params: { id: string; userId: string } }>('/v3/groups/:id/users/:userId', async (req, reply) => {

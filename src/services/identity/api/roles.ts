@@ -6,7 +6,7 @@ import { enforce } from '../../../platform/policy.js';
 import { identityPolicy } from '../policy.js';
 import { parseJson } from '../store/json.js';
 import type { RoleRow } from '../store/tables.js';
-import { duplicateAs, inexactFilter } from './common.js';
+import { collection, duplicateAs, inexactFilter } from './common.js';
 import type { IdentityDeps } from './deps.js';
 import { extraOf } from './projects.js';
 import { collectionLinks, selfLink } from './render.js';
@@ -58,7 +58,7 @@ export function registerRoleRoutes(app: FastifyInstance, d: IdentityDeps): void 
     const q = query(req.query);
     const named = inexactFilter(q, 'name');
     const rows = (await d.roles.listRoles({ name: q.name, domainId: q.domain_id })).filter((r) => named(r.name));
-    return { roles: rows.map((r) => renderRole(base(), r)), links: collectionLinks(base(), req) };
+    return collection(d, req, 'roles', rows.map((r) => renderRole(base(), r)));
   });
 
   app.post('/v3/roles', async (req, reply) => {

@@ -6,7 +6,7 @@ import { boolParam, optBool, optString, query, reqString, wrapped, type Obj } fr
 import { changeOwnPassword, mergeUserOptions, passwordColumns, validPassword } from '../model/users.js';
 import { parseJson } from '../store/json.js';
 import type { UserRow } from '../store/tables.js';
-import { duplicateAs, enforceInDomain, inexactFilter, listingDomain } from './common.js';
+import { collection, duplicateAs, enforceInDomain, inexactFilter, listingDomain } from './common.js';
 import type { IdentityDeps } from './deps.js';
 import { renderGroup } from './groups.js';
 import { extraOf, renderProject, tagFilter } from './projects.js';
@@ -72,10 +72,8 @@ export function registerUserRoutes(app: FastifyInstance, d: IdentityDeps): void 
   app.get('/v3/users', async (req) => {
     const q = query(req.query);
     const domainId = listingDomain(req, 'identity:list_users', q.domain_id);
-    const links = collectionLinks(base(), req);
-    if (domainId === null) return { users: [], links };
-    const rows = (await d.users.listUsers({ domainId })).filter(userFilter(q));
-    return { users: rows.map((u) => renderUser(base(), u)), links };
+    const rows = domainId === null ? [] : (await d.users.listUsers({ domainId })).filter(userFilter(q));
+    return collection(d, req, 'users', rows.map((u) => renderUser(base(), u)));
   });
 
   app.post('/v3/users', async (req, reply) => {
@@ -175,6 +173,6 @@ export function registerUserRoutes(app: FastifyInstance, d: IdentityDeps): void 
     const q = query(req.query);
     const named = inexactFilter(q, 'name');
     const groups = (await d.users.listGroups({ ids: await d.users.groupIdsOfUser(u.id), name: q.name })).filter((g) => named(g.name));
-    return { groups: groups.map((g) => renderGroup(base(), g)), links: collectionLinks(base(), req) };
+    return collection(d, req, 'groups', groups.map((g) => renderGroup(base(), g)));
   });
 }

@@ -168,10 +168,10 @@ describe('identity: users and groups', () => {
   });
 });
 
-describe('identity: list_limit', () => {
+describe('identity: list_limit and password expiry', () => {
   let cloud: TestCloud;
   before(async () => {
-    cloud = await startTestCloud({ only: ['identity'], services: { identity: { listLimit: 2 } } });
+    cloud = await startTestCloud({ only: ['identity'], services: { identity: { listLimit: 2, passwordExpiresDays: 10 } } });
   });
   after(() => cloud.close());
 
@@ -183,5 +183,22 @@ describe('identity: list_limit', () => {
     const users = await api(`${cloud.urls.identity}/v3/users`, { token: admin });
     assert.equal(users.body.users.length, 2);
     assert.equal(users.body.truncated, undefined, 'exactly the limit is not truncated');
+  });
+
+  it('sets password_expires_at from passwordExpiresDays unless the user ignores expiry', async () => {
+    const base = cloud.urls.identity;
+    const admin = await cloud.adminToken();
+    const before = Date.now();
+    const u = (await api(`${base}/v3/users`, { method: 'POST', token: admin, body: { user: { name: 'expiring', password: 'pw' } } })).body.user;
+    assert.match(u.password_expires_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/);
+    const days = (Date.parse(`${u.password_expires_at}Z`) - before) / 86_400_000;
+    assert.ok(days > 9.99 && days < 10.01, String(days));
+    const soon = new Date(before + 20 * 86_400_000).toISOString();
+    const expiring = await api(`${base}/v3/users?password_expires_at=lt:${soon}`, { token: admin });
+    assert.deepEqual(expiring.body.users.map((x: { name: string }) => x.name), ['expiring']);
+    const ignored = await api(`${base}/v3/users/${u.id}`, { method: 'PATCH', token: admin, body: { user: { options: { ignore_password_expiry: true } } } });
+    assert.equal(ignored.body.user.password_expires_at, null);
+    const exempt = (await api(`${base}/v3/users`, { method: 'POST', token: admin, body: { user: { name: 'exempt', password: 'pw', options: { ignore_password_expiry: true } } } })).body.user;
+    assert.equal(exempt.password_expires_at, null);
   });
 });

@@ -64,12 +64,17 @@ export function duplicateAs(entity: string, detail: string) {
   };
 }
 
+/** Settings of the user routes beyond the core ones (`services.identity` in the configuration). */
+export function userSettings(d: IdentityDeps) {
+  return section(d.config, 'identity', { listLimit: 0, passwordExpiresDays: 0 });
+}
+
 /**
  * A Keystone collection body. With `list_limit` set (`services.identity.listLimit`; 0, the
  * default, means none) a longer list is cut to the limit and flagged `"truncated": true`.
  */
 export function collection(d: IdentityDeps, req: FastifyRequest, key: string, items: unknown[]) {
-  const { listLimit } = section(d.config, 'identity', { listLimit: 0 });
+  const { listLimit } = userSettings(d);
   const truncated = listLimit > 0 && items.length > listLimit;
   return { [key]: truncated ? items.slice(0, listLimit) : items, links: collectionLinks(d.baseUrl(), req), ...(truncated ? { truncated: true } : {}) };
 }

@@ -3,10 +3,10 @@ import { ApiError, badRequest, notFound } from '../../../platform/errors.js';
 import { fromDbBool, toDbBool } from '../../../platform/db/database.js';
 import { hexId, isoNaive, nowIso } from '../../../platform/ids.js';
 import { boolParam, optBool, optString, query, reqString, wrapped, type Obj } from '../../../platform/http/validate.js';
-import { changeOwnPassword, mergeUserOptions, passwordColumns, validPassword } from '../model/users.js';
+import { changeOwnPassword, mergeUserOptions, passwordColumns, passwordExpiry, validPassword } from '../model/users.js';
 import { parseJson } from '../store/json.js';
 import type { UserRow } from '../store/tables.js';
-import { collection, duplicateAs, enforceInDomain, inexactFilter, listingDomain } from './common.js';
+import { collection, duplicateAs, enforceInDomain, inexactFilter, listingDomain, userSettings } from './common.js';
 import type { IdentityDeps } from './deps.js';
 import { renderGroup } from './groups.js';
 import { extraOf, renderProject, tagFilter } from './projects.js';
@@ -61,6 +61,7 @@ export function userFilter(q: Record<string, string>): (u: UserRow) => boolean {
 
 export function registerUserRoutes(app: FastifyInstance, d: IdentityDeps): void {
   const base = () => d.baseUrl();
+  const expiresDays = () => userSettings(d).passwordExpiresDays;
   const missing = (id: string) => () => notFound(`Could not find user: ${id}.`);
   const loadUser = async (req: FastifyRequest, id: string, action: string, field = 'id') => {
     const u = await d.users.getUser(id);
@@ -83,16 +84,17 @@ export function registerUserRoutes(app: FastifyInstance, d: IdentityDeps): void 
     if (!(await d.projects.getDomain(domainId))) throw notFound(`Could not find domain: ${domainId}.`);
     enforceInDomain(req, 'identity:create_user', { domain_id: domainId }, () => notFound(`Could not find domain: ${domainId}.`));
     const password = b.password === undefined ? null : validPassword(b.password);
+    const options = b.options === undefined ? {} : mergeUserOptions({}, b.options);
     const row: UserRow = {
       id: hexId(),
       name,
       domain_id: domainId,
       enabled: toDbBool(optBool(b, 'enabled') ?? true),
-      ...(await passwordColumns(d.hasher, password)),
+      ...(await passwordColumns(d.hasher, password, expiresDays(), options)),
       default_project_id: optString(b, 'default_project_id', { nullable: true, max: 64 }) ?? null,
       description: optString(b, 'description', { nullable: true }) ?? null,
       email: optString(b, 'email', { nullable: true, max: 255 }) ?? null,
-      options: JSON.stringify(b.options === undefined ? {} : mergeUserOptions({}, b.options)),
+      options: JSON.stringify(options),
       extra: JSON.stringify(extraOf(b, USER_FIELDS)),
       federated: null,
       failed_auth_count: 0,
@@ -123,10 +125,14 @@ export function registerUserRoutes(app: FastifyInstance, d: IdentityDeps): void 
     if (desc !== undefined) patch.description = desc;
     const email = optString(b, 'email', { nullable: true, max: 255 });
     if (email !== undefined) patch.email = email;
-    if (b.options !== undefined) patch.options = JSON.stringify(mergeUserOptions(parseJson<Obj>(u.options, {}), b.options));
+    const options = b.options === undefined ? parseJson<Obj>(u.options, {}) : mergeUserOptions(parseJson<Obj>(u.options, {}), b.options);
+    if (b.options !== undefined) {
+      patch.options = JSON.stringify(options);
+      patch.password_expires_at = passwordExpiry(u.password_created_at, expiresDays(), options);
+    }
     const extra = extraOf(b, USER_FIELDS);
     if (Object.keys(extra).length) patch.extra = JSON.stringify({ ...parseJson<Obj>(u.extra, {}), ...extra });
-    if (b.password !== undefined) Object.assign(patch, await passwordColumns(d.hasher, validPassword(b.password)));
+    if (b.password !== undefined) Object.assign(patch, await passwordColumns(d.hasher, validPassword(b.password), expiresDays(), options));
     await d.users.updateUser(u.id, patch).catch(duplicateAs('user', `Duplicate entry found with name ${name} at domain ID ${u.domain_id}`));
     // A disabled user or a replaced password ends every session of the user at once.
     if (enabled === false || b.password !== undefined) await d.revocations.revoke({ user_id: u.id });
@@ -145,7 +151,7 @@ export function registerUserRoutes(app: FastifyInstance, d: IdentityDeps): void 
     if (typeof b.original_password !== 'string') throw badRequest("Invalid input for field 'original_password': expected a string.");
     const next = validPassword(b.password);
     if (next === null) throw badRequest("Invalid input for field 'password': expected a string.");
-    await changeOwnPassword(d, req.params.id, b.original_password, next);
+    await changeOwnPassword({ ...d, passwordExpiresDays: expiresDays() }, req.params.id, b.original_password, next);
     reply.code(204);
   });
 

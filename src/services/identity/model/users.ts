@@ -40,12 +40,27 @@ export function validPassword(v: unknown, field = 'password'): string | null {
   return v;
 }
 
+/**
+ * When a password expires: Keystone's `[security_compliance] password_expires_days` after it was
+ * set (0 = never), unless the user has the `ignore_password_expiry` option.
+ */
+export function passwordExpiry(createdAt: string | null, expiresDays: number, options: Obj): string | null {
+  if (!createdAt || expiresDays <= 0 || options.ignore_password_expiry === true) return null;
+  return new Date(Date.parse(createdAt) + expiresDays * 86_400_000).toISOString();
+}
+
 /** The password columns for a new password (bcrypt off the event loop). */
-export async function passwordColumns(hasher: PasswordHasher, password: string | null): Promise<Pick<UserRow, 'password_hash' | 'password_created_at' | 'password_expires_at'>> {
+export async function passwordColumns(
+  hasher: PasswordHasher,
+  password: string | null,
+  expiresDays: number,
+  options: Obj,
+): Promise<Pick<UserRow, 'password_hash' | 'password_created_at' | 'password_expires_at'>> {
+  const createdAt = password === null ? null : new Date().toISOString();
   return {
     password_hash: password === null ? null : await hasher.hash(password),
-    password_created_at: password === null ? null : new Date().toISOString(),
-    password_expires_at: null,
+    password_created_at: createdAt,
+    password_expires_at: passwordExpiry(createdAt, expiresDays, options),
   };
 }
 
@@ -54,7 +69,7 @@ export async function passwordColumns(hasher: PasswordHasher, password: string |
  * user with an expired password can change it); every token of the user is revoked.
  */
 export async function changeOwnPassword(
-  deps: { users: UserStore; hasher: PasswordHasher; revocations: RevocationList },
+  deps: { users: UserStore; hasher: PasswordHasher; revocations: RevocationList; passwordExpiresDays: number },
   userId: string,
   original: string,
   next: string,
@@ -62,11 +77,13 @@ export async function changeOwnPassword(
   const user = await deps.users.getUser(userId);
   const ok = !!user && fromDbBool(user.enabled) && (await deps.hasher.verify(original, user.password_hash));
   if (!user || !ok) throw unauthorized('Error when changing user password: Invalid user / password');
-  if (parseJson<Obj>(user.options, {}).lock_password === true) {
+  const options = parseJson<Obj>(user.options, {});
+  if (options.lock_password === true) {
     throw badRequest(
       'You cannot change your password at this time due to password policy disallowing password changes. Please contact your administrator to reset your password.',
     );
   }
-  await deps.users.updateUser(user.id, { ...(await passwordColumns(deps.hasher, next)), failed_auth_count: 0, failed_auth_at: null });
+  const columns = await passwordColumns(deps.hasher, next, deps.passwordExpiresDays, options);
+  await deps.users.updateUser(user.id, { ...columns, failed_auth_count: 0, failed_auth_at: null });
   await deps.revocations.revoke({ user_id: user.id });
 }

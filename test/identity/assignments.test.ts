@@ -55,6 +55,7 @@ describe('identity: roles, grants and role assignments', () => {
     assert.equal(created.body.role_inference.prior_role.id, a.id);
     assert.equal(created.body.role_inference.implies.id, b.id);
     assert.equal((await api(`${base}/v3/roles/${a.id}/implies/${b.id}`, { token: admin })).status, 200);
+    assert.equal((await api(`${base}/v3/roles/${a.id}/implies/${b.id}`, { method: 'HEAD', token: admin })).status, 204);
     const list = await api(`${base}/v3/roles/${a.id}/implies`, { token: admin });
     assert.deepEqual(list.body.role_inference.implies.map((r: { id: string }) => r.id), [b.id]);
     const all = await api(`${base}/v3/role_inferences`, { token: admin });

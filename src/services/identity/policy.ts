@@ -66,6 +66,7 @@ export const identityPolicy: PolicyTable = {
   'identity:update_role': admin,
   'identity:delete_role': admin,
   'identity:list_implied_roles': anyOf(admin, role('reader')),
+  'identity:get_implied_role': anyOf(admin, role('reader')),
   'identity:list_role_inference_rules': anyOf(admin, role('reader')),
   'identity:create_implied_role': admin,
   'identity:delete_implied_role': admin,

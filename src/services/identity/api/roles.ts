@@ -140,10 +140,16 @@ export function registerRoleRoutes(app: FastifyInstance, d: IdentityDeps): void 
     return inference(prior, implied);
   });
 
-  app.get<{ Params: { id: string; implied: string } }>('/v3/roles/:id/implies/:implied', async (req) => {
-    const { prior, implied } = await loadPair(req, 'identity:list_implied_roles');
+  const checkPair = async (req: FastifyRequest<{ Params: { id: string; implied: string } }>) => {
+    const { prior, implied } = await loadPair(req, 'identity:get_implied_role');
     if (!(await impliesOf(prior.id)).includes(implied.id)) throw notFound(`${prior.id} does not imply ${implied.id}.`);
     return inference(prior, implied);
+  };
+  app.get<{ Params: { id: string; implied: string } }>('/v3/roles/:id/implies/:implied', { exposeHeadRoute: false }, checkPair);
+  // Keystone answers the HEAD check with 204, not with the GET's 200.
+  app.head<{ Params: { id: string; implied: string } }>('/v3/roles/:id/implies/:implied', async (req, reply) => {
+    await checkPair(req);
+    reply.code(204);
   });
 
   app.delete<{ Params: { id: string; implied: string } }>('/v3/roles/:id/implies/:implied', async (req, reply) => {

@@ -3,6 +3,8 @@ import type { IdentityClient } from './identity/client.js';
 import identity from './identity/plugin.js';
 import type { ImageClient } from './image/client.js';
 import image from './image/plugin.js';
+import type { NetworkClient } from './network/client.js';
+import network from './network/plugin.js';
 import type { ObjectStoreClient } from './objectstore/client.js';
 import objectstore from './objectstore/plugin.js';
 
@@ -13,7 +15,8 @@ import objectstore from './objectstore/plugin.js';
 export interface Clients {
   identity: IdentityClient;
   image: ImageClient;
+  network: NetworkClient;
   objectstore: ObjectStoreClient;
 }
 
-export const serviceModules: ServiceModule<Clients>[] = [identity, image, objectstore];
+export const serviceModules: ServiceModule<Clients>[] = [identity, image, network, objectstore];

@@ -1,0 +1,96 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { enforce } from '../../../platform/policy.js';
+import { isAdmin } from '../model/context.js';
+import { nBadRequest, nNotFound } from '../model/errors.js';
+import type { IpAvailability } from '../model/availability.js';
+import type { Quotas } from '../model/quotas.js';
+import type { Routers } from '../model/routers.js';
+import { networkPolicy } from '../policy.js';
+import { fieldsOf, listResponse, pick, type RawQuery } from './listing.js';
+
+type IdReq = FastifyRequest<{ Params: { id: string } }>;
+
+/** Router member actions: interfaces by subnet or port, and atomic extra route changes. */
+export function registerRouterActions(app: FastifyInstance, routers: Routers): void {
+  const action = (name: 'add_router_interface' | 'remove_router_interface' | 'add_extraroutes' | 'remove_extraroutes') =>
+    app.put(`/v2.0/routers/:id/${name}`, async (req: IdReq) => {
+      const target = await routers.show(req.auth, req.params.id);
+      enforce(networkPolicy, name, req.auth, target);
+      switch (name) {
+        case 'add_router_interface':
+          return routers.addInterface(req.auth, req.params.id, req.body);
+        case 'remove_router_interface':
+          return routers.removeInterface(req.auth, req.params.id, req.body);
+        case 'add_extraroutes':
+          return { router: await routers.changeRoutes(req.auth, req.params.id, req.body, true) };
+        case 'remove_extraroutes':
+          return { router: await routers.changeRoutes(req.auth, req.params.id, req.body, false) };
+      }
+    });
+  action('add_router_interface');
+  action('remove_router_interface');
+  action('add_extraroutes');
+  action('remove_extraroutes');
+}
+
+/** `/v2.0/quotas` (quotas, quota_details). */
+export function registerQuotaRoutes(app: FastifyInstance, quotas: Quotas): void {
+  const target = (req: IdReq) => ({ project_id: req.params.id });
+  app.get('/v2.0/quotas', async (req) => {
+    if (!isAdmin(req.auth)) {
+      enforce(networkPolicy, 'get_quota', req.auth, { project_id: req.auth.projectId });
+      return { quotas: [{ ...(await quotas.limits(req.auth.projectId!)), project_id: req.auth.projectId, tenant_id: req.auth.projectId }] };
+    }
+    return { quotas: await quotas.overridden() };
+  });
+  app.get('/v2.0/quotas/tenant', async (req) => ({ tenant: { tenant_id: req.auth.projectId } }));
+  app.get('/v2.0/quotas/project', async (req) => ({ project: { project_id: req.auth.projectId } }));
+  app.get('/v2.0/quotas/:id', async (req: IdReq) => {
+    enforce(networkPolicy, 'get_quota', req.auth, target(req));
+    return { quota: await quotas.limits(req.params.id) };
+  });
+  app.get('/v2.0/quotas/:id/default', async (req: IdReq) => {
+    enforce(networkPolicy, 'get_quota', req.auth, target(req));
+    return { quota: quotas.defaults() };
+  });
+  app.get('/v2.0/quotas/:id/details', async (req: IdReq) => {
+    enforce(networkPolicy, 'get_quota', req.auth, target(req));
+    return { quota: await quotas.details(req.params.id) };
+  });
+  app.put('/v2.0/quotas/:id', async (req: IdReq) => {
+    enforce(networkPolicy, 'update_quota', req.auth, target(req));
+    return { quota: await quotas.update(req.params.id, req.body) };
+  });
+  app.delete('/v2.0/quotas/:id', async (req: IdReq, reply) => {
+    enforce(networkPolicy, 'delete_quota', req.auth, target(req));
+    await quotas.reset(req.params.id);
+    reply.code(204);
+  });
+}
+
+/** `/v2.0/availability_zones` and `/v2.0/network-ip-availabilities`. */
+export function registerInfoRoutes(app: FastifyInstance, zone: string, availability: IpAvailability, baseUrl: () => string): void {
+  const zones = [
+    { name: zone, resource: 'network', state: 'available' },
+    { name: zone, resource: 'router', state: 'available' },
+  ];
+  app.get('/v2.0/availability_zones', async (req) => {
+    enforce(networkPolicy, 'get_availability_zone', req.auth);
+    const q = req.query as RawQuery;
+    for (const k of Object.keys(q)) if (!['name', 'resource', 'state', 'fields'].includes(k)) throw nBadRequest('HTTPBadRequest', `${k} is invalid attribute for filtering`);
+    const out = zones.filter((z) => (['name', 'resource', 'state'] as const).every((k) => q[k] === undefined || [q[k]].flat().includes(z[k])));
+    return { availability_zones: out.map((z) => pick(z, fieldsOf(q))) };
+  });
+  const collection = { plural: 'network_ip_availabilities', attributes: ['network_id', 'network_name', 'total_ips', 'used_ips', 'subnet_ip_availability'] };
+  app.get('/v2.0/network-ip-availabilities', async (req) => {
+    enforce(networkPolicy, 'get_network_ip_availability', req.auth);
+    const list = await availability.list();
+    return listResponse(collection, list, req.query as RawQuery, `${baseUrl()}${req.url}`);
+  });
+  app.get('/v2.0/network-ip-availabilities/:id', async (req: IdReq) => {
+    enforce(networkPolicy, 'get_network_ip_availability', req.auth);
+    const one = (await availability.list()).find((a) => a.network_id === req.params.id);
+    if (!one) throw nNotFound('NetworkNotFound', `Network ${req.params.id} could not be found.`);
+    return { network_ip_availability: pick(one, fieldsOf(req.query as RawQuery)) };
+  });
+}

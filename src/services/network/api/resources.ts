@@ -1,0 +1,116 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { isObj, type Obj } from '../../../platform/http/validate.js';
+import { enforce } from '../../../platform/policy.js';
+import { checkTags, type Collection } from '../model/collection.js';
+import { nBadRequest, nNotFound } from '../model/errors.js';
+import { networkPolicy } from '../policy.js';
+import { fieldsOf, listResponse, pick, type RawQuery } from './listing.js';
+
+type IdReq = FastifyRequest<{ Params: { id: string } }>;
+
+/** `If-Match: revision_number=N` (revision-if-match); other If-Match forms are refused. */
+export function ifMatch(req: FastifyRequest): number | undefined {
+  const h = req.headers['if-match'];
+  if (h === undefined) return undefined;
+  const m = /^\s*revision_number=(\d+)\s*$/.exec(String(h));
+  if (!m) throw nBadRequest('HTTPBadRequest', `If-Match header without revision_number: ${String(h)}`);
+  return Number(m[1]);
+}
+
+function bodyOf(body: unknown, key: string): Obj {
+  if (!isObj(body)) throw nBadRequest('HTTPBadRequest', 'Body contains invalid data');
+  const inner = body[key];
+  if (!isObj(inner)) throw nBadRequest('HTTPBadRequest', `Resource body required: '${key}' is missing or not an object.`);
+  return inner;
+}
+
+/**
+ * The routes every collection shares: list, create (one or bulk), show, update, delete, and the
+ * tag sub-resource. Each authorizes with the policy table and calls one model operation.
+ */
+export function registerCollection(app: FastifyInstance, c: Collection, path: string, baseUrl: () => string): void {
+  const base = `/v2.0/${path}`;
+  const get = `get_${c.singular}`;
+  const url = (req: FastifyRequest) => `${baseUrl()}${req.url}`;
+
+  app.get(base, async (req) => {
+    enforce(networkPolicy, get, req.auth);
+    return listResponse(c, await c.list(req.auth), req.query as RawQuery, url(req));
+  });
+
+  app.post(base, async (req, reply) => {
+    enforce(networkPolicy, `create_${c.singular}`, req.auth);
+    const body = req.body;
+    if (isObj(body) && Array.isArray(body[c.plural])) {
+      const items = body[c.plural] as unknown[];
+      const out: Obj[] = [];
+      for (const item of items) out.push(await c.create(req.auth, bodyOf({ [c.singular]: item }, c.singular)));
+      reply.code(201);
+      return { [c.plural]: out };
+    }
+    const created = await c.create(req.auth, bodyOf(body, c.singular));
+    reply.code(201);
+    return { [c.singular]: created };
+  });
+
+  app.get(`${base}/:id`, async (req: IdReq) => {
+    enforce(networkPolicy, get, req.auth);
+    return { [c.singular]: pick(await c.show(req.auth, req.params.id), fieldsOf(req.query as RawQuery)) };
+  });
+
+  app.put(`${base}/:id`, async (req: IdReq) => {
+    if (!c.update) throw nBadRequest('HTTPBadRequest', `${c.plural} cannot be updated.`);
+    const target = await c.show(req.auth, req.params.id);
+    enforce(networkPolicy, `update_${c.singular}`, req.auth, target);
+    return { [c.singular]: await c.update(req.auth, req.params.id, bodyOf(req.body, c.singular), ifMatch(req)) };
+  });
+
+  app.delete(`${base}/:id`, async (req: IdReq, reply) => {
+    const target = await c.show(req.auth, req.params.id);
+    enforce(networkPolicy, `delete_${c.singular}`, req.auth, target);
+    await c.remove(req.auth, req.params.id, ifMatch(req));
+    reply.code(204);
+  });
+
+  if (!c.setTags) return;
+  const setTags = c.setTags.bind(c);
+  const authorizeTags = async (req: IdReq) => {
+    const target = await c.show(req.auth, req.params.id);
+    enforce(networkPolicy, `update_${c.singular}`, req.auth, target);
+    return target;
+  };
+  app.get(`${base}/:id/tags`, async (req: IdReq) => {
+    enforce(networkPolicy, get, req.auth);
+    return { tags: (await c.show(req.auth, req.params.id)).tags };
+  });
+  app.put(`${base}/:id/tags`, async (req: IdReq) => {
+    await authorizeTags(req);
+    const tags = checkTags(isObj(req.body) ? req.body.tags : undefined);
+    return { tags: [...(await setTags(req.auth, req.params.id, () => tags, ifMatch(req)))].sort() };
+  });
+  app.delete(`${base}/:id/tags`, async (req: IdReq, reply) => {
+    await authorizeTags(req);
+    await setTags(req.auth, req.params.id, () => [], ifMatch(req));
+    reply.code(204);
+  });
+  type TagReq = FastifyRequest<{ Params: { id: string; tag: string } }>;
+  app.get(`${base}/:id/tags/:tag`, async (req: TagReq, reply) => {
+    enforce(networkPolicy, get, req.auth);
+    const tags = (await c.show(req.auth, req.params.id)).tags as string[];
+    if (!tags.includes(req.params.tag)) throw nNotFound('TagNotFound', `Tag ${req.params.tag} could not be found for ${c.singular} ${req.params.id}.`);
+    reply.code(204);
+  });
+  app.put(`${base}/:id/tags/:tag`, async (req: TagReq, reply) => {
+    await authorizeTags(req);
+    const [tag] = checkTags([req.params.tag]);
+    await setTags(req.auth, req.params.id, (t) => (t.includes(tag) ? t : [...t, tag]), ifMatch(req));
+    reply.code(201);
+  });
+  app.delete(`${base}/:id/tags/:tag`, async (req: TagReq, reply) => {
+    await authorizeTags(req);
+    const tags = (await c.show(req.auth, req.params.id)).tags as string[];
+    if (!tags.includes(req.params.tag)) throw nNotFound('TagNotFound', `Tag ${req.params.tag} could not be found for ${c.singular} ${req.params.id}.`);
+    await setTags(req.auth, req.params.id, (t) => t.filter((x) => x !== req.params.tag), ifMatch(req));
+    reply.code(204);
+  });
+}

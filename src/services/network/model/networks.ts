@@ -1,0 +1,137 @@
+import type { AuthContext } from '../../../platform/auth.js';
+import { uuid } from '../../../platform/ids.js';
+import { optBool, optInt, optString, optStringArray, type Obj } from '../../../platform/http/validate.js';
+import type { Res } from '../store/resources.js';
+import { checkTags, standard, type Collection } from './collection.js';
+import { adminOnly, isAdmin, onlyKeys, type ModelContext } from './context.js';
+import { inUse, nBadRequest } from './errors.js';
+import type { NetworkDoc, PortDoc, SubnetDoc } from './types.js';
+
+const PROVIDER = ['provider:network_type', 'provider:physical_network', 'provider:segmentation_id'] as const;
+const ADMIN_ONLY = ['router:external', 'is_default', ...PROVIDER] as const;
+const COMMON = ['name', 'description', 'admin_state_up', 'shared', 'port_security_enabled', 'dns_domain', 'mtu', 'qos_policy_id', ...ADMIN_ONLY];
+const CREATE = [...COMMON, 'project_id', 'tenant_id', 'availability_zone_hints', 'tags'];
+/** Ports that go away with their network (Neutron's auto-delete owners). */
+export const AUTO_DELETE_OWNERS = ['network:dhcp'];
+
+export class Networks implements Collection {
+  readonly kind = 'network' as const;
+  readonly singular = 'network';
+  readonly plural = 'networks';
+  readonly attributes = [
+    'admin_state_up', 'shared', 'router:external', 'status', 'mtu', 'subnets', 'availability_zone_hints', 'availability_zones',
+    'port_security_enabled', 'dns_domain', 'is_default', 'ipv4_address_scope', 'ipv6_address_scope', 'l2_adjacency', 'qos_policy_id', ...PROVIDER,
+  ];
+
+  constructor(private readonly m: ModelContext) {}
+
+  async view(auth: AuthContext, nets: Res<NetworkDoc>[]): Promise<Obj[]> {
+    const g = await this.m.grants(auth.projectId);
+    const subnets = await this.m.store.list<SubnetDoc>('subnet');
+    return nets.map((n) => {
+      const v: Obj = {
+        ...standard(n),
+        admin_state_up: n.doc.admin_state_up,
+        status: 'ACTIVE',
+        shared: n.doc.shared || g.shared.has(n.id),
+        'router:external': n.doc.external || g.external.has(n.id),
+        mtu: n.doc.mtu,
+        subnets: subnets.filter((s) => s.parent_id === n.id).map((s) => s.id),
+        availability_zone_hints: n.doc.availability_zone_hints,
+        availability_zones: [this.m.settings.availabilityZone],
+        port_security_enabled: n.doc.port_security_enabled,
+        dns_domain: n.doc.dns_domain,
+        is_default: n.doc.is_default,
+        ipv4_address_scope: null,
+        ipv6_address_scope: null,
+        l2_adjacency: true,
+        qos_policy_id: null,
+      };
+      if (isAdmin(auth)) {
+        v['provider:network_type'] = n.doc.network_type;
+        v['provider:physical_network'] = n.doc.physical_network;
+        v['provider:segmentation_id'] = n.doc.segmentation_id;
+      }
+      return v;
+    });
+  }
+
+  async list(auth: AuthContext): Promise<Obj[]> {
+    const g = await this.m.grants(auth.projectId);
+    const all = await this.m.store.list<NetworkDoc>('network');
+    return this.view(auth, all.filter((n) => this.m.networkVisible(auth, n, g)));
+  }
+
+  async show(auth: AuthContext, id: string): Promise<Obj> {
+    return (await this.view(auth, [await this.m.network(auth, id)]))[0];
+  }
+
+  private fields(auth: AuthContext, body: Obj, doc: NetworkDoc, creating: boolean): NetworkDoc {
+    onlyKeys(body, creating ? CREATE : COMMON);
+    adminOnly(auth, body, creating ? ADMIN_ONLY : [...ADMIN_ONLY, 'shared'], creating ? 'create_network' : 'update_network');
+    const shared = optBool(body, 'shared');
+    if (creating && shared !== undefined && !isAdmin(auth)) adminOnly(auth, body, ['shared'], 'create_network');
+    const next: NetworkDoc = {
+      ...doc,
+      name: optString(body, 'name', { max: 255 }) ?? doc.name,
+      description: optString(body, 'description', { max: 255 }) ?? doc.description,
+      admin_state_up: optBool(body, 'admin_state_up') ?? doc.admin_state_up,
+      shared: shared ?? doc.shared,
+      external: optBool(body, 'router:external') ?? doc.external,
+      is_default: optBool(body, 'is_default') ?? doc.is_default,
+      port_security_enabled: optBool(body, 'port_security_enabled') ?? doc.port_security_enabled,
+      dns_domain: optString(body, 'dns_domain', { max: 255 }) ?? doc.dns_domain,
+      mtu: optInt(body, 'mtu', { min: 68, max: 9000 }) ?? doc.mtu,
+    };
+    if (next.dns_domain && !next.dns_domain.endsWith('.')) throw nBadRequest('HTTPBadRequest', `Invalid input for dns_domain. Reason: '${next.dns_domain}' is not a FQDN.`);
+    if (next.is_default && !next.external) throw nBadRequest('HTTPBadRequest', 'Only external networks can be the default network.');
+    if (creating) {
+      next.network_type = optString(body, 'provider:network_type') ?? next.network_type;
+      if (!['vxlan', 'flat', 'vlan', 'geneve', 'local'].includes(next.network_type)) throw nBadRequest('InvalidInput', `Invalid input for operation: network_type value '${next.network_type}' not supported.`);
+      next.physical_network = optString(body, 'provider:physical_network', { nullable: true }) ?? (next.network_type === 'flat' || next.network_type === 'vlan' ? 'physnet1' : null);
+      next.segmentation_id = optInt(body, 'provider:segmentation_id', { nullable: true, min: 1, max: 16777215 }) ?? null;
+      next.availability_zone_hints = optStringArray(body, 'availability_zone_hints') ?? [];
+      if (body.tags !== undefined) next.tags = checkTags(body.tags);
+    }
+    return next;
+  }
+
+  async create(auth: AuthContext, body: Obj): Promise<Obj> {
+    const project = this.m.owner(auth, body);
+    await this.m.checkQuota(project, 'network');
+    const base: NetworkDoc = {
+      name: '', description: '', tags: [], admin_state_up: true, shared: false, external: false, is_default: false, mtu: this.m.settings.mtu,
+      network_type: 'vxlan', physical_network: null, segmentation_id: null, availability_zone_hints: [], port_security_enabled: true, dns_domain: '',
+    };
+    const doc = this.fields(auth, body, base, true);
+    for (const z of doc.availability_zone_hints) {
+      if (z !== this.m.settings.availabilityZone) throw nBadRequest('AvailabilityZoneNotFound', `AvailabilityZone ${z} could not be found.`);
+    }
+    if (doc.network_type === 'vxlan' && doc.segmentation_id === null) doc.segmentation_id = 1000 + Math.floor(Math.random() * 1_000_000);
+    const id = uuid();
+    return this.show(auth, (await this.m.store.insert('network', { id, project_id: project, doc })).id);
+  }
+
+  async update(auth: AuthContext, id: string, body: Obj, ifMatch?: number): Promise<Obj> {
+    const net = await this.m.network(auth, id);
+    await this.m.modify(net, ifMatch, (doc) => this.fields(auth, body, doc, false));
+    return this.show(auth, id);
+  }
+
+  async remove(auth: AuthContext, id: string, ifMatch?: number): Promise<void> {
+    const net = await this.m.network(auth, id);
+    if (ifMatch !== undefined) await this.m.modify(net, ifMatch, (d) => d);
+    const ports = await this.m.store.list<PortDoc>('port', { parent_id: id });
+    if (ports.some((p) => !AUTO_DELETE_OWNERS.includes(p.doc.device_owner))) {
+      throw inUse('NetworkInUse', `Unable to complete operation on network ${id}. There are one or more ports still in use on the network.`);
+    }
+    for (const s of await this.m.store.list('subnet', { parent_id: id })) await this.m.store.delete('subnet', s.id);
+    for (const p of await this.m.store.list('rbac_policy', { parent_id: id })) await this.m.store.delete('rbac_policy', p.id);
+    await this.m.store.delete('network', id);
+  }
+
+  async setTags(auth: AuthContext, id: string, change: (tags: string[]) => string[], ifMatch?: number): Promise<string[]> {
+    const net = await this.m.network(auth, id);
+    return (await this.m.modify(net, ifMatch, (d) => ({ ...d, tags: change(d.tags) }))).doc.tags;
+  }
+}

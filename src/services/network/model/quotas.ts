@@ -1,0 +1,56 @@
+import { isObj, type Obj } from '../../../platform/http/validate.js';
+import type { Kind } from '../store/resources.js';
+import { invalid, type ModelContext } from './context.js';
+import { nBadRequest, nNotFound } from './errors.js';
+import { QUOTA_RESOURCES } from './settings.js';
+
+const KIND: Record<string, Kind> = { network: 'network', subnet: 'subnet', subnetpool: 'subnetpool', port: 'port', router: 'router', floatingip: 'floatingip', security_group: 'security_group', security_group_rule: 'security_group_rule', rbac_policy: 'rbac_policy' };
+
+/** Neutron quotas (quotas, quota_details): per-project overrides over the configured defaults. */
+export class Quotas {
+  constructor(private readonly m: ModelContext) {}
+
+  async limits(projectId: string): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const r of QUOTA_RESOURCES) out[r] = await this.m.quotaLimit(projectId, r);
+    return out;
+  }
+
+  defaults(): Record<string, number> {
+    return Object.fromEntries(QUOTA_RESOURCES.map((r) => [r, this.m.settings.quotas[r] ?? -1]));
+  }
+
+  async details(projectId: string): Promise<Record<string, { limit: number; used: number; reserved: number }>> {
+    const limits = await this.limits(projectId);
+    const out: Record<string, { limit: number; used: number; reserved: number }> = {};
+    for (const r of QUOTA_RESOURCES) out[r] = { limit: limits[r], used: await this.m.store.count(KIND[r], { project_id: projectId }), reserved: 0 };
+    return out;
+  }
+
+  /** Projects with overrides, as `GET /v2.0/quotas` lists them. */
+  async overridden(): Promise<Obj[]> {
+    const out: Obj[] = [];
+    for (const p of await this.m.projects.quotaProjects()) out.push({ ...(await this.limits(p)), project_id: p, tenant_id: p });
+    return out;
+  }
+
+  async update(projectId: string, body: unknown): Promise<Record<string, number>> {
+    if (!isObj(body) || !isObj(body.quota)) throw nBadRequest('HTTPBadRequest', "Invalid input: a 'quota' object is required.");
+    if (!(await this.m.projectExists(projectId))) throw nNotFound('ProjectNotFound', `Project ${projectId} could not be found.`);
+    const changes: Array<[string, number]> = [];
+    for (const [k, v] of Object.entries(body.quota as Obj)) {
+      if (k === 'force' || k === 'check_limit') continue;
+      if (!(QUOTA_RESOURCES as readonly string[]).includes(k)) throw nBadRequest('HTTPBadRequest', `Unrecognized attribute(s) '${k}'`);
+      const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < -1) throw invalid(k, v, 'is not a valid quota limit (an integer >= -1)');
+      changes.push([k, n]);
+    }
+    for (const [k, n] of changes) await this.m.projects.setQuota(projectId, k, n);
+    return this.limits(projectId);
+  }
+
+  async reset(projectId: string): Promise<void> {
+    await this.m.projects.resetQuotas(projectId);
+  }
+
+}

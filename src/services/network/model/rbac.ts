@@ -1,0 +1,80 @@
+import type { AuthContext } from '../../../platform/auth.js';
+import { uuid } from '../../../platform/ids.js';
+import { reqString, type Obj } from '../../../platform/http/validate.js';
+import type { Res } from '../store/resources.js';
+import type { Collection } from './collection.js';
+import { invalid, isAdmin, onlyKeys, type ModelContext } from './context.js';
+import { nConflict, notFoundOf } from './errors.js';
+import type { NetworkDoc, PortDoc, RbacDoc } from './types.js';
+
+const ACTIONS = ['access_as_shared', 'access_as_external'] as const;
+
+/** Network RBAC policies (rbac-policies): share a network or offer it as external to a project or `*`. */
+export class RbacPolicies implements Collection {
+  readonly kind = 'rbac_policy' as const;
+  readonly singular = 'rbac_policy';
+  readonly plural = 'rbac_policies';
+  readonly attributes = ['object_type', 'object_id', 'action', 'target_tenant', 'target_project'];
+
+  constructor(private readonly m: ModelContext) {}
+
+  private view(p: Res<RbacDoc>): Obj {
+    return { id: p.id, project_id: p.project_id, tenant_id: p.project_id, ...p.doc };
+  }
+
+  private find(auth: AuthContext, id: string): Promise<Res<RbacDoc>> {
+    return this.m.owned<RbacDoc>(auth, 'rbac_policy', id);
+  }
+
+  async list(auth: AuthContext): Promise<Obj[]> {
+    return (await this.m.store.list<RbacDoc>('rbac_policy', isAdmin(auth) ? {} : { project_id: auth.projectId })).map((p) => this.view(p));
+  }
+
+  async show(auth: AuthContext, id: string): Promise<Obj> {
+    return this.view(await this.find(auth, id));
+  }
+
+  async create(auth: AuthContext, body: Obj): Promise<Obj> {
+    onlyKeys(body, ['object_type', 'object_id', 'action', 'target_tenant', 'target_project', 'project_id', 'tenant_id']);
+    const project = this.m.owner(auth, body);
+    const objectType = reqString(body, 'object_type');
+    if (objectType !== 'network') throw invalid('object_type', objectType, "is not in ['network']");
+    const action = reqString(body, 'action');
+    if (!(ACTIONS as readonly string[]).includes(action)) throw invalid('action', action, `is not in ${JSON.stringify(ACTIONS)}`);
+    const target = (body.target_project ?? body.target_tenant) as unknown;
+    if (typeof target !== 'string' || target === '') throw invalid('target_tenant', target ?? null, 'is a required property');
+    const objectId = reqString(body, 'object_id');
+    const net = await this.m.store.get<NetworkDoc>('network', objectId);
+    if (!net || (!isAdmin(auth) && net.project_id !== auth.projectId)) throw notFoundOf('network', objectId);
+    if (target !== '*' && !(await this.m.projectExists(target))) throw invalid('target_tenant', target, 'is not a known project');
+    await this.m.checkQuota(project, 'rbac_policy');
+    const dup = (await this.m.store.list<RbacDoc>('rbac_policy', { parent_id: objectId })).find((p) => p.doc.action === action && p.doc.target_tenant === target);
+    if (dup) throw nConflict('DuplicateRbacPolicy', 'An RBAC policy already exists with those values.');
+    const doc: RbacDoc = { object_type: 'network', object_id: objectId, action: action as RbacDoc['action'], target_tenant: target };
+    return this.view(await this.m.store.insert('rbac_policy', { id: uuid(), project_id: project, parent_id: objectId, doc }));
+  }
+
+  async update(auth: AuthContext, id: string, body: Obj, ifMatch?: number): Promise<Obj> {
+    onlyKeys(body, ['target_tenant', 'target_project']);
+    const p = await this.find(auth, id);
+    const target = reqString(body, body.target_project !== undefined ? 'target_project' : 'target_tenant');
+    await this.refuseIfUsed(p);
+    return this.view(await this.m.modify(p, ifMatch, (d) => ({ ...d, target_tenant: target })));
+  }
+
+  /** A grant that a project's ports rely on cannot go (RbacPolicyInUse). */
+  private async refuseIfUsed(p: Res<RbacDoc>): Promise<void> {
+    const net = await this.m.load<NetworkDoc>('network', p.doc.object_id);
+    const ports = await this.m.store.list<PortDoc>('port', { parent_id: net.id });
+    const users = ports.filter((x) => x.project_id && x.project_id !== net.project_id && (p.doc.target_tenant === '*' || x.project_id === p.doc.target_tenant));
+    if (p.doc.action === 'access_as_shared' && users.length && !net.doc.shared) {
+      throw nConflict('RbacPolicyInUse', `RBAC policy on object ${net.id} cannot be removed because other objects depend on it.`);
+    }
+  }
+
+  async remove(auth: AuthContext, id: string): Promise<void> {
+    const p = await this.find(auth, id);
+    await this.refuseIfUsed(p);
+    await this.m.store.delete('rbac_policy', id);
+  }
+}

@@ -1,0 +1,152 @@
+import type { AuthContext } from '../../../platform/auth.js';
+import { uuid } from '../../../platform/ids.js';
+import { optBool, optInt, optString, type Obj } from '../../../platform/http/validate.js';
+import type { Res } from '../store/resources.js';
+import { cidrSize, cidrsOverlap, formatCidr, parseCidr, type Cidr } from './addresses.js';
+import { checkTags, standard, type Collection } from './collection.js';
+import { adminOnly, invalid, isAdmin, onlyKeys, type ModelContext } from './context.js';
+import { inUse, nBadRequest, nConflict, notFoundOf } from './errors.js';
+import type { SubnetDoc, SubnetPoolDoc } from './types.js';
+
+const UPDATE = ['name', 'description', 'prefixes', 'default_prefixlen', 'min_prefixlen', 'max_prefixlen', 'is_default', 'default_quota', 'address_scope_id'];
+const CREATE = [...UPDATE, 'shared', 'project_id', 'tenant_id', 'tags'];
+
+/** Subnet pools (subnet_allocation) and default pools (default-subnetpools). */
+export class SubnetPools implements Collection {
+  readonly kind = 'subnetpool' as const;
+  readonly singular = 'subnetpool';
+  readonly plural = 'subnetpools';
+  readonly attributes = ['prefixes', 'ip_version', 'default_prefixlen', 'min_prefixlen', 'max_prefixlen', 'shared', 'is_default', 'default_quota', 'address_scope_id'];
+
+  constructor(private readonly m: ModelContext) {}
+
+  private view(p: Res<SubnetPoolDoc>): Obj {
+    return { ...p.doc, ...standard(p), address_scope_id: null };
+  }
+
+  private async find(auth: AuthContext, id: string): Promise<Res<SubnetPoolDoc>> {
+    const p = await this.m.store.get<SubnetPoolDoc>('subnetpool', id);
+    if (!p || !(isAdmin(auth) || p.project_id === auth.projectId || p.doc.shared)) throw notFoundOf('subnetpool', id);
+    return p;
+  }
+
+  async list(auth: AuthContext): Promise<Obj[]> {
+    const all = await this.m.store.list<SubnetPoolDoc>('subnetpool');
+    return all.filter((p) => isAdmin(auth) || p.project_id === auth.projectId || p.doc.shared).map((p) => this.view(p));
+  }
+
+  async show(auth: AuthContext, id: string): Promise<Obj> {
+    return this.view(await this.find(auth, id));
+  }
+
+  async defaultPool(version: 4 | 6): Promise<Res<SubnetPoolDoc> | undefined> {
+    return (await this.m.store.list<SubnetPoolDoc>('subnetpool')).find((p) => p.doc.is_default && p.doc.ip_version === version);
+  }
+
+  private prefixes(body: Obj): Cidr[] | undefined {
+    const v = body.prefixes;
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v) || v.length === 0) throw invalid('prefixes', v, 'is not a non-empty list of CIDRs');
+    return v.map((t) => parseCidr(String(t)) ?? (() => { throw invalid('prefixes', t, 'is not a valid CIDR'); })());
+  }
+
+  private lengths(body: Obj, doc: SubnetPoolDoc): SubnetPoolDoc {
+    const max = doc.ip_version === 4 ? 32 : 128;
+    const next = {
+      ...doc,
+      min_prefixlen: optInt(body, 'min_prefixlen', { min: 0, max }) ?? doc.min_prefixlen,
+      max_prefixlen: optInt(body, 'max_prefixlen', { min: 0, max }) ?? doc.max_prefixlen,
+      default_prefixlen: optInt(body, 'default_prefixlen', { min: 0, max }) ?? doc.default_prefixlen,
+    };
+    if (!(next.min_prefixlen <= next.default_prefixlen && next.default_prefixlen <= next.max_prefixlen)) {
+      throw nBadRequest('IllegalSubnetPoolPrefixBounds', `Illegal prefix bounds: min_prefixlen=${next.min_prefixlen}, default_prefixlen=${next.default_prefixlen}, max_prefixlen=${next.max_prefixlen}.`);
+    }
+    return next;
+  }
+
+  async create(auth: AuthContext, body: Obj): Promise<Obj> {
+    onlyKeys(body, CREATE);
+    adminOnly(auth, body, ['shared', 'is_default'], 'create_subnetpool');
+    const project = this.m.owner(auth, body);
+    await this.m.checkQuota(project, 'subnetpool');
+    const prefixes = this.prefixes(body);
+    if (!prefixes) throw invalid('prefixes', undefined, 'is a required property');
+    const version = prefixes[0].version;
+    if (prefixes.some((p) => p.version !== version)) throw nBadRequest('PrefixVersionMismatch', 'Cannot mix IPv4 and IPv6 prefixes in a subnet pool.');
+    const min = Math.min(...prefixes.map((p) => p.prefix));
+    const base: SubnetPoolDoc = {
+      name: optString(body, 'name', { max: 255 }) ?? '',
+      description: optString(body, 'description', { max: 255 }) ?? '',
+      tags: body.tags === undefined ? [] : checkTags(body.tags),
+      prefixes: prefixes.map(formatCidr),
+      ip_version: version,
+      min_prefixlen: min,
+      max_prefixlen: version === 4 ? 32 : 128,
+      default_prefixlen: min,
+      shared: optBool(body, 'shared') ?? false,
+      is_default: optBool(body, 'is_default') ?? false,
+      default_quota: optInt(body, 'default_quota', { nullable: true, min: 0 }) ?? null,
+    };
+    const doc = this.lengths(body, base);
+    if (doc.is_default && (await this.defaultPool(version))) throw nConflict('InvalidInput', `Invalid input for operation: A default subnetpool for this IP family has already been set. Only one default may exist per IP family.`);
+    return this.view(await this.m.store.insert('subnetpool', { id: uuid(), project_id: project, doc }));
+  }
+
+  async update(auth: AuthContext, id: string, body: Obj, ifMatch?: number): Promise<Obj> {
+    onlyKeys(body, UPDATE);
+    adminOnly(auth, body, ['is_default'], 'update_subnetpool');
+    const pool = await this.find(auth, id);
+    const saved = await this.m.modify(pool, ifMatch, async (doc) => {
+      const prefixes = this.prefixes(body);
+      if (prefixes) {
+        const old = doc.prefixes.map((p) => parseCidr(p)!);
+        if (!old.every((o) => prefixes.some((n) => cidrsOverlap(o, n) && n.prefix <= o.prefix))) throw nBadRequest('IllegalSubnetPoolPrefixUpdate', 'Illegal update to prefixes: existing prefixes must remain covered.');
+      }
+      const isDefault = optBool(body, 'is_default');
+      if (isDefault && !doc.is_default) {
+        const other = await this.defaultPool(doc.ip_version);
+        if (other && other.id !== id) throw nConflict('InvalidInput', 'Invalid input for operation: A default subnetpool for this IP family has already been set. Only one default may exist per IP family.');
+      }
+      return this.lengths(body, {
+        ...doc,
+        name: optString(body, 'name', { max: 255 }) ?? doc.name,
+        description: optString(body, 'description', { max: 255 }) ?? doc.description,
+        prefixes: prefixes ? prefixes.map(formatCidr) : doc.prefixes,
+        is_default: isDefault ?? doc.is_default,
+      });
+    });
+    return this.view(saved);
+  }
+
+  async remove(auth: AuthContext, id: string): Promise<void> {
+    await this.find(auth, id);
+    const used = (await this.m.store.list<SubnetDoc>('subnet')).some((s) => s.doc.subnetpool_id === id);
+    if (used) throw inUse('SubnetPoolInUse', `Subnet pool ${id} cannot be deleted: it is in use by one or more subnets.`);
+    await this.m.store.delete('subnetpool', id);
+  }
+
+  async setTags(auth: AuthContext, id: string, change: (tags: string[]) => string[], ifMatch?: number): Promise<string[]> {
+    return (await this.m.modify(await this.find(auth, id), ifMatch, (d) => ({ ...d, tags: change(d.tags) }))).doc.tags;
+  }
+
+  /** The first free block of `prefixlen` (default: the pool's) among the pool's prefixes. */
+  async allocatePrefix(auth: AuthContext, poolId: string, version: 4 | 6, prefixlen?: number): Promise<Cidr> {
+    const pool = await this.find(auth, poolId);
+    if (pool.doc.ip_version !== version) throw nBadRequest('BadRequest', `Bad subnets request: subnetpool ${poolId} cannot serve IPv${version}.`);
+    const len = prefixlen ?? pool.doc.default_prefixlen;
+    if (len < pool.doc.min_prefixlen || len > pool.doc.max_prefixlen) {
+      throw nBadRequest('IllegalSubnetPoolPrefixLength', `Illegal prefix length ${len}: it must lie between ${pool.doc.min_prefixlen} and ${pool.doc.max_prefixlen}.`);
+    }
+    const used = (await this.m.store.list<SubnetDoc>('subnet')).filter((s) => s.doc.subnetpool_id === poolId).map((s) => parseCidr(s.doc.cidr)!);
+    for (const text of pool.doc.prefixes) {
+      const p = parseCidr(text)!;
+      if (p.prefix > len) continue;
+      const step = cidrSize({ ...p, prefix: len });
+      for (let net = p.network; net < p.network + cidrSize(p); net += step) {
+        const c: Cidr = { version, network: net, prefix: len };
+        if (!used.some((u) => cidrsOverlap(u, c))) return c;
+      }
+    }
+    throw nConflict('SubnetAllocationError', `Failed to allocate subnet: Insufficient prefix space to allocate subnet size /${len}.`);
+  }
+}

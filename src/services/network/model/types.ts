@@ -1,0 +1,129 @@
+/** The documents stored for each resource (standard attributes live in columns, see store/). */
+export interface Tagged {
+  name: string;
+  description: string;
+  tags: string[];
+}
+
+export interface NetworkDoc extends Tagged {
+  admin_state_up: boolean;
+  shared: boolean;
+  external: boolean;
+  mtu: number;
+  network_type: string;
+  physical_network: string | null;
+  segmentation_id: number | null;
+  availability_zone_hints: string[];
+  port_security_enabled: boolean;
+  dns_domain: string;
+  is_default: boolean;
+}
+
+export interface Pool {
+  start: string;
+  end: string;
+}
+
+export interface SubnetDoc extends Tagged {
+  network_id: string;
+  ip_version: 4 | 6;
+  cidr: string;
+  gateway_ip: string | null;
+  allocation_pools: Pool[];
+  host_routes: Array<{ destination: string; nexthop: string }>;
+  dns_nameservers: string[];
+  enable_dhcp: boolean;
+  ipv6_ra_mode: string | null;
+  ipv6_address_mode: string | null;
+  subnetpool_id: string | null;
+  service_types: string[];
+  dns_publish_fixed_ip: boolean;
+}
+
+export interface SubnetPoolDoc extends Tagged {
+  prefixes: string[];
+  ip_version: 4 | 6;
+  default_prefixlen: number;
+  min_prefixlen: number;
+  max_prefixlen: number;
+  shared: boolean;
+  is_default: boolean;
+  default_quota: number | null;
+}
+
+export interface FixedIp {
+  subnet_id: string;
+  ip_address: string;
+}
+
+export interface PortDoc extends Tagged {
+  network_id: string;
+  mac_address: string;
+  admin_state_up: boolean;
+  status: 'DOWN' | 'ACTIVE' | 'BUILD';
+  device_id: string;
+  device_owner: string;
+  fixed_ips: FixedIp[];
+  allowed_address_pairs: Array<{ ip_address: string; mac_address: string }>;
+  security_groups: string[];
+  port_security_enabled: boolean;
+  host_id: string;
+  vnic_type: string;
+  profile: Record<string, unknown>;
+  vif_type: string;
+  vif_details: Record<string, unknown>;
+  dns_name: string;
+  dns_domain: string;
+  /** Set on ports compute created for a server (deleted with it), unset on ports a user passed in. */
+  server_owned?: boolean;
+}
+
+export interface RouterDoc extends Tagged {
+  admin_state_up: boolean;
+  gateway: { network_id: string; enable_snat: boolean; port_id: string } | null;
+  routes: Array<{ destination: string; nexthop: string }>;
+  availability_zone_hints: string[];
+}
+
+export interface FloatingIpDoc extends Tagged {
+  floating_network_id: string;
+  floating_ip_address: string;
+  floating_port_id: string;
+  port_id: string | null;
+  fixed_ip_address: string | null;
+  router_id: string | null;
+  dns_name: string;
+  dns_domain: string;
+}
+
+export interface SecurityGroupDoc extends Tagged {
+  stateful: boolean;
+  is_default: boolean;
+}
+
+export interface RuleFields {
+  direction: 'ingress' | 'egress';
+  ethertype: 'IPv4' | 'IPv6';
+  protocol: string | null;
+  port_range_min: number | null;
+  port_range_max: number | null;
+  remote_ip_prefix: string | null;
+  remote_group_id: string | null;
+  description: string;
+}
+
+export interface RuleDoc extends RuleFields {
+  security_group_id: string;
+}
+
+export interface DefaultRuleDoc extends RuleFields {
+  used_in_default_sg: boolean;
+  used_in_non_default_sg: boolean;
+}
+
+export interface RbacDoc {
+  object_type: 'network';
+  object_id: string;
+  action: 'access_as_shared' | 'access_as_external';
+  target_tenant: string;
+}

@@ -1,0 +1,91 @@
+import { section } from '../../platform/config.js';
+import { createServiceApp, exposeMetrics } from '../../platform/http/app.js';
+import type { ServiceModule } from '../../platform/service.js';
+import type { Clients } from '../registry.js';
+import { registerInfoRoutes, registerQuotaRoutes, registerRouterActions } from './api/actions.js';
+import { neutronFault } from './api/faults.js';
+import { registerCollection } from './api/resources.js';
+import { registerVersionRoutes } from './api/versions.js';
+import type { NetworkClient } from './client.js';
+import { simulatedDriver } from './drivers/simulated.js';
+import { IpAvailability } from './model/availability.js';
+import { bootstrap } from './model/bootstrap.js';
+import type { Collection } from './model/collection.js';
+import { ModelContext } from './model/context.js';
+import { FloatingIps } from './model/floatingips.js';
+import { Networks } from './model/networks.js';
+import { Ports } from './model/ports.js';
+import { Quotas } from './model/quotas.js';
+import { RbacPolicies } from './model/rbac.js';
+import { Routers } from './model/routers.js';
+import { DefaultRules, SecurityGroupRules, SecurityGroups } from './model/secgroups.js';
+import { ServerNetworking } from './model/servers.js';
+import { DEFAULT_SETTINGS, type NetworkSettings } from './model/settings.js';
+import { SubnetPools } from './model/subnetpools.js';
+import { Subnets } from './model/subnets.js';
+import { IpamStore } from './store/ipam.js';
+import { networkMigrations } from './store/migrations.js';
+import { ProjectStateStore } from './store/projects.js';
+import { ResourceStore } from './store/resources.js';
+import type { NetworkTables } from './store/tables.js';
+
+const network: ServiceModule<Clients> = {
+  name: 'network',
+  migrations: networkMigrations,
+  catalog: [{ type: 'network', name: 'neutron', path: '' }],
+
+  async create(ctx) {
+    const settings = section<NetworkSettings>(ctx.config, 'network', DEFAULT_SETTINGS);
+    settings.quotas = { ...DEFAULT_SETTINGS.quotas, ...settings.quotas };
+    const db = ctx.db.typed<NetworkTables>();
+    const m = new ModelContext(new ResourceStore(db), new IpamStore(db), new ProjectStateStore(db), simulatedDriver(), settings, (id) =>
+      ctx.clients.identity.projectExists(id),
+    );
+    const groups = new SecurityGroups(m);
+    const pools = new SubnetPools(m);
+    const subnets = new Subnets(m, pools);
+    const ports = new Ports(m, groups);
+    const routers = new Routers(m, ports, subnets);
+    // URL path -> collection; the path spelling is Neutron's (dashes), bodies use underscores.
+    const collections: Array<[string, Collection]> = [
+      ['networks', new Networks(m)],
+      ['subnets', subnets],
+      ['subnetpools', pools],
+      ['ports', ports],
+      ['routers', routers],
+      ['floatingips', new FloatingIps(m, ports, routers)],
+      ['security-groups', groups],
+      ['security-group-rules', new SecurityGroupRules(m, groups)],
+      ['default-security-group-rules', new DefaultRules(m)],
+      ['rbac-policies', new RbacPolicies(m)],
+    ];
+
+    const baseUrl = () => ctx.urls.network;
+    const app = createServiceApp({
+      service: 'network',
+      log: ctx.log,
+      metrics: ctx.metrics,
+      renderFault: neutronFault(() => (ctx.urls.identity ? `${ctx.urls.identity}/v3` : undefined)),
+      tokens: { validate: (token, opts) => ctx.clients.identity.validate(token, opts) },
+    });
+    registerVersionRoutes(app, baseUrl, [...collections.map(([p]) => p), 'quotas', 'availability_zones', 'network-ip-availabilities']);
+    for (const [path, c] of collections) registerCollection(app, c, path, baseUrl);
+    registerRouterActions(app, routers);
+    registerQuotaRoutes(app, new Quotas(m));
+    registerInfoRoutes(app, settings.availabilityZone, new IpAvailability(m), baseUrl);
+    exposeMetrics(app, ctx.metrics);
+
+    const client: NetworkClient = new ServerNetworking(m, ports, groups);
+    const notices: string[] = [];
+    return {
+      app,
+      client,
+      notices,
+      async start() {
+        notices.push(...(await bootstrap(m)));
+      },
+    };
+  },
+};
+
+export default network;

@@ -1,0 +1,44 @@
+import { admin, allOf, anyOf, ownProject, role, type Check, type PolicyTable } from '../../platform/policy.js';
+
+/**
+ * Neutron's default policies (secure RBAC personas). Which resources a caller may see at all is
+ * the model's business (another project's resource is not found; shared and external networks are
+ * visible); this table decides what a caller may do with what it sees. Targets are the resource
+ * dictionaries (`project_id`, `shared`, `router:external`).
+ */
+const member = role('member');
+const reader = role('reader');
+const adminOrMember = anyOf(admin, member);
+const adminOrOwnerMember = anyOf(admin, allOf(member, ownProject()));
+const adminOrReader = anyOf(admin, reader);
+
+const crud = (resource: string, writes: Check = adminOrOwnerMember): PolicyTable => ({
+  [`get_${resource}`]: adminOrReader,
+  [`create_${resource}`]: adminOrMember,
+  [`update_${resource}`]: writes,
+  [`delete_${resource}`]: writes,
+});
+
+export const networkPolicy: PolicyTable = {
+  ...crud('network'),
+  ...crud('subnet'),
+  ...crud('subnetpool'),
+  ...crud('port'),
+  ...crud('router'),
+  ...crud('floatingip'),
+  ...crud('security_group'),
+  ...crud('security_group_rule'),
+  ...crud('rbac_policy'),
+  add_router_interface: adminOrOwnerMember,
+  remove_router_interface: adminOrOwnerMember,
+  add_extraroutes: adminOrOwnerMember,
+  remove_extraroutes: adminOrOwnerMember,
+  get_default_security_group_rule: adminOrReader,
+  create_default_security_group_rule: admin,
+  delete_default_security_group_rule: admin,
+  get_quota: anyOf(admin, allOf(reader, ownProject())),
+  update_quota: admin,
+  delete_quota: admin,
+  get_availability_zone: adminOrReader,
+  get_network_ip_availability: admin,
+};

@@ -1,0 +1,21 @@
+/** The network service's tables (see migrations.ts). */
+export interface ResourceRow {
+  id: string;
+  kind: string;
+  project_id: string;
+  parent_id: string | null;
+  ref_id: string | null;
+  doc: string;
+  created_at: string;
+  updated_at: string;
+  revision_number: number;
+}
+
+export interface NetworkTables {
+  net_resources: ResourceRow;
+  net_ip_allocations: { subnet_id: string; ip_address: string; port_id: string };
+  net_macs: { network_id: string; mac_address: string; port_id: string };
+  net_default_groups: { project_id: string; security_group_id: string };
+  net_markers: { name: string };
+  net_quotas: { project_id: string; resource: string; hard_limit: number };
+}

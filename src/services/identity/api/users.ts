@@ -85,15 +85,19 @@ export function registerUserRoutes(app: FastifyInstance, d: IdentityDeps): void 
     enforceInDomain(req, 'identity:create_user', { domain_id: domainId }, () => notFound(`Could not find domain: ${domainId}.`));
     const password = b.password === undefined ? null : validPassword(b.password);
     const options = b.options === undefined ? {} : mergeUserOptions({}, b.options);
+    const fields = {
+      enabled: toDbBool(optBool(b, 'enabled') ?? true),
+      default_project_id: optString(b, 'default_project_id', { nullable: true, max: 64 }) ?? null,
+      description: optString(b, 'description', { nullable: true }) ?? null,
+      email: optString(b, 'email', { nullable: true, max: 255 }) ?? null,
+    };
+    // Hashing is the costly step: only once the whole body is valid.
     const row: UserRow = {
       id: hexId(),
       name,
       domain_id: domainId,
-      enabled: toDbBool(optBool(b, 'enabled') ?? true),
+      ...fields,
       ...(await passwordColumns(d.hasher, password, expiresDays(), options)),
-      default_project_id: optString(b, 'default_project_id', { nullable: true, max: 64 }) ?? null,
-      description: optString(b, 'description', { nullable: true }) ?? null,
-      email: optString(b, 'email', { nullable: true, max: 255 }) ?? null,
       options: JSON.stringify(options),
       extra: JSON.stringify(extraOf(b, USER_FIELDS)),
       federated: null,
@@ -119,6 +123,8 @@ export function registerUserRoutes(app: FastifyInstance, d: IdentityDeps): void 
     if (name) patch.name = name;
     const enabled = optBool(b, 'enabled');
     if (enabled !== undefined) patch.enabled = toDbBool(enabled);
+    // Enabling a user explicitly also lifts a lockout, as Keystone's re-enable does.
+    if (enabled === true) Object.assign(patch, { failed_auth_count: 0, failed_auth_at: null });
     const project = optString(b, 'default_project_id', { nullable: true, max: 64 });
     if (project !== undefined) patch.default_project_id = project;
     const desc = optString(b, 'description', { nullable: true });

@@ -43,7 +43,7 @@ describe('identity: real clients', () => {
 
   const tokenWorks = async (token: string) => (await api(`${cloud.urls.identity}/v3/auth/catalog`, { token })).status;
 
-  it('openstack CLI: tokens, catalog, and the life cycle of domains, projects, users, groups, roles and assignments', async (t) => {
+  it('openstack CLI: tokens, catalog, the life cycle of domains, projects, users, groups, roles and assignments, password set', async (t) => {
     if (!requireTool(t, '/usr/bin/openstack', 'python3-openstackclient')) return;
     const os = (args: string[], cloudName = 'scs-admin') => openstack(cloud.cloudsYaml, cloudName, args);
 
@@ -105,6 +105,12 @@ describe('identity: real clients', () => {
     await os(['domain', 'delete', 'clidom']);
     const left = await os(['role', 'assignment', 'list', '--names', '-f', 'json']);
     assert.equal(left.some((a: { User: string; Group: string }) => a.User.endsWith('@clidom') || a.Group.endsWith('@clidom')), false);
+
+    // The demo user changes its own password: its older tokens stop working.
+    const demoToken = await cloud.login('demo', cloud.passwords.demo, 'demo');
+    await os(['user', 'password', 'set', '--original-password', cloud.passwords.demo, '--password', 'demo-new-password'], 'scs-demo');
+    assert.equal(await tokenWorks(demoToken), 401);
+    assert.equal(await tokenWorks(await cloud.login('demo', 'demo-new-password', 'demo')), 200);
   });
 
   it('openstacksdk: listings, a user with a group and role assignments', async (t) => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -102,6 +102,13 @@ describe('image: API', () => {
     assert.equal(files.length, 1);
     const onDisk = readFileSync(join(dir, files[0]));
     assert.equal(onDisk.includes(Buffer.from('PLAINTEXT-MARKER')), false);
+    // A tampered file fails authentication instead of serving altered bytes.
+    const tampered = Buffer.from(onDisk);
+    tampered[tampered.length - 100] ^= 1;
+    writeFileSync(join(dir, files[0]), tampered);
+    const bad = await fetch(`${base}/v2/images/${id}/file`, { headers: { 'x-auth-token': demo } });
+    await assert.rejects(bad.arrayBuffer());
+    writeFileSync(join(dir, files[0]), onDisk);
     // A second upload to an active image conflicts.
     assert.equal((await upload(base, demo, id, Buffer.from('x'))).status, 409);
   });

@@ -65,7 +65,7 @@ describe('image: real clients', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('openstack CLI: image create --file, save, set --property, list filters, share, delete', async (t) => {
+  it('openstack CLI: image create --file/--import, save, set --property, list filters, share, delete', async (t) => {
     if (!requireTool(t, '/usr/bin/openstack', 'python3-openstackclient')) return;
     const os = (args: string[], cloudName = 'scs-demo') => openstack(cloud.cloudsYaml, cloudName, args);
     const data = randomBytes(5 * 1024 * 1024 + 1);
@@ -101,7 +101,12 @@ describe('image: real clients', () => {
     assert.deepEqual(names(await os(['image', 'list', '-f', 'json'], 'other')), ['cli-img']);
     await assert.rejects(os(['image', 'delete', id], 'other'), /403|Forbidden|Failed to delete/);
 
-    await os(['image', 'delete', id]);
+    // --import goes through the interoperable import API (stage, then glance-direct).
+    const imported = await os(['image', 'create', '--import', '--file', file, '--disk-format', 'raw', '-f', 'json', 'cli-imported']);
+    for (let i = 0; i < 100 && (await os(['image', 'show', imported.id, '-f', 'json'])).status !== 'active'; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await os(['image', 'show', imported.id, '-f', 'json'])).checksum, md5(data));
+
+    await os(['image', 'delete', id, imported.id]);
     assert.deepEqual(await os(['image', 'list', '-f', 'json']), []);
   });
 

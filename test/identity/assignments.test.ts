@@ -150,6 +150,22 @@ describe('identity: roles, grants and role assignments', () => {
     }
   });
 
+  it('inherits a project grant to the sub-projects only, and a token on a sub-project carries it', async () => {
+    const { project: top } = await post('/v3/projects', { project: { name: 'inh-top' } });
+    const { project: sub } = await post('/v3/projects', { project: { name: 'inh-sub', parent_id: top.id } });
+    const { user } = await post('/v3/users', { user: { name: 'inheritor', password: 'pw-inh' } });
+    await put(`/v3/OS-INHERIT/projects/${top.id}/users/${user.id}/roles/${roles.reader}/inherited_to_projects`);
+    const eff = await assignments(`user.id=${user.id}&effective`);
+    assert.deepEqual(eff.map((a) => a.scope.project.id), [sub.id]);
+    assert.equal(eff[0].links.assignment, `${base}/v3/OS-INHERIT/projects/${top.id}/users/${user.id}/roles/${roles.reader}/inherited_to_projects`);
+    const token = await cloud.login('inheritor', 'pw-inh', 'inh-sub');
+    assert.equal(await tokenWorks(token), 200);
+    await assert.rejects(cloud.login('inheritor', 'pw-inh', 'inh-top'));
+    const path = `/v3/OS-INHERIT/projects/${top.id}/users/${user.id}/roles/${roles.reader}/inherited_to_projects`;
+    assert.equal((await api(`${base}${path}`, { method: 'DELETE', token: admin })).status, 204);
+    assert.equal(await tokenWorks(token), 401, 'the inherited role was unassigned');
+  });
+
   it('makes an unassigned role take effect at once: the token carrying it gets 401', async () => {
     const { user } = await post('/v3/users', { user: { name: 'revokee', password: 'pw-revokee' } });
     const { project } = await post('/v3/projects', { project: { name: 'revoke-proj' } });

@@ -13,6 +13,7 @@ import { registerCatalogRoutes } from './api/catalog.js';
 import { registerCredentialRoutes } from './api/credentials.js';
 import type { IdentityDeps } from './api/deps.js';
 import { keystoneFault } from './api/faults.js';
+import { registerFederationRoutes } from './api/federation.js';
 import { registerGroupRoutes } from './api/groups.js';
 import { registerProjectRoutes } from './api/projects.js';
 import { registerRoleRoutes } from './api/roles.js';
@@ -24,7 +25,9 @@ import { AppCredentials } from './model/appcreds.js';
 import { bootstrap, writeCloudsYaml } from './model/bootstrap.js';
 import { Catalog } from './model/catalog.js';
 import { Credentials } from './model/credentials.js';
+import { Federation } from './model/federation.js';
 import { appCredentialMethod, passwordMethod, tokenMethod } from './model/methods.js';
+import { OidcVerifier } from './model/oidc.js';
 import { PasswordHasher } from './model/passwords.js';
 import { RevocationList } from './model/revocations.js';
 import { RoleResolver } from './model/roles.js';
@@ -60,6 +63,8 @@ const identity: ServiceModule<Clients> = {
     tokens.registerMethod('password', passwordMethod({ users, projects, hasher, settings }));
     tokens.registerMethod('token', tokenMethod({ tokens, users, projects }));
     tokens.registerMethod('application_credential', appCredentialMethod({ db, users, projects, hasher }));
+    const federation = new Federation(db, projects, users, revocations, new OidcVerifier());
+    tokens.registerMethod('openid', federation.openidMethod());
 
     const deps: IdentityDeps = {
       config: ctx.config,
@@ -79,6 +84,7 @@ const identity: ServiceModule<Clients> = {
       catalog,
       appCreds: new AppCredentials(db, roles, resolver, hasher, revocations),
       credentials: new Credentials(db, ctx.masterKey),
+      federation,
       baseUrl: () => ctx.urls.identity,
     };
 
@@ -101,6 +107,7 @@ const identity: ServiceModule<Clients> = {
     registerCatalogRoutes(app, deps);
     registerAppCredentialRoutes(app, deps);
     registerCredentialRoutes(app, deps);
+    registerFederationRoutes(app, deps);
 
     await revocations.load();
     await catalog.reload();

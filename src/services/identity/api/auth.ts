@@ -55,6 +55,9 @@ const flag = (req: FastifyRequest, name: string): boolean => {
 };
 
 export function registerAuthRoutes(app: FastifyInstance, d: IdentityDeps): void {
+  /** The groups a federated caller's token carries: their assignments count like memberships. */
+  const federatedGroups = (req: FastifyRequest) => d.tokens.validatePayload(req.auth.token).federation?.groups.map((g) => g.id) ?? [];
+
   app.post('/v3/auth/tokens', { config: { public: true } }, async (req, reply) => {
     const auth = obj(obj(req.body)?.auth);
     if (!auth) throw badRequest("Invalid input for field 'auth': expected an object.");
@@ -104,18 +107,18 @@ export function registerAuthRoutes(app: FastifyInstance, d: IdentityDeps): void 
   });
 
   app.get('/v3/auth/projects', async (req) => {
-    const projects = (await d.resolver.projectsOf(req.auth.userId)).filter((p) => fromDbBool(p.enabled));
+    const projects = (await d.resolver.projectsOf(req.auth.userId, federatedGroups(req))).filter((p) => fromDbBool(p.enabled));
     return { projects: projects.map((p) => renderProject(d.baseUrl(), p)), links: collectionLinks(d.baseUrl(), req) };
   });
 
   app.get('/v3/auth/domains', async (req) => {
-    const ids = await d.resolver.domainIdsOf(req.auth.userId);
+    const ids = await d.resolver.domainIdsOf(req.auth.userId, federatedGroups(req));
     const domains = (await d.projects.listDomains({ ids })).filter((x) => fromDbBool(x.enabled));
     return { domains: domains.map((x) => renderDomain(d.baseUrl(), x)), links: collectionLinks(d.baseUrl(), req) };
   });
 
   app.get('/v3/auth/system', async (req) => {
-    const roles = await d.resolver.onSystem(req.auth.userId);
+    const roles = await d.resolver.onSystem(req.auth.userId, federatedGroups(req));
     return { system: roles.length ? [{ all: true }] : [], links: collectionLinks(d.baseUrl(), req) };
   });
 }

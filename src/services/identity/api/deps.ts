@@ -6,6 +6,7 @@ import type { AppCredentials } from '../model/appcreds.js';
 import type { IdentitySettings, TokenService } from '../model/auth.js';
 import type { Catalog } from '../model/catalog.js';
 import type { Credentials } from '../model/credentials.js';
+import type { Federation } from '../model/federation.js';
 import type { PasswordHasher } from '../model/passwords.js';
 import type { RevocationList } from '../model/revocations.js';
 import type { RoleResolver } from '../model/roles.js';
@@ -34,6 +35,7 @@ export interface IdentityDeps {
   catalog: Catalog;
   appCreds: AppCredentials;
   credentials: Credentials;
+  federation: Federation;
   /** `http://host:port` of the identity listener. */
   baseUrl(): string;
 }

@@ -112,6 +112,7 @@ export class TokenService {
       passwordExpiresAt: p.user.password_expires_at,
     };
     if (p.federation) payload.federation = p.federation;
+    const fedGroups = p.federation?.groups.map((g) => g.id) ?? [];
 
     if (p.appCred) {
       if (scope.kind !== 'unscoped' && !(scope.kind === 'project' && scope.project.id === p.appCred.projectId)) {
@@ -130,7 +131,7 @@ export class TokenService {
         if (!fromDbBool(project.enabled)) throw unauthorized(`Project ${project.id} is disabled.`);
         const domain = await this.projects.getDomain(project.domain_id);
         if (!domain || !fromDbBool(domain.enabled)) throw invalid();
-        roles = await this.resolver.onProject(p.user.id, project);
+        roles = await this.resolver.onProject(p.user.id, project, fedGroups);
         if (p.appCred) {
           // The credential's roles, as far as the user still holds them.
           const held = new Set(roles.map((r) => r.id));
@@ -141,12 +142,12 @@ export class TokenService {
         break;
       }
       case 'domain': {
-        roles = await this.resolver.onDomain(p.user.id, scope.domainId);
+        roles = await this.resolver.onDomain(p.user.id, scope.domainId, fedGroups);
         payload.domain = [scope.domainId, scope.domainName];
         break;
       }
       case 'system': {
-        roles = await this.resolver.onSystem(p.user.id);
+        roles = await this.resolver.onSystem(p.user.id, fedGroups);
         payload.system = true;
         break;
       }

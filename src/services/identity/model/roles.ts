@@ -29,12 +29,13 @@ export class RoleResolver {
     return rows.filter((r): r is RoleRow => !!r).sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  private async actors(userId: string): Promise<string[]> {
-    return [userId, ...(await this.users.groupIdsOfUser(userId))];
+  /** The user and its groups; `extraGroups` are groups a federated token carries (not stored memberships). */
+  private async actors(userId: string, extraGroups: string[] = []): Promise<string[]> {
+    return [userId, ...new Set([...(await this.users.groupIdsOfUser(userId)), ...extraGroups])];
   }
 
-  async onProject(userId: string, project: ProjectRow): Promise<RoleRow[]> {
-    const actors = await this.actors(userId);
+  async onProject(userId: string, project: ProjectRow, extraGroups: string[] = []): Promise<RoleRow[]> {
+    const actors = await this.actors(userId, extraGroups);
     const ancestors = await this.projects.ancestors(project);
     const [direct, fromDomain, fromParents] = await Promise.all([
       this.roles.listAssignments({ types: ['UserProject', 'GroupProject'], actorIds: actors, targetIds: [project.id], inherited: false }),
@@ -49,8 +50,8 @@ export class RoleResolver {
     return this.expand([...direct, ...fromDomain, ...fromParents].map((a) => a.role_id));
   }
 
-  async onDomain(userId: string, domainId: string): Promise<RoleRow[]> {
-    const actors = await this.actors(userId);
+  async onDomain(userId: string, domainId: string, extraGroups: string[] = []): Promise<RoleRow[]> {
+    const actors = await this.actors(userId, extraGroups);
     const rows = await this.roles.listAssignments({
       types: ['UserDomain', 'GroupDomain'],
       actorIds: actors,
@@ -60,15 +61,15 @@ export class RoleResolver {
     return this.expand(rows.map((a) => a.role_id));
   }
 
-  async onSystem(userId: string): Promise<RoleRow[]> {
-    const actors = await this.actors(userId);
+  async onSystem(userId: string, extraGroups: string[] = []): Promise<RoleRow[]> {
+    const actors = await this.actors(userId, extraGroups);
     const rows = await this.roles.listAssignments({ types: ['UserSystem', 'GroupSystem'], actorIds: actors, targetIds: ['all'] });
     return this.expand(rows.map((a) => a.role_id));
   }
 
   /** Projects on which the user has any role (for /v3/auth/projects and /v3/users/{id}/projects). */
-  async projectsOf(userId: string): Promise<ProjectRow[]> {
-    const actors = await this.actors(userId);
+  async projectsOf(userId: string, extraGroups: string[] = []): Promise<ProjectRow[]> {
+    const actors = await this.actors(userId, extraGroups);
     const rows = await this.roles.listAssignments({ types: ['UserProject', 'GroupProject', 'UserDomain', 'GroupDomain'], actorIds: actors });
     const direct = new Set<string>();
     const inheritedDomains = new Set<string>();
@@ -93,8 +94,8 @@ export class RoleResolver {
   }
 
   /** Domains on which the user has a direct (non-inherited) role. */
-  async domainIdsOf(userId: string): Promise<string[]> {
-    const actors = await this.actors(userId);
+  async domainIdsOf(userId: string, extraGroups: string[] = []): Promise<string[]> {
+    const actors = await this.actors(userId, extraGroups);
     const rows = await this.roles.listAssignments({ types: ['UserDomain', 'GroupDomain'], actorIds: actors, inherited: false });
     return [...new Set(rows.map((a) => a.target_id))];
   }

@@ -59,8 +59,8 @@ export function registerCollection(app: FastifyInstance, c: Collection, path: st
   });
 
   app.put(`${base}/:id`, async (req: IdReq) => {
-    if (!c.update) throw nBadRequest('HTTPBadRequest', `${c.plural} cannot be updated.`);
     const target = await c.show(req.auth, req.params.id);
+    if (!c.update) throw nBadRequest('HTTPBadRequest', `${c.plural} cannot be updated.`);
     enforce(networkPolicy, `update_${c.singular}`, req.auth, target);
     return { [c.singular]: await c.update(req.auth, req.params.id, bodyOf(req.body, c.singular), ifMatch(req)) };
   });

@@ -104,7 +104,7 @@ export class FloatingIps implements Collection {
     const subnetId = optString(body, 'subnet_id') ?? undefined;
     const address = optString(body, 'floating_ip_address') ?? undefined;
     const fixed = address !== undefined || subnetId !== undefined ? [{ ...(subnetId ? { subnet_id: subnetId } : {}), ...(address ? { ip_address: address } : {}) }] : undefined;
-    const port = await this.ports.createPort(auth, { network_id: netId, device_owner: FLOATINGIP_OWNER, device_id: id, ...(fixed ? { fixed_ips: fixed } : {}) }, { projectId: '', service: true });
+    const port = await this.ports.createPort(auth, { network_id: netId, device_owner: FLOATINGIP_OWNER, device_id: id, ...(fixed ? { fixed_ips: fixed } : {}) }, { projectId: '', binds: true, anyNetwork: true });
     const ipv4 = port.doc.fixed_ips.find((f) => parseIp(f.ip_address)?.version === 4);
     if (!ipv4) {
       await this.ports.deletePort(port);

@@ -25,8 +25,10 @@ export const SERVICE_OWNERS = ['network:router_interface', 'network:router_gatew
 export interface PortExtras {
   projectId?: string;
   serverOwned?: boolean;
-  /** Service ports bypass the network-sharing check (a router gateway on an external network). */
-  service?: boolean;
+  /** The caller is a service that binds ports (compute, routers): binding attributes are allowed. */
+  binds?: boolean;
+  /** Router and floating IP ports may sit on any network, e.g. an external one not shared with the project. */
+  anyNetwork?: boolean;
 }
 
 export class Ports implements Collection {
@@ -100,10 +102,10 @@ export class Ports implements Collection {
 
   async createPort(auth: AuthContext, body: Obj, extras: PortExtras = {}): Promise<Res<PortDoc>> {
     onlyKeys(body, CREATE);
-    if (!extras.service) adminOnly(auth, body, BINDING, 'create_port');
+    if (!extras.binds) adminOnly(auth, body, BINDING, 'create_port');
     const project = extras.projectId ?? this.m.owner(auth, body);
     const netId = reqString(body, 'network_id');
-    const net = extras.service ? await this.m.load<NetworkDoc>('network', netId) : await this.m.usableNetwork(auth, netId);
+    const net = extras.anyNetwork ? await this.m.load<NetworkDoc>('network', netId) : await this.m.usableNetwork(auth, netId);
     await this.m.checkQuota(project, 'port');
     const deviceOwner = optString(body, 'device_owner', { max: 255 }) ?? '';
     const security = optBool(body, 'port_security_enabled') ?? net.doc.port_security_enabled;
@@ -250,9 +252,9 @@ export class Ports implements Collection {
     return this.view(auth, await this.updatePort(auth, await this.find(auth, id), body, ifMatch));
   }
 
-  async updatePort(auth: AuthContext, port: Res<PortDoc>, body: Obj, ifMatch?: number, service = false): Promise<Res<PortDoc>> {
+  async updatePort(auth: AuthContext, port: Res<PortDoc>, body: Obj, ifMatch?: number, binds = false): Promise<Res<PortDoc>> {
     onlyKeys(body, UPDATE);
-    if (!service) adminOnly(auth, body, [...BINDING, 'mac_address'], 'update_port');
+    if (!binds) adminOnly(auth, body, [...BINDING, 'mac_address'], 'update_port');
     const net = await this.m.load<NetworkDoc>('network', port.doc.network_id);
     const wantedIps = objList(body, 'fixed_ips');
     const saved = await this.m.modify(

@@ -114,7 +114,7 @@ export class Routers implements Collection {
     const port = await this.ports.createPort(
       auth,
       { network_id: netId, device_owner: ROUTER_GATEWAY, device_id: r.id, 'binding:host_id': this.m.settings.networkHost, ...(fixed ? { fixed_ips: fixed } : {}) },
-      { projectId: '', service: true },
+      { projectId: '', binds: true, anyNetwork: true },
     );
     if (cur) await this.dropGatewayPort(cur.port_id);
     await this.m.modify(r, undefined, (d) => ({ ...d, gateway: { network_id: netId, enable_snat: snat ?? true, port_id: port.id } }));
@@ -200,7 +200,7 @@ export class Routers implements Collection {
       port = await this.ports.createPort(
         auth,
         { network_id: subnet.doc.network_id, device_owner: ROUTER_INTERFACE, device_id: r.id, 'binding:host_id': this.m.settings.networkHost, fixed_ips: [{ subnet_id: subnet.id, ip_address: subnet.doc.gateway_ip }] },
-        { projectId: r.project_id, service: true },
+        { projectId: r.project_id, binds: true, anyNetwork: true },
       );
     } else {
       const p = await this.ports.find(auth, portId!);

@@ -61,7 +61,7 @@ export class ServerNetworking implements NetworkClient {
         }
         if (!w.uuid) throw badRequest('Bad networks format: network uuid is not in proper format.');
         const body = { network_id: w.uuid, ...(await this.portBody(auth, req.serverId, req.host, req.securityGroups)), ...(w.fixed_ip ? { fixed_ips: [{ ip_address: w.fixed_ip }] } : {}) };
-        done.push(await this.ports.createPort(auth, body, { serverOwned: true }));
+        done.push(await this.ports.createPort(auth, body, { serverOwned: true, binds: true }));
       }
     } catch (e) {
       for (const p of done) await this.releasePort(p);
@@ -111,7 +111,7 @@ export class ServerNetworking implements NetworkClient {
     if (req.port_id) return this.toServerPort(await this.bindExisting(auth, serverId, req.port_id, req.host));
     const netId = req.net_id ?? (await this.autoNetwork(auth));
     const body = { network_id: netId, ...(await this.portBody(auth, serverId, req.host, undefined)), ...(req.fixed_ips ? { fixed_ips: req.fixed_ips } : {}) };
-    return this.toServerPort(await this.ports.createPort(auth, body, { serverOwned: true }));
+    return this.toServerPort(await this.ports.createPort(auth, body, { serverOwned: true, binds: true }));
   }
 
   private async serverPort(auth: AuthContext, serverId: string, portId: string): Promise<Res<PortDoc>> {

@@ -122,4 +122,39 @@ describe('identity: EC2 and generic credentials', () => {
     assert.equal((await post(dup)).status, 201);
     assert.equal((await post(dup)).status, 409);
   });
+  it('answers malformed, mistyped, oversize and unknown-id requests on every route with a Keystone 4xx', async () => {
+    const admin = await cloud.adminToken();
+    const u = me.userId;
+    const bodies: Array<[string, string, string]> = [
+      ['POST', `/users/${u}/application_credentials`, 'application_credential'],
+      ['POST', `/users/${u}/credentials/OS-EC2`, ''],
+      ['POST', '/credentials', 'credential'],
+    ];
+    const tid = (await api(`${base}/credentials`, { method: 'POST', token: demo, body: { credential: { type: 'totp', user_id: u, blob: 'x' } } })).body.credential.id;
+    bodies.push(['PATCH', `/credentials/${tid}`, 'credential']);
+    const fault = (res: { status: number; body: any }, status: number, what: string) => {
+      assert.equal(res.status, status, `${what}: ${res.status} ${JSON.stringify(res.body)}`);
+      assert.deepEqual(Object.keys(res.body.error).sort(), ['code', 'message', 'title'], what);
+    };
+    for (const [method, path, key] of bodies) {
+      const url = `${base}${path}`;
+      fault(await api(url, { method, token: demo, raw: '{"broken' }), 400, `${method} ${path} malformed`);
+      fault(await api(url, { method, token: demo, body: [] }), 400, `${method} ${path} array`);
+      if (key) fault(await api(url, { method, token: demo, body: { [key]: 'x' } }), 400, `${method} ${path} wrapper`);
+      const typed = key ? { [key]: { name: 5, type: 5, user_id: 5, blob: 5, roles: 5, access_rules: {}, unrestricted: 'yes' } } : { tenant_id: 5 };
+      fault(await api(url, { method, token: demo, body: typed }), 400, `${method} ${path} types`);
+      fault(await api(url, { method, token: demo, raw: JSON.stringify({ [key || 'x']: { blob: 'x'.repeat(2 * 1024 * 1024) } }) }), 413, `${method} ${path} oversize`);
+    }
+    const unknown = 'f'.repeat(32);
+    for (const [path, status] of [
+      [`/users/${u}/application_credentials/${unknown}`, 404],
+      [`/users/${u}/access_rules/${unknown}`, 404],
+      [`/credentials/${unknown}`, 404],
+      [`/users/${u}/credentials/OS-EC2/${unknown}`, 401],
+    ] as const) {
+      for (const method of ['GET', 'DELETE']) fault(await api(`${base}${path}`, { method, token: demo }), status, `${method} ${path}`);
+    }
+    fault(await api(`${base}/users/${unknown}/credentials/OS-EC2`, { token: admin }), 404, 'EC2 list of an unknown user');
+    fault(await api(`${base}/users/${unknown}/credentials/OS-EC2`, { method: 'POST', token: admin, body: { tenant_id: me.projectId } }), 404, 'EC2 create for an unknown user');
+  });
 });

@@ -224,6 +224,36 @@ describe('identity: OIDC federation (OS-FEDERATION)', () => {
     assert.equal(noToken.status, 400);
   });
 
+  it('answers malformed, mistyped, oversize and unknown-id requests with a Keystone 4xx', async () => {
+    const fault = (res: { status: number; body: any }, status: number, what: string) => {
+      assert.equal(res.status, status, `${what}: ${res.status} ${JSON.stringify(res.body)}`);
+      assert.deepEqual(Object.keys(res.body.error).sort(), ['code', 'message', 'title'], what);
+    };
+    const f = `${base}/OS-FEDERATION`;
+    const routes: Array<[string, string, string]> = [
+      ['PUT', `${f}/identity_providers/newidp`, 'identity_provider'],
+      ['PATCH', `${f}/identity_providers/myidp`, 'identity_provider'],
+      ['PUT', `${f}/mappings/newmap`, 'mapping'],
+      ['PATCH', `${f}/mappings/oidc-map`, 'mapping'],
+      ['PUT', `${f}/identity_providers/myidp/protocols/newproto`, 'protocol'],
+      ['PATCH', `${f}/identity_providers/myidp/protocols/openid`, 'protocol'],
+    ];
+    for (const [method, url, key] of routes) {
+      fault(await api(url, { method, token: admin, raw: '{"broken' }), 400, `${method} ${url} malformed`);
+      fault(await api(url, { method, token: admin, body: [] }), 400, `${method} ${url} array`);
+      fault(await api(url, { method, token: admin, body: { [key]: 7 } }), 400, `${method} ${url} wrapper`);
+      const typed = { [key]: { enabled: 'no', remote_ids: 'x', rules: 'x', mapping_id: 5, oidc: { audience: 5 } } };
+      fault(await api(url, { method, token: admin, body: typed }), 400, `${method} ${url} types`);
+      fault(await api(url, { method, token: admin, raw: JSON.stringify({ [key]: { description: 'x'.repeat(2 * 1024 * 1024) } }) }), 413, `${method} ${url} oversize`);
+    }
+    for (const url of [`${f}/identity_providers/nope`, `${f}/mappings/nope`, `${f}/identity_providers/myidp/protocols/nope`, `${f}/identity_providers/nope/protocols`]) {
+      fault(await api(url, { token: admin }), 404, `GET ${url}`);
+      if (!url.endsWith('/protocols')) fault(await api(url, { method: 'DELETE', token: admin }), 404, `DELETE ${url}`);
+    }
+    fault(await api(`${f}/identity_providers/${'x'.repeat(65)}`, { token: admin }), 400, 'overlong id');
+    fault(await openid('a.b.c', {}), 401, 'garbage JWT');
+  });
+
   it('logs in with the openstack CLI through the OIDC client-credentials flow', async (t) => {
     if (!requireTool(t, '/usr/bin/openstack', 'python3-openstackclient')) return;
     const { stdout } = await run(

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -10,6 +11,7 @@ import { api, startTestCloud, type TestCloud } from '../helpers/cloud.js';
 import { requireTool } from '../helpers/clients.js';
 
 const run = promisify(execFile);
+const REDIRECT = 'https://client.example/cb';
 
 /** The people behind the provider's clients: client_credentials tokens carry their claims. */
 const PEOPLE: Record<string, Record<string, unknown>> = {
@@ -19,20 +21,33 @@ const PEOPLE: Record<string, Record<string, unknown>> = {
 };
 
 /**
- * A real OpenID Connect provider (npm oidc-provider) on 127.0.0.1. Tokens come from its
- * client_credentials grant as JWT access tokens for the resource `https://keystone.test/`
- * (audience `keystone`); the resource `https://other.test/` yields audience `other`.
+ * A real OpenID Connect provider (npm oidc-provider) on 127.0.0.1. Access tokens come from its
+ * client_credentials grant as JWTs for the resource `https://keystone.test/` (audience
+ * `keystone`; the resource `https://other.test/` yields audience `other`). Id tokens come from the
+ * authorization-code flow of client `web`, driven through the provider's own login and consent
+ * pages.
  */
-async function startProvider(): Promise<{ issuer: string; server: Server; token(client: string, resource?: string): Promise<string> }> {
+async function startProvider(): Promise<{
+  issuer: string;
+  server: Server;
+  token(client: string, resource?: string): Promise<string>;
+  idToken(login: string): Promise<string>;
+}> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const provider = new Provider(issuer, {
     jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: 'k1', alg: 'RS256', use: 'sig' }] },
-    clients: Object.keys(PEOPLE).map((id) => ({ client_id: id, client_secret: `${id}-secret`, grant_types: ['client_credentials'], redirect_uris: [], response_types: [] })),
+    clients: [
+      ...Object.keys(PEOPLE).map((id) => ({ client_id: id, client_secret: `${id}-secret`, grant_types: ['client_credentials'], redirect_uris: [], response_types: [] })),
+      { client_id: 'web', client_secret: 'web-secret', grant_types: ['authorization_code'], redirect_uris: [REDIRECT], response_types: ['code'] },
+    ],
+    claims: { openid: ['sub'], profile: ['preferred_username'], email: ['email'], groups: ['groups'] },
+    // Put the scopes' claims into the id token itself (the mapping reads them from there).
+    conformIdTokenClaims: false,
+    findAccount: (_ctx: unknown, id: string) => ({ accountId: id, claims: () => ({ sub: id, ...PEOPLE[`${id}-app`] }) }),
     features: {
-      devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,
@@ -64,6 +79,51 @@ async function startProvider(): Promise<{ issuer: string; server: Server; token(
       const body = (await res.json()) as { access_token?: string };
       assert.equal(res.status, 200, JSON.stringify(body));
       return body.access_token!;
+    },
+    async idToken(login) {
+      const jar = new Map<string, string>();
+      const go = async (url: string, form?: Record<string, string>) => {
+        const res = await fetch(new URL(url, issuer), {
+          method: form ? 'POST' : 'GET',
+          redirect: 'manual',
+          headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+          body: form ? new URLSearchParams(form).toString() : undefined,
+        });
+        for (const c of res.headers.getSetCookie()) {
+          const pair = c.split(';')[0];
+          jar.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
+        }
+        return res;
+      };
+      const verifier = randomBytes(32).toString('base64url');
+      const query = new URLSearchParams({
+        client_id: 'web',
+        response_type: 'code',
+        scope: 'openid profile email groups',
+        redirect_uri: REDIRECT,
+        code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+        code_challenge_method: 'S256',
+        state: 'st',
+        nonce: 'nonce',
+      });
+      let location = (await go(`/auth?${query}`)).headers.get('location')!;
+      // login page, then consent page, each resuming the authorization request
+      for (let step = 0; step < 8 && !location.startsWith(REDIRECT); step++) {
+        if (location.includes('/interaction/')) {
+          const page = await (await go(location)).text();
+          const prompt: Record<string, string> = page.includes('name="login"') ? { prompt: 'login', login, password: 'any' } : { prompt: 'consent' };
+          location = (await go(location, prompt)).headers.get('location')!;
+        } else location = (await go(location)).headers.get('location')!;
+      }
+      const code = new URL(location).searchParams.get('code')!;
+      const res = await fetch(`${issuer}/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from('web:web-secret').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier }).toString(),
+      });
+      const body = (await res.json()) as { id_token?: string };
+      assert.equal(res.status, 200, JSON.stringify(body));
+      return body.id_token!;
     },
   };
 }
@@ -109,7 +169,7 @@ describe('identity: OIDC federation (OS-FEDERATION)', () => {
     assert.equal((await api(`${base}/projects/${demo}/groups/${devs.id}/roles/${roleId('member')}`, { method: 'PUT', token: admin })).status, 204);
     assert.equal((await api(`${base}/projects/${adminProject}/groups/${admins.id}/roles/${roleId('reader')}`, { method: 'PUT', token: admin })).status, 204);
 
-    const idp = await put('identity_providers/myidp', { identity_provider: { remote_ids: [op.issuer], description: 'test OP', oidc: { audience: 'keystone' } } });
+    const idp = await put('identity_providers/myidp', { identity_provider: { remote_ids: [op.issuer], description: 'test OP', oidc: { audience: ['keystone', 'web'] } } });
     assert.equal(idp.status, 201);
     const i = idp.body.identity_provider;
     assert.equal(i.enabled, true);
@@ -183,6 +243,18 @@ describe('identity: OIDC federation (OS-FEDERATION)', () => {
     assert.deepEqual(users.body.users.map((u: { name: string }) => u.name), ['alice']);
     const again = await openid(await op.token('alice-app'));
     assert.equal(again.body.token.user.id, t.user.id);
+  });
+
+  it('accepts an id token from the authorization-code flow', async () => {
+    const idToken = await op.idToken('alice');
+    assert.equal(JSON.parse(Buffer.from(idToken.split('.')[1], 'base64url').toString('utf8')).aud, 'web');
+    const res = await api(`${base}/auth/tokens`, {
+      method: 'POST',
+      body: { auth: { identity: { methods: ['openid'], openid: { identity_provider: 'myidp', id_token: idToken } } } },
+    });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.equal(res.body.token.user.name, 'alice');
+    assert.equal(res.body.token.user['OS-FEDERATION'].groups.length, 1);
   });
 
   it('maps groups by regex on another claim', async () => {

@@ -7,6 +7,8 @@ import type { NetworkClient } from './network/client.js';
 import network from './network/plugin.js';
 import type { ObjectStoreClient } from './objectstore/client.js';
 import objectstore from './objectstore/plugin.js';
+import type { VolumeClient } from './volume/client.js';
+import volume from './volume/plugin.js';
 
 /**
  * Every service this process can host, in start order, and the typed clients they offer each
@@ -17,6 +19,7 @@ export interface Clients {
   image: ImageClient;
   network: NetworkClient;
   objectstore: ObjectStoreClient;
+  volume: VolumeClient;
 }
 
-export const serviceModules: ServiceModule<Clients>[] = [identity, image, network, objectstore];
+export const serviceModules: ServiceModule<Clients>[] = [identity, image, network, objectstore, volume];

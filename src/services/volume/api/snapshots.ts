@@ -1,0 +1,98 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { badRequest, notFound } from '../../../platform/errors.js';
+import { boolParam, isObj, optString, reqString, wrapped } from '../../../platform/http/validate.js';
+import { allTenants, authorize, body, filtersOf, metadataOf, nextLinks, page, params, q, sortOf, v3Route, type ApiDeps } from './common.js';
+import { snapshotView, summary } from './render.js';
+import { atLeast } from './versions.js';
+
+/** Volume snapshots: create (force for in-use), list, show, update, metadata, delete, reset status. */
+export function registerSnapshotRoutes(app: FastifyInstance, d: ApiDeps): void {
+  const find = async (req: FastifyRequest, action: string) => {
+    const auth = authorize(req, 'volume:get_all_snapshots');
+    const s = await d.snapshots.find(auth, params(req).id);
+    authorize(req, action, s);
+    return { auth, s };
+  };
+  const list = (detail: boolean) => async (req: FastifyRequest) => {
+    const query = q(req);
+    const all = allTenants(query);
+    const auth = authorize(req, all ? 'volume:get_all_for_all_tenants' : 'volume:get_all_snapshots');
+    const rows = await d.snapshots.list(auth, { allTenants: all, filters: filtersOf(query), sort: sortOf(query) });
+    const { items, next } = page(rows, query);
+    const snapshots = detail ? items.map((s) => snapshotView(req, d.baseUrl(), s)) : items.map(summary(d.baseUrl(), 'snapshots'));
+    const links = nextLinks(req, d.baseUrl(), next);
+    const withCount = atLeast(req, 45) && query.with_count !== undefined && boolParam(query.with_count);
+    return { snapshots, ...(links ? { snapshots_links: links } : {}), ...(withCount ? { count: rows.length } : {}) };
+  };
+  v3Route(app, 'GET', '/snapshots', list(false));
+  v3Route(app, 'GET', '/snapshots/detail', list(true));
+
+  v3Route(app, 'POST', '/snapshots', async (req, reply) => {
+    const auth = authorize(req, 'volume:create_snapshot');
+    const s = wrapped(body(req), 'snapshot');
+    const force = s.force === undefined ? false : typeof s.force === 'boolean' ? s.force : boolParam(String(s.force));
+    const row = await d.snapshots.create(auth, {
+      volumeId: reqString(s, 'volume_id'),
+      name: optString(s, 'name', { max: 255, nullable: true }) ?? optString(s, 'display_name', { max: 255, nullable: true }),
+      description: optString(s, 'description', { max: 255, nullable: true }) ?? optString(s, 'display_description', { max: 255, nullable: true }),
+      // Since 3.66 a snapshot of an in-use volume needs no force flag.
+      force: !!force || atLeast(req, 66),
+      metadata: s.metadata === undefined ? undefined : metadataOf(s.metadata),
+    });
+    reply.code(202);
+    return { snapshot: snapshotView(req, d.baseUrl(), row) };
+  });
+  v3Route(app, 'GET', '/snapshots/:id', async (req) => ({ snapshot: snapshotView(req, d.baseUrl(), (await find(req, 'volume:get_snapshot')).s) }));
+  v3Route(app, 'PUT', '/snapshots/:id', async (req) => {
+    const { auth, s } = await find(req, 'volume:update_snapshot');
+    const f = wrapped(body(req), 'snapshot');
+    const name = optString(f, 'name', { max: 255, nullable: true }) ?? optString(f, 'display_name', { max: 255, nullable: true });
+    const description = optString(f, 'description', { max: 255, nullable: true }) ?? optString(f, 'display_description', { max: 255, nullable: true });
+    if (name === undefined && description === undefined) throw badRequest('Malformed request body: snapshot has no name or description to update.');
+    return { snapshot: snapshotView(req, d.baseUrl(), await d.snapshots.update(auth, s.id, { name, description })) };
+  });
+  v3Route(app, 'DELETE', '/snapshots/:id', async (req, reply) => {
+    const { auth, s } = await find(req, 'volume:delete_snapshot');
+    await d.snapshots.remove(auth, s.id);
+    reply.code(202);
+    return '';
+  });
+  v3Route(app, 'POST', '/snapshots/:id/action', async (req, reply) => {
+    const b = body(req);
+    const reset = b['os-reset_status'];
+    if (Object.keys(b).length !== 1 || !isObj(reset)) throw badRequest(`There is no such action: ${Object.keys(b)[0] ?? ''}`);
+    const { auth, s } = await find(req, 'volume_extension:snapshot_admin_actions:reset_status');
+    const status = reqString(reset, 'status');
+    if (!['available', 'error', 'creating', 'deleting', 'error_deleting'].includes(status)) throw badRequest('Invalid input received: Must specify a valid status.');
+    await d.snapshots.resetStatus(auth, s.id, status);
+    reply.code(202);
+    return '';
+  });
+
+  v3Route(app, 'GET', '/snapshots/:id/metadata', async (req) => ({ metadata: JSON.parse((await find(req, 'volume:get_snapshot')).s.metadata) }));
+  for (const method of ['POST', 'PUT'] as const) {
+    v3Route(app, method, '/snapshots/:id/metadata', async (req) => {
+      const { auth, s } = await find(req, 'volume:snapshot_metadata');
+      return { metadata: await d.snapshots.setMetadata(auth, s.id, metadataOf(body(req).metadata), method === 'PUT') };
+    });
+  }
+  v3Route(app, 'GET', '/snapshots/:id/metadata/:key', async (req) => {
+    const { s } = await find(req, 'volume:get_snapshot');
+    const meta = JSON.parse(s.metadata) as Record<string, string>;
+    const key = params(req).key;
+    if (!(key in meta)) throw notFound(`Snapshot ${s.id} has no metadata with key ${key}.`);
+    return { meta: { [key]: meta[key] } };
+  });
+  v3Route(app, 'PUT', '/snapshots/:id/metadata/:key', async (req) => {
+    const { auth, s } = await find(req, 'volume:snapshot_metadata');
+    const meta = metadataOf(body(req).meta, 'meta');
+    if (Object.keys(meta).length !== 1 || !(params(req).key in meta)) throw badRequest('Request body and URI mismatch');
+    await d.snapshots.setMetadata(auth, s.id, meta, false);
+    return { meta };
+  });
+  v3Route(app, 'DELETE', '/snapshots/:id/metadata/:key', async (req) => {
+    const { auth, s } = await find(req, 'volume:snapshot_metadata');
+    await d.snapshots.deleteMetadata(auth, s.id, params(req).key);
+    return '';
+  });
+}

@@ -1,0 +1,38 @@
+import type { Readable } from 'node:stream';
+
+/** Where a block of bytes lives: a volume, a snapshot or a backup, each by id. */
+export interface BlockRef {
+  kind: 'volume' | 'snapshot' | 'backup';
+  id: string;
+}
+
+/**
+ * The data plane of the block storage service: the narrow seam between Cinder's rules and the
+ * bytes. Keys are passed in (never stored by a driver): `undefined` means clear text, a key
+ * means the bytes are encrypted at rest with it. Copies keep the ciphertext as it is, so the key
+ * travels with the copy (snapshots, clones and backups reuse their source's key).
+ */
+export interface VolumeDriver {
+  readonly capabilities: {
+    /** Unwritten ranges take no space. */
+    sparse: boolean;
+    /** Can encrypt at rest (encrypted volume types). */
+    encryption: boolean;
+  };
+  /** Creates (or re-creates, idempotently) a zero-filled block of `bytes`. */
+  create(ref: BlockRef, bytes: number): Promise<void>;
+  /** Fills a new block from a stream of clear text (create from image), then sizes it to `bytes`; rejects when the data is larger. */
+  importData(ref: BlockRef, data: Readable, bytes: number, key?: Buffer): Promise<void>;
+  /** The clear-text bytes of a block (upload to image). */
+  exportData(ref: BlockRef, key?: Buffer): Promise<Readable>;
+  /** Copies a block as it is stored (clone, snapshot, backup, restore), then sizes it to `bytes` (never smaller). */
+  copy(from: BlockRef, to: BlockRef, bytes: number): Promise<void>;
+  /** Grows a block to `bytes` (extend). */
+  resize(ref: BlockRef, bytes: number): Promise<void>;
+  /** Removes a block; no error when it is already gone. */
+  remove(ref: BlockRef): Promise<void>;
+  /** Path of the stored bytes (the data plane of a local hypervisor); undefined when not local. */
+  localPath(ref: BlockRef): string | undefined;
+}
+
+export const GiB = 1024 ** 3;

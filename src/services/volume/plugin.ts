@@ -1,0 +1,146 @@
+import type { AuthContext } from '../../platform/auth.js';
+import { section } from '../../platform/config.js';
+import { ApiError } from '../../platform/errors.js';
+import { createServiceApp } from '../../platform/http/app.js';
+import type { ServiceModule } from '../../platform/service.js';
+import type { Clients } from '../registry.js';
+import { registerActionRoutes } from './api/actions.js';
+import { registerAttachmentRoutes } from './api/attachments.js';
+import { registerBackupRoutes } from './api/backups.js';
+import type { ApiDeps } from './api/common.js';
+import { cinderFault } from './api/faults.js';
+import { registerMiscRoutes } from './api/misc.js';
+import { registerSnapshotRoutes } from './api/snapshots.js';
+import { registerTypeRoutes } from './api/types.js';
+import { registerVersionRoutes } from './api/versions.js';
+import { registerVolumeRoutes } from './api/volumes.js';
+import type { VolumeClient, VolumeInfo } from './client.js';
+import { FileVolumeDriver } from './drivers/file.js';
+import { AttachmentService } from './model/attachments.js';
+import { BackupService } from './model/backups.js';
+import { DEFAULT_SETTINGS, json, VolumeKeys, type ModelDeps, type VolumeSettings } from './model/common.js';
+import { QuotaService } from './model/quotas.js';
+import { SnapshotService } from './model/snapshots.js';
+import { TypeService } from './model/types.js';
+import { VolumeService } from './model/volumes.js';
+import { volumeMigrations } from './store/migrations.js';
+import { volumeStores } from './store/rows.js';
+import type { VolumeTables } from './store/tables.js';
+
+const POLL_MS = 100;
+
+const volume: ServiceModule<Clients> = {
+  name: 'volume',
+  migrations: volumeMigrations,
+  catalog: [
+    { type: 'volumev3', name: 'cinderv3', path: '/v3' },
+    { type: 'block-storage', name: 'cinder', path: '/v3' },
+  ],
+
+  async create(ctx) {
+    const settings = section<VolumeSettings>(ctx.config, 'volume', DEFAULT_SETTINGS);
+    settings.quotas = { ...DEFAULT_SETTINGS.quotas, ...settings.quotas };
+    const stores = volumeStores(ctx.db.typed<VolumeTables>());
+    const d: ModelDeps = {
+      stores,
+      driver: new FileVolumeDriver(ctx.config.dataDir),
+      jobs: ctx.jobs,
+      keys: new VolumeKeys(ctx.masterKey),
+      settings,
+      log: ctx.log,
+      image: () => ctx.clients.image,
+    };
+    const types = new TypeService(d);
+    const quotas = new QuotaService(d);
+    const volumes = new VolumeService(d, types, quotas);
+    const snapshots = new SnapshotService(d, volumes, quotas);
+    const backups = new BackupService(d, volumes, quotas);
+    const attachments = new AttachmentService(d, volumes);
+    volumes.registerJobs();
+    snapshots.registerJobs();
+    backups.registerJobs();
+
+    const deps: ApiDeps = { volumes, types, snapshots, backups, attachments, quotas, settings, baseUrl: () => ctx.urls.volume };
+    const app = createServiceApp({
+      service: 'volume',
+      log: ctx.log,
+      metrics: ctx.metrics,
+      renderFault: cinderFault(() => (ctx.urls.identity ? `${ctx.urls.identity}/v3` : undefined)),
+      tokens: { validate: (token, opts) => ctx.clients.identity.validate(token, opts) },
+      serviceType: 'block-storage',
+    });
+    registerVersionRoutes(app, deps.baseUrl);
+    registerVolumeRoutes(app, deps);
+    registerActionRoutes(app, deps);
+    registerTypeRoutes(app, deps);
+    registerSnapshotRoutes(app, deps);
+    registerBackupRoutes(app, deps);
+    registerAttachmentRoutes(app, deps);
+    registerMiscRoutes(app, deps);
+
+    /** Waits for a volume row to leave a transient status (jobs may run in any process). */
+    const settle = async (id: string, transient: string[]): Promise<string | undefined> => {
+      for (;;) {
+        const row = await stores.volumes.get(id);
+        if (!row || !transient.includes(row.status)) return row?.status;
+        await new Promise((r) => setTimeout(r, POLL_MS));
+      }
+    };
+    const info = async (auth: AuthContext, id: string): Promise<VolumeInfo> => {
+      const v = await volumes.find(auth, id);
+      const names = await types.names();
+      return {
+        id: v.id,
+        name: v.name,
+        status: v.status,
+        size: v.size,
+        project_id: v.project_id,
+        bootable: !!v.bootable,
+        encrypted: !!v.encryption_key,
+        multiattach: !!v.multiattach,
+        volume_type: names.get(v.volume_type_id) ?? v.volume_type_id,
+        availability_zone: v.availability_zone,
+        attachments: (await attachments.of(v.id)).map((a) => ({ attachment_id: a.id, server_id: a.instance_uuid ?? '', device: a.mountpoint, host_name: a.attached_host })),
+        volume_image_metadata: json(v.image_metadata, {}),
+      };
+    };
+    const client: VolumeClient = {
+      async getVolume(auth, id) {
+        try {
+          return await info(auth, id);
+        } catch (e) {
+          if (e instanceof ApiError && e.status === 404) return undefined;
+          throw e;
+        }
+      },
+      async attach(auth, volumeId, serverId, opts = {}) {
+        const a = await attachments.attachNow(auth, volumeId, serverId, opts.host, opts.device ?? '/dev/vdb');
+        return { attachmentId: a.id, device: a.mountpoint ?? opts.device ?? '/dev/vdb' };
+      },
+      async detach(auth, volumeId, serverId) {
+        for (const a of await attachments.of(volumeId)) if (a.instance_uuid === serverId) await attachments.remove(auth, a.id);
+      },
+      async createFromImageForBoot(auth, o) {
+        const row = await volumes.create(auth, { imageRef: o.imageId, size: o.size, name: o.name, availability_zone: o.availabilityZone, volume_type: o.volumeType });
+        const status = await settle(row.id, ['creating', 'downloading']);
+        if (status !== 'available') throw new ApiError('badRequest', `Volume ${row.id} did not become available (status ${status ?? 'deleted'}).`, { status: 400 });
+        return row.id;
+      },
+      async deleteVolume(auth, id) {
+        for (const a of await attachments.of(id)) await attachments.remove(auth, a.id);
+        await volumes.remove(auth, id, true);
+        await settle(id, ['deleting']);
+      },
+    };
+
+    return {
+      app,
+      client,
+      async start() {
+        await types.bootstrap();
+      },
+    };
+  },
+};
+
+export default volume;

@@ -1,0 +1,113 @@
+import type { ServiceMigration } from '../../../platform/db/migrate.js';
+
+export const volumeMigrations: ServiceMigration[] = [
+  {
+    name: '0001_init',
+    async up(db) {
+      const s = db.schema;
+      await s
+        .createTable('vol_volumes')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text')
+        .addColumn('description', 'text')
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('previous_status', 'text')
+        .addColumn('availability_zone', 'text', (c) => c.notNull())
+        .addColumn('volume_type_id', 'text', (c) => c.notNull())
+        .addColumn('bootable', 'integer', (c) => c.notNull())
+        .addColumn('multiattach', 'integer', (c) => c.notNull())
+        .addColumn('source_volid', 'text')
+        .addColumn('snapshot_id', 'text')
+        .addColumn('image_id', 'text')
+        .addColumn('metadata', 'text', (c) => c.notNull())
+        .addColumn('image_metadata', 'text', (c) => c.notNull())
+        .addColumn('encryption_key', 'text')
+        .addColumn('encryption_key_id', 'text')
+        .addColumn('fault', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await s.createIndex('vol_volumes_project').on('vol_volumes').columns(['project_id', 'created_at']).execute();
+      await s
+        .createTable('vol_attachments')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('volume_id', 'text', (c) => c.notNull())
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('instance_uuid', 'text')
+        .addColumn('attached_host', 'text')
+        .addColumn('mountpoint', 'text')
+        .addColumn('attach_mode', 'text', (c) => c.notNull())
+        .addColumn('attach_status', 'text', (c) => c.notNull())
+        .addColumn('connector', 'text')
+        .addColumn('attach_time', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await s.createIndex('vol_attachments_volume').on('vol_attachments').column('volume_id').execute();
+      await s
+        .createTable('vol_types')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('description', 'text')
+        .addColumn('is_public', 'integer', (c) => c.notNull())
+        .addColumn('extra_specs', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await s
+        .createTable('vol_type_access')
+        .addColumn('type_id', 'text', (c) => c.notNull())
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('vol_type_access_pk', ['type_id', 'project_id'])
+        .execute();
+      await s
+        .createTable('vol_snapshots')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('volume_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text')
+        .addColumn('description', 'text')
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('metadata', 'text', (c) => c.notNull())
+        .addColumn('encryption_key', 'text')
+        .addColumn('fault', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await s.createIndex('vol_snapshots_volume').on('vol_snapshots').column('volume_id').execute();
+      await s
+        .createTable('vol_backups')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('volume_id', 'text', (c) => c.notNull())
+        .addColumn('snapshot_id', 'text')
+        .addColumn('name', 'text')
+        .addColumn('description', 'text')
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('is_incremental', 'integer', (c) => c.notNull())
+        .addColumn('availability_zone', 'text', (c) => c.notNull())
+        .addColumn('metadata', 'text', (c) => c.notNull())
+        .addColumn('encryption_key', 'text')
+        .addColumn('fail_reason', 'text')
+        .addColumn('restore_volume_id', 'text')
+        .addColumn('data_timestamp', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await s
+        .createTable('vol_quotas')
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('resource', 'text', (c) => c.notNull())
+        .addColumn('hard_limit', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('vol_quotas_pk', ['project_id', 'resource'])
+        .execute();
+    },
+  },
+];

@@ -1,0 +1,112 @@
+/** Rows of the block storage service's tables (prefix `vol_`); JSON columns are text. */
+export interface VolumeRow {
+  id: string;
+  project_id: string;
+  user_id: string;
+  name: string | null;
+  description: string | null;
+  size: number;
+  status: string;
+  /** Status to return to when a temporary operation (extend, upload, backup) ends. */
+  previous_status: string | null;
+  availability_zone: string;
+  volume_type_id: string;
+  bootable: number;
+  multiattach: number;
+  source_volid: string | null;
+  snapshot_id: string | null;
+  image_id: string | null;
+  metadata: string;
+  image_metadata: string;
+  /** Data key wrapped by the master key (encrypted types); the seam for a key manager. */
+  encryption_key: string | null;
+  encryption_key_id: string | null;
+  fault: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AttachmentRow {
+  id: string;
+  volume_id: string;
+  project_id: string;
+  instance_uuid: string | null;
+  attached_host: string | null;
+  mountpoint: string | null;
+  attach_mode: string;
+  /** reserved | attaching | attached | detached */
+  attach_status: string;
+  connector: string | null;
+  attach_time: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TypeRow {
+  id: string;
+  name: string;
+  description: string | null;
+  is_public: number;
+  extra_specs: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TypeAccessRow {
+  type_id: string;
+  project_id: string;
+}
+
+export interface SnapshotRow {
+  id: string;
+  project_id: string;
+  user_id: string;
+  volume_id: string;
+  name: string | null;
+  description: string | null;
+  size: number;
+  status: string;
+  metadata: string;
+  encryption_key: string | null;
+  fault: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface BackupRow {
+  id: string;
+  project_id: string;
+  user_id: string;
+  volume_id: string;
+  snapshot_id: string | null;
+  name: string | null;
+  description: string | null;
+  size: number;
+  status: string;
+  is_incremental: number;
+  availability_zone: string;
+  metadata: string;
+  encryption_key: string | null;
+  fail_reason: string | null;
+  /** The volume being restored, while status is `restoring`. */
+  restore_volume_id: string | null;
+  data_timestamp: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface QuotaRow {
+  project_id: string;
+  resource: string;
+  hard_limit: number;
+}
+
+export interface VolumeTables {
+  vol_volumes: VolumeRow;
+  vol_attachments: AttachmentRow;
+  vol_types: TypeRow;
+  vol_type_access: TypeAccessRow;
+  vol_snapshots: SnapshotRow;
+  vol_backups: BackupRow;
+  vol_quotas: QuotaRow;
+}

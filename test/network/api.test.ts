@@ -233,6 +233,17 @@ describe('network API', () => {
     assert.equal((await demo('PUT', `/v2.0/quotas/${n.demoProjectId}`, { quota: { network: 1000 } })).status, 403);
   });
 
+  it('bulk create is all or nothing', async () => {
+    const ok = await demo('POST', '/v2.0/networks', { networks: [{ name: 'bulk-1' }, { name: 'bulk-2' }] });
+    assert.equal(ok.status, 201);
+    assert.deepEqual(ok.body.networks.map((x: { name: string }) => x.name), ['bulk-1', 'bulk-2']);
+    const netId = ok.body.networks[0].id;
+    await make('subnet', { network_id: netId, ip_version: 4, cidr: '10.11.0.0/24' });
+    const bad = await demo('POST', '/v2.0/ports', { ports: [{ network_id: netId, fixed_ips: [{ ip_address: '10.11.0.5' }] }, { network_id: netId, fixed_ips: [{ ip_address: '10.11.0.5' }] }] });
+    assert.equal(bad.status, 409);
+    assert.deepEqual((await demo('GET', `/v2.0/ports?network_id=${netId}`)).body.ports, []);
+  });
+
   it('availability zones and IP availability', async () => {
     const az = await demo('GET', '/v2.0/availability_zones');
     assert.deepEqual(az.body.availability_zones, [

@@ -43,8 +43,14 @@ export function registerCollection(app: FastifyInstance, c: Collection, path: st
     const body = req.body;
     if (isObj(body) && Array.isArray(body[c.plural])) {
       const items = body[c.plural] as unknown[];
+      // Bulk create is all or nothing, as Neutron's: a failure removes what this request created.
       const out: Obj[] = [];
-      for (const item of items) out.push(await c.create(req.auth, bodyOf({ [c.singular]: item }, c.singular)));
+      try {
+        for (const item of items) out.push(await c.create(req.auth, bodyOf({ [c.singular]: item }, c.singular)));
+      } catch (e) {
+        for (const made of out.reverse()) await c.remove(req.auth, String(made.id)).catch(() => undefined);
+        throw e;
+      }
       reply.code(201);
       return { [c.plural]: out };
     }

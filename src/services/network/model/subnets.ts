@@ -67,7 +67,7 @@ export class Subnets implements Collection {
     await this.m.checkQuota(project, 'subnet');
     const version = optInt(body, 'ip_version') ?? 4;
     if (version !== 4 && version !== 6) throw invalid('ip_version', String(version), 'is not in [4, 6]');
-    const cidr = await this.cidrFor(auth, body, version);
+    const { cidr, poolId } = await this.cidrFor(auth, body, version);
     if (cidr.version !== version) throw nBadRequest('InvalidInput', `Invalid input for operation: Cidr ${formatCidr(cidr)} does not match ip_version ${version}.`);
     const siblings = await this.m.store.list<SubnetDoc>('subnet', { parent_id: net.id });
     for (const s of siblings) {
@@ -87,7 +87,6 @@ export class Subnets implements Collection {
     }
     const gateway = body.gateway_ip === null ? null : this.gateway(cidr, body.gateway_ip ?? formatIp(cidr.version, cidr.network + 1n));
     const pools = this.poolsOf(body, cidr, gateway) ?? defaultPools(cidr, gateway);
-    const subnetpoolId = typeof body.subnetpool_id === 'string' ? body.subnetpool_id : (body.use_default_subnetpool === true ? (await this.pools.defaultPool(version))?.id ?? null : null);
     const doc: SubnetDoc = {
       name: optString(body, 'name', { max: 255 }) ?? '',
       description: optString(body, 'description', { max: 255 }) ?? '',
@@ -102,7 +101,7 @@ export class Subnets implements Collection {
       enable_dhcp: optBool(body, 'enable_dhcp') ?? true,
       ipv6_ra_mode: raMode,
       ipv6_address_mode: addrMode,
-      subnetpool_id: subnetpoolId,
+      subnetpool_id: poolId,
       service_types: optStringArray(body, 'service_types') ?? [],
       dns_publish_fixed_ip: optBool(body, 'dns_publish_fixed_ip') ?? false,
     };
@@ -110,14 +109,13 @@ export class Subnets implements Collection {
   }
 
   /** The CIDR given, or one carved from a subnet pool (`subnetpool_id` or the default pool). */
-  private async cidrFor(auth: AuthContext, body: Obj, version: 4 | 6): Promise<Cidr> {
+  private async cidrFor(auth: AuthContext, body: Obj, version: 4 | 6): Promise<{ cidr: Cidr; poolId: string | null }> {
     const prefixlen = optInt(body, 'prefixlen', { min: 0, max: 128 }) ?? undefined;
     if (body.cidr !== undefined && body.cidr !== null) {
       const text = reqString(body, 'cidr');
       const c = parseCidr(text, true);
       if (!c) throw invalid('cidr', text, "isn't a recommended CIDR");
-      if (c.version === 4 && c.prefix > 30 && c.prefix !== 32 && c.prefix !== 31) throw invalid('cidr', text, 'is too small');
-      return c;
+      return { cidr: c, poolId: null };
     }
     let poolId = optString(body, 'subnetpool_id', { nullable: true }) ?? undefined;
     if (!poolId && body.use_default_subnetpool === true) {
@@ -126,7 +124,7 @@ export class Subnets implements Collection {
       poolId = def.id;
     }
     if (!poolId) throw nBadRequest('BadRequest', 'Bad subnets request: a cidr must be specified in the absence of a subnet pool.');
-    return this.pools.allocatePrefix(auth, poolId, version, prefixlen);
+    return { cidr: await this.pools.allocatePrefix(auth, poolId, version, prefixlen), poolId };
   }
 
   private gateway(c: Cidr, value: unknown): string {

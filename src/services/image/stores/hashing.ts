@@ -3,64 +3,69 @@ import { Worker } from 'node:worker_threads';
 
 /** md5 (Glance's checksum) and sha512 (os_hash_value) of a byte stream, fed in order. */
 export interface DualHash {
+  /** Hands the buffer over: the caller must not reuse it. */
   update(buf: Buffer): Promise<void>;
   digest(): Promise<{ md5: string; sha512: string }>;
   abort(): void;
 }
 
 /**
- * The hash worker: md5 and sha512 cost more CPU than AES-GCM, so a large upload hashes on another
- * core while the request thread receives, encrypts and writes. Plain JS (eval) so it runs the same
- * from src/ and dist/.
+ * A hash worker computes one digest of one stream at a time. md5 and sha512 each cost more CPU
+ * than AES-GCM, so a large upload hashes on two other threads while the request thread receives,
+ * encrypts and writes. Plain JS (eval) so it runs the same from src/ and dist/.
  */
 const WORKER = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-let md5, sha;
+let h;
 parentPort.on('message', (m) => {
-  if (m.type === 'start') { md5 = createHash('md5'); sha = createHash('sha512'); return; }
-  if (m.type === 'data') { const b = Buffer.from(m.buf); md5.update(b); sha.update(b); parentPort.postMessage({ type: 'ack' }); return; }
-  if (m.type === 'end') { parentPort.postMessage({ type: 'digest', md5: md5.digest('hex'), sha512: sha.digest('hex') }); md5 = sha = undefined; }
+  if (m.type === 'start') { h = createHash(m.algorithm); return; }
+  if (m.type === 'data') { h.update(Buffer.from(m.buf)); parentPort.postMessage({ type: 'ack' }); return; }
+  if (m.type === 'end') { parentPort.postMessage({ type: 'digest', hex: h.digest('hex') }); h = undefined; }
 });
 `;
 
-/** In flight per stream: bounds memory when the worker falls behind the network. */
+/** Buffers in flight per stream: bounds memory when a worker falls behind the network. */
 const MAX_IN_FLIGHT = 8;
 
-class WorkerHash implements DualHash {
+interface StreamHash {
+  update(ab: ArrayBuffer): Promise<void>;
+  digest(): Promise<string>;
+  abort(): void;
+}
+
+class WorkerStreamHash implements StreamHash {
   private inFlight = 0;
   private waiters: Array<() => void> = [];
-  private done?: (d: { md5: string; sha512: string }) => void;
+  private done?: (hex: string) => void;
   private finished = false;
-  private readonly onMessage = (m: { type: string; md5?: string; sha512?: string }) => {
+  private readonly onMessage = (m: { type: string; hex?: string }) => {
     if (m.type === 'ack') {
       this.inFlight--;
       this.waiters.shift()?.();
-    } else if (m.type === 'digest') this.done?.({ md5: m.md5!, sha512: m.sha512! });
+    } else if (m.type === 'digest') this.done?.(m.hex!);
   };
 
   constructor(
     private readonly worker: Worker,
+    algorithm: string,
     private readonly release: (w: Worker) => void,
   ) {
     worker.on('message', this.onMessage);
-    worker.postMessage({ type: 'start' });
+    worker.postMessage({ type: 'start', algorithm });
   }
 
-  async update(buf: Buffer): Promise<void> {
+  async update(ab: ArrayBuffer): Promise<void> {
     while (this.inFlight >= MAX_IN_FLIGHT) await new Promise<void>((r) => this.waiters.push(r));
     this.inFlight++;
-    // Transfer the bytes when the buffer owns its whole ArrayBuffer, else copy them once.
-    const own = buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength && buf.buffer instanceof ArrayBuffer;
-    const ab = own ? (buf.buffer as ArrayBuffer) : buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
-    this.worker.postMessage({ type: 'data', buf: ab }, [ab as ArrayBuffer]);
+    this.worker.postMessage({ type: 'data', buf: ab }, [ab]);
   }
 
-  digest(): Promise<{ md5: string; sha512: string }> {
+  digest(): Promise<string> {
     return new Promise((resolve) => {
-      this.done = (d) => {
+      this.done = (hex) => {
         this.finish();
-        resolve(d);
+        resolve(hex);
       };
       this.worker.postMessage({ type: 'end' });
     });
@@ -80,36 +85,57 @@ class WorkerHash implements DualHash {
   }
 }
 
-class InlineHash implements DualHash {
-  private readonly md5 = createHash('md5');
-  private readonly sha = createHash('sha512');
-  async update(buf: Buffer): Promise<void> {
-    this.md5.update(buf);
-    this.sha.update(buf);
+class InlineStreamHash implements StreamHash {
+  private readonly h;
+  constructor(algorithm: string) {
+    this.h = createHash(algorithm);
   }
-  async digest() {
-    return { md5: this.md5.digest('hex'), sha512: this.sha.digest('hex') };
+  async update(ab: ArrayBuffer): Promise<void> {
+    this.h.update(Buffer.from(ab));
+  }
+  async digest(): Promise<string> {
+    return this.h.digest('hex');
   }
   abort(): void {}
 }
 
-/** A few long-lived hash workers; when all are busy a stream hashes inline. */
+/** Long-lived hash workers; a stream that finds none free hashes inline. */
 export class HashPool {
   private readonly idle: Worker[] = [];
   private created = 0;
 
-  constructor(private readonly size = 2) {}
+  /** Two workers per concurrent upload. */
+  constructor(private readonly size = 4) {}
 
-  start(): DualHash {
+  private one(algorithm: string): StreamHash {
     let w = this.idle.pop();
     if (!w && this.created < this.size) {
       w = new Worker(WORKER, { eval: true });
       w.unref();
       this.created++;
     }
-    if (!w) return new InlineHash();
-    // Bytes handed to a worker leave this thread: buffers passed to update() must not be reused.
-    return new WorkerHash(w, (done) => this.idle.push(done));
+    return w ? new WorkerStreamHash(w, algorithm, (done) => this.idle.push(done)) : new InlineStreamHash(algorithm);
+  }
+
+  start(): DualHash {
+    const md5 = this.one('md5');
+    const sha = this.one('sha512');
+    return {
+      async update(buf: Buffer) {
+        // The md5 worker gets a copy, the sha512 worker the buffer itself (or a copy when it is a view).
+        const copy = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+        const own = buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength && buf.buffer instanceof ArrayBuffer;
+        await Promise.all([md5.update(copy), sha.update(own ? (buf.buffer as ArrayBuffer) : (buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer))]);
+      },
+      async digest() {
+        const [m, s] = await Promise.all([md5.digest(), sha.digest()]);
+        return { md5: m, sha512: s };
+      },
+      abort() {
+        md5.abort();
+        sha.abort();
+      },
+    };
   }
 
   async close(): Promise<void> {

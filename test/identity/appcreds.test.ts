@@ -88,6 +88,11 @@ describe('identity: application credentials and access rules', () => {
     const fToken = (await login({ id: free.id, secret: free.secret })).headers.get('x-subject-token')!;
     const child = await create(fToken, { name: 'child' });
     assert.equal(child.status, 201);
+    // EC2 credentials would act with all of the user's roles: not from an application credential.
+    const ec2 = await api(`${base}/users/${demoId}/credentials/OS-EC2`, { method: 'POST', token: fToken, body: { tenant_id: free.project_id } });
+    assert.equal(ec2.status, 403);
+    const generic = { credential: { type: 'ec2', user_id: demoId, project_id: free.project_id, blob: '{"access":"via-ac"}' } };
+    assert.equal((await api(`${base}/credentials`, { method: 'POST', token: fToken, body: generic })).status, 403);
   });
 
   it('revokes the tokens of a deleted credential', async () => {

@@ -94,6 +94,17 @@ describe('identity: application and EC2 credentials through real clients', () =>
     await assert.rejects(withAppCred(created.id, created.secret, ['application', 'credential', 'create', 'nested', '-f', 'json']), /403|not allowed/);
   });
 
+  it('creates a credential with access rules that bound what its tokens may call', async (t) => {
+    if (!requireTool(t, '/usr/bin/openstack', 'python3-openstackclient')) return;
+    const rules = JSON.stringify([{ service: 'identity', method: 'GET', path: '/v3/users/*/application_credentials/*' }]);
+    const created = await openstack(cloud.cloudsYaml, 'scs-demo', ['application', 'credential', 'create', 'ruled', '--access-rules', rules, '-f', 'json']);
+    const listed = await openstack(cloud.cloudsYaml, 'scs-demo', ['access', 'rule', 'list', '-f', 'json']);
+    assert.ok(listed.some((r: { Path: string; Method: string }) => r.Path === '/v3/users/*/application_credentials/*' && r.Method === 'GET'));
+    const shown = await withAppCred(created.id, created.secret, ['application', 'credential', 'show', created.id, '-f', 'json']);
+    assert.equal(shown.name, 'ruled');
+    await assert.rejects(withAppCred(created.id, created.secret, ['application', 'credential', 'list', '-f', 'json']), /401|access rules|authentication/i);
+  });
+
   it('manages EC2 credentials and lists credentials with the CLI', async (t) => {
     if (!requireTool(t, '/usr/bin/openstack', 'python3-openstackclient')) return;
     const ec2 = await openstack(cloud.cloudsYaml, 'scs-demo', ['ec2', 'credentials', 'create', '-f', 'json']);

@@ -14,6 +14,8 @@ function pathRegex(template: string): RegExp {
       .map((part) => (part === '**' ? '.*' : part === '*' || /^\{[^}]*\}$/.test(part) ? '[^/]*' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
       .join('');
     re = new RegExp(`^${body}$`);
+    // Templates come from stored credentials; keep the cache bounded all the same.
+    if (compiled.size >= 1000) compiled.clear();
     compiled.set(template, re);
   }
   return re;

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isObj, optString, query, reqString, wrapped } from '../../../platform/http/validate.js';
 import { badRequest, notFound, unauthorized } from '../../../platform/errors.js';
 import { allowed, enforce } from '../../../platform/policy.js';
-import { requireUnrestricted } from '../model/appcreds.js';
+import { refuseEc2FromAppCred } from '../model/appcreds.js';
 import { ec2CredentialId, type Credential } from '../model/credentials.js';
 import { identityPolicy } from '../policy.js';
 import { duplicateAs } from './common.js';
@@ -44,6 +44,7 @@ export function registerCredentialRoutes(app: FastifyInstance, d: IdentityDeps):
       type: reqString(b, 'type', { max: 255 }),
       blob: reqString(b, 'blob', { max: 65535 }),
     };
+    if (input.type === 'ec2') refuseEc2FromAppCred(req.auth);
     if (input.projectId && !(await d.projects.getProject(input.projectId))) throw notFound(`Could not find project: ${input.projectId}.`);
     const c = await d.credentials.create(input).catch(duplicateAs('credential', 'Duplicate ID'));
     reply.code(201);
@@ -73,12 +74,14 @@ export function registerCredentialRoutes(app: FastifyInstance, d: IdentityDeps):
     const b = wrapped(req.body, 'credential');
     const userId = optString(b, 'user_id', { max: 64 }) ?? undefined;
     if (userId !== undefined) enforce(identityPolicy, 'identity:update_credential', req.auth, { user_id: userId });
+    const type = optString(b, 'type', { max: 255 }) ?? undefined;
+    if ((type ?? cur.type) === 'ec2') refuseEc2FromAppCred(req.auth);
     const projectId = optString(b, 'project_id', { max: 64, nullable: true });
     if (projectId && !(await d.projects.getProject(projectId))) throw notFound(`Could not find project: ${projectId}.`);
     const updated = await d.credentials.update(cur.id, {
       userId,
       projectId,
-      type: optString(b, 'type', { max: 255 }) ?? undefined,
+      type,
       blob: optString(b, 'blob', { max: 65535 }) ?? undefined,
     });
     return { credential: renderCredential(base(), updated) };
@@ -96,14 +99,11 @@ export function registerCredentialRoutes(app: FastifyInstance, d: IdentityDeps):
   app.post(ec2, async (req, reply) => {
     const userId = param(req, 'user_id');
     enforce(identityPolicy, 'identity:ec2_create_credential', req.auth, { user_id: userId });
-    requireUnrestricted(req.auth);
+    refuseEc2FromAppCred(req.auth);
     if (!isObj(req.body)) throw badRequest('The request body must be a JSON object.');
     const tenantId = reqString(req.body, 'tenant_id', { max: 64 });
     await requireUser(userId);
     if (!(await d.projects.getProject(tenantId))) throw notFound(`Could not find project: ${tenantId}.`);
-    if (req.auth.appCredential && tenantId !== req.auth.projectId) {
-      throw unauthorized('EC2 credential project does not match the project scope of the delegated token');
-    }
     reply.code(201);
     return { credential: renderEc2(base(), await d.credentials.createEc2(userId, tenantId)) };
   });

@@ -45,6 +45,15 @@ export function requireUnrestricted(auth: AuthContext): void {
 }
 
 /**
+ * EC2 credentials act with all the roles of their user (the S3 service asks for the user's roles on
+ * the project), so a token of an application credential, which holds a subset, may not make one.
+ */
+export function refuseEc2FromAppCred(auth: AuthContext): void {
+  requireUnrestricted(auth);
+  if (auth.appCredential) throw denied('An application credential cannot create EC2 credentials, which act with all roles of the user.');
+}
+
+/**
  * Application credentials and their access rules. A credential fixes the creator's project and a
  * subset of the roles its token carries; the secret is shown once and kept only as a bcrypt hash.
  */

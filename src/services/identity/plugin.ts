@@ -144,15 +144,17 @@ const identity: ServiceModule<Clients> = {
     };
 
     // Pick up keys rotated by `scs keys rotate` (possibly in another process); a read racing a
-    // rotation keeps the previous keys until the next round.
-    const keyReload = setInterval(() => {
-      try {
-        keys.load();
-      } catch (err) {
-        ctx.log.warn({ err }, 'token key reload failed; keeping the loaded keys');
-      }
-    }, settings.keyReloadInterval * 1000);
-    keyReload.unref();
+    // rotation keeps the previous keys until the next round. 0 turns the reload off.
+    const keyReload =
+      settings.keyReloadInterval > 0
+        ? setInterval(() => {
+            try {
+              keys.load();
+            } catch (err) {
+              ctx.log.warn({ err }, 'token key reload failed; keeping the loaded keys');
+            }
+          }, settings.keyReloadInterval * 1000).unref()
+        : undefined;
 
     const notices: string[] = [];
     return {

@@ -22,7 +22,7 @@ export interface IdentitySettings {
   /** Seconds a locked-out user stays locked. */
   lockoutDuration: number;
   maxActiveKeys: number;
-  /** Seconds between re-reads of the token key repository, so `scs keys rotate` needs no restart. */
+  /** Seconds between re-reads of the token key repository, so `scs keys rotate` needs no restart; 0: never. */
   keyReloadInterval: number;
 }
 

@@ -14,9 +14,9 @@ export const PATCH_MEDIA_TYPES: Record<string, 4 | 10> = {
   'application/openstack-images-v2.1-json-patch': 10,
 };
 
-export const READ_ONLY = ['created_at', 'updated_at', 'status', 'checksum', 'size', 'virtual_size', 'direct_url', 'self', 'file', 'schema', 'id', 'os_hash_algo', 'os_hash_value', 'stores'];
-export const RESERVED = ['location', 'deleted', 'deleted_at'];
-export const RESERVED_NAMESPACE = 'os_glance';
+const READ_ONLY = ['created_at', 'updated_at', 'status', 'checksum', 'size', 'virtual_size', 'direct_url', 'self', 'file', 'schema', 'id', 'os_hash_algo', 'os_hash_value', 'stores'];
+const RESERVED = ['location', 'deleted', 'deleted_at'];
+const RESERVED_NAMESPACE = 'os_glance';
 
 export function checkWritableName(key: string): void {
   if (READ_ONLY.includes(key)) throw forbidden(`Attribute '${key}' is read-only.`);

@@ -83,11 +83,6 @@ export class ImageStore {
     return Number(res.numDeletedRows) > 0;
   }
 
-  async countTags(id: string): Promise<number> {
-    const r = await this.db.selectFrom('img_tags').select((eb) => eb.fn.countAll<number>().as('n')).where('image_id', '=', id).executeTakeFirst();
-    return Number(r?.n ?? 0);
-  }
-
   /** Deletes the image and everything hanging off it; returns the row as it was, if any. */
   async delete(id: string): Promise<ImageRow | undefined> {
     return this.db.transaction().execute(async (tx) => {

@@ -85,6 +85,6 @@ describe('network tenant isolation matrix', () => {
     assert.equal((await n.call('PUT', `/v2.0/subnets/${sub}`, n.other, { subnet: { name: 'x' } })).status, 403);
     assert.equal((await n.call('DELETE', `/v2.0/subnets/${sub}`, n.other)).status, 403);
     const subnetOnPublic = await n.call('POST', '/v2.0/subnets', n.other, { subnet: { network_id: publicNet.id, ip_version: 4, cidr: '10.99.0.0/24' } });
-    assert.equal(subnetOnPublic.status, 400, 'only the network owner adds subnets');
+    assert.equal(subnetOnPublic.status, 403, 'only the network owner adds subnets');
   });
 });

@@ -5,7 +5,7 @@ import type { Res } from '../store/resources.js';
 import { cidrsOverlap, formatCidr, formatIp, inCidr, lastAddress, normalizeIp, parseCidr, parseIp, type Cidr } from './addresses.js';
 import { checkTags, standard, type Collection } from './collection.js';
 import { invalid, isAdmin, objList, onlyKeys, type ModelContext } from './context.js';
-import { inUse, nBadRequest, notFoundOf } from './errors.js';
+import { inUse, nBadRequest, nForbidden, notFoundOf } from './errors.js';
 import { defaultPools, validatePools } from './ipam.js';
 import type { SubnetPools } from './subnetpools.js';
 import type { NetworkDoc, Pool, SubnetDoc } from './types.js';
@@ -63,7 +63,7 @@ export class Subnets implements Collection {
     onlyKeys(body, CREATE);
     const project = this.m.owner(auth, body);
     const net = await this.m.usableNetwork(auth, reqString(body, 'network_id'));
-    if (net.project_id !== project && !isAdmin(auth)) throw nBadRequest('HTTPBadRequest', 'Tenant does not match the network owner.');
+    if (net.project_id !== project && !isAdmin(auth)) throw nForbidden('PolicyNotAuthorized', '(rule:create_subnet) is disallowed by policy: only the network owner adds subnets.');
     await this.m.checkQuota(project, 'subnet');
     const version = optInt(body, 'ip_version') ?? 4;
     if (version !== 4 && version !== 6) throw invalid('ip_version', String(version), 'is not in [4, 6]');

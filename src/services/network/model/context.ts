@@ -72,11 +72,10 @@ export class ModelContext {
   }
 
   /** A network the caller may put ports or subnets on: own, shared, or shared with it. */
-  async usableNetwork(auth: AuthContext, id: string, forExternalUse = false): Promise<Res<NetworkDoc>> {
+  async usableNetwork(auth: AuthContext, id: string): Promise<Res<NetworkDoc>> {
     const net = await this.network(auth, id);
     if (isAdmin(auth) || net.project_id === auth.projectId || net.doc.shared) return net;
-    const g = await this.grants(auth.projectId);
-    if (g.shared.has(net.id) || (forExternalUse && (net.doc.external || g.external.has(net.id)))) return net;
+    if ((await this.grants(auth.projectId)).shared.has(net.id)) return net;
     throw nForbidden('PolicyNotAuthorized', `Network ${id} is not shared with your project.`);
   }
 
@@ -86,11 +85,11 @@ export class ModelContext {
   }
 
   /** Refuses a new resource beyond the project's quota (409 OverQuota, as Neutron). */
-  async checkQuota(projectId: string, resource: string, kind: Kind = resource as Kind, adding = 1): Promise<void> {
+  async checkQuota(projectId: string, resource: Kind): Promise<void> {
     if (!projectId) return;
     const limit = await this.quotaLimit(projectId, resource);
     if (limit < 0) return;
-    if ((await this.store.count(kind, { project_id: projectId })) + adding > limit) throw overQuota(resource);
+    if ((await this.store.count(resource, { project_id: projectId })) >= limit) throw overQuota(resource);
   }
 
   /**

@@ -91,7 +91,6 @@ export function snapshotView(req: FastifyRequest, base: string, s: SnapshotRow) 
     ...(mv >= 14 ? { group_snapshot_id: null } : {}),
     ...(mv >= 41 ? { user_id: s.user_id } : {}),
     ...(mv >= 65 ? { consumes_quota: true } : {}),
-    links: links(base, s.project_id, 'snapshots', s.id),
   };
 }
 

@@ -23,11 +23,15 @@ describe('network: openstack CLI', () => {
     assert.deepEqual(port.fixed_ips, [{ subnet_id: subnet.id, ip_address: '10.1.0.50' }]);
     assert.match(port.mac_address, /^fa:16:3e:/);
     await os(['port', 'set', '--name', 'p1b', '--description', 'renamed', 'p1']);
-    const ports = await os(['port', 'list', '--network', 'net1', '-f', 'json']);
+    await os(['network', 'set', '--name', 'net1b', '--description', 'renamed', 'net1']);
+    await os(['subnet', 'set', '--dns-nameserver', '1.1.1.1', '--name', 'sub1b', 'sub1']);
+    const ports = await os(['port', 'list', '--network', 'net1b', '-f', 'json']);
     assert.deepEqual(ports.map((p: { Name: string }) => p.Name), ['p1b']);
+    const renamed = await n.call('GET', `/v2.0/subnets/${subnet.id}`, n.demo);
+    assert.deepEqual([...renamed.body.subnet.dns_nameservers].sort(), ['1.1.1.1', '9.9.9.9']);
 
     await os(['router', 'create', 'r1']);
-    await os(['router', 'add', 'subnet', 'r1', 'sub1']);
+    await os(['router', 'add', 'subnet', 'r1', 'sub1b']);
     await os(['router', 'set', '--external-gateway', 'public', 'r1']);
     const router = await os(['router', 'show', 'r1', '-f', 'json']);
     const pub = await n.call('GET', '/v2.0/networks?name=public', n.demo);
@@ -35,10 +39,14 @@ describe('network: openstack CLI', () => {
     assert.equal(router.external_gateway_info.enable_snat, true);
     assert.match(router.external_gateway_info.external_fixed_ips[0].ip_address, /^203\.0\.113\./);
 
-    const fip = await os(['floating', 'ip', 'create', '--port', 'p1b', '-f', 'json', 'public']);
+    const fip = await os(['floating', 'ip', 'create', '-f', 'json', 'public']);
     assert.match(fip.floating_ip_address, /^203\.0\.113\./);
-    assert.equal(fip.fixed_ip_address, '10.1.0.50');
-    assert.equal(fip.router_id, router.id);
+    assert.equal(fip.status, 'DOWN');
+    await os(['floating', 'ip', 'set', '--port', 'p1b', fip.id]);
+    const set = await os(['floating', 'ip', 'show', fip.id, '-f', 'json']);
+    assert.equal(set.fixed_ip_address, '10.1.0.50');
+    assert.equal(set.router_id, router.id);
+    assert.equal(set.status, 'ACTIVE');
     await os(['floating', 'ip', 'unset', '--port', fip.id]);
     const unset = await os(['floating', 'ip', 'show', fip.id, '-f', 'json']);
     assert.equal(unset.port_id, null);
@@ -52,11 +60,11 @@ describe('network: openstack CLI', () => {
     await os(['security', 'group', 'set', '--name', 'www', sg.id]);
 
     await os(['floating', 'ip', 'delete', fip.id]);
-    await os(['router', 'remove', 'subnet', 'r1', 'sub1']);
+    await os(['router', 'remove', 'subnet', 'r1', 'sub1b']);
     await os(['router', 'delete', 'r1']);
     await os(['port', 'delete', 'p1b']);
-    await os(['subnet', 'delete', 'sub1']);
-    await os(['network', 'delete', 'net1']);
+    await os(['subnet', 'delete', 'sub1b']);
+    await os(['network', 'delete', 'net1b']);
     await os(['security', 'group', 'delete', 'www']);
     const nets = await os(['network', 'list', '-f', 'json']);
     assert.deepEqual(nets.map((x: { Name: string }) => x.Name), ['public']);

@@ -43,11 +43,14 @@ describe('identity: application and EC2 credentials through real clients', () =>
   });
   after(() => cloud.close());
 
-  /** The CLI with an application credential and no clouds.yaml entry, as a CI job would run it. */
+  /**
+   * The CLI with an application credential and no clouds.yaml entry, as a CI job would run it. The
+   * secret goes with `=`: a generated one may start with `-`.
+   */
   const withAppCred = async (id: string, secret: string, args: string[]) => {
     const { stdout } = await run(
       'openstack',
-      ['--os-auth-type', 'v3applicationcredential', '--os-auth-url', authUrl, '--os-application-credential-id', id, '--os-application-credential-secret', secret, '--os-region-name', cloud.config.region, ...args],
+      ['--os-auth-type', 'v3applicationcredential', '--os-auth-url', authUrl, '--os-application-credential-id', id, `--os-application-credential-secret=${secret}`, '--os-region-name', cloud.config.region, ...args],
       { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PYTHONWARNINGS: 'ignore' }, timeout: 120_000 },
     );
     return JSON.parse(stdout);

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { api, startTestCloud, type TestCloud } from '../helpers/cloud.js';
+import { createVolume, waitStatus } from './helpers.js';
+
+/** The bytes: images in and out, encryption at rest, clones and backups, and compute's client. */
+describe('block storage data plane', () => {
+  let cloud: TestCloud;
+  let base: string;
+  let demo: string;
+  let imageId: string;
+  const payload = randomBytes(3 * 1024 * 1024 + 123);
+  const volumeFile = (id: string) => join(cloud.dataDir, 'volumes', `${id}.img`);
+  const auth = async () => cloud.clients.identity.validate(demo);
+
+  before(async () => {
+    cloud = await startTestCloud({ only: ['identity', 'image', 'volume'] });
+    base = cloud.urls.volume;
+    demo = await cloud.demoToken();
+    const img = await api(`${cloud.urls.image}/v2/images`, { method: 'POST', token: demo, body: { name: 'payload', disk_format: 'raw', container_format: 'bare', min_disk: 1 } });
+    imageId = img.body.id;
+    const put = await fetch(`${cloud.urls.image}/v2/images/${imageId}/file`, { method: 'PUT', headers: { 'x-auth-token': demo, 'content-type': 'application/octet-stream' }, body: payload });
+    assert.equal(put.status, 204);
+  });
+  after(() => cloud.close());
+
+  test('a volume from an image holds its bytes, is bootable and carries the image metadata', async () => {
+    const v = await createVolume(base, demo, { imageRef: imageId, name: 'from-image' });
+    assert.equal(v.status, 'available');
+    assert.equal(v.bootable, 'true');
+    assert.equal(v.volume_image_metadata.image_id, imageId);
+    assert.equal(v.volume_image_metadata.image_name, 'payload');
+    const disk = readFileSync(volumeFile(v.id));
+    assert.equal(disk.length, 1024 ** 3);
+    assert.ok(disk.subarray(0, payload.length).equals(payload));
+    const tooSmall = await api(`${base}/v3/volumes`, { method: 'POST', token: demo, body: { volume: { size: 1, imageRef: '00000000-0000-0000-0000-000000000000' } } });
+    assert.equal(tooSmall.status, 400);
+  });
+
+  test('LUKS volumes are encrypted at rest: the file lacks the plaintext, clones and uploads read it back', async () => {
+    const v = await createVolume(base, demo, { imageRef: imageId, volume_type: 'LUKS' });
+    assert.equal(v.encrypted, true);
+    const disk = readFileSync(volumeFile(v.id));
+    assert.equal(disk.indexOf(payload.subarray(0, 64)), -1);
+    assert.equal(disk.indexOf(payload.subarray(1024 * 1024, 1024 * 1024 + 64)), -1);
+    assert.equal((await api(`${base}/v3/volumes/${v.id}`, { token: demo, headers: { 'openstack-api-version': 'volume 3.64' } })).body.volume.encryption_key_id.length, 36);
+
+    const clone = await createVolume(base, demo, { source_volid: v.id });
+    assert.equal(clone.encrypted, true);
+    const mismatch = await api(`${base}/v3/volumes`, { method: 'POST', token: demo, body: { volume: { source_volid: v.id, volume_type: '__DEFAULT__' } } });
+    assert.equal(mismatch.status, 400);
+
+    // Upload the clone to an image: the image has the clear text again.
+    const up = await api(`${base}/v3/volumes/${clone.id}/action`, { method: 'POST', token: demo, body: { 'os-volume_upload_image': { image_name: 'back', disk_format: 'raw', container_format: 'bare' } } });
+    assert.equal(up.status, 202);
+    assert.equal(up.body['os-volume_upload_image'].status, 'uploading');
+    const image = up.body['os-volume_upload_image'].image_id;
+    await waitStatus(base, demo, 'volumes', clone.id, ['available']);
+    const data = Buffer.from(await (await fetch(`${cloud.urls.image}/v2/images/${image}/file`, { headers: { 'x-auth-token': demo } })).arrayBuffer());
+    assert.equal(data.length, 1024 ** 3);
+    assert.ok(data.subarray(0, payload.length).equals(payload));
+    assert.ok(data.subarray(payload.length, payload.length + 4096).equals(Buffer.alloc(4096)));
+  });
+
+  test('backups of encrypted volumes stay encrypted and restore to the same bytes', async () => {
+    const v = await createVolume(base, demo, { imageRef: imageId, volume_type: 'LUKS' });
+    const b = await api(`${base}/v3/backups`, { method: 'POST', token: demo, body: { backup: { volume_id: v.id } } });
+    await waitStatus(base, demo, 'backups', b.body.backup.id, ['available']);
+    const stored = readFileSync(join(cloud.dataDir, 'backups', `${b.body.backup.id}.img`));
+    assert.equal(stored.indexOf(payload.subarray(0, 64)), -1);
+    const r = await api(`${base}/v3/backups/${b.body.backup.id}/restore`, { method: 'POST', token: demo, body: { restore: {} } });
+    const restored = await waitStatus(base, demo, 'volumes', r.body.restore.volume_id, ['available']);
+    assert.equal(restored.encrypted, true);
+    assert.equal(restored.volume_type, 'LUKS');
+    const up = await api(`${base}/v3/volumes/${restored.id}/action`, { method: 'POST', token: demo, body: { 'os-volume_upload_image': { image_name: 'restored' } } });
+    await waitStatus(base, demo, 'volumes', restored.id, ['available']);
+    const res = await fetch(`${cloud.urls.image}/v2/images/${up.body['os-volume_upload_image'].image_id}/file`, { headers: { 'x-auth-token': demo } });
+    const head = Buffer.from(await res.arrayBuffer()).subarray(0, payload.length);
+    assert.ok(head.equals(payload));
+  });
+
+  test('a failed copy leaves the volume in error, never creating', async () => {
+    // An image without data: the create job fails and gives up.
+    const img = await api(`${cloud.urls.image}/v2/images`, { method: 'POST', token: demo, body: { name: 'empty', disk_format: 'raw', container_format: 'bare' } });
+    const r = await api(`${base}/v3/volumes`, { method: 'POST', token: demo, body: { volume: { size: 1, imageRef: img.body.id } } });
+    assert.equal(r.status, 400, 'a queued image is refused up front');
+    // A source whose bytes are lost: the copy fails, is retried, then the volume goes to error.
+    const src = await createVolume(base, demo, { name: 'lost' });
+    rmSync(volumeFile(src.id), { force: true });
+    const b = await api(`${base}/v3/volumes`, { method: 'POST', token: demo, body: { volume: { size: 1, source_volid: src.id } } });
+    assert.equal(b.status, 202);
+    const done = await waitStatus(base, demo, 'volumes', b.body.volume.id, ['available', 'error']);
+    assert.equal(done.status, 'error');
+    // Cinder lets an errored volume be deleted.
+    assert.equal((await api(`${base}/v3/volumes/${done.id}`, { method: 'DELETE', token: demo })).status, 202);
+  });
+
+  test('the client compute uses: boot volume from an image, attach, detach, delete', async () => {
+    const img = await api(`${cloud.urls.image}/v2/images`, { method: 'POST', token: demo, body: { name: 'boot', disk_format: 'raw', container_format: 'bare' } });
+    await fetch(`${cloud.urls.image}/v2/images/${img.body.id}/file`, { method: 'PUT', headers: { 'x-auth-token': demo, 'content-type': 'application/octet-stream' }, body: payload });
+    const ctx = await auth();
+    const vc = cloud.clients.volume;
+    const id = await vc.createFromImageForBoot(ctx, { imageId: img.body.id, size: 1, name: 'boot' });
+    const info = await vc.getVolume(ctx, id);
+    assert.equal(info?.status, 'available');
+    assert.equal(info?.bootable, true);
+    const server = '33333333-3333-3333-3333-333333333333';
+    const { device } = await vc.attach(ctx, id, server, { device: '/dev/vda' });
+    assert.equal(device, '/dev/vda');
+    const attached = await vc.getVolume(ctx, id);
+    assert.equal(attached?.status, 'in-use');
+    assert.equal(attached?.attachments[0].server_id, server);
+    await assert.rejects(vc.attach(ctx, id, 'other'), /Invalid volume/);
+    await vc.detach(ctx, id, server);
+    assert.equal((await vc.getVolume(ctx, id))?.status, 'available');
+    await vc.attach(ctx, id, server);
+    await vc.deleteVolume(ctx, id);
+    assert.equal(await vc.getVolume(ctx, id), undefined);
+    const other = await cloud.clients.identity.validate(await cloud.adminToken());
+    assert.equal(await vc.getVolume({ ...other, roles: ['member'] }, id), undefined);
+  });
+});

@@ -18,7 +18,6 @@ function renderAppCred(base: string, c: AppCredentialRow) {
     id: c.id,
     name: c.name,
     description: c.description,
-    user_id: c.user_id,
     project_id: c.project_id,
     expires_at: c.expires_at ? isoNaive(c.expires_at) : null,
     unrestricted: fromDbBool(c.unrestricted),

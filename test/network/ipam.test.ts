@@ -7,7 +7,7 @@ import { startNetCloud, type NetCloud } from './helpers.js';
 type Result = { status: number; body: any };
 const ipsOf = (rs: Result[]) => rs.filter((r) => r.status === 201).map((r) => r.body.port.fixed_ips[0].ip_address as string);
 
-describe('network IPAM under concurrency', () => {
+describe('network IPAM and quotas under concurrency', () => {
   let n: NetCloud;
   before(async () => {
     n = await startNetCloud();
@@ -48,6 +48,16 @@ describe('network IPAM under concurrency', () => {
     const rs = await Promise.all(Array.from({ length: 20 }, () => n.call('POST', '/v2.0/ports', n.demo, { port: { network_id: netId, fixed_ips: [{ ip_address: '10.51.0.77' }] } })));
     assert.equal(rs.filter((r) => r.status === 201).length, 1);
     assert.ok(rs.filter((r) => r.status !== 201).every((r) => r.body.NeutronError.type === 'IpAddressAlreadyAllocated'));
+  });
+
+  it('racing creates never take a project past its quota', async () => {
+    await n.call('PUT', `/v2.0/quotas/${n.otherProjectId}`, n.admin, { quota: { network: 3 } });
+    const rs = await Promise.all(Array.from({ length: 12 }, (_, i) => n.call('POST', '/v2.0/networks', n.other, { network: { name: `q${i}` } })));
+    const made = rs.filter((r) => r.status === 201).length;
+    assert.ok(made >= 1 && made <= 3, `${made} created`);
+    for (const r of rs.filter((x) => x.status !== 201)) assert.equal(r.body.NeutronError.type, 'OverQuota');
+    const used = (await n.call('GET', `/v2.0/quotas/${n.otherProjectId}/details`, n.other)).body.quota.network.used;
+    assert.equal(used, made);
   });
 
   it('two cloud processes over one PostgreSQL database never share an address', async (t) => {

@@ -1,13 +1,16 @@
+import { randomInt } from 'node:crypto';
 import type { AuthContext } from '../../../platform/auth.js';
 import { ApiError, badRequest } from '../../../platform/errors.js';
 import { isObj, type Obj } from '../../../platform/http/validate.js';
 import type { NetworkDriver } from '../drivers/driver.js';
 import type { IpamStore } from '../store/ipam.js';
 import type { ProjectStateStore } from '../store/projects.js';
-import type { Kind, Res, ResourceStore } from '../store/resources.js';
+import type { Kind, NewRes, Res, ResourceStore } from '../store/resources.js';
 import { nBadRequest, nConflict, nForbidden, notFoundOf, overQuota } from './errors.js';
 import type { NetworkSettings } from './settings.js';
 import type { NetworkDoc, RbacDoc } from './types.js';
+
+const QUOTA_RETRIES = 4;
 
 export const isAdmin = (auth: AuthContext): boolean => auth.roles.includes('admin');
 
@@ -90,6 +93,24 @@ export class ModelContext {
     const limit = await this.quotaLimit(projectId, resource);
     if (limit < 0) return;
     if ((await this.store.count(resource, { project_id: projectId })) >= limit) throw overQuota(resource);
+  }
+
+  /**
+   * Inserts a resource that counts against its project's quota and counts again: when racing
+   * creates took the project past its limit, this one is taken back, and tried again after a short
+   * random pause while the others settle; when the project is still full, 409 OverQuota. The check
+   * before the work keeps the common case cheap; this one makes sure a limit is never exceeded.
+   */
+  async insertCounted<T>(kind: Kind, r: NewRes<T>): Promise<Res<T>> {
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.store.insert(kind, r);
+      if (!r.project_id) return res;
+      const limit = await this.quotaLimit(r.project_id, kind);
+      if (limit < 0 || (await this.store.count(kind, { project_id: r.project_id })) <= limit) return res;
+      await this.store.delete(kind, res.id);
+      if (attempt >= QUOTA_RETRIES || (await this.store.count(kind, { project_id: r.project_id })) >= limit) throw overQuota(kind);
+      await new Promise((done) => setTimeout(done, randomInt(5, 50) * (attempt + 1)));
+    }
   }
 
   /**

@@ -122,7 +122,7 @@ export class FloatingIps implements Collection {
       dns_domain: optString(body, 'dns_domain', { max: 255 }) ?? '',
     };
     try {
-      return this.view(await this.m.store.insert('floatingip', { id, project_id: project, parent_id: netId, ref_id: assoc.port_id, doc }));
+      return this.view(await this.m.insertCounted('floatingip', { id, project_id: project, parent_id: netId, ref_id: assoc.port_id, doc }));
     } catch (e) {
       await this.ports.deletePort(port);
       throw e;

@@ -109,7 +109,7 @@ export class Networks implements Collection {
     }
     if (doc.network_type === 'vxlan' && doc.segmentation_id === null) doc.segmentation_id = 1000 + Math.floor(Math.random() * 1_000_000);
     const id = uuid();
-    return this.show(auth, (await this.m.store.insert('network', { id, project_id: project, doc })).id);
+    return this.show(auth, (await this.m.insertCounted('network', { id, project_id: project, doc })).id);
   }
 
   async update(auth: AuthContext, id: string, body: Obj, ifMatch?: number): Promise<Obj> {

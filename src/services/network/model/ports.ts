@@ -143,7 +143,7 @@ export class Ports implements Collection {
         ...(extras.serverOwned ? { server_owned: true } : {}),
       };
       if (host) Object.assign(doc, await this.bind(id, doc));
-      return await this.m.store.insert('port', { id, project_id: project, parent_id: net.id, ref_id: doc.device_id || null, doc });
+      return await this.m.insertCounted('port', { id, project_id: project, parent_id: net.id, ref_id: doc.device_id || null, doc });
     } catch (e) {
       // Undo the claims of a port that was not created.
       await this.m.ipam.releasePort(id);

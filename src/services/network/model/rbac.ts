@@ -51,7 +51,7 @@ export class RbacPolicies implements Collection {
     const dup = (await this.m.store.list<RbacDoc>('rbac_policy', { parent_id: objectId })).find((p) => p.doc.action === action && p.doc.target_tenant === target);
     if (dup) throw nConflict('DuplicateRbacPolicy', 'An RBAC policy already exists with those values.');
     const doc: RbacDoc = { object_type: 'network', object_id: objectId, action: action as RbacDoc['action'], target_tenant: target };
-    return this.view(await this.m.store.insert('rbac_policy', { id: uuid(), project_id: project, parent_id: objectId, doc }));
+    return this.view(await this.m.insertCounted('rbac_policy', { id: uuid(), project_id: project, parent_id: objectId, doc }));
   }
 
   async update(auth: AuthContext, id: string, body: Obj, ifMatch?: number): Promise<Obj> {

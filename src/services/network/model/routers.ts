@@ -75,7 +75,7 @@ export class Routers implements Collection {
     };
     for (const z of doc.availability_zone_hints) if (z !== this.m.settings.availabilityZone) throw nBadRequest('AvailabilityZoneNotFound', `AvailabilityZone ${z} could not be found.`);
     const id = uuid();
-    const r = await this.m.store.insert('router', { id, project_id: project, doc });
+    const r = await this.m.insertCounted('router', { id, project_id: project, doc });
     if (body.external_gateway_info !== undefined && body.external_gateway_info !== null) {
       try {
         await this.setGateway(auth, r, body.external_gateway_info);

@@ -112,7 +112,7 @@ export class SecurityGroups implements Collection {
       is_default: false,
     };
     const id = uuid();
-    await this.m.store.insert('security_group', { id, project_id: project, doc });
+    await this.m.insertCounted('security_group', { id, project_id: project, doc });
     await this.copyDefaultRules(id, project, false);
     return this.show(auth, id);
   }
@@ -183,7 +183,7 @@ export class SecurityGroupRules implements Collection {
     if (dup) throw nConflict('SecurityGroupRuleExists', `Security group rule already exists. Rule id is ${dup.id}.`);
     await this.m.checkQuota(group.project_id, 'security_group_rule');
     const doc: RuleDoc = { ...fields, security_group_id: group.id };
-    return ruleView(await this.m.store.insert('security_group_rule', { id: uuid(), project_id: group.project_id, parent_id: group.id, doc }));
+    return ruleView(await this.m.insertCounted('security_group_rule', { id: uuid(), project_id: group.project_id, parent_id: group.id, doc }));
   }
 
   async remove(auth: AuthContext, id: string): Promise<void> {

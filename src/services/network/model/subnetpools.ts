@@ -89,7 +89,7 @@ export class SubnetPools implements Collection {
     };
     const doc = this.lengths(body, base);
     if (doc.is_default && (await this.defaultPool(version))) throw nConflict('InvalidInput', `Invalid input for operation: A default subnetpool for this IP family has already been set. Only one default may exist per IP family.`);
-    return this.view(await this.m.store.insert('subnetpool', { id: uuid(), project_id: project, doc }));
+    return this.view(await this.m.insertCounted('subnetpool', { id: uuid(), project_id: project, doc }));
   }
 
   async update(auth: AuthContext, id: string, body: Obj, ifMatch?: number): Promise<Obj> {

@@ -105,7 +105,7 @@ export class Subnets implements Collection {
       service_types: optStringArray(body, 'service_types') ?? [],
       dns_publish_fixed_ip: optBool(body, 'dns_publish_fixed_ip') ?? false,
     };
-    return this.view(await this.m.store.insert('subnet', { id: uuid(), project_id: project, parent_id: net.id, doc }));
+    return this.view(await this.m.insertCounted('subnet', { id: uuid(), project_id: project, parent_id: net.id, doc }));
   }
 
   /** The CIDR given, or one carved from a subnet pool (`subnetpool_id` or the default pool). */

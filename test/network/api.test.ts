@@ -89,6 +89,8 @@ describe('network API', () => {
     assert.deepEqual(nogw.allocation_pools, [{ start: '10.6.0.1', end: '10.6.0.6' }]);
     const v6 = await make('subnet', { network_id: net.id, ip_version: 6, cidr: '2001:db8:1::/64', ipv6_ra_mode: 'slaac', ipv6_address_mode: 'slaac' });
     assert.equal(v6.gateway_ip, '2001:db8:1::1');
+    const slaacFixed = await demo('POST', '/v2.0/ports', { port: { network_id: net.id, fixed_ips: [{ subnet_id: v6.id, ip_address: '2001:db8:1::5' }] } });
+    assert.equal(slaacFixed.body.NeutronError.type, 'InvalidInput', 'SLAAC addresses are not chosen by clients');
     const port = await make('port', { network_id: net.id, mac_address: 'fa:16:3e:11:22:33' });
     const v6ip = port.fixed_ips.find((f: { subnet_id: string }) => f.subnet_id === v6.id);
     assert.equal(v6ip.ip_address, '2001:db8:1:0:f816:3eff:fe11:2233');
@@ -142,6 +144,11 @@ describe('network API', () => {
     assert.equal(bound.body.port.status, 'ACTIVE');
     assert.equal(bound.body.port['binding:vif_type'], 'ovs');
     assert.deepEqual(bound.body.port.fixed_ips, [{ subnet_id: sub.id, ip_address: '10.7.0.11' }]);
+    assert.equal((await n.call('PUT', `/v2.0/ports/${p.id}`, n.admin, { port: { mac_address: 'fa:16:3e:00:00:01' } })).body.NeutronError.type, 'PortBound');
+    const macChange = await n.call('PUT', `/v2.0/ports/${off.body.port.id}`, n.admin, { port: { mac_address: 'FA:16:3E:00:00:02' } });
+    assert.equal(macChange.body.port.mac_address, 'fa:16:3e:00:00:02');
+    const macTaken = await demo('POST', '/v2.0/ports', { port: { network_id: net.id, mac_address: 'fa:16:3e:00:00:02' } });
+    assert.equal(macTaken.body.NeutronError.type, 'MacAddressInUse');
     const reuse = await make('port', { network_id: net.id, fixed_ips: [{ ip_address: '10.7.0.10' }] });
     assert.equal(reuse.fixed_ips[0].ip_address, '10.7.0.10', 'the released address is free again');
     const byIp = await demo('GET', '/v2.0/ports?fixed_ips=ip_address%3D10.7.0.11');

@@ -12,7 +12,7 @@ import type { FloatingIpDoc, PortDoc } from './types.js';
 
 export const FLOATINGIP_OWNER = 'network:floatingip';
 const UPDATE = ['port_id', 'fixed_ip_address', 'description'];
-const CREATE = [...UPDATE, 'floating_network_id', 'floating_ip_address', 'subnet_id', 'project_id', 'tenant_id', 'dns_name', 'dns_domain', 'qos_policy_id', 'tags'];
+const CREATE = [...UPDATE, 'floating_network_id', 'floating_ip_address', 'subnet_id', 'project_id', 'tenant_id', 'dns_name', 'dns_domain', 'tags'];
 
 type Association = Pick<FloatingIpDoc, 'port_id' | 'fixed_ip_address' | 'router_id'>;
 

@@ -9,7 +9,7 @@ import type { NetworkDoc, PortDoc, SubnetDoc } from './types.js';
 
 const PROVIDER = ['provider:network_type', 'provider:physical_network', 'provider:segmentation_id'] as const;
 const ADMIN_ONLY = ['router:external', 'is_default', ...PROVIDER] as const;
-const COMMON = ['name', 'description', 'admin_state_up', 'shared', 'port_security_enabled', 'dns_domain', 'mtu', 'qos_policy_id', ...ADMIN_ONLY];
+const COMMON = ['name', 'description', 'admin_state_up', 'shared', 'port_security_enabled', 'dns_domain', 'mtu', ...ADMIN_ONLY];
 const CREATE = [...COMMON, 'project_id', 'tenant_id', 'availability_zone_hints', 'tags'];
 /** Ports that go away with their network (Neutron's auto-delete owners). */
 export const AUTO_DELETE_OWNERS = ['network:dhcp'];

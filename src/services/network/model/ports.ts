@@ -14,7 +14,7 @@ import type { FixedIp, FloatingIpDoc, NetworkDoc, PortDoc, SubnetDoc } from './t
 const BINDING = ['binding:host_id', 'binding:profile'] as const;
 const UPDATE = [
   'name', 'description', 'admin_state_up', 'fixed_ips', 'device_id', 'device_owner', 'security_groups', 'allowed_address_pairs',
-  'port_security_enabled', 'binding:vnic_type', 'dns_name', 'mac_address', 'extra_dhcp_opts', ...BINDING,
+  'port_security_enabled', 'binding:vnic_type', 'dns_name', 'mac_address', ...BINDING,
 ];
 const CREATE = [...UPDATE, 'network_id', 'project_id', 'tenant_id', 'tags', 'dns_domain'];
 const VNIC_TYPES = ['normal', 'direct', 'macvtap', 'baremetal', 'direct-physical', 'virtio-forwarder', 'smart-nic', 'vdpa', 'remote-managed'];
@@ -188,7 +188,7 @@ export class Ports implements Collection {
         if (!subnet) {
           throw nBadRequest('InvalidInput', `Invalid input for operation: Failed to create port on network ${net.id}, because fixed_ips included invalid subnet ${String(w.subnet_id ?? ipText)}.`);
         }
-        out.push({ subnet_id: subnet.id, ip_address: await this.addressOn(subnet, portId, mac, ipText, net.id) });
+        out.push({ subnet_id: subnet.id, ip_address: await this.addressOn(subnet, portId, mac, ipText, net.id, owner) });
       }
       return out;
     }
@@ -210,7 +210,10 @@ export class Ports implements Collection {
     return out;
   }
 
-  private async addressOn(subnet: Res<SubnetDoc>, portId: string, mac: string, ip: string | undefined, netId: string): Promise<string> {
+  private async addressOn(subnet: Res<SubnetDoc>, portId: string, mac: string, ip: string | undefined, netId: string, owner: string): Promise<string> {
+    if (ip !== undefined && isSlaac(subnet.doc) && !owner.startsWith('network:router')) {
+      throw nBadRequest('InvalidInput', `Invalid input for operation: IPv6 address ${ip} cannot be directly assigned to a port on subnet ${subnet.id} since the subnet is configured for automatic addresses.`);
+    }
     if (ip !== undefined) return this.ipam.claim(subnet, ip, portId);
     if (isSlaac(subnet.doc)) return this.ipam.claimSlaac(subnet, mac, portId);
     const got = await this.ipam.allocate(subnet, portId);
@@ -282,7 +285,13 @@ export class Ports implements Collection {
           throw nConflict('PortSecurityPortHasSecurityGroup', 'Port has security group associated. Cannot disable port security or ip address until security group is removed.');
         }
         if (!next.port_security_enabled && next.allowed_address_pairs.length) throw nConflict('AddressPairAndPortSecurityRequired', 'Port Security must be enabled in order to have allowed address pairs on a port.');
-        if (wantedIps) next.fixed_ips = await this.reallocate(net, port.id, d, wantedIps);
+        const mac = optString(body, 'mac_address') ?? undefined;
+        if (mac !== undefined && mac.toLowerCase() !== d.mac_address) {
+          if (d.host_id) throw nConflict('PortBound', `Unable to complete operation on port ${port.id}, port is already bound, port type: ${d.vif_type}, old_mac ${d.mac_address}, new_mac ${mac}.`);
+          next.mac_address = await this.claimMac(d.network_id, port.id, mac);
+          await this.m.ipam.releaseMac(d.network_id, d.mac_address);
+        }
+        if (wantedIps) next.fixed_ips = await this.reallocate(net, port.id, next, wantedIps);
         if (next.host_id !== d.host_id || next.admin_state_up !== d.admin_state_up) {
           if (d.host_id && !next.host_id) await this.m.driver.unbindPort(this.driverPort(port.id, d));
           Object.assign(next, await this.bind(port.id, next));

@@ -13,7 +13,7 @@ import type { FloatingIpDoc, PortDoc, RouterDoc, SubnetDoc } from './types.js';
 export const ROUTER_INTERFACE = 'network:router_interface';
 export const ROUTER_GATEWAY = 'network:router_gateway';
 const UPDATE = ['name', 'description', 'admin_state_up', 'external_gateway_info', 'routes'];
-const CREATE = [...UPDATE.filter((k) => k !== 'routes'), 'project_id', 'tenant_id', 'availability_zone_hints', 'distributed', 'ha', 'flavor_id', 'tags'];
+const CREATE = [...UPDATE.filter((k) => k !== 'routes'), 'project_id', 'tenant_id', 'availability_zone_hints', 'distributed', 'ha', 'tags'];
 type Route = RouterDoc['routes'][number];
 
 export class Routers implements Collection {

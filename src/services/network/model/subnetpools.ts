@@ -8,7 +8,7 @@ import { adminOnly, invalid, isAdmin, onlyKeys, type ModelContext } from './cont
 import { inUse, nBadRequest, nConflict, notFoundOf } from './errors.js';
 import type { SubnetDoc, SubnetPoolDoc } from './types.js';
 
-const UPDATE = ['name', 'description', 'prefixes', 'default_prefixlen', 'min_prefixlen', 'max_prefixlen', 'is_default', 'default_quota', 'address_scope_id'];
+const UPDATE = ['name', 'description', 'prefixes', 'default_prefixlen', 'min_prefixlen', 'max_prefixlen', 'is_default', 'default_quota'];
 const CREATE = [...UPDATE, 'shared', 'project_id', 'tenant_id', 'tags'];
 
 /** Subnet pools (subnet_allocation) and default pools (default-subnetpools). */
@@ -16,7 +16,7 @@ export class SubnetPools implements Collection {
   readonly kind = 'subnetpool' as const;
   readonly singular = 'subnetpool';
   readonly plural = 'subnetpools';
-  readonly attributes = ['prefixes', 'ip_version', 'default_prefixlen', 'min_prefixlen', 'max_prefixlen', 'shared', 'is_default', 'default_quota', 'address_scope_id'];
+  readonly attributes = ['prefixes', 'ip_version', 'default_prefixlen', 'min_prefixlen', 'max_prefixlen', 'shared', 'is_default', 'default_quota'];
 
   constructor(private readonly m: ModelContext) {}
 

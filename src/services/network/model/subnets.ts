@@ -14,7 +14,7 @@ const V6_MODES = ['slaac', 'dhcpv6-stateful', 'dhcpv6-stateless'];
 const UPDATE = ['name', 'description', 'gateway_ip', 'allocation_pools', 'dns_nameservers', 'host_routes', 'enable_dhcp', 'service_types', 'dns_publish_fixed_ip'];
 const CREATE = [
   ...UPDATE, 'network_id', 'ip_version', 'cidr', 'subnetpool_id', 'prefixlen', 'use_default_subnetpool', 'ipv6_ra_mode', 'ipv6_address_mode',
-  'project_id', 'tenant_id', 'segment_id', 'tags',
+  'project_id', 'tenant_id', 'tags',
 ];
 
 export class Subnets implements Collection {

@@ -47,6 +47,10 @@ export class IpamStore {
     }
   }
 
+  async releaseMac(networkId: string, mac: string): Promise<void> {
+    await this.db.deleteFrom('net_macs').where('network_id', '=', networkId).where('mac_address', '=', mac).execute();
+  }
+
   /** Frees every address and the MAC a port holds. */
   async releasePort(portId: string): Promise<void> {
     await this.db.deleteFrom('net_ip_allocations').where('port_id', '=', portId).execute();

@@ -38,6 +38,7 @@ const network: ServiceModule<Clients> = {
     const settings = section<NetworkSettings>(ctx.config, 'network', DEFAULT_SETTINGS);
     settings.quotas = { ...DEFAULT_SETTINGS.quotas, ...settings.quotas };
     const db = ctx.db.typed<NetworkTables>();
+    if (settings.driver !== 'simulated') throw new Error(`network.driver: unknown driver '${String(settings.driver)}' (available: simulated)`);
     const m = new ModelContext(new ResourceStore(db), new IpamStore(db), new ProjectStateStore(db), simulatedDriver(), settings, (id) =>
       ctx.clients.identity.projectExists(id),
     );

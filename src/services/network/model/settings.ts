@@ -1,5 +1,6 @@
 /** The `network` config section. */
 export interface NetworkSettings {
+  /** The data-plane driver; only `simulated` exists so far. */
   driver: 'simulated';
   /** MTU of tenant networks (VXLAN over a 1500 underlay). */
   mtu: number;

@@ -68,7 +68,7 @@ const image: ServiceModule<Clients> = {
     const data = new DataService(images, bytes, ctx.jobs, ctx.log);
     ctx.jobs.register<ImportPayload>(IMPORT_JOB, { run: (p) => data.runImport(p), maxAttempts: 3 });
 
-    const deps: ImageDeps = { settings, encrypted: encrypt, schemas, images, members, data, bytes, log: ctx.log, baseUrl: () => ctx.urls.image };
+    const deps: ImageDeps = { settings, encrypted: encrypt, schemas, images, members, data, baseUrl: () => ctx.urls.image };
     const app = createServiceApp({
       service: 'image',
       log: ctx.log,

@@ -1,10 +1,8 @@
-import type { Logger } from '../../../platform/logging.js';
 import type { DataService } from '../model/data.js';
 import type { ImageService } from '../model/images.js';
 import type { MemberService } from '../model/members.js';
 import type { ImageSchemas } from '../model/schema.js';
 import type { ImageSettings } from '../model/settings.js';
-import type { LocalImageStore } from '../stores/local.js';
 
 /** What the image routes work with, built once in plugin.ts. */
 export interface ImageDeps {
@@ -15,8 +13,6 @@ export interface ImageDeps {
   images: ImageService;
   members: MemberService;
   data: DataService;
-  bytes: LocalImageStore;
-  log: Logger;
   /** `http://host:port` of the image listener. */
   baseUrl(): string;
 }

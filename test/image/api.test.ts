@@ -144,6 +144,15 @@ describe('image: API', () => {
     assert.equal((await upload(base, demo, id, Buffer.from('complete'))).status, 204);
   });
 
+  it('lets exactly one of two racing uploads win', async () => {
+    const id = await createImage(base, demo);
+    const results = await Promise.all([upload(base, demo, id, Buffer.alloc(4 * 1024 * 1024, 1)), upload(base, demo, id, Buffer.alloc(4 * 1024 * 1024, 2))]);
+    assert.deepEqual(results.map((r) => r.status).sort(), [204, 409]);
+    const img = (await api(`${base}/v2/images/${id}`, { token: demo })).body;
+    assert.equal(img.status, 'active');
+    assert.equal(img.size, 4 * 1024 * 1024);
+  });
+
   it('applies JSON-patch changes with Glance status codes', async () => {
     const id = await createImage(base, demo, { foo: 'bar' });
     const patch = (body: unknown, headers: Record<string, string> = PATCH) => api(`${base}/v2/images/${id}`, { method: 'PATCH', token: demo, headers, body });

@@ -81,6 +81,12 @@ describe('network bad input', () => {
       ['GET', '/v2.0/networks?limit=-1', undefined],
       ['GET', '/v2.0/networks?marker=nope', undefined],
       ['GET', '/v2.0/networks?sort_dir=asc', undefined],
+      ['GET', '/v2.0/availability_zones?colour=red', undefined],
+      ['GET', '/v2.0/network-ip-availabilities?colour=red', undefined],
+      ['GET', '/v2.0/network-ip-availabilities/nope', undefined],
+      ['GET', '/v2.0/extensions/nope', undefined],
+      ['PUT', '/v2.0/quotas/xyz', 'text'],
+      ['DELETE', `/v2.0/networks/${netId}/tags/missing`, undefined],
     ];
     for (const [method, path, body] of cases) neutronError(await n.call(method, path, n.admin, body), `${method} ${path} ${JSON.stringify(body)}`);
     const router = (await n.call('POST', '/v2.0/routers', n.admin, { router: { name: 'r' } })).body.router;

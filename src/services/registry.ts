@@ -1,4 +1,6 @@
 import type { ServiceModule } from '../platform/service.js';
+import type { ComputeClient } from './compute/client.js';
+import compute from './compute/plugin.js';
 import type { IdentityClient } from './identity/client.js';
 import identity from './identity/plugin.js';
 import type { ImageClient } from './image/client.js';
@@ -7,6 +9,8 @@ import type { NetworkClient } from './network/client.js';
 import network from './network/plugin.js';
 import type { ObjectStoreClient } from './objectstore/client.js';
 import objectstore from './objectstore/plugin.js';
+import type { PlacementClient } from './placement/client.js';
+import placement from './placement/plugin.js';
 import type { VolumeClient } from './volume/client.js';
 import volume from './volume/plugin.js';
 
@@ -19,7 +23,9 @@ export interface Clients {
   image: ImageClient;
   network: NetworkClient;
   objectstore: ObjectStoreClient;
+  placement: PlacementClient;
+  compute: ComputeClient;
   volume: VolumeClient;
 }
 
-export const serviceModules: ServiceModule<Clients>[] = [identity, image, network, objectstore, volume];
+export const serviceModules: ServiceModule<Clients>[] = [identity, image, network, objectstore, volume, placement, compute];

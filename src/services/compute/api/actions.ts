@@ -1,0 +1,223 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ApiError, badRequest, conflict, notFound } from '../../../platform/errors.js';
+import { isObj, optInt, optString, type Obj } from '../../../platform/http/validate.js';
+import { enforce } from '../../../platform/policy.js';
+import { stateConflict } from '../model/lifecycle.js';
+import type { ServerRow } from '../store/tables.js';
+import { computePolicy } from '../policy.js';
+import { isUuid, renderCtx, type ComputeApi } from './common.js';
+import { isoSeconds } from '../../../platform/ids.js';
+import { renderServer } from './render.js';
+import { stringMap } from './servers.js';
+
+type Handler = (api: ComputeApi, req: FastifyRequest, row: ServerRow, arg: unknown) => Promise<{ status: number; body?: unknown; location?: string }>;
+
+const accepted = { status: 202 };
+const simple =
+  (action: string, apiName = action, params: Record<string, unknown> = {}): Handler =>
+  async (api, req, row) => {
+    await api.lifecycle.start(req.auth, row, action, req.id, params, apiName);
+    return accepted;
+  };
+
+const obj = (arg: unknown, name: string): Obj => {
+  if (arg === null || arg === undefined) return {};
+  if (!isObj(arg)) throw badRequest(`Invalid input for field/attribute ${name}. Value: ${JSON.stringify(arg)}. It is not of type 'object'`);
+  return arg;
+};
+
+/** Server actions (`POST /servers/{id}/action`), by the body's single key. */
+const HANDLERS: Record<string, Handler> = {
+  reboot: async (api, req, row, arg) => {
+    const type = optString(obj(arg, 'reboot'), 'type');
+    if (type === undefined || !['SOFT', 'HARD'].includes(String(type).toUpperCase())) throw badRequest(`Invalid input for field/attribute type. Value: ${type}. It is not one of ['HARD', 'Hard', 'SOFT', 'Soft']`);
+    await api.lifecycle.start(req.auth, row, 'reboot', req.id, { hard: String(type).toUpperCase() === 'HARD' });
+    return accepted;
+  },
+  'os-stop': simple('stop'),
+  'os-start': simple('start'),
+  pause: simple('pause'),
+  unpause: simple('unpause'),
+  suspend: simple('suspend'),
+  resume: simple('resume'),
+  shelve: simple('shelve'),
+  shelveOffload: async (_api, _req, row) => {
+    // Shelving already offloads (shelved_offload_time = 0): only a shelved server could be offloaded.
+    throw stateConflict('shelveOffload', row);
+  },
+  unshelve: simple('unshelve'),
+  lock: async (api, req, row, arg) => {
+    const reason = req.mv >= 73 ? (optString(obj(arg, 'lock'), 'locked_reason', { max: 255 }) ?? null) : null;
+    await api.lifecycle.setLock(req.auth, row, true, reason, req.id);
+    return accepted;
+  },
+  unlock: async (api, req, row) => {
+    await api.lifecycle.setLock(req.auth, row, false, null, req.id);
+    return accepted;
+  },
+  resize: async (api, req, row, arg) => {
+    const a = obj(arg, 'resize');
+    const ref = typeof a.flavorRef === 'number' ? String(a.flavorRef) : optString(a, 'flavorRef');
+    if (!ref) throw badRequest("Invalid input for field/attribute resize. 'flavorRef' is a required property");
+    const flavor = await api.model.flavors.find(req.auth, ref).catch(() => {
+      throw badRequest(`Flavor ${ref} could not be found.`);
+    });
+    if (flavor.id === row.flavor_id) throw badRequest('When resizing, instances must change flavor!');
+    if (flavor.disk < row.root_gb && flavor.disk !== 0) throw badRequest('Resize error: Unable to resize disk down.');
+    await api.model.quotas.check(row.project_id, { cores: Math.max(0, flavor.vcpus - row.vcpus), ram: Math.max(0, flavor.ram - row.memory_mb) });
+    await api.lifecycle.start(req.auth, row, 'resize', req.id, { flavor, exclude: false });
+    return accepted;
+  },
+  migrate: async (api, req, row) => {
+    enforce(computePolicy, 'server:migrate', req.auth);
+    const flavor = JSON.parse(row.flavor) as object;
+    await api.lifecycle.start(req.auth, row, 'resize', req.id, { flavor, exclude: true }, 'migrate');
+    return accepted;
+  },
+  confirmResize: async (api, req, row) => {
+    await api.lifecycle.confirmResize(req.auth, row, req.id);
+    return { status: 204 };
+  },
+  revertResize: simple('revertResize'),
+  rebuild: async (api, req, row, arg) => {
+    const a = obj(arg, 'rebuild');
+    const imageRef = optString(a, 'imageRef');
+    if (!imageRef || !isUuid(imageRef)) throw badRequest("Invalid input for field/attribute rebuild. 'imageRef' is a required property and must be a uuid");
+    const images = api.model.peers().image;
+    const image = images ? await images.getImage(req.auth, imageRef) : undefined;
+    if (!image) throw badRequest('Can not find requested image');
+    if (image.status !== 'active') throw badRequest(`Image ${imageRef} is not active.`);
+    const flavor = JSON.parse(row.flavor) as { ram: number; disk: number };
+    if (image.min_ram > flavor.ram) throw badRequest("Flavor's memory is too small for requested image.");
+    if (flavor.disk && image.min_disk > flavor.disk) throw badRequest("Flavor's disk is too small for requested image.");
+    const name = optString(a, 'name', { max: 255, min: 1 }) ?? undefined;
+    const metadata = a.metadata !== undefined ? stringMap(a, 'metadata') : undefined;
+    await api.lifecycle.start(req.auth, row, 'rebuild', req.id);
+    await api.model.servers.update(row.id, {
+      image_id: image.id,
+      ...(name ? { name } : {}),
+      ...(metadata ? { metadata: JSON.stringify(metadata) } : {}),
+      ...(req.mv >= 19 && a.description !== undefined ? { description: optString(a, 'description', { nullable: true, max: 255 }) ?? null } : {}),
+    });
+    const view = await api.servers.view(req.auth, row.id);
+    const adminPass = optString(a, 'adminPass') ?? Math.random().toString(36).slice(2, 14);
+    return { status: 202, body: { server: { ...renderServer(view, renderCtx(api, req)), adminPass } } };
+  },
+  createImage: async (api, req, row, arg) => {
+    const a = obj(arg, 'createImage');
+    const name = optString(a, 'name', { max: 255, min: 1 });
+    if (!name) throw badRequest("Invalid input for field/attribute createImage. 'name' is a required property");
+    const metadata = stringMap(a, 'metadata');
+    const images = api.model.peers().image;
+    if (!images) throw conflict('Snapshots need the image service, which this cloud does not run.');
+    const spec = { vmStates: ['active', 'stopped', 'paused', 'suspended'] };
+    if (!spec.vmStates.includes(row.vm_state) || row.task_state) throw stateConflict('createImage', row);
+    const flavor = JSON.parse(row.flavor) as { disk: number; ram: number };
+    const image = await images.createImage(req.auth, {
+      name,
+      disk_format: 'raw',
+      container_format: 'bare',
+      min_disk: flavor.disk,
+      min_ram: 0,
+      properties: { ...metadata, image_type: 'snapshot', instance_uuid: row.id, base_image_ref: row.image_id ?? '', user_id: req.auth.userId },
+    });
+    try {
+      await api.lifecycle.start(req.auth, row, 'createImage', req.id, { imageId: image.id, userId: req.auth.userId });
+    } catch (e) {
+      await images.deleteImage(req.auth, image.id).catch(() => undefined);
+      throw e;
+    }
+    return req.mv >= 45 ? { status: 202, body: { image_id: image.id } } : { status: 202, location: `${api.imageUrl()}/v2/images/${image.id}` };
+  },
+  'os-getConsoleOutput': async (api, req, row, arg) => {
+    const a = obj(arg, 'os-getConsoleOutput');
+    const length = a.length === null ? undefined : (optInt(a, 'length', { min: -1 }) ?? undefined);
+    const output = await api.lifecycle.consoleOutput(row, length === -1 ? undefined : length);
+    return { status: 200, body: { output } };
+  },
+  forceDelete: async (_api, _req, row) => {
+    // Without soft delete (reclaim_instance_interval = 0) no server is ever SOFT_DELETED.
+    throw stateConflict('forceDelete', row);
+  },
+  restore: async (_api, _req, row) => {
+    throw stateConflict('restore', row);
+  },
+  changePassword: async () => {
+    throw new ApiError('notImplemented', 'Unable to set password on instance');
+  },
+  'os-resetState': async (api, req, row, arg) => {
+    enforce(computePolicy, 'server:migrate', req.auth);
+    const state = optString(obj(arg, 'os-resetState'), 'state');
+    if (state !== 'active' && state !== 'error') throw badRequest(`Invalid input for field/attribute state. Value: ${state}. It is not one of ['active', 'error']`);
+    await api.model.servers.update(row.id, { vm_state: state, task_state: null });
+    return accepted;
+  },
+  addSecurityGroup: async (api, req, row, arg) => {
+    const name = optString(obj(arg, 'addSecurityGroup'), 'name', { min: 1 });
+    if (!name) throw badRequest("Invalid input for field/attribute addSecurityGroup. 'name' is a required property");
+    const network = api.model.peers().network;
+    if (!network) throw badRequest('Security groups need the network service, which this cloud does not run.');
+    await network.addServerSecurityGroup(req.auth, row.id, name);
+    return accepted;
+  },
+  removeSecurityGroup: async (api, req, row, arg) => {
+    const name = optString(obj(arg, 'removeSecurityGroup'), 'name', { min: 1 });
+    if (!name) throw badRequest("Invalid input for field/attribute removeSecurityGroup. 'name' is a required property");
+    const network = api.model.peers().network;
+    if (!network) throw badRequest('Security groups need the network service, which this cloud does not run.');
+    await network.removeServerSecurityGroup(req.auth, row.id, name);
+    return accepted;
+  },
+};
+
+export function registerActionRoutes(app: FastifyInstance, api: ComputeApi): void {
+  app.post<{ Params: { id: string } }>('/v2.1/servers/:id/action', async (req, reply) => {
+    if (!isObj(req.body) || Object.keys(req.body).length !== 1) throw badRequest('Malformed request body');
+    const [name, arg] = Object.entries(req.body)[0];
+    const handler = HANDLERS[name];
+    if (!handler) throw badRequest(`There is no such action: ${name}`);
+    const row = await api.servers.find(req.auth, req.params.id);
+    enforce(computePolicy, 'server:action', req.auth, { project_id: row.project_id });
+    const out = await handler(api, req, row, arg);
+    reply.code(out.status);
+    if (out.location) reply.header('location', out.location);
+    return out.body ?? '';
+  });
+
+  app.get<{ Params: { id: string } }>('/v2.1/servers/:id/os-instance-actions', async (req) => {
+    const row = await api.servers.find(req.auth, req.params.id);
+    const actions = await api.model.servers.actions(row.id);
+    return { instanceActions: actions.map((a) => renderAction(a, req.mv)) };
+  });
+  app.get<{ Params: { id: string; req: string } }>('/v2.1/servers/:id/os-instance-actions/:req', async (req) => {
+    const row = await api.servers.find(req.auth, req.params.id);
+    const a = await api.model.servers.action(row.id, req.params.req);
+    if (!a) throw notFound(`Action for request_id ${req.params.req} on instance ${row.id} not found`);
+    const admin = req.auth.roles.includes('admin');
+    const events = (JSON.parse(a.events) as Array<{ event: string; start_time: string; finish_time: string | null; result: string | null; host: string | null; traceback: string | null }>).map((e) => ({
+      event: e.event,
+      start_time: naive(e.start_time),
+      finish_time: e.finish_time ? naive(e.finish_time) : null,
+      result: e.result,
+      ...(admin ? { traceback: e.traceback } : {}),
+      ...(req.mv >= 62 ? { hostId: '', ...(admin ? { host: e.host ?? '' } : {}) } : {}),
+      ...(req.mv >= 84 && admin ? { details: e.traceback } : {}),
+    }));
+    return { instanceAction: { ...renderAction(a, req.mv), events } };
+  });
+}
+
+const naive = (iso: string) => isoSeconds(iso).replace('Z', '.000000');
+
+function renderAction(a: { action: string; server_id: string; message: string | null; project_id: string; request_id: string; start_time: string; user_id: string; updated_at: string }, mv: number) {
+  return {
+    action: a.action,
+    instance_uuid: a.server_id,
+    message: a.message,
+    project_id: a.project_id,
+    request_id: a.request_id,
+    start_time: naive(a.start_time),
+    user_id: a.user_id,
+    ...(mv >= 58 ? { updated_at: naive(a.updated_at) } : {}),
+  };
+}

@@ -1,0 +1,50 @@
+import type { FastifyRequest } from 'fastify';
+import { badRequest, notFound } from '../../../platform/errors.js';
+import type { ComputeModel } from '../model/context.js';
+import type { Lifecycle } from '../model/lifecycle.js';
+import type { ServerService } from '../model/servers.js';
+import type { RenderContext } from './render.js';
+
+/** What the compute routes share. */
+export interface ComputeApi {
+  model: ComputeModel;
+  servers: ServerService;
+  lifecycle: Lifecycle;
+  baseUrl(): string;
+  /** Base URL of the image service (snapshot Location before 2.45). */
+  imageUrl(): string;
+}
+
+export const isAdmin = (req: FastifyRequest) => req.auth.roles.includes('admin');
+
+export const renderCtx = (api: ComputeApi, req: FastifyRequest): RenderContext => ({ base: api.baseUrl(), mv: req.mv, admin: isAdmin(req) });
+
+/** 404 for routes that appear only at a later microversion, as Nova's version-gated routes. */
+export function since(req: FastifyRequest, minor: number): void {
+  if (req.mv < minor) throw notFound('The resource could not be found.');
+}
+
+/** 400 for body fields that appear only at a later microversion (Nova's schema has no such property). */
+export function fieldSince(mv: number, minor: number, field: string): void {
+  if (mv < minor) throw badRequest(`Invalid input for field/attribute server. Additional properties are not allowed ('${field}' was unexpected)`);
+}
+
+/** Nova's `limit` (at most 1000, osapi_max_limit) and `marker` query parameters. */
+export function paging(q: Record<string, string>): { limit: number; marker?: string } {
+  let limit = 1000;
+  if (q.limit !== undefined) {
+    if (!/^\d+$/.test(q.limit)) throw badRequest(`Invalid input for query parameters limit. Value: ${q.limit}. '${q.limit}' does not match '^[0-9]*$'`);
+    limit = Math.min(Number(q.limit), 1000);
+  }
+  return { limit, marker: q.marker };
+}
+
+/** `{kind}_links` with the next page, when the page is full. */
+export function nextLinks(base: string, path: string, q: Record<string, string>, lastId: string | undefined, more: boolean) {
+  if (!more || !lastId) return undefined;
+  const params = new URLSearchParams({ ...q, marker: lastId });
+  return [{ rel: 'next', href: `${base}/v2.1/${path}?${params.toString()}` }];
+}
+
+const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+export const isUuid = (s: string) => UUID.test(s);

@@ -1,0 +1,68 @@
+import type { Readable } from 'node:stream';
+
+/** What a driver needs to know about a guest: no API fields, only what the data plane uses. */
+export interface GuestSpec {
+  id: string;
+  name: string;
+  host: string;
+  vcpus: number;
+  ramMb: number;
+  diskGb: number;
+  imageId: string | null;
+  userData: string | null;
+  keyData: string | null;
+}
+
+/** A compute host as the driver reports it (one placement resource provider each). */
+export interface HostReport {
+  host: string;
+  /** Stable uuid of the host's resource provider and hypervisor. */
+  uuid: string;
+  zone: string;
+  vcpus: number;
+  memoryMb: number;
+  diskGb: number;
+  allocationRatios: { VCPU: number; MEMORY_MB: number; DISK_GB: number };
+  hypervisorType: string;
+  hypervisorVersion: number;
+  hostIp: string;
+  /** False when the host does not answer (down). */
+  up: boolean;
+}
+
+/** A failure of the data plane that puts the guest (not the request) into ERROR. */
+export class DriverError extends Error {}
+
+/**
+ * The hypervisor seam: everything compute asks of a data plane. Every method is idempotent for
+ * the same guest, because a durable job may run it again after a crash.
+ */
+export interface ComputeDriver {
+  readonly capabilities: {
+    supportsPause: boolean;
+    supportsSuspend: boolean;
+    supportsSnapshot: boolean;
+    supportsConsoleLog: boolean;
+    supportsVolumeAttach: boolean;
+    supportsInterfaceAttach: boolean;
+    supportsLiveMigration: boolean;
+  };
+  /** The hosts this driver manages, with their capacity. */
+  hosts(): Promise<HostReport[]>;
+  spawn(guest: GuestSpec): Promise<void>;
+  destroy(guest: GuestSpec): Promise<void>;
+  powerOn(guest: GuestSpec): Promise<void>;
+  powerOff(guest: GuestSpec): Promise<void>;
+  reboot(guest: GuestSpec, hard: boolean): Promise<void>;
+  pause(guest: GuestSpec): Promise<void>;
+  unpause(guest: GuestSpec): Promise<void>;
+  suspend(guest: GuestSpec): Promise<void>;
+  resume(guest: GuestSpec): Promise<void>;
+  /** The guest's root disk as a byte stream (for createImage). */
+  snapshot(guest: GuestSpec): Promise<Readable>;
+  consoleOutput(guest: GuestSpec, lines?: number): Promise<string>;
+  attachVolume(guest: GuestSpec, volumeId: string, device: string): Promise<void>;
+  detachVolume(guest: GuestSpec, volumeId: string): Promise<void>;
+  attachInterface(guest: GuestSpec, portId: string, mac: string): Promise<void>;
+  detachInterface(guest: GuestSpec, portId: string): Promise<void>;
+}

@@ -1,0 +1,151 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { section } from '../../platform/config.js';
+import { createServiceApp } from '../../platform/http/app.js';
+import type { ServiceModule } from '../../platform/service.js';
+import type { Clients } from '../registry.js';
+import { registerActionRoutes } from './api/actions.js';
+import type { ComputeApi } from './api/common.js';
+import { novaFault } from './api/faults.js';
+import { registerFlavorRoutes } from './api/flavors.js';
+import { registerServerGroupRoutes } from './api/groups.js';
+import { registerKeypairRoutes } from './api/keypairs.js';
+import { registerOperatorRoutes } from './api/operators.js';
+import { registerQuotaRoutes } from './api/quotas.js';
+import { registerServerRoutes } from './api/servers.js';
+import { registerVersionRoutes } from './api/versions.js';
+import type { ComputeClient } from './client.js';
+import { SimulatedDriver } from './drivers/simulated.js';
+import type { ComputeModel } from './model/context.js';
+import { FlavorService } from './model/flavors.js';
+import { ServerGroupService } from './model/groups.js';
+import { KeypairService } from './model/keypairs.js';
+import { Lifecycle, type ActionPayload, type BuildPayload } from './model/lifecycle.js';
+import { QuotaService } from './model/quotas.js';
+import { Scheduler } from './model/scheduler.js';
+import { ServerService } from './model/servers.js';
+import { DEFAULT_SETTINGS, type ComputeSettings } from './model/settings.js';
+import { ACTION_JOB, BUILD_JOB } from './model/states.js';
+import { loadFlavorSpecs, syncFlavors, type FlavorTarget } from './scs/flavors.js';
+import { FlavorStore } from './store/flavors.js';
+import { HostStateStore } from './store/hosts.js';
+import { computeMigrations } from './store/migrations.js';
+import { ServerStore } from './store/servers.js';
+import type { ComputeTables } from './store/tables.js';
+
+/** The project root (holds config/), from src/services/compute or dist/services/compute alike. */
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const SWEEP_MS = 30_000;
+
+const compute: ServiceModule<Clients> = {
+  name: 'compute',
+  migrations: computeMigrations,
+  catalog: [{ type: 'compute', name: 'nova', path: '/v2.1' }],
+
+  async create(ctx) {
+    const raw = section<ComputeSettings>(ctx.config, 'compute', DEFAULT_SETTINGS);
+    const settings: ComputeSettings = {
+      ...raw,
+      quotas: { ...DEFAULT_SETTINGS.quotas, ...raw.quotas },
+      allocationRatios: { ...DEFAULT_SETTINGS.allocationRatios, ...raw.allocationRatios },
+    };
+    const db = ctx.db.typed<ComputeTables>();
+    const servers = new ServerStore(db);
+    const hostState = new HostStateStore(db);
+    const quotas = new QuotaService(db, settings.quotas);
+    const driver = new SimulatedDriver(settings, hostState);
+    const flavors = new FlavorService(new FlavorStore(db));
+    const model: ComputeModel = {
+      settings,
+      servers,
+      flavors,
+      keypairs: new KeypairService(db, quotas),
+      quotas,
+      groups: new ServerGroupService(db, servers, quotas),
+      scheduler: new Scheduler(driver, hostState, () => ctx.clients.placement, servers),
+      driver,
+      hostState,
+      jobs: ctx.jobs,
+      log: ctx.log,
+      peers: () => ({
+        identity: ctx.clients.identity,
+        placement: ctx.clients.placement,
+        image: ctx.clients.image,
+        network: ctx.clients.network,
+        volume: ctx.clients.volume,
+      }),
+    };
+    const serverService = new ServerService(model);
+    const lifecycle = new Lifecycle(model, serverService);
+    ctx.jobs.register<BuildPayload>(BUILD_JOB, { run: (p) => lifecycle.build(p), onGiveUp: (p, e) => lifecycle.giveUpBuild(p, e), maxAttempts: 5 });
+    ctx.jobs.register<ActionPayload>(ACTION_JOB, { run: (p) => lifecycle.runAction(p), onGiveUp: (p, e) => lifecycle.giveUpAction(p, e), maxAttempts: 5 });
+
+    const app = createServiceApp({
+      service: 'compute',
+      log: ctx.log,
+      metrics: ctx.metrics,
+      renderFault: novaFault(() => (ctx.urls.identity ? `${ctx.urls.identity}/v3` : undefined)),
+      tokens: { validate: (token, opts) => ctx.clients.identity.validate(token, opts) },
+      serviceType: 'compute',
+    });
+    const api: ComputeApi = { model, servers: serverService, lifecycle, baseUrl: () => ctx.urls.compute, imageUrl: () => ctx.urls.image ?? '' };
+    registerVersionRoutes(app, api.baseUrl);
+    registerFlavorRoutes(app, api);
+    registerKeypairRoutes(app, api);
+    registerServerRoutes(app, api);
+    registerActionRoutes(app, api);
+    registerServerGroupRoutes(app, api);
+    registerQuotaRoutes(app, api);
+    registerOperatorRoutes(app, api);
+
+    const client: ComputeClient = {
+      async serverExists(auth, id) {
+        return !!(await serverService.find(auth, id).catch(() => undefined));
+      },
+    };
+    const notices: string[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    return {
+      app,
+      client,
+      notices,
+      async start() {
+        if (!ctx.clients.placement) throw new Error('the compute service needs the placement service in the same cloud');
+        await model.scheduler.reportHosts();
+        await lifecycle.expireStaleBuilds();
+        timer = setInterval(() => void lifecycle.expireStaleBuilds().catch((e) => ctx.log.warn({ err: e }, 'build sweep failed')), SWEEP_MS);
+        timer.unref();
+        // A fresh cloud gets the SCS mandatory flavors (scs-0103) from the first second.
+        if (settings.standardFlavors && !(await flavors.all()).length) {
+          const file = isAbsolute(settings.standardFlavors) ? settings.standardFlavors : resolve(ROOT, settings.standardFlavors);
+          if (existsSync(file)) {
+            const done = await syncFlavors(localTarget(flavors), loadFlavorSpecs(file));
+            notices.push(`SCS standard flavors created: ${done.length} (${settings.standardFlavors}).`);
+          }
+        }
+      },
+      async stop() {
+        if (timer) clearInterval(timer);
+      },
+    };
+  },
+};
+
+/** The flavor service of this process as a sync target (bootstrap). */
+function localTarget(flavors: FlavorService): FlavorTarget {
+  return {
+    async find(name) {
+      return (await flavors.all()).find((f) => f.name === name);
+    },
+    async create(spec) {
+      return (await flavors.create({ name: spec.name, vcpus: spec.vcpus, ram: spec.ram, disk: spec.disk, is_public: spec.public, description: spec.description ?? null })).id;
+    },
+    remove: (id) => flavors.remove(id),
+    async setExtraSpecs(id, specs) {
+      await flavors.setExtraSpecs(id, specs);
+    },
+  };
+}
+
+export default compute;

@@ -1,0 +1,43 @@
+import { createServiceApp } from '../../platform/http/app.js';
+import type { ServiceModule } from '../../platform/service.js';
+import type { Clients } from '../registry.js';
+import { placementFault } from './api/faults.js';
+import { registerPlacementRoutes } from './api/routes.js';
+import type { PlacementClient } from './client.js';
+import { placementMigrations } from './store/migrations.js';
+import { ProviderStore } from './store/providers.js';
+import type { PlacementTables } from './store/tables.js';
+
+/** Placement: resource providers, inventories and allocations, which the compute scheduler claims. */
+const placement: ServiceModule<Clients> = {
+  name: 'placement',
+  migrations: placementMigrations,
+  catalog: [{ type: 'placement', name: 'placement', path: '' }],
+
+  async create(ctx) {
+    const store = new ProviderStore(ctx.db.typed<PlacementTables>());
+    const app = createServiceApp({
+      service: 'placement',
+      log: ctx.log,
+      metrics: ctx.metrics,
+      renderFault: placementFault,
+      tokens: { validate: (token, opts) => ctx.clients.identity.validate(token, opts) },
+      serviceType: 'placement',
+    });
+    registerPlacementRoutes(app, store, () => ctx.urls.placement);
+    const client: PlacementClient = {
+      async ensureProvider(id, name, inventories) {
+        const existing = await store.list({ uuid: id });
+        if (!existing.length) await store.create(id, name);
+        await store.setInventories(id, inventories);
+      },
+      candidates: (want, among) => store.candidates(want, among),
+      claim: (consumer, provider, want, owner) => store.claim(consumer, provider, want, owner),
+      release: (consumer) => store.release(consumer),
+      usages: (provider) => store.usages(provider),
+    };
+    return { app, client };
+  },
+};
+
+export default placement;

@@ -107,6 +107,12 @@ export class DataService {
           ? new ApiError('payloadTooLarge', `Denying attempt to upload image because it exceeds the quota: ${e.message}`)
           : badRequest(e.message);
       }
+      const code = (e as { code?: string }).code;
+      if (code === 'ENOSPC') throw new ApiError('payloadTooLarge', 'Image storage media is full.');
+      // The client went away mid-body: nothing to answer, but it is not a server fault.
+      if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (e as Error).message === 'aborted') {
+        throw badRequest('The image data ended before it was complete.');
+      }
       throw e;
     } finally {
       stop();

@@ -84,6 +84,7 @@ describe('network API', () => {
       assert.equal(r.status, status, JSON.stringify(body));
       assert.equal(r.body.NeutronError.type, type, JSON.stringify(r.body));
     }
+    assert.equal((await demo('GET', `/v2.0/networks/${net.id}`)).body.network.revision_number, 2, 'a new subnet is a new network revision');
     const nogw = await make('subnet', { network_id: net.id, ip_version: 4, cidr: '10.6.0.0/29', gateway_ip: null });
     assert.equal(nogw.gateway_ip, null);
     assert.deepEqual(nogw.allocation_pools, [{ start: '10.6.0.1', end: '10.6.0.6' }]);

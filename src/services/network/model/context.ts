@@ -113,6 +113,12 @@ export class ModelContext {
     }
   }
 
+  /** A change below a resource (a subnet of a network, a rule of a group) is a new revision of it, as in Neutron. */
+  async touch(kind: Kind, id: string): Promise<void> {
+    const res = await this.store.get(kind, id);
+    if (res) await this.modify(res, undefined, (d) => d);
+  }
+
   /**
    * Read, change, compare-and-set: retried when another write got in between; `ifMatch` (the
    * client's `If-Match: revision_number=N`) fails with 412 when the stored revision differs.

@@ -209,7 +209,7 @@ export class Routers implements Collection {
       await this.refuseSecondInterface(r.id, await this.m.store.list<SubnetDoc>('subnet', { ids: p.doc.fixed_ips.map((f) => f.subnet_id) }));
       port = await this.ports.updatePort(auth, p, { device_owner: ROUTER_INTERFACE, device_id: r.id, 'binding:host_id': this.m.settings.networkHost, security_groups: [], port_security_enabled: false }, undefined, true);
     }
-    await this.m.modify(r, undefined, (d) => d);
+    await this.m.touch('router', r.id);
     return this.interfaceInfo(r, port);
   }
 
@@ -252,7 +252,7 @@ export class Routers implements Collection {
     const fips = (await this.m.store.list<FloatingIpDoc>('floatingip')).filter((f) => f.doc.router_id === r.id && f.doc.fixed_ip_address && cidrs.some((c) => inCidr(parseIp(f.doc.fixed_ip_address!)!, c)));
     if (fips.length) throw nConflict('RouterInterfaceInUseByFloatingIP', `Router interface for subnet ${subnets[0]?.id} on router ${r.id} cannot be deleted, as it is required by one or more floating IPs.`);
     await this.ports.deletePort(port);
-    await this.m.modify(r, undefined, (d) => d);
+    await this.m.touch('router', r.id);
     return this.interfaceInfo(r, port);
   }
 

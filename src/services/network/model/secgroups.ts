@@ -183,12 +183,15 @@ export class SecurityGroupRules implements Collection {
     if (dup) throw nConflict('SecurityGroupRuleExists', `Security group rule already exists. Rule id is ${dup.id}.`);
     await this.m.checkQuota(group.project_id, 'security_group_rule');
     const doc: RuleDoc = { ...fields, security_group_id: group.id };
-    return ruleView(await this.m.insertCounted('security_group_rule', { id: uuid(), project_id: group.project_id, parent_id: group.id, doc }));
+    const created = await this.m.insertCounted('security_group_rule', { id: uuid(), project_id: group.project_id, parent_id: group.id, doc });
+    await this.m.touch('security_group', group.id);
+    return ruleView(created);
   }
 
   async remove(auth: AuthContext, id: string): Promise<void> {
-    await this.m.owned(auth, 'security_group_rule', id);
+    const rule = await this.m.owned<RuleDoc>(auth, 'security_group_rule', id);
     await this.m.store.delete('security_group_rule', id);
+    await this.m.touch('security_group', rule.doc.security_group_id);
   }
 }
 

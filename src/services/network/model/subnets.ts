@@ -105,7 +105,9 @@ export class Subnets implements Collection {
       service_types: optStringArray(body, 'service_types') ?? [],
       dns_publish_fixed_ip: optBool(body, 'dns_publish_fixed_ip') ?? false,
     };
-    return this.view(await this.m.insertCounted('subnet', { id: uuid(), project_id: project, parent_id: net.id, doc }));
+    const created = await this.m.insertCounted('subnet', { id: uuid(), project_id: project, parent_id: net.id, doc });
+    await this.m.touch('network', net.id);
+    return this.view(created);
   }
 
   /** The CIDR given, or one carved from a subnet pool (`subnetpool_id` or the default pool). */
@@ -193,6 +195,7 @@ export class Subnets implements Collection {
       throw inUse('SubnetInUse', `Unable to complete operation on subnet ${id}: One or more ports have an IP allocation from this subnet.`);
     }
     await this.m.store.delete('subnet', id);
+    await this.m.touch('network', s.doc.network_id);
   }
 
   async setTags(auth: AuthContext, id: string, change: (tags: string[]) => string[], ifMatch?: number): Promise<string[]> {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startCloud, type Cloud } from '../../src/cloud.js';
+import { IpamStore } from '../../src/services/network/store/ipam.js';
+import type { NetworkTables } from '../../src/services/network/store/tables.js';
 import { api } from '../helpers/cloud.js';
 import { startNetCloud, type NetCloud } from './helpers.js';
 
@@ -48,6 +50,20 @@ describe('network IPAM and quotas under concurrency', () => {
     const rs = await Promise.all(Array.from({ length: 20 }, () => n.call('POST', '/v2.0/ports', n.demo, { port: { network_id: netId, fixed_ips: [{ ip_address: '10.51.0.77' }] } })));
     assert.equal(rs.filter((r) => r.status === 201).length, 1);
     assert.ok(rs.filter((r) => r.status !== 201).every((r) => r.body.NeutronError.type === 'IpAddressAlreadyAllocated'));
+  });
+
+  it('claims left by a crash between claim and port create are swept, fresh ones and real ports kept', async () => {
+    const netId = await topology('10.53.0.0/24');
+    const port = (await n.call('POST', '/v2.0/ports', n.demo, { port: { network_id: netId } })).body.port;
+    const db = n.cloud.ctx.db.typed<NetworkTables>();
+    const subnetId = port.fixed_ips[0].subnet_id;
+    const old = '2000-01-01T00:00:00.000Z';
+    await db.insertInto('net_ip_allocations').values({ subnet_id: subnetId, ip_address: '10.53.0.200', port_id: 'crashed', claimed_at: old }).execute();
+    await db.insertInto('net_macs').values({ network_id: netId, mac_address: 'fa:16:3e:aa:bb:cc', port_id: 'crashed', claimed_at: old }).execute();
+    await db.insertInto('net_ip_allocations').values({ subnet_id: subnetId, ip_address: '10.53.0.201', port_id: 'in-flight', claimed_at: new Date().toISOString() }).execute();
+    const ipam = new IpamStore(db);
+    assert.equal(await ipam.sweepOrphans(new Date(Date.now() - 60_000).toISOString()), 2);
+    assert.deepEqual((await ipam.allocated(subnetId)).sort(), [port.fixed_ips[0].ip_address, '10.53.0.201'].sort());
   });
 
   it('racing creates never take a project past its quota', async () => {

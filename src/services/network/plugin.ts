@@ -29,6 +29,9 @@ import { ProjectStateStore } from './store/projects.js';
 import { ResourceStore } from './store/resources.js';
 import type { NetworkTables } from './store/tables.js';
 
+/** A claim this old without its port is left over from a crash (creates take milliseconds). */
+const ORPHAN_AGE_MS = 10 * 60_000;
+
 const network: ServiceModule<Clients> = {
   name: 'network',
   migrations: networkMigrations,
@@ -78,12 +81,24 @@ const network: ServiceModule<Clients> = {
 
     const client: NetworkClient = new ServerNetworking(m, ports, groups);
     const notices: string[] = [];
+    const sweep = () =>
+      m.ipam
+        .sweepOrphans(new Date(Date.now() - ORPHAN_AGE_MS).toISOString())
+        .then((n) => n && ctx.log.warn({ claims: n }, 'network: freed address claims of ports never created'))
+        .catch((err) => ctx.log.warn({ err }, 'network: claim sweep failed'));
+    let timer: NodeJS.Timeout | undefined;
     return {
       app,
       client,
       notices,
       async start() {
         notices.push(...(await bootstrap(m)));
+        await sweep();
+        timer = setInterval(() => void sweep(), ORPHAN_AGE_MS);
+        timer.unref();
+      },
+      async stop() {
+        if (timer) clearInterval(timer);
       },
     };
   },

@@ -43,16 +43,22 @@ export class SecurityGroups implements Collection {
     }));
   }
 
-  /** The project's `default` group, created (with the default rules) on first use. */
+  /**
+   * The project's `default` group, created (with the default rules) on first use. The group row
+   * exists before its claim, so whoever sees a claim finds the group; a request that loses the
+   * race for the claim removes its own group.
+   */
   async ensureDefault(projectId: string): Promise<string> {
     const known = await this.m.projects.defaultGroup(projectId);
-    if (known && (await this.m.store.get('security_group', known))) return known;
-    if (known) await this.m.projects.forgetDefaultGroup(projectId);
+    if (known) return known;
     const id = uuid();
     const doc: SecurityGroupDoc = { name: 'default', description: 'Default security group', tags: [], stateful: true, is_default: true };
-    const winner = await this.m.projects.claimDefaultGroup(projectId, id);
-    if (winner !== id) return winner;
     await this.m.store.insert('security_group', { id, project_id: projectId, doc });
+    const winner = await this.m.projects.claimDefaultGroup(projectId, id);
+    if (winner !== id) {
+      await this.m.store.delete('security_group', id);
+      return winner;
+    }
     await this.copyDefaultRules(id, projectId, true);
     return id;
   }

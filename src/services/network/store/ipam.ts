@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { isUniqueViolation } from '../../../platform/db/database.js';
+import { nowIso } from '../../../platform/ids.js';
 import type { NetworkTables } from './tables.js';
 
 /**
@@ -25,7 +26,7 @@ export class IpamStore {
 
   async claimIp(subnetId: string, ip: string, portId: string): Promise<boolean> {
     try {
-      await this.db.insertInto('net_ip_allocations').values({ subnet_id: subnetId, ip_address: ip, port_id: portId }).execute();
+      await this.db.insertInto('net_ip_allocations').values({ subnet_id: subnetId, ip_address: ip, port_id: portId, claimed_at: nowIso() }).execute();
       return true;
     } catch (e) {
       if (isUniqueViolation(e)) return false;
@@ -39,7 +40,7 @@ export class IpamStore {
 
   async claimMac(networkId: string, mac: string, portId: string): Promise<boolean> {
     try {
-      await this.db.insertInto('net_macs').values({ network_id: networkId, mac_address: mac, port_id: portId }).execute();
+      await this.db.insertInto('net_macs').values({ network_id: networkId, mac_address: mac, port_id: portId, claimed_at: nowIso() }).execute();
       return true;
     } catch (e) {
       if (isUniqueViolation(e)) return false;
@@ -49,6 +50,22 @@ export class IpamStore {
 
   async releaseMac(networkId: string, mac: string): Promise<void> {
     await this.db.deleteFrom('net_macs').where('network_id', '=', networkId).where('mac_address', '=', mac).execute();
+  }
+
+  /**
+   * Frees claims older than `before` whose port does not exist: a process died between claiming
+   * and creating the port. Younger claims may belong to a create still under way elsewhere.
+   */
+  async sweepOrphans(before: string): Promise<number> {
+    const orphan = (t: 'net_ip_allocations' | 'net_macs') =>
+      this.db
+        .deleteFrom(t)
+        .where('claimed_at', '<', before)
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('net_resources').select('id').whereRef('net_resources.id', '=', `${t}.port_id`))))
+        .executeTakeFirst();
+    const ips = await orphan('net_ip_allocations');
+    const macs = await orphan('net_macs');
+    return Number(ips.numDeletedRows) + Number(macs.numDeletedRows);
   }
 
   /** Frees every address and the MAC a port holds. */

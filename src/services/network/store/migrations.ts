@@ -57,4 +57,12 @@ export const networkMigrations: ServiceMigration[] = [
         .execute();
     },
   },
+  {
+    // When a claim was made: claims of ports that never got created (a crash in between) are swept.
+    name: '0002_claim_times',
+    async up(db) {
+      await db.schema.alterTable('net_ip_allocations').addColumn('claimed_at', 'text', (c) => c.notNull().defaultTo('')).execute();
+      await db.schema.alterTable('net_macs').addColumn('claimed_at', 'text', (c) => c.notNull().defaultTo('')).execute();
+    },
+  },
 ];

@@ -13,8 +13,8 @@ export interface ResourceRow {
 
 export interface NetworkTables {
   net_resources: ResourceRow;
-  net_ip_allocations: { subnet_id: string; ip_address: string; port_id: string };
-  net_macs: { network_id: string; mac_address: string; port_id: string };
+  net_ip_allocations: { subnet_id: string; ip_address: string; port_id: string; claimed_at: string };
+  net_macs: { network_id: string; mac_address: string; port_id: string; claimed_at: string };
   net_default_groups: { project_id: string; security_group_id: string };
   net_markers: { name: string };
   net_quotas: { project_id: string; resource: string; hard_limit: number };

@@ -24,9 +24,6 @@ export const computeMigrations: ServiceMigration[] = [
       await s
         .createTable('compute_flavor_access')
         .addColumn('flavor_id', 'text', (c) => c.notNull())
-        .addColumn('vcpus', 'integer', (c) => c.notNull())
-        .addColumn('memory_mb', 'integer', (c) => c.notNull())
-        .addColumn('root_gb', 'integer', (c) => c.notNull())
         .addColumn('project_id', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('compute_flavor_access_pk', ['flavor_id', 'project_id'])
         .execute();

@@ -34,7 +34,7 @@ describe('conformance suite against a fake OpenStack', () => {
       ['scs-0101-entropy-avail', 'scs-0101-fips-test'],
       summaryTable(result),
     );
-    for (const t of notPassed) assert.match(t.reason!, /needs a booted guest: server Debian 12 \/ SCS-1L-1 is ACTIVE but printed no test results on its serial console/);
+    for (const t of notPassed) assert.match(t.reason!, /needs a booted guest: server Debian 12 \/ SCS-1V-4-10 is ACTIVE but printed no test results on its serial console/);
     assert.equal(result.passed, false, 'entropy is mandatory and was not established');
     assert.deepEqual(leftovers, []);
     assert.equal(result.results.length, scope.testcases.size);

@@ -37,6 +37,14 @@ function needs(id: string): string[] {
 
 const cloud = await startTestCloud();
 const scope = loadScope('iaas');
+// The seeded standard images wait for their bytes; give Debian 12 some so that scs-0101 has an
+// active image to boot its test guest from (what the guest runs is up to the compute driver).
+if (cloud.urls.image && cloud.urls.compute) {
+  const admin = await cloud.adminToken();
+  const images = (await (await fetch(`${cloud.urls.image}/v2/images?name=${encodeURIComponent('Debian 12')}`, { headers: { 'x-auth-token': admin } })).json()) as { images: Array<{ id: string }> };
+  const res = await fetch(`${cloud.urls.image}/v2/images/${images.images[0].id}/file`, { method: 'PUT', headers: { 'x-auth-token': admin, 'content-type': 'application/octet-stream' }, body: Buffer.alloc(4096, 1) });
+  assert.equal(res.status, 204, await res.text());
+}
 const demo = loadCloud('scs-demo', [cloud.cloudsYaml]);
 const run = await runConformance({ cloud: demo, scope, version: 'v5.1', waitTimeoutMs: 60_000, guestTimeoutMs: 5_000 });
 console.log(summaryTable(run));
@@ -49,7 +57,8 @@ describe('our cloud against SCS-compatible IaaS v5.1', () => {
     it(`${r.id} (mandatory)`, (t) => {
       if (r.id.startsWith('scs-0101-')) {
         assert.equal(r.verdict, 'ABORT');
-        assert.match(r.reason!, /booted guest/);
+        assert.match(r.reason!, REGISTERED.has('compute') ? /booted guest: server Debian 12 \/ \S+ is ACTIVE but printed no test results/ : /booted guest/);
+        assert.equal(r.details, undefined, 'the test server and its network are removed');
         return;
       }
       if (missing) {
@@ -66,7 +75,14 @@ describe('our cloud against SCS-compatible IaaS v5.1', () => {
     const named = async (types: string[], path: string, key: string) =>
       session.endpoint(...types) ? ((await session.request(types, 'GET', path)).body?.[key] ?? []).map((r: { name?: string }) => r.name).filter((n?: string) => n?.startsWith('scs-test-')) : [];
     const volumes = session.endpoint(...BLOCK_STORAGE) ? [...(await named(BLOCK_STORAGE, data.volumePath('/volumes'), 'volumes')), ...(await named(BLOCK_STORAGE, data.volumePath('/backups'), 'backups'))] : [];
-    const leftovers = [...(await named(['network'], '/v2.0/security-groups', 'security_groups')), ...volumes, ...(await named(['key-manager'], '/v1/secrets', 'secrets'))];
+    const leftovers = [
+      ...(await named(['network'], '/v2.0/security-groups', 'security_groups')),
+      ...(await named(['network'], '/v2.0/networks', 'networks')),
+      ...(await named(['network'], '/v2.0/routers', 'routers')),
+      ...(await named(['compute'], '/servers', 'servers')),
+      ...volumes,
+      ...(await named(['key-manager'], '/v1/secrets', 'secrets')),
+    ];
     assert.deepEqual(leftovers, []);
   });
 

@@ -39,11 +39,16 @@ export function canonicalImage(images: Image[]): Image | undefined {
   return ranked[0];
 }
 
-/** The most frugal flavor that fits the image, preferring those that allow a virtio RNG. */
+/**
+ * The most frugal flavor that fits the image, preferring a root disk large enough for the image
+ * (no boot volume needed) and flavors that allow a virtio RNG.
+ */
 export function guestFlavor(flavors: Flavor[], image: Image): Flavor | undefined {
   const fits = flavors.filter((f) => f.ram >= (image.min_ram ?? 0));
-  const rng = fits.filter((f) => String(f.extra_specs?.['hw_rng:allowed'] ?? '').toLowerCase() === 'true');
-  return (rng.length ? rng : fits).sort((a, b) => a.vcpus + a.ram / 3 + a.disk / 10 - (b.vcpus + b.ram / 3 + b.disk / 10))[0];
+  const withDisk = fits.filter((f) => f.disk > 0 && f.disk >= (image.min_disk ?? 0));
+  const pool = withDisk.length ? withDisk : fits;
+  const rng = pool.filter((f) => String(f.extra_specs?.['hw_rng:allowed'] ?? '').toLowerCase() === 'true');
+  return (rng.length ? rng : pool).sort((a, b) => a.vcpus + a.ram / 3 + a.disk / 10 - (b.vcpus + b.ram / 3 + b.disk / 10))[0];
 }
 
 /** Splits console output into the marked sections (`_scs-test-<section>: <line>`). */

@@ -38,8 +38,8 @@ export interface ScopeVersion {
   standards: string[];
 }
 
-export type VersionState = 'draft' | 'effective' | 'warn' | 'deprecated';
-const STATES: VersionState[] = ['draft', 'effective', 'warn', 'deprecated'];
+export type VersionState = 'draft' | 'effective' | 'warn' | 'deprecated' | 'retired';
+const STATES: VersionState[] = ['draft', 'effective', 'warn', 'deprecated', 'retired'];
 
 export type Level = 'mandatory' | 'recommended';
 

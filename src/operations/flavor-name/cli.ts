@@ -1,29 +1,8 @@
 import type { Command } from 'commander';
 import { stringify as toYaml } from 'yaml';
-import { describeFlavor } from './describe.js';
-import { flavorSpec, formatFlavorName, generateFlavorName } from './format.js';
-import { parseFlavorName } from './parse.js';
+import { explainFlavorName } from './explain.js';
+import { generateFlavorName } from './format.js';
 import type { CpuFrequency, CpuType, CpuVendor, DiskType, FlavorName, GpuMarker, GpuVendor, Hypervisor } from './tables.js';
-
-/** What `scs flavor-name parse` prints for one name. */
-export function explainFlavorName(name: string): Record<string, unknown> {
-  try {
-    const parsed = parseFlavorName(name);
-    if (!parsed) return { name, valid: false, error: 'not an SCS flavor name (no SCS- prefix)' };
-    const canonical = formatFlavorName(parsed.flavor);
-    return {
-      name,
-      valid: true,
-      syntax: parsed.syntax,
-      ...(canonical !== name ? { canonical } : {}),
-      description: describeFlavor(parsed.flavor),
-      flavor: parsed.flavor,
-      spec: flavorSpec(canonical),
-    };
-  } catch (e) {
-    return { name, valid: false, error: (e as Error).message };
-  }
-}
 
 interface GenerateOptions {
   cpus: string;

@@ -1,12 +1,15 @@
 import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat, truncate } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { badRequest } from '../../../platform/errors.js';
 import { GiB, type BlockRef, type VolumeDriver } from './driver.js';
 import { SECTOR, decryptSector, encryptSector, isZero } from './sectors.js';
+
+const BATCH = 1024 * 1024;
+const tooLarge = (bytes: number) => badRequest(`Image virtual size is larger than the volume of ${Math.ceil(bytes / GiB)}G.`);
 
 const run = promisify(execFile);
 const CHUNK = 1024 * 1024;
@@ -49,53 +52,13 @@ export class FileVolumeDriver implements VolumeDriver {
     const tmp = await this.tempPath(ref);
     const fh = await open(tmp, 'w', 0o600);
     try {
-      let pos = 0;
-      let pending: Buffer[] = [];
-      let pendingLen = 0;
-      const flush = async (buf: Buffer) => {
-        if (pos + buf.length > bytes) {
-          throw badRequest(`Image virtual size is larger than the volume of ${Math.ceil(bytes / GiB)}G.`);
-        }
-        await this.writeAt(fh, buf, pos, key);
-        pos += buf.length;
-      };
-      for await (const chunk of data as AsyncIterable<Buffer>) {
-        pending.push(chunk);
-        pendingLen += chunk.length;
-        if (pendingLen >= CHUNK) {
-          const all = Buffer.concat(pending, pendingLen);
-          const whole = all.length - (all.length % CHUNK);
-          await flush(all.subarray(0, whole));
-          pending = [all.subarray(whole)];
-          pendingLen = all.length - whole;
-        }
-      }
-      if (pendingLen) {
-        // The last partial sector is padded with zeros: a block device is whole sectors.
-        const tail = Buffer.concat(pending, pendingLen);
-        const padded = key && tail.length % SECTOR ? Buffer.concat([tail, Buffer.alloc(SECTOR - (tail.length % SECTOR))]) : tail;
-        await flush(padded);
-      }
+      const written = key ? await importSealed(fh, data, bytes, key) : await importPlain(fh, data, bytes);
+      if (written > bytes) throw tooLarge(bytes);
       await fh.truncate(bytes);
     } finally {
       await fh.close();
     }
     await rename(tmp, this.localPath(ref));
-  }
-
-  /** Writes clear text at `pos`; runs of zeros are skipped so the file stays sparse. */
-  private async writeAt(fh: import('node:fs/promises').FileHandle, buf: Buffer, pos: number, key?: Buffer): Promise<void> {
-    if (!key) {
-      for (let off = 0; off < buf.length; off += CHUNK) {
-        const part = buf.subarray(off, Math.min(off + CHUNK, buf.length));
-        if (!isZero(part)) await fh.write(part, 0, part.length, pos + off);
-      }
-      return;
-    }
-    for (let off = 0; off < buf.length; off += SECTOR) {
-      const sealed = encryptSector(key, (pos + off) / SECTOR, buf.subarray(off, off + SECTOR));
-      if (sealed) await fh.write(sealed, 0, sealed.length, pos + off);
-    }
   }
 
   async exportData(ref: BlockRef, key?: Buffer): Promise<Readable> {
@@ -108,8 +71,8 @@ export class FileVolumeDriver implements VolumeDriver {
 
   async copy(from: BlockRef, to: BlockRef, bytes: number): Promise<void> {
     const tmp = await this.tempPath(to);
-    // GNU cp finds the data extents (SEEK_DATA) and clones them where the filesystem can.
-    await run('cp', ['--sparse=always', '--reflink=auto', this.localPath(from), tmp]);
+    // GNU cp copies only the data extents (SEEK_DATA/SEEK_HOLE), in the kernel or by reflink where it can.
+    await run('cp', ['--sparse=auto', '--reflink=auto', this.localPath(from), tmp]);
     const size = (await stat(tmp)).size;
     if (bytes > size) await truncate(tmp, bytes);
     await rename(tmp, this.localPath(to));
@@ -124,6 +87,65 @@ export class FileVolumeDriver implements VolumeDriver {
     await rm(this.localPath(ref), { force: true });
     await rm(`${this.localPath(ref)}.part`, { force: true });
   }
+}
+
+/**
+ * Clear text: chunks are written as they come, batched into one writev per MiB; all-zero
+ * chunks are skipped so the file stays sparse. Returns the number of bytes consumed.
+ */
+async function importPlain(fh: FileHandle, data: Readable, bytes: number): Promise<number> {
+  let pos = 0;
+  let batch: Buffer[] = [];
+  let batchAt = 0;
+  let batchLen = 0;
+  const flush = async () => {
+    if (batchLen) await fh.writev(batch, batchAt);
+    batch = [];
+    batchLen = 0;
+  };
+  for await (const chunk of data as AsyncIterable<Buffer>) {
+    if (pos + chunk.length > bytes) throw tooLarge(bytes);
+    if (isZero(chunk)) {
+      await flush();
+    } else {
+      if (!batchLen) batchAt = pos;
+      batch.push(chunk);
+      batchLen += chunk.length;
+      if (batchLen >= BATCH) await flush();
+    }
+    pos += chunk.length;
+  }
+  await flush();
+  return pos;
+}
+
+/** Encrypted: whole sectors, each sealed with its number as the tweak; zero sectors stay holes. */
+async function importSealed(fh: FileHandle, data: Readable, bytes: number, key: Buffer): Promise<number> {
+  let pos = 0;
+  let pending: Buffer[] = [];
+  let pendingLen = 0;
+  const flush = async (buf: Buffer) => {
+    if (pos + buf.length > bytes) throw tooLarge(bytes);
+    for (let off = 0; off < buf.length; off += SECTOR) {
+      const sealed = encryptSector(key, (pos + off) / SECTOR, buf.subarray(off, off + SECTOR));
+      if (sealed) await fh.write(sealed, 0, sealed.length, pos + off);
+    }
+    pos += buf.length;
+  };
+  for await (const chunk of data as AsyncIterable<Buffer>) {
+    pending.push(chunk);
+    pendingLen += chunk.length;
+    if (pendingLen >= CHUNK) {
+      const all = Buffer.concat(pending, pendingLen);
+      const whole = all.length - (all.length % SECTOR);
+      await flush(all.subarray(0, whole));
+      pending = [all.subarray(whole)];
+      pendingLen = all.length - whole;
+    }
+  }
+  // The last partial sector is padded with zeros: a block device is whole sectors.
+  if (pendingLen) await flush(Buffer.concat([...pending, Buffer.alloc((SECTOR - (pendingLen % SECTOR)) % SECTOR)]));
+  return pos;
 }
 
 async function* decrypted(stored: AsyncIterable<Buffer>, key: Buffer): AsyncGenerator<Buffer> {

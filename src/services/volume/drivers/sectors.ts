@@ -10,6 +10,7 @@ export const SECTOR = 4096;
 export const KEY_BYTES = 64;
 
 const ZERO_SECTOR = Buffer.alloc(SECTOR);
+const ZERO_RUN = Buffer.alloc(1024 * 1024);
 
 function tweak(sector: number): Buffer {
   const iv = Buffer.alloc(16);
@@ -18,9 +19,9 @@ function tweak(sector: number): Buffer {
 }
 
 export const isZero = (buf: Buffer): boolean => {
-  for (let off = 0; off < buf.length; off += SECTOR) {
-    const end = Math.min(off + SECTOR, buf.length);
-    if (!buf.subarray(off, end).equals(ZERO_SECTOR.subarray(0, end - off))) return false;
+  for (let off = 0; off < buf.length; off += ZERO_RUN.length) {
+    const end = Math.min(off + ZERO_RUN.length, buf.length);
+    if (!buf.subarray(off, end).equals(ZERO_RUN.subarray(0, end - off))) return false;
   }
   return true;
 };

@@ -41,6 +41,8 @@ describe('network client for compute', () => {
     const before = (await n.call('GET', '/v2.0/ports', n.demo)).body.ports.length;
     await assert.rejects(client.allocateServerPorts(auth, { serverId: 'srv-3', networks: [{ uuid: netId }, { uuid: netId, fixed_ip: '10.40.0.99' }], host: 'h' }), (e: { status: number }) => e.status === 409);
     assert.equal((await n.call('GET', '/v2.0/ports', n.demo)).body.ports.length, before, 'no port left behind');
+    await assert.rejects(client.allocateServerPorts(auth, { serverId: 'srv-x', networks: [{ uuid: '00000000-0000-0000-0000-000000000000' }], host: 'h' }), (e: { status: number }) => e.status === 400);
+    await assert.rejects(client.allocateServerPorts(auth, { serverId: 'srv-x', networks: [{ port: '00000000-0000-0000-0000-000000000000' }], host: 'h' }), (e: { status: number }) => e.status === 400);
     await client.releaseServerPorts('srv-2');
     const kept = (await n.call('GET', `/v2.0/ports/${userPort.id}`, n.demo)).body.port;
     assert.equal(kept.device_id, '', "the user's port is kept, unbound");
@@ -64,6 +66,7 @@ describe('network client for compute', () => {
     await client.detachInterface(auth, 'srv-4', extra.portId);
     assert.equal((await n.call('GET', `/v2.0/ports/${extra.portId}`, n.demo)).status, 404);
     await assert.rejects(client.detachInterface(auth, 'srv-4', extra.portId), (e: { status: number }) => e.status === 404);
+    await assert.rejects(client.attachInterface(auth, 'srv-4', { port_id: extra.portId, host: 'h' }), (e: { status: number }) => e.status === 404);
     await client.releaseServerPorts('srv-4');
     const after = (await n.call('GET', `/v2.0/floatingips/${fip.id}`, n.demo)).body.floatingip;
     assert.equal(after.port_id, null, 'the floating IP is disassociated with the port');

@@ -1,5 +1,5 @@
 import type { AuthContext } from '../../../platform/auth.js';
-import { badRequest, conflict, notFound } from '../../../platform/errors.js';
+import { ApiError, badRequest, conflict, notFound } from '../../../platform/errors.js';
 import type { Obj } from '../../../platform/http/validate.js';
 import { UNBOUND } from '../drivers/driver.js';
 import type { NetworkClient, NetworkRequest, ServerAddress, ServerPort } from '../client.js';
@@ -42,9 +42,7 @@ export class ServerNetworking implements NetworkClient {
 
   /** Binds a port a user passed in (it must be free) to the server. */
   private async bindExisting(auth: AuthContext, serverId: string, portId: string, host: string): Promise<Res<PortDoc>> {
-    const p = await this.ports.find(auth, portId).catch(() => {
-      throw notFound(`Port ${portId} could not be found.`);
-    });
+    const p = await this.ports.find(auth, portId);
     if (p.doc.device_id) throw conflict(`Port ${portId} is still in use.`);
     return this.ports.updatePort(auth, p, { device_id: serverId, device_owner: COMPUTE_OWNER, 'binding:host_id': host }, undefined, true);
   }
@@ -65,7 +63,8 @@ export class ServerNetworking implements NetworkClient {
       }
     } catch (e) {
       for (const p of done) await this.releasePort(p);
-      throw e;
+      // Nova answers unknown networks, ports and security groups in a server create with 400.
+      throw e instanceof ApiError && e.status === 404 ? badRequest(e.message) : e;
     }
     return Promise.all(done.map((p) => this.toServerPort(p)));
   }

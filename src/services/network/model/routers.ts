@@ -2,7 +2,7 @@ import type { AuthContext } from '../../../platform/auth.js';
 import { uuid } from '../../../platform/ids.js';
 import { isObj, optBool, optString, optStringArray, reqString, type Obj } from '../../../platform/http/validate.js';
 import type { Res } from '../store/resources.js';
-import { formatCidr, inCidr, normalizeIp, parseCidr, parseIp } from './addresses.js';
+import { cidrsOverlap, formatCidr, inCidr, normalizeIp, parseCidr, parseIp } from './addresses.js';
 import { checkTags, standard, type Collection } from './collection.js';
 import { adminOnly, invalid, isAdmin, objList, onlyKeys, type ModelContext } from './context.js';
 import { nBadRequest, nConflict, nNotFound } from './errors.js';
@@ -226,7 +226,7 @@ export class Routers implements Collection {
     for (const s of subnets) {
       if (attached.some((a) => a.id === s.id)) throw nBadRequest('BadRequest', `Bad router request: Router already has a port on subnet ${s.id}.`);
       const c = parseCidr(s.doc.cidr)!;
-      const clash = attached.find((a) => a.doc.ip_version === s.doc.ip_version && a.doc.network_id !== s.doc.network_id && (inCidr({ version: c.version, value: c.network }, parseCidr(a.doc.cidr)!) || inCidr({ version: c.version, value: parseCidr(a.doc.cidr)!.network }, c)));
+      const clash = attached.find((a) => a.doc.network_id !== s.doc.network_id && cidrsOverlap(parseCidr(a.doc.cidr)!, c));
       if (clash) throw nBadRequest('BadRequest', `Bad router request: Cidr ${s.doc.cidr} of subnet ${s.id} overlaps with cidr ${clash.doc.cidr} of subnet ${clash.id}.`);
     }
   }

@@ -20,8 +20,6 @@ export function ruleView(r: Res<RuleDoc>): Obj {
     ...r.doc,
     remote_address_group_id: null,
     normalized_cidr: r.doc.remote_ip_prefix,
-    tags: undefined,
-    name: undefined,
   };
 }
 

@@ -6,6 +6,7 @@ import { registerConformanceCommand } from '../operations/conformance/cli.js';
 import { registerFlavorNameCommands } from '../operations/flavor-name/cli.js';
 import { loadConfig } from '../platform/config.js';
 import { KeyRepository } from '../platform/keys.js';
+import { flavorsSyncCommand } from '../services/compute/scs/command.js';
 import { imagesSyncCommand } from '../services/image/scs/command.js';
 
 const program = new Command();
@@ -54,6 +55,16 @@ images
   .option('--data <dir>', 'sync into the running cloud of this data folder (its clouds.yaml, cloud scs-admin)')
   .action(async (file: string, o: { cloud?: string; data?: string }) => {
     for (const r of await imagesSyncCommand(file, o)) console.log(`${r.name.padEnd(28)} ${r.id}  ${r.action.padEnd(9)} ${r.data}`);
+  });
+
+const flavors = program.command('flavors').description('SCS flavor tooling (scs-0103 standard flavors)');
+flavors
+  .command('sync <file>')
+  .description('create or update the flavors of a YAML list (config/scs-flavors-mandatory.yaml, config/scs-flavors-recommended.yaml)')
+  .option('--cloud <name>', 'cloud of clouds.yaml to sync into (default: $OS_CLOUD or scs-admin)')
+  .option('--data <dir>', 'sync into the running cloud of this data folder (its clouds.yaml, cloud scs-admin)')
+  .action(async (file: string, o: { cloud?: string; data?: string }) => {
+    for (const r of await flavorsSyncCommand(file, o)) console.log(`${r.name.padEnd(20)} ${r.id}  ${r.action}`);
   });
 
 registerConformanceCommand(program);

@@ -98,10 +98,15 @@ async function importPlain(fh: FileHandle, data: Readable, bytes: number): Promi
   let batch: Buffer[] = [];
   let batchAt = 0;
   let batchLen = 0;
+  // One write in flight while the next chunks are read: reading and writing overlap.
+  let inflight: Promise<unknown> = Promise.resolve();
   const flush = async () => {
-    if (batchLen) await fh.writev(batch, batchAt);
+    if (!batchLen) return;
+    const [bufs, at] = [batch, batchAt];
     batch = [];
     batchLen = 0;
+    await inflight;
+    inflight = fh.writev(bufs, at);
   };
   for await (const chunk of data as AsyncIterable<Buffer>) {
     if (pos + chunk.length > bytes) throw tooLarge(bytes);
@@ -116,6 +121,7 @@ async function importPlain(fh: FileHandle, data: Readable, bytes: number): Promi
     pos += chunk.length;
   }
   await flush();
+  await inflight;
   return pos;
 }
 
@@ -124,12 +130,25 @@ async function importSealed(fh: FileHandle, data: Readable, bytes: number, key: 
   let pos = 0;
   let pending: Buffer[] = [];
   let pendingLen = 0;
+  // Sealed sectors are gathered into runs between holes, one write per run.
   const flush = async (buf: Buffer) => {
     if (pos + buf.length > bytes) throw tooLarge(bytes);
+    let run: Buffer[] = [];
+    let runAt = 0;
+    const write = async () => {
+      if (run.length) await fh.writev(run, runAt);
+      run = [];
+    };
     for (let off = 0; off < buf.length; off += SECTOR) {
       const sealed = encryptSector(key, (pos + off) / SECTOR, buf.subarray(off, off + SECTOR));
-      if (sealed) await fh.write(sealed, 0, sealed.length, pos + off);
+      if (!sealed) {
+        await write();
+        continue;
+      }
+      if (!run.length) runAt = pos + off;
+      run.push(sealed);
     }
+    await write();
     pos += buf.length;
   };
   for await (const chunk of data as AsyncIterable<Buffer>) {

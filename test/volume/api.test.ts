@@ -141,7 +141,11 @@ describe('block storage API', () => {
     const ext42 = await api(`${base}/v3/volumes/${v.id}/action`, { method: 'POST', token: demo, body: { 'os-extend': { new_size: 4 } }, headers: MV('3.42') });
     assert.equal(ext42.status, 202);
     assert.equal((await waitStatus(base, demo, 'volumes', v.id, ['in-use'])).size, 4);
-    await api(`${base}/v3/volumes/${v.id}/action`, { method: 'POST', token: admin, body: { 'os-reset_status': { status: 'available' } } });
+    await api(`${base}/v3/volumes/${v.id}/action`, { method: 'POST', token: admin, body: { 'os-reset_status': { status: 'extending' } } });
+    assert.equal((await api(`${base}/v3/volumes/${v.id}`, { method: 'DELETE', token: demo })).status, 400, 'busy volumes are not deleted');
+    assert.equal((await api(`${base}/v3/volumes/${v.id}/action`, { method: 'POST', token: demo, body: { 'os-force_delete': {} } })).status, 403);
+    assert.equal((await api(`${base}/v3/volumes/${v.id}/action`, { method: 'POST', token: admin, body: { 'os-force_delete': {} } })).status, 202);
+    await waitStatus(base, demo, 'volumes', v.id, ['gone']);
   });
 
   test('state conflicts: delete with snapshots, while attached, while creating a backup', async () => {

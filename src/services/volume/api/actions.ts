@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { badRequest } from '../../../platform/errors.js';
+import { isoNaive } from '../../../platform/ids.js';
 import { isObj, optBool, optString, reqString, type Obj } from '../../../platform/http/validate.js';
 import { authorize, body, metadataOf, params, v3Route, type ApiDeps } from './common.js';
 import { atLeast } from './versions.js';
@@ -72,7 +73,7 @@ export function registerActionRoutes(app: FastifyInstance, d: ApiDeps): void {
         return {
           'os-volume_upload_image': {
             id: row.id,
-            updated_at: row.updated_at,
+            updated_at: isoNaive(row.updated_at),
             status: 'uploading',
             display_description: row.description,
             size: row.size,
@@ -88,6 +89,9 @@ export function registerActionRoutes(app: FastifyInstance, d: ApiDeps): void {
       }
       case 'os-reset_status':
         await d.volumes.resetStatus(may('volume_extension:volume_admin_actions:reset_status'), vol.id, { status: optString(args, 'status') ?? undefined, attach_status: optString(args, 'attach_status') ?? undefined });
+        return '';
+      case 'os-force_delete':
+        await d.volumes.forceDelete(may('volume_extension:volume_admin_actions:force_delete'), vol.id);
         return '';
       case 'os-reserve':
         await d.attachments.reserve(may('volume_extension:volume_actions:reserve'), vol);

@@ -2,9 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest, notFound } from '../../../platform/errors.js';
 import { isObj, optString, reqString, wrapped } from '../../../platform/http/validate.js';
 import type { AttachmentRow } from '../store/tables.js';
-import { allowed } from '../../../platform/policy.js';
-import { volumePolicy } from '../policy.js';
-import { allTenants, authorize, body, params, q, v3Route, type ApiDeps } from './common.js';
+import { authorize, listScope, body, params, q, v3Route, type ApiDeps } from './common.js';
 import { attachmentView } from './render.js';
 import { atLeast } from './versions.js';
 
@@ -28,9 +26,7 @@ export function registerAttachmentRoutes(app: FastifyInstance, d: ApiDeps): void
   const list = (detail: boolean) => async (req: FastifyRequest) => {
     needs(req, 27);
     const query = q(req);
-    const auth = authorize(req, 'volume:attachment_get');
-    // Like Cinder, all_tenants from a non-admin is ignored, not refused.
-    const all = allTenants(query) && allowed(volumePolicy, 'volume:get_all_for_all_tenants', auth, {});
+    const { auth, all } = listScope(req, 'volume:attachment_get');
     let rows = await d.attachments.list(auth, all);
     if (query.volume_id) rows = rows.filter((r) => r.volume_id === query.volume_id);
     if (query.instance_id) rows = rows.filter((r) => r.instance_uuid === query.instance_id);

@@ -2,9 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest } from '../../../platform/errors.js';
 import { boolParam, isObj, optBool, optString, reqString, wrapped } from '../../../platform/http/validate.js';
 import type { BackupRow } from '../store/tables.js';
-import { allowed } from '../../../platform/policy.js';
-import { volumePolicy } from '../policy.js';
-import { allTenants, authorize, body, filtersOf, metadataOf, nextLinks, page, params, q, sortOf, v3Route, type ApiDeps } from './common.js';
+import { authorize, listScope, body, filtersOf, metadataOf, nextLinks, page, params, q, sortOf, v3Route, type ApiDeps } from './common.js';
 import { backupView, summary } from './render.js';
 import { atLeast } from './versions.js';
 
@@ -22,9 +20,7 @@ export function registerBackupRoutes(app: FastifyInstance, d: ApiDeps): void {
   };
   const list = (detail: boolean) => async (req: FastifyRequest) => {
     const query = q(req);
-    const auth = authorize(req, 'backup:get_all');
-    // Like Cinder, all_tenants from a non-admin is ignored, not refused.
-    const all = allTenants(query) && allowed(volumePolicy, 'volume:get_all_for_all_tenants', auth, {});
+    const { auth, all } = listScope(req, 'backup:get_all');
     const rows = await d.backups.list(auth, { allTenants: all, filters: filtersOf(query), sort: sortOf(query) });
     const { items, next } = page(rows, query);
     const backups = detail ? await Promise.all(items.map((b) => render(req, b))) : items.map(summary(d.baseUrl(), 'backups'));

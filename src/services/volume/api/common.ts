@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthContext } from '../../../platform/auth.js';
 import { badRequest } from '../../../platform/errors.js';
 import { isObj, query, type Obj } from '../../../platform/http/validate.js';
-import { enforce } from '../../../platform/policy.js';
+import { allowed, enforce } from '../../../platform/policy.js';
 import type { AttachmentService } from '../model/attachments.js';
 import type { BackupService } from '../model/backups.js';
 import type { VolumeSettings } from '../model/common.js';
@@ -117,6 +117,9 @@ export function filtersOf(query: Record<string, string>): Record<string, string>
   return Object.fromEntries(Object.entries(query).filter(([k]) => !skip.includes(k)).map(([k, v]) => [k === 'display_name' ? 'name' : k, v]));
 }
 
-export function allTenants(query: Record<string, string>): boolean {
-  return ['1', 'true', 'True', 'yes'].includes(query.all_tenants ?? '');
+/** A listing's caller and whether it spans all projects: `all_tenants` from a non-admin is ignored, not refused, as in Cinder. */
+export function listScope(req: FastifyRequest, action: string): { auth: AuthContext; all: boolean } {
+  const auth = authorize(req, action);
+  const asked = ['1', 'true', 'True', 'yes'].includes(q(req).all_tenants ?? '');
+  return { auth, all: asked && allowed(volumePolicy, 'volume:get_all_for_all_tenants', auth, {}) };
 }

@@ -1,9 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest, notFound } from '../../../platform/errors.js';
 import { boolParam, isObj, optString, reqString, wrapped } from '../../../platform/http/validate.js';
-import { allowed } from '../../../platform/policy.js';
-import { volumePolicy } from '../policy.js';
-import { allTenants, authorize, body, filtersOf, metadataOf, nextLinks, page, params, q, sortOf, v3Route, type ApiDeps } from './common.js';
+import { authorize, listScope, body, filtersOf, metadataOf, nextLinks, page, params, q, sortOf, v3Route, type ApiDeps } from './common.js';
 import { snapshotView, summary } from './render.js';
 import { atLeast } from './versions.js';
 
@@ -17,9 +15,7 @@ export function registerSnapshotRoutes(app: FastifyInstance, d: ApiDeps): void {
   };
   const list = (detail: boolean) => async (req: FastifyRequest) => {
     const query = q(req);
-    const auth = authorize(req, 'volume:get_all_snapshots');
-    // Like Cinder, all_tenants from a non-admin is ignored, not refused.
-    const all = allTenants(query) && allowed(volumePolicy, 'volume:get_all_for_all_tenants', auth, {});
+    const { auth, all } = listScope(req, 'volume:get_all_snapshots');
     const rows = await d.snapshots.list(auth, { allTenants: all, filters: filtersOf(query), sort: sortOf(query) });
     const { items, next } = page(rows, query);
     const snapshots = detail ? items.map((s) => snapshotView(req, d.baseUrl(), s)) : items.map(summary(d.baseUrl(), 'snapshots'));

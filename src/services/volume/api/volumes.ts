@@ -2,9 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest, notFound } from '../../../platform/errors.js';
 import { boolParam, optBool, optInt, optString, wrapped } from '../../../platform/http/validate.js';
 import type { VolumeRow } from '../store/tables.js';
-import { allowed } from '../../../platform/policy.js';
-import { volumePolicy } from '../policy.js';
-import { allTenants, authorize, body, filtersOf, metadataOf, nextLinks, page, params, q, sortOf, v3Route, type ApiDeps } from './common.js';
+import { authorize, listScope, body, filtersOf, metadataOf, nextLinks, page, params, q, sortOf, v3Route, type ApiDeps } from './common.js';
 import { summary, volumeView } from './render.js';
 import { atLeast } from './versions.js';
 
@@ -24,9 +22,7 @@ export function registerVolumeRoutes(app: FastifyInstance, d: ApiDeps): void {
 
   const list = (detail: boolean) => async (req: FastifyRequest) => {
     const query = q(req);
-    const auth = authorize(req, 'volume:get_all');
-    // Like Cinder, all_tenants from a non-admin is ignored, not refused.
-    const all = allTenants(query) && allowed(volumePolicy, 'volume:get_all_for_all_tenants', auth, {});
+    const { auth, all } = listScope(req, 'volume:get_all');
     let metadata: Record<string, string> | undefined;
     if (query.metadata) {
       try {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AuthContext } from '../../../platform/auth.js';
 import { ApiError, badRequest, notFound } from '../../../platform/errors.js';
+import { uuid } from '../../../platform/ids.js';
 import type { JobRunner } from '../../../platform/jobs.js';
 import type { MasterKey } from '../../../platform/keys.js';
 import type { Logger } from '../../../platform/logging.js';
@@ -32,7 +33,7 @@ export class VolumeKeys {
   constructor(private readonly master: MasterKey) {}
   create(): { wrapped: string; keyId: string } {
     const key = randomBytes(KEY_BYTES);
-    return { wrapped: this.master.wrap(key, VolumeKeys.CONTEXT), keyId: randomBytes(16).toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-') };
+    return { wrapped: this.master.wrap(key, VolumeKeys.CONTEXT), keyId: uuid() };
   }
   unwrap(wrapped: string | null): Buffer | undefined {
     return wrapped ? this.master.unwrap(wrapped, VolumeKeys.CONTEXT) : undefined;

@@ -282,6 +282,15 @@ export class VolumeService {
     await this.d.jobs.enqueue(DELETE_JOB, { volumeId: id });
   }
 
+  /** os-force_delete (admin): any status but attached; snapshots go along. */
+  async forceDelete(auth: AuthContext, id: string): Promise<void> {
+    const row = await this.find(auth, id);
+    if ((await this.d.stores.attachments.where({ volume_id: id })).some((a) => a.attach_status !== 'detached')) throw invalidVolume('Volume must not be attached.');
+    if (!(await this.d.stores.volumes.update(id, { status: 'deleting' }, [row.status]))) throw conflict('Volume status changed.');
+    for (const s of await this.d.stores.snapshots.where({ volume_id: id })) await this.d.stores.snapshots.update(s.id, { status: 'deleting' });
+    await this.d.jobs.enqueue(DELETE_JOB, { volumeId: id });
+  }
+
   private async runDelete(id: string): Promise<void> {
     for (const s of await this.d.stores.snapshots.where({ volume_id: id })) {
       await this.d.driver.remove({ kind: 'snapshot', id: s.id });

@@ -72,6 +72,26 @@ describe('block storage tenant isolation', () => {
     assert.deepEqual([v.name, v.status, v.size, v.bootable], ['a-vol', 'available', 1, 'false']);
   });
 
+  test('a project reader reads but cannot change (Cinder default policy)', async () => {
+    const demoProject = (await api(`${cloud.urls.identity}/v3/auth/tokens`, { token: a, headers: { 'x-subject-token': a } })).body.token.project.id;
+    const reader = await (await addTenant(cloud, 'reader-a', 'reader', demoProject)).token();
+    assert.equal((await api(`${base}/v3/volumes/${ids.volume}`, { token: reader })).status, 200);
+    assert.ok((await api(`${base}/v3/volumes/detail`, { token: reader })).body.volumes.length >= 1);
+    assert.equal((await api(`${base}/v3/backups/${ids.backup}`, { token: reader })).status, 200);
+    for (const [method, path, body] of [
+      ['POST', '/volumes', { volume: { size: 1 } }],
+      ['PUT', `/volumes/${ids.volume}`, { volume: { name: 'x' } }],
+      ['DELETE', `/volumes/${ids.volume}`],
+      ['POST', `/volumes/${ids.volume}/action`, { 'os-extend': { new_size: 9 } }],
+      ['POST', '/snapshots', { snapshot: { volume_id: ids.volume } }],
+      ['DELETE', `/backups/${ids.backup}`],
+    ] as Array<[string, string, unknown?]>) {
+      const r = await api(`${base}/v3${path}`, { method, token: reader, body });
+      assert.equal(r.status, 403, `${method} ${path}`);
+      assert.ok(r.body.forbidden);
+    }
+  });
+
   test('admins see every project with all_tenants and by id', async () => {
     const admin = await cloud.adminToken();
     assert.equal((await api(`${base}/v3/volumes/detail`, { token: admin })).body.volumes.length, 0, 'own project only by default');

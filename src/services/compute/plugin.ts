@@ -15,9 +15,10 @@ import { registerOperatorRoutes } from './api/operators.js';
 import { registerQuotaRoutes } from './api/quotas.js';
 import { registerServerRoutes } from './api/servers.js';
 import { registerVersionRoutes } from './api/versions.js';
+import { registerVolumeRoutes } from './api/volumes.js';
 import type { ComputeClient } from './client.js';
 import { SimulatedDriver } from './drivers/simulated.js';
-import type { ComputeModel } from './model/context.js';
+import type { ComputeModel, Peers } from './model/context.js';
 import { FlavorService } from './model/flavors.js';
 import { ServerGroupService } from './model/groups.js';
 import { KeypairService } from './model/keypairs.js';
@@ -26,12 +27,14 @@ import { QuotaService } from './model/quotas.js';
 import { Scheduler } from './model/scheduler.js';
 import { ServerService } from './model/servers.js';
 import { DEFAULT_SETTINGS, type ComputeSettings } from './model/settings.js';
+import { VolumeService } from './model/volumes.js';
 import { ACTION_JOB, BUILD_JOB } from './model/states.js';
 import { loadFlavorSpecs, syncFlavors, type FlavorTarget } from './scs/flavors.js';
 import { FlavorStore } from './store/flavors.js';
 import { HostStateStore } from './store/hosts.js';
 import { computeMigrations } from './store/migrations.js';
 import { ServerStore } from './store/servers.js';
+import { VolumeAttachmentStore } from './store/volumes.js';
 import type { ComputeTables } from './store/tables.js';
 
 /** The project root (holds config/), from src/services/compute or dist/services/compute alike. */
@@ -56,6 +59,13 @@ const compute: ServiceModule<Clients> = {
     const quotas = new QuotaService(db, settings.quotas);
     const driver = new SimulatedDriver(settings, hostState);
     const flavors = new FlavorService(new FlavorStore(db));
+    const peers = (): Peers => ({
+      identity: ctx.clients.identity,
+      placement: ctx.clients.placement,
+      image: ctx.clients.image,
+      network: ctx.clients.network,
+      volume: ctx.clients.volume,
+    });
     const model: ComputeModel = {
       settings,
       servers,
@@ -63,18 +73,13 @@ const compute: ServiceModule<Clients> = {
       keypairs: new KeypairService(db, quotas),
       quotas,
       groups: new ServerGroupService(db, servers, quotas),
+      volumes: new VolumeService(peers, driver, new VolumeAttachmentStore(db)),
       scheduler: new Scheduler(driver, hostState, () => ctx.clients.placement, servers),
       driver,
       hostState,
       jobs: ctx.jobs,
       log: ctx.log,
-      peers: () => ({
-        identity: ctx.clients.identity,
-        placement: ctx.clients.placement,
-        image: ctx.clients.image,
-        network: ctx.clients.network,
-        volume: ctx.clients.volume,
-      }),
+      peers,
     };
     const serverService = new ServerService(model);
     const lifecycle = new Lifecycle(model, serverService);
@@ -98,6 +103,7 @@ const compute: ServiceModule<Clients> = {
     registerServerGroupRoutes(app, api);
     registerQuotaRoutes(app, api);
     registerOperatorRoutes(app, api);
+    registerVolumeRoutes(app, api);
 
     const client: ComputeClient = {
       async serverExists(auth, id) {

@@ -83,7 +83,7 @@ export function renderServer(v: ServerView, c: RenderContext) {
     'OS-EXT-STS:task_state': r.task_state,
     'OS-EXT-STS:vm_state': r.vm_state,
     'OS-EXT-STS:power_state': r.power_state,
-    'os-extended-volumes:volumes_attached': [],
+    'os-extended-volumes:volumes_attached': v.volumes.map((a) => ({ id: a.volume_id, ...(c.mv >= 3 ? { delete_on_termination: a.delete_on_termination === 1 } : {}) })),
   };
   const req = JSON.parse(r.request) as { networks: unknown; securityGroups: string[] };
   const groups = req.securityGroups.length ? req.securityGroups : req.networks === 'none' ? [] : ['default'];
@@ -114,7 +114,6 @@ export function renderServer(v: ServerView, c: RenderContext) {
   if (c.mv >= 63) body.trusted_image_certificates = null;
   if (c.mv >= 71) body.server_groups = r.server_group_id ? [r.server_group_id] : [];
   if (c.mv >= 73) body.locked_reason = r.locked_reason;
-  if (c.mv >= 3) body['os-extended-volumes:volumes_attached'] = [];
   return body;
 }
 

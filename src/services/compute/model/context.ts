@@ -14,6 +14,7 @@ import type { KeypairService } from './keypairs.js';
 import type { QuotaService } from './quotas.js';
 import type { Scheduler } from './scheduler.js';
 import type { ComputeSettings } from './settings.js';
+import type { VolumeService } from './volumes.js';
 
 /** Other services compute calls; image, network and volume are optional (a cloud may run without them). */
 export interface Peers {
@@ -32,6 +33,7 @@ export interface ComputeModel {
   keypairs: KeypairService;
   quotas: QuotaService;
   groups: ServerGroupService;
+  volumes: VolumeService;
   scheduler: Scheduler;
   driver: ComputeDriver;
   hostState: HostStateStore;

@@ -5,7 +5,9 @@ import type { ServerRow } from '../store/tables.js';
 import type { ComputeModel } from './context.js';
 import type { Flavor } from './flavors.js';
 import { flavorResources, NoValidHost } from './scheduler.js';
-import { guestOf, type ServerService } from './servers.js';
+import { guestOf } from './guest.js';
+import type { ServerService } from './servers.js';
+import type { BlockDevice } from './volumes.js';
 import { ACTION_JOB, POWER } from './states.js';
 
 
@@ -213,10 +215,11 @@ export class Lifecycle {
     const fail = async (message: string, details = '') => {
       await this.m.peers().placement.release(row!.id);
       await this.m.peers().network?.releaseServerPorts(row!.id);
+      await this.m.volumes.releaseAll(row!).catch((e) => this.m.log.warn({ err: e, server: row!.id }, 'releasing volumes of a failed build failed'));
       await this.m.servers.update(row!.id, { vm_state: 'error', task_state: null, power_state: POWER.NOSTATE, fault: fault(500, message, details) }, { vmStates: ['building'] });
       if (action) await this.m.servers.recordEvent(action, { ...event, host: row!.host, finish_time: new Date().toISOString(), result: 'Error', traceback: message });
     };
-    const req = JSON.parse(row.request) as { networks: 'auto' | 'none' | Array<Record<string, string>>; securityGroups: string[]; forcedHost?: string };
+    const req = JSON.parse(row.request) as { networks: 'auto' | 'none' | Array<Record<string, string>>; securityGroups: string[]; forcedHost?: string; blockDevices?: BlockDevice[] };
     if (!row.host) {
       try {
         const flavor = JSON.parse(row.flavor) as Flavor;
@@ -224,7 +227,8 @@ export class Lifecycle {
           serverId: row.id,
           projectId: row.project_id,
           userId: row.user_id,
-          resources: flavorResources(flavor),
+          // A server booted from a volume keeps its root disk in block storage, not on the host.
+          resources: { ...flavorResources(flavor), ...(req.blockDevices?.some((d) => d.bootIndex === 0) ? { DISK_GB: flavor.ephemeral + Math.ceil(flavor.swap / 1024) } : {}) },
           zone: row.requested_az,
           forcedHost: req.forcedHost,
           group: await groupOf(this.m, row),
@@ -251,6 +255,8 @@ export class Lifecycle {
           host: row.host!,
         });
       }
+      await this.m.servers.update(row.id, { task_state: 'block_device_mapping' }, { vmStates: ['building'] });
+      await this.m.volumes.attachForBuild(row, req.blockDevices ?? []);
       await this.m.servers.update(row.id, { task_state: 'spawning' }, { vmStates: ['building'] });
       await this.m.driver.spawn(guestOf(row, row.host!));
     } catch (e) {

@@ -4,10 +4,12 @@ import { ApiError, badRequest, conflict, forbidden, notFound } from '../../../pl
 import { uuid } from '../../../platform/ids.js';
 import type { NetworkRequest } from '../../network/client.js';
 import type { ServerQuery } from '../store/servers.js';
-import type { ServerRow } from '../store/tables.js';
+import type { ServerRow, VolumeAttachmentRow } from '../store/tables.js';
 import type { ComputeModel } from './context.js';
 import type { Flavor } from './flavors.js';
+import { guestOf } from './guest.js';
 import { BUILD_JOB, POWER, statesForStatus } from './states.js';
+import { parseBlockDevices } from './volumes.js';
 
 export interface CreateInput {
   name: string;
@@ -38,6 +40,7 @@ export interface ServerView {
   row: ServerRow;
   tags: string[];
   addresses: Record<string, unknown[]>;
+  volumes: VolumeAttachmentRow[];
 }
 
 export interface ListFilters extends Omit<ServerQuery, 'vmStates' | 'taskStates'> {
@@ -70,8 +73,12 @@ export class ServerService {
   async views(rows: ServerRow[]): Promise<ServerView[]> {
     const ids = rows.map((r) => r.id);
     const network = this.m.peers().network;
-    const [tags, addresses] = await Promise.all([this.m.servers.tags(ids), network && ids.length ? network.serverAddresses(ids) : Promise.resolve(new Map())]);
-    return rows.map((row) => ({ row, tags: tags.get(row.id) ?? [], addresses: (addresses.get(row.id) as Record<string, unknown[]> | undefined) ?? {} }));
+    const [tags, addresses, volumes] = await Promise.all([
+      this.m.servers.tags(ids),
+      network && ids.length ? network.serverAddresses(ids) : Promise.resolve(new Map()),
+      this.m.volumes.attachments(ids),
+    ]);
+    return rows.map((row) => ({ row, tags: tags.get(row.id) ?? [], addresses: (addresses.get(row.id) as Record<string, unknown[]> | undefined) ?? {}, volumes: volumes.get(row.id) ?? [] }));
   }
 
   async view(auth: AuthContext, id: string): Promise<ServerView> {
@@ -102,17 +109,11 @@ export class ServerService {
     const flavor = await this.m.flavors.find(auth, input.flavorRef).catch(() => {
       throw badRequest(`Flavor ${input.flavorRef} could not be found.`);
     });
-    const bootVolume = input.blockDevices.find((b) => Number(b.boot_index) === 0 && (b.destination_type === 'volume' || b.source_type === 'volume'));
-    if (bootVolume || input.blockDevices.some((b) => b.destination_type === 'volume')) {
-      // The hook point for the block storage service; until compute drives it, say so clearly.
-      throw badRequest(
-        this.m.peers().volume
-          ? 'Block device mappings with volumes are not supported by this compute service yet.'
-          : 'Block device mappings with volumes need the block storage service, which this cloud does not run.',
-      );
-    }
-    if (!input.imageRef) throw badRequest('Block Device Mapping is Invalid: Boot sequence for the instance and image/block device mapping combination is not valid.');
-    const image = await this.resolveImage(auth, input.imageRef, flavor);
+    const devices = parseBlockDevices(input.blockDevices);
+    const bootVolume = devices.some((d) => d.bootIndex === 0);
+    if (!bootVolume && !input.imageRef) throw badRequest('Block Device Mapping is Invalid: Boot sequence for the instance and image/block device mapping combination is not valid.');
+    await this.m.volumes.validate(auth, devices);
+    const image = bootVolume ? undefined : await this.resolveImage(auth, input.imageRef, flavor);
     let keyData: string | null = null;
     if (input.keyName) {
       keyData = (await this.m.keypairs.get(auth.userId, input.keyName).catch(() => {
@@ -157,7 +158,7 @@ export class ServerService {
         name,
         hostname: input.hostname ?? hostnameOf(name),
         description: input.description,
-        image_id: image.id,
+        image_id: image?.id ?? null,
         flavor_id: flavor.id,
         vcpus: flavor.vcpus,
         memory_mb: flavor.ram,
@@ -187,7 +188,7 @@ export class ServerService {
         launch_index: i,
         server_group_id: group?.row.id ?? null,
         fault: null,
-        request: JSON.stringify({ networks: input.networks, securityGroups: input.securityGroups, forcedHost }),
+        request: JSON.stringify({ networks: input.networks, securityGroups: input.securityGroups, forcedHost, blockDevices: devices }),
         deleted: 0,
         created_at: now,
         updated_at: now,
@@ -296,6 +297,7 @@ export class ServerService {
   async teardown(row: ServerRow): Promise<void> {
     if (row.host) await this.m.driver.destroy(guestOf(row, row.host));
     await this.m.peers().network?.releaseServerPorts(row.id);
+    await this.m.volumes.releaseAll(row);
     await this.m.peers().placement.release(row.id);
     const now = new Date().toISOString();
     await this.m.servers.update(row.id, { vm_state: 'deleted', task_state: null, power_state: POWER.NOSTATE, deleted: 1, terminated_at: now, updated_at: now });
@@ -330,18 +332,4 @@ export class ServerService {
     delete meta[key];
     await this.m.servers.update(id, { metadata: JSON.stringify(meta) });
   }
-}
-
-export function guestOf(row: ServerRow, host: string) {
-  return {
-    id: row.id,
-    name: row.name,
-    host,
-    vcpus: row.vcpus,
-    ramMb: row.memory_mb,
-    diskGb: row.root_gb,
-    imageId: row.image_id,
-    userData: row.user_data,
-    keyData: row.key_data,
-  };
 }

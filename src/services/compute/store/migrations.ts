@@ -135,4 +135,22 @@ export const computeMigrations: ServiceMigration[] = [
         .execute();
     },
   },
+  {
+    name: '0002_volume_attachments',
+    async up(db) {
+      await db.schema
+        .createTable('compute_volume_attachments')
+        .addColumn('server_id', 'text', (c) => c.notNull())
+        .addColumn('volume_id', 'text', (c) => c.notNull())
+        .addColumn('device', 'text', (c) => c.notNull())
+        .addColumn('boot_index', 'integer')
+        .addColumn('delete_on_termination', 'integer', (c) => c.notNull())
+        .addColumn('tag', 'text')
+        .addColumn('attachment_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('compute_volume_attachments_pk', ['server_id', 'volume_id'])
+        .execute();
+      await db.schema.createIndex('compute_volume_attachments_volume').on('compute_volume_attachments').column('volume_id').execute();
+    },
+  },
 ];

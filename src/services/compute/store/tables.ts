@@ -120,6 +120,17 @@ export interface HostStateRow {
   updated_at: string;
 }
 
+export interface VolumeAttachmentRow {
+  server_id: string;
+  volume_id: string;
+  device: string;
+  boot_index: number | null;
+  delete_on_termination: number;
+  tag: string | null;
+  attachment_id: string;
+  created_at: string;
+}
+
 export interface ComputeTables {
   compute_flavors: FlavorRow;
   compute_flavor_access: { flavor_id: string; project_id: string };
@@ -130,4 +141,5 @@ export interface ComputeTables {
   compute_server_groups: ServerGroupRow;
   compute_quotas: QuotaRow;
   compute_hosts: HostStateRow;
+  compute_volume_attachments: VolumeAttachmentRow;
 }

@@ -1,0 +1,162 @@
+import type { AuthContext } from '../../../platform/auth.js';
+import { badRequest, conflict, notFound } from '../../../platform/errors.js';
+import { isObj, type Obj } from '../../../platform/http/validate.js';
+import type { VolumeAttachmentStore } from '../store/volumes.js';
+import type { ServerRow, VolumeAttachmentRow } from '../store/tables.js';
+import type { ComputeDriver } from '../drivers/driver.js';
+import type { Peers } from './context.js';
+import { guestOf } from './guest.js';
+
+/** A volume block device of a server create (`block_device_mapping_v2`), as compute keeps it. */
+export interface BlockDevice {
+  source: 'image' | 'volume';
+  uuid: string;
+  /** GB of a volume made from an image. */
+  size?: number;
+  bootIndex: number | null;
+  deleteOnTermination: boolean;
+  tag?: string;
+}
+
+const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+const bdmError = (why: string) => badRequest(`Block Device Mapping is Invalid: ${why}`);
+
+/** Parses `block_device_mapping_v2`; local (ephemeral, swap) devices need no volume and are dropped. */
+export function parseBlockDevices(list: Obj[]): BlockDevice[] {
+  const out: BlockDevice[] = [];
+  for (const b of list) {
+    const source = b.source_type ?? (b.volume_id ? 'volume' : undefined);
+    const dest = b.destination_type ?? (source === 'volume' ? 'volume' : 'local');
+    const bootIndex = b.boot_index === undefined || b.boot_index === null || b.boot_index === 'none' ? null : Number(b.boot_index);
+    if (bootIndex !== null && !Number.isInteger(bootIndex)) throw bdmError(`boot_index ${String(b.boot_index)} is not an integer.`);
+    if (dest === 'local') {
+      if (source === 'image' && bootIndex === 0) continue; // the classic image boot, expressed as a mapping
+      if (source === 'blank') continue; // ephemeral/swap disks of the flavor
+      throw bdmError(`source_type ${String(source)} with destination_type local is not supported.`);
+    }
+    if (dest !== 'volume') throw bdmError(`destination_type ${String(dest)} is not one of local, volume.`);
+    const uuid = String(b.uuid ?? b.volume_id ?? '');
+    if (source === 'image') {
+      const size = Number(b.volume_size);
+      if (!UUID.test(uuid)) throw bdmError('an image source needs the image uuid.');
+      if (!Number.isInteger(size) || size < 1) throw bdmError('volume_size must be a positive integer for a volume created from an image.');
+      out.push({ source: 'image', uuid, size, bootIndex, deleteOnTermination: b.delete_on_termination === true || b.delete_on_termination === 'True', tag: typeof b.tag === 'string' ? b.tag : undefined });
+    } else if (source === 'volume') {
+      if (!UUID.test(uuid)) throw bdmError('a volume source needs the volume uuid.');
+      out.push({ source: 'volume', uuid, bootIndex, deleteOnTermination: b.delete_on_termination === true || b.delete_on_termination === 'True', tag: typeof b.tag === 'string' ? b.tag : undefined });
+    } else {
+      throw bdmError(`source_type ${String(source)} is not supported for volumes (image or volume are).`);
+    }
+  }
+  if (out.filter((d) => d.bootIndex === 0).length > 1) throw bdmError('Boot sequence for the instance and image/block device mapping combination is not valid.');
+  return out;
+}
+
+export const isBlockDeviceList = (v: unknown): v is Obj[] => Array.isArray(v) && v.every(isObj);
+
+const nextDevice = (used: string[]) => {
+  for (let c = 'b'.charCodeAt(0); c <= 'z'.charCodeAt(0); c++) {
+    const d = `/dev/vd${String.fromCharCode(c)}`;
+    if (!used.includes(d)) return d;
+  }
+  throw conflict('No free device name is left on this server.');
+};
+
+/** Volumes of servers through the block storage service: boot from volume, attach and detach. */
+export class VolumeService {
+  constructor(
+    private readonly peers: () => Peers,
+    private readonly driver: ComputeDriver,
+    private readonly store: VolumeAttachmentStore,
+  ) {}
+
+  private client() {
+    const v = this.peers().volume;
+    if (!v) throw badRequest('Block device mappings with volumes need the block storage service, which this cloud does not run.');
+    return v;
+  }
+
+  /** API-side checks of a create request's volumes (they exist, are available, images are active). */
+  async validate(auth: AuthContext, devices: BlockDevice[]): Promise<void> {
+    if (!devices.length) return;
+    const volumes = this.client();
+    for (const d of devices) {
+      if (d.source === 'volume') {
+        const v = await volumes.getVolume(auth, d.uuid);
+        if (!v) throw badRequest(`Block Device Mapping is Invalid: failed to get volume ${d.uuid}.`);
+        if (v.status !== 'available') throw badRequest(`Invalid volume: volume '${d.uuid}' status must be 'available'. Currently in '${v.status}'`);
+      } else {
+        const image = await this.peers().image?.getImage(auth, d.uuid);
+        if (!image) throw badRequest(`Block Device Mapping is Invalid: failed to get image ${d.uuid}.`);
+        if (image.status !== 'active') throw badRequest(`Image ${d.uuid} is not active.`);
+        if (image.min_disk > (d.size ?? 0)) throw badRequest(`Volume size ${d.size} GB is smaller than the minimum disk ${image.min_disk} GB of image ${d.uuid}.`);
+      }
+    }
+  }
+
+  async attachments(serverIds: string[]): Promise<Map<string, VolumeAttachmentRow[]>> {
+    return this.store.of(serverIds);
+  }
+
+  /** Build step: creates volumes from images and attaches everything; idempotent per device. */
+  async attachForBuild(row: ServerRow, devices: BlockDevice[]): Promise<void> {
+    if (!devices.length) return;
+    const volumes = this.client();
+    const auth = await this.peers().identity.contextForUserProject(row.user_id, row.project_id);
+    const have = (await this.store.of([row.id])).get(row.id) ?? [];
+    // Devices attach in a fixed order, one row each: a resumed build skips those already done.
+    const ordered = [...devices].sort((a, b) => (a.bootIndex ?? 99) - (b.bootIndex ?? 99));
+    for (const [i, d] of ordered.entries()) {
+      if (i < have.length) continue;
+      const volumeId = d.source === 'image' ? await volumes.createFromImageForBoot(auth, { imageId: d.uuid, size: d.size!, name: `${row.name}-volume` }) : d.uuid;
+      const device = d.bootIndex === 0 ? '/dev/vda' : nextDevice(have.map((a) => a.device));
+      const a = await volumes.attach(auth, volumeId, row.id, { host: row.host ?? undefined, device });
+      const att: VolumeAttachmentRow = { server_id: row.id, volume_id: volumeId, device: a.device, boot_index: d.bootIndex, delete_on_termination: d.deleteOnTermination ? 1 : 0, tag: d.tag ?? null, attachment_id: a.attachmentId, created_at: new Date().toISOString() };
+      await this.store.add(att);
+      have.push(att);
+    }
+  }
+
+  /** Teardown: detaches every volume and deletes those marked delete_on_termination. */
+  async releaseAll(row: ServerRow): Promise<void> {
+    const have = (await this.store.of([row.id])).get(row.id) ?? [];
+    if (!have.length) return;
+    const volumes = this.client();
+    const auth = await this.peers().identity.contextForUserProject(row.user_id, row.project_id);
+    for (const a of have) {
+      await volumes.detach(auth, a.volume_id, row.id);
+      if (a.delete_on_termination) await volumes.deleteVolume(auth, a.volume_id);
+      await this.store.remove(row.id, a.volume_id);
+    }
+  }
+
+  /** `POST /servers/{id}/os-volume_attachments`. */
+  async attach(auth: AuthContext, row: ServerRow, volumeId: string, opts: { device?: string; tag?: string; deleteOnTermination: boolean }): Promise<VolumeAttachmentRow> {
+    const volumes = this.client();
+    if (!['active', 'stopped', 'paused', 'suspended', 'resized', 'shelved', 'shelved_offloaded'].includes(row.vm_state) || row.task_state) {
+      throw conflict(`Cannot 'attach_volume' instance ${row.id} while it is in vm_state ${row.vm_state}`);
+    }
+    const v = await volumes.getVolume(auth, volumeId);
+    if (!v) throw notFound(`Volume ${volumeId} could not be found.`);
+    if (await this.store.byVolume(volumeId)) throw badRequest(`Invalid volume: volume ${volumeId} is already attached.`);
+    if (v.status !== 'available') throw badRequest(`Invalid volume: volume '${volumeId}' status must be 'available'. Currently in '${v.status}'`);
+    const have = (await this.store.of([row.id])).get(row.id) ?? [];
+    const device = opts.device && !have.some((a) => a.device === opts.device) ? opts.device : nextDevice(have.map((a) => a.device).concat('/dev/vda'));
+    const a = await volumes.attach(auth, volumeId, row.id, { host: row.host ?? undefined, device });
+    if (row.host) await this.driver.attachVolume(guestOf(row, row.host), volumeId, a.device);
+    const att: VolumeAttachmentRow = { server_id: row.id, volume_id: volumeId, device: a.device, boot_index: null, delete_on_termination: opts.deleteOnTermination ? 1 : 0, tag: opts.tag ?? null, attachment_id: a.attachmentId, created_at: new Date().toISOString() };
+    await this.store.add(att);
+    return att;
+  }
+
+  /** `DELETE /servers/{id}/os-volume_attachments/{volume}`: the root volume stays. */
+  async detach(auth: AuthContext, row: ServerRow, volumeId: string): Promise<void> {
+    const att = ((await this.store.of([row.id])).get(row.id) ?? []).find((a) => a.volume_id === volumeId);
+    if (!att) throw notFound(`volume_id not found: ${volumeId}`);
+    if (att.boot_index === 0) throw badRequest(`Cannot detach a root device volume`);
+    if (row.task_state) throw conflict(`Cannot 'detach_volume' instance ${row.id} while it is in task_state ${row.task_state}`);
+    if (row.host) await this.driver.detachVolume(guestOf(row, row.host), volumeId);
+    await this.client().detach(auth, volumeId, row.id);
+    await this.store.remove(row.id, volumeId);
+  }
+}

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { api } from '../helpers/cloud.js';
+import { startComputeCloud, type ComputeCloud } from './helpers.js';
+
+let c: ComputeCloud;
+before(async () => {
+  c = await startComputeCloud({ services: ['identity', 'image', 'volume', 'placement', 'compute'] });
+});
+after(async () => {
+  await c.cloud.close();
+});
+
+const cinder = (method: string, path: string, body?: unknown) => api(`${c.cloud.urls.volume}/v3${path}`, { method, token: c.demo, body, headers: { 'openstack-api-version': 'volume 3.70' } });
+async function volumeStatus(id: string, want: string): Promise<string> {
+  for (let i = 0; i < 400; i++) {
+    const r = await cinder('GET', `/volumes/${id}`);
+    if (r.status === 404) return 'deleted';
+    if (r.body.volume.status === want) return want;
+    await new Promise((res) => setTimeout(res, 25));
+  }
+  return (await cinder('GET', `/volumes/${id}`)).body.volume.status;
+}
+
+test('boot from volume on a zero-disk SCS flavor, attach and detach a data volume, delete_on_termination', async () => {
+  const flavors = await c.call('GET', '/flavors', c.demo);
+  const scs = flavors.body.flavors.find((f: any) => f.name === 'SCS-1V-2').id;
+  const created = await c.call('POST', '/servers', c.demo, {
+    server: {
+      name: 'bfv',
+      flavorRef: scs,
+      networks: 'none',
+      block_device_mapping_v2: [{ boot_index: 0, uuid: c.imageId, source_type: 'image', destination_type: 'volume', volume_size: 1, delete_on_termination: true }],
+    },
+  }, '2.95');
+  assert.equal(created.status, 202, JSON.stringify(created.body));
+  const s = await c.waitFor(created.body.server.id, c.demo, 'ACTIVE');
+  assert.equal(s.status, 'ACTIVE', JSON.stringify(s.fault));
+  assert.equal(s.image, '');
+  assert.equal(s['os-extended-volumes:volumes_attached'].length, 1);
+  const root = s['os-extended-volumes:volumes_attached'][0];
+  assert.equal(root.delete_on_termination, true);
+  assert.equal(await volumeStatus(root.id, 'in-use'), 'in-use');
+
+  const data = await cinder('POST', '/volumes', { volume: { size: 1, name: 'data' } });
+  assert.equal(await volumeStatus(data.body.volume.id, 'available'), 'available');
+  const att = await c.call('POST', `/servers/${s.id}/os-volume_attachments`, c.demo, { volumeAttachment: { volumeId: data.body.volume.id } }, '2.79');
+  assert.equal(att.status, 200, JSON.stringify(att.body));
+  assert.equal(att.body.volumeAttachment.device, '/dev/vdb');
+  assert.equal(att.body.volumeAttachment.delete_on_termination, false);
+  assert.equal((await c.call('POST', `/servers/${s.id}/os-volume_attachments`, c.demo, { volumeAttachment: { volumeId: data.body.volume.id } })).status, 400);
+  assert.equal((await c.call('POST', `/servers/${s.id}/os-volume_attachments`, c.other, { volumeAttachment: { volumeId: data.body.volume.id } })).status, 404);
+  const list = await c.call('GET', `/servers/${s.id}/os-volume_attachments`, c.demo);
+  assert.deepEqual(list.body.volumeAttachments.map((a: any) => a.device).sort(), ['/dev/vda', '/dev/vdb']);
+  assert.equal((await c.call('DELETE', `/servers/${s.id}/os-volume_attachments/${root.id}`, c.demo)).status, 400);
+  assert.equal((await c.call('DELETE', `/servers/${s.id}/os-volume_attachments/${data.body.volume.id}`, c.demo)).status, 202);
+  assert.equal(await volumeStatus(data.body.volume.id, 'available'), 'available');
+  await c.call('POST', `/servers/${s.id}/os-volume_attachments`, c.demo, { volumeAttachment: { volumeId: data.body.volume.id } });
+
+  assert.equal((await c.call('DELETE', `/servers/${s.id}`, c.demo)).status, 204);
+  assert.equal(await volumeStatus(root.id, 'deleted'), 'deleted');
+  assert.equal(await volumeStatus(data.body.volume.id, 'available'), 'available');
+});
+
+test('boot from an existing volume; bad mappings are 400', async () => {
+  const vol = await cinder('POST', '/volumes', { volume: { size: 1, name: 'bootable', imageRef: c.imageId } });
+  assert.equal(await volumeStatus(vol.body.volume.id, 'available'), 'available');
+  const body = (bdm: unknown[]) => ({ server: { name: 'v', flavorRef: c.flavorId, networks: 'none', block_device_mapping_v2: bdm } });
+  const ok = await c.call('POST', '/servers', c.demo, body([{ boot_index: 0, uuid: vol.body.volume.id, source_type: 'volume', destination_type: 'volume' }]), '2.95');
+  assert.equal(ok.status, 202);
+  const s = await c.waitFor(ok.body.server.id, c.demo, 'ACTIVE');
+  assert.equal(s['os-extended-volumes:volumes_attached'][0].id, vol.body.volume.id);
+  const taken = await c.call('POST', '/servers', c.demo, body([{ boot_index: 0, uuid: vol.body.volume.id, source_type: 'volume', destination_type: 'volume' }]), '2.95');
+  assert.equal(taken.status, 400);
+  assert.equal((await c.call('POST', '/servers', c.demo, body([{ boot_index: 0, uuid: c.imageId, source_type: 'image', destination_type: 'volume' }]), '2.95')).status, 400);
+  assert.equal((await c.call('POST', '/servers', c.demo, body([{ boot_index: 0, uuid: '00000000-0000-0000-0000-000000000000', source_type: 'volume', destination_type: 'volume' }]), '2.95')).status, 400);
+  assert.equal((await c.call('DELETE', `/servers/${s.id}`, c.demo)).status, 204);
+  assert.equal(await volumeStatus(vol.body.volume.id, 'available'), 'available');
+});

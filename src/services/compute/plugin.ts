@@ -10,6 +10,7 @@ import type { ComputeApi } from './api/common.js';
 import { novaFault } from './api/faults.js';
 import { registerFlavorRoutes } from './api/flavors.js';
 import { registerServerGroupRoutes } from './api/groups.js';
+import { registerInterfaceRoutes } from './api/interfaces.js';
 import { registerKeypairRoutes } from './api/keypairs.js';
 import { registerOperatorRoutes } from './api/operators.js';
 import { registerQuotaRoutes } from './api/quotas.js';
@@ -104,6 +105,7 @@ const compute: ServiceModule<Clients> = {
     registerQuotaRoutes(app, api);
     registerOperatorRoutes(app, api);
     registerVolumeRoutes(app, api);
+    registerInterfaceRoutes(app, api);
 
     const client: ComputeClient = {
       async serverExists(auth, id) {

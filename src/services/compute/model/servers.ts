@@ -260,7 +260,7 @@ export class ServerService {
     const addresses = await network.serverAddresses(keys.map((k) => k.id));
     const res = [ip, ip6].filter((x): x is string => !!x).map((x) => {
       try {
-        return new RegExp(x.replace(/\./g, '\\.'));
+        return new RegExp(x);
       } catch {
         throw badRequest(`Invalid ip filter: ${x}`);
       }

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { api } from '../helpers/cloud.js';
+import { startComputeCloud, type ComputeCloud } from './helpers.js';
+
+let c: ComputeCloud;
+let netId: string;
+before(async () => {
+  c = await startComputeCloud();
+  const neutron = (path: string, body: unknown) => api(`${c.cloud.urls.network}/v2.0${path}`, { method: 'POST', token: c.demo, body });
+  netId = (await neutron('/networks', { network: { name: 'appnet' } })).body.network.id;
+  const sub = await neutron('/subnets', { subnet: { network_id: netId, cidr: '10.20.0.0/24', ip_version: 4, name: 'appsub' } });
+  assert.equal(sub.status, 201);
+});
+after(async () => {
+  await c.cloud.close();
+});
+
+test('servers on a network: ports, addresses, ip filter, os-interface, security groups; delete releases ports', async () => {
+  const r = await c.call('POST', '/servers', c.demo, { server: { name: 'net-vm', imageRef: c.imageId, flavorRef: c.flavorId, networks: [{ uuid: netId }] } }, '2.95');
+  assert.equal(r.status, 202, JSON.stringify(r.body));
+  const s = await c.waitFor(r.body.server.id, c.demo, 'ACTIVE');
+  assert.equal(s.status, 'ACTIVE', JSON.stringify(s.fault));
+  const addr = s.addresses.appnet[0];
+  assert.match(addr.addr, /^10\.20\.0\./);
+  assert.equal(addr.version, 4);
+  assert.equal(addr['OS-EXT-IPS:type'], 'fixed');
+  const byIp = await c.call('GET', `/servers?ip=${addr.addr.replace(/\./g, '\\.')}$`, c.demo);
+  assert.deepEqual(byIp.body.servers.map((x: any) => x.id), [s.id]);
+  assert.equal((await c.call('GET', '/servers?ip=10.99.', c.demo)).body.servers.length, 0);
+
+  const ifaces = await c.call('GET', `/servers/${s.id}/os-interface`, c.demo);
+  assert.equal(ifaces.body.interfaceAttachments.length, 1);
+  assert.equal(ifaces.body.interfaceAttachments[0].net_id, netId);
+  const added = await c.call('POST', `/servers/${s.id}/os-interface`, c.demo, { interfaceAttachment: { net_id: netId } });
+  assert.equal(added.status, 200, JSON.stringify(added.body));
+  assert.equal((await c.call('GET', `/servers/${s.id}/os-interface`, c.demo)).body.interfaceAttachments.length, 2);
+  assert.equal((await c.call('DELETE', `/servers/${s.id}/os-interface/${added.body.interfaceAttachment.port_id}`, c.demo)).status, 202);
+  assert.equal((await c.call('GET', `/servers/${s.id}/os-interface`, c.other)).status, 404);
+  const sgs = await c.call('GET', `/servers/${s.id}/os-security-groups`, c.demo);
+  assert.deepEqual(sgs.body.security_groups.map((g: any) => g.name), ['default']);
+
+  const portId = ifaces.body.interfaceAttachments[0].port_id;
+  assert.equal((await c.call('DELETE', `/servers/${s.id}`, c.demo)).status, 204);
+  const port = await api(`${c.cloud.urls.network}/v2.0/ports/${portId}`, { token: c.demo });
+  assert.equal(port.status, 404);
+});
+
+test('network validation: unknown network puts the build into ERROR; auto and none work', async () => {
+  const none = await c.call('POST', '/servers', c.demo, { server: { name: 'none-vm', imageRef: c.imageId, flavorRef: c.flavorId, networks: 'none' } }, '2.95');
+  const s = await c.waitFor(none.body.server.id, c.demo, 'ACTIVE');
+  assert.deepEqual(s.addresses, {});
+  const auto = await c.call('POST', '/servers', c.demo, { server: { name: 'auto-vm', imageRef: c.imageId, flavorRef: c.flavorId, networks: 'auto' } }, '2.95');
+  const a = await c.waitFor(auto.body.server.id, c.demo, 'ACTIVE');
+  assert.ok(a.addresses.appnet, JSON.stringify(a));
+  const missing = await c.call('POST', '/servers', c.demo, { server: { name: 'lost', imageRef: c.imageId, flavorRef: c.flavorId, networks: [{ uuid: '00000000-0000-0000-0000-000000000001' }] } }, '2.95');
+  const m = missing.status === 202 ? await c.waitFor(missing.body.server.id, c.demo, 'ERROR') : undefined;
+  assert.ok(missing.status === 400 || m?.status === 'ERROR');
+  for (const id of [s.id, a.id, m?.id].filter(Boolean)) await c.call('DELETE', `/servers/${id}`, c.demo);
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { api, startTestCloud, type TestCloud } from '../helpers/cloud.js';
@@ -96,6 +96,22 @@ describe('block storage data plane', () => {
     assert.equal(done.status, 'error');
     // Cinder lets an errored volume be deleted.
     assert.equal((await api(`${base}/v3/volumes/${done.id}`, { method: 'DELETE', token: demo })).status, 202);
+  });
+
+  test('a job whose process died mid-way is taken over once its lease expires', async () => {
+    // What a crashed process leaves: a volume in creating and its job claimed by an owner that is gone.
+    const v = (await api(`${base}/v3/volumes`, { method: 'POST', token: demo, body: { volume: { size: 1, name: 'orphan' } } })).body.volume;
+    await waitStatus(base, demo, 'volumes', v.id, ['available']);
+    const db = cloud.ctx.db.kysely;
+    await db.updateTable('vol_volumes').set({ status: 'creating' }).where('id', '=', v.id).execute();
+    rmSync(volumeFile(v.id), { force: true });
+    const past = new Date(Date.now() - 1000).toISOString();
+    await db
+      .insertInto('platform_jobs')
+      .values({ id: randomUUID(), kind: 'volume.create', payload: JSON.stringify({ volumeId: v.id, source: { kind: 'empty' }, auth: {} }), state: 'running', attempts: 1, run_after: past, lease_owner: 'dead-process', lease_until: past, last_error: null, created_at: past, updated_at: past })
+      .execute();
+    assert.equal((await waitStatus(base, demo, 'volumes', v.id, ['available', 'error'])).status, 'available');
+    assert.equal(statSync(volumeFile(v.id)).size, 1024 ** 3);
   });
 
   test('the client compute uses: boot volume from an image, attach, detach, delete', async () => {

@@ -276,6 +276,31 @@ describe('block storage API', () => {
     assert.equal((await api(`${base}/v3/types/${id}`, { method: 'DELETE', token: admin })).status, 202);
   });
 
+  test('volume type encryption: admin API, truthful cipher, volumes of the type are encrypted, frozen while in use', async () => {
+    const luks = (await api(`${base}/v3/types/LUKS`, { token: admin })).body.volume_type;
+    const enc = await api(`${base}/v3/types/${luks.id}/encryption`, { token: admin });
+    assert.deepEqual([enc.body.provider, enc.body.cipher, enc.body.key_size, enc.body.control_location], ['luks', 'aes-xts-plain64', 512, 'back-end']);
+    assert.equal((await api(`${base}/v3/types/${luks.id}/encryption`, { token: demo })).status, 403);
+    const plainType = (await api(`${base}/v3/types/default`, { token: admin })).body.volume_type.id;
+    assert.deepEqual((await api(`${base}/v3/types/${plainType}/encryption`, { token: admin })).body, {});
+
+    const t = (await api(`${base}/v3/types`, { method: 'POST', token: admin, body: { volume_type: { name: 'enc-new', description: '[scs:encrypted] new' } } })).body.volume_type;
+    const url = `${base}/v3/types/${t.id}/encryption`;
+    assert.equal((await api(url, { method: 'POST', token: admin, body: { encryption: { provider: 'luks', cipher: 'aes-cbc-essiv' } } })).status, 400, 'a cipher this cloud does not use');
+    assert.equal((await api(url, { method: 'POST', token: admin, body: { encryption: { provider: 'luks', key_size: 256 } } })).status, 400);
+    const created = await api(url, { method: 'POST', token: admin, body: { encryption: { provider: 'luks', control_location: 'front-end' } } });
+    assert.equal(created.status, 200);
+    assert.equal((await api(url, { method: 'POST', token: admin, body: { encryption: { provider: 'luks' } } })).status, 400, 'exists already');
+    const v = await createVolume(base, demo, { volume_type: 'enc-new' });
+    assert.equal(v.encrypted, true);
+    const eid = created.body.encryption.encryption_id;
+    assert.equal((await api(`${url}/${eid}`, { method: 'DELETE', token: admin })).status, 400, 'in use');
+    await api(`${base}/v3/volumes/${v.id}`, { method: 'DELETE', token: demo });
+    await waitStatus(base, demo, 'volumes', v.id, ['gone']);
+    assert.equal((await api(`${url}/${eid}`, { method: 'DELETE', token: admin })).status, 202);
+    assert.equal((await createVolume(base, demo, { volume_type: 'enc-new' })).encrypted, false);
+  });
+
   test('quotas: show, defaults, usage, update by admins, 413 overLimit; limits; zones; services', async () => {
     const project = (await api(`${cloud.urls.identity}/v3/auth/tokens`, { token: demo, headers: { 'x-subject-token': demo } })).body.token.project.id;
     const q = await api(`${base}/v3/os-quota-sets/${project}?usage=true`, { token: demo });

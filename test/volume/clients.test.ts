@@ -28,7 +28,7 @@ out['backup'] = bs.wait_for_status(b, status='available', **wait).status
 bs.restore_backup(b, name='sdk-restored')
 out['restored'] = bs.wait_for_status(bs.find_volume('sdk-restored'), status='available', **wait).name
 bs.wait_for_status(bs.get_backup(b.id), status='available', **wait)
-out['types'] = sorted(t.name for t in bs.types())
+out['types'] = sorted(t.name for t in bs.types() if t.name in ('LUKS', '__DEFAULT__'))
 out['limits'] = bs.get_limits().absolute.max_total_volumes
 out['azs'] = [a.name for a in bs.availability_zones()]
 out['paged'] = len(list(bs.volumes(limit=1)))
@@ -96,13 +96,19 @@ describe('volume: real clients', () => {
     await wait('volumes', restored.id);
     await wait('backups', backup.id);
 
-    const types = await os(['volume', 'type', 'list', '--long', '-f', 'json']);
+    // An operator's own encrypted type: volumes of it are encrypted at rest.
+    await os(['volume', 'type', 'create', '--encryption-provider', 'luks', '--encryption-cipher', 'aes-xts-plain64', '--encryption-key-size', '512', '--encryption-control-location', 'front-end', '--description', '[scs:encrypted] by the operator', 'cli-enc'], 'scs-admin');
+    const types = await os(['volume', 'type', 'list', '--long', '--encryption-type', '-f', 'json'], 'scs-admin');
     const luks = types.find((x: { Name: string }) => x.Name === 'LUKS');
     assert.match(luks.Description, /^\[scs:encrypted\]/);
+    assert.equal(types.find((x: { Name: string }) => x.Name === 'cli-enc').Encryption.cipher, 'aes-xts-plain64');
+    const encrypted = (await api(`${base}/v3/volumes`, { method: 'POST', token: demo, body: { volume: { size: 1, volume_type: 'cli-enc' } } })).body.volume;
+    assert.equal(encrypted.encrypted, true);
+    await wait('volumes', encrypted.id);
 
     await assert.rejects(os(['volume', 'delete', 'cli-v1b']), /Volume status must be available or error/);
-    await os(['volume', 'delete', 'cli-vs', 'cli-vi', restored.id]);
-    for (const id of [vs.id, vi.id, restored.id]) await wait('volumes', id, ['gone']);
+    await os(['volume', 'delete', 'cli-vs', 'cli-vi', restored.id, encrypted.id]);
+    for (const id of [vs.id, vi.id, restored.id, encrypted.id]) await wait('volumes', id, ['gone']);
   });
 
   it('openstacksdk: bulk checks of volumes, snapshots, backups, types, limits and isolation', async (t) => {

@@ -41,7 +41,7 @@ export const volumePolicy: PolicyTable = {
   'volume_extension:types_manage': admin,
   'volume_extension:types_extra_specs:index': reader,
   'volume_extension:types_extra_specs:update': admin,
-  'volume_extension:volume_type_access': reader,
+  'volume_extension:volume_type_encryption': admin,
   'volume_extension:volume_type_access:addProjectAccess': admin,
   'volume_extension:volume_type_access:removeProjectAccess': admin,
   'volume_extension:type_get': reader,

@@ -129,8 +129,8 @@ export function typeView(req: FastifyRequest, t: VolumeType) {
     description: t.row.description,
     is_public: !!t.row.is_public,
     'os-volume-type-access:is_public': !!t.row.is_public,
-    // Cinder shows extra specs to admins; users see the ones the SCS standard makes public.
-    extra_specs: admin ? t.extraSpecs : Object.fromEntries(Object.entries(t.extraSpecs).filter(([k]) => k.startsWith('scs:'))),
+    // Cinder shows extra specs to admins only.
+    extra_specs: admin ? t.extraSpecs : {},
     ...(admin ? { qos_specs_id: null } : {}),
   };
 }

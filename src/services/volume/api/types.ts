@@ -1,6 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest, notFound } from '../../../platform/errors.js';
+import { isoNaive } from '../../../platform/ids.js';
 import { boolParam, isObj, optBool, optString, reqString, wrapped } from '../../../platform/http/validate.js';
+import type { Encryption } from '../model/types.js';
 import { authorize, body, metadataOf, params, q, v3Route, type ApiDeps } from './common.js';
 import { typeView } from './render.js';
 
@@ -68,6 +70,40 @@ export function registerTypeRoutes(app: FastifyInstance, d: ApiDeps): void {
   v3Route(app, 'DELETE', '/types/:id/extra_specs/:key', async (req, reply) => {
     const auth = authorize(req, 'volume_extension:types_extra_specs:update');
     await d.types.unsetSpec(auth, params(req).id, params(req).key);
+    reply.code(202);
+    return '';
+  });
+
+  // Encryption of a type (admin): the body of GET is the spec itself, {} for clear-text types.
+  const encryptionBody = (req: FastifyRequest) => {
+    const e = wrapped(body(req), 'encryption');
+    const keySize = e.key_size === undefined || e.key_size === null ? e.key_size : Number(e.key_size);
+    if (keySize !== undefined && keySize !== null && !Number.isInteger(keySize)) throw badRequest('Invalid input for field/attribute key_size.');
+    return {
+      provider: optString(e, 'provider', { max: 255 }) ?? undefined,
+      cipher: optString(e, 'cipher', { max: 255, nullable: true }),
+      key_size: keySize as number | null | undefined,
+      control_location: optString(e, 'control_location') ?? undefined,
+    };
+  };
+  const encryptionView = (typeId: string, e: Encryption) => ({ volume_type_id: typeId, ...e, created_at: isoNaive(e.created_at), updated_at: e.updated_at && isoNaive(e.updated_at), deleted: false, deleted_at: null });
+  v3Route(app, 'GET', '/types/:id/encryption', async (req) => {
+    const t = await d.types.find(authorize(req, 'volume_extension:volume_type_encryption'), params(req).id);
+    return t.encryption ? encryptionView(t.row.id, t.encryption) : {};
+  });
+  v3Route(app, 'POST', '/types/:id/encryption', async (req) => {
+    const auth = authorize(req, 'volume_extension:volume_type_encryption');
+    const f = encryptionBody(req);
+    if (!f.provider) throw badRequest('Invalid input for field/attribute provider. Value: None.');
+    return { encryption: encryptionView(params(req).id, await d.types.setEncryption(auth, params(req).id, f, true)) };
+  });
+  v3Route(app, 'PUT', '/types/:id/encryption/:eid', async (req) => {
+    const auth = authorize(req, 'volume_extension:volume_type_encryption');
+    const e = await d.types.setEncryption(auth, params(req).id, encryptionBody(req), false);
+    return { encryption: { provider: e.provider, cipher: e.cipher, key_size: e.key_size, control_location: e.control_location } };
+  });
+  v3Route(app, 'DELETE', '/types/:id/encryption/:eid', async (req, reply) => {
+    await d.types.removeEncryption(authorize(req, 'volume_extension:volume_type_encryption'), params(req).id);
     reply.code(202);
     return '';
   });

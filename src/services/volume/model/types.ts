@@ -4,22 +4,44 @@ import { uuid } from '../../../platform/ids.js';
 import type { TypeRow } from '../store/tables.js';
 import { isAdmin, json, now, type ModelDeps } from './common.js';
 
+/** Cinder's volume type encryption spec; the file driver encrypts every volume of such a type at rest. */
+export interface Encryption {
+  encryption_id: string;
+  provider: string;
+  cipher: string | null;
+  key_size: number | null;
+  control_location: string;
+  created_at: string;
+  updated_at: string | null;
+}
+
 export interface VolumeType {
   row: TypeRow;
   extraSpecs: Record<string, string>;
+  encryption: Encryption | null;
 }
 
-/** An extra spec that makes the file driver encrypt at rest (Cinder's encryption types are admin-only metadata; the spec is what users can see). */
-export const ENCRYPTED_SPEC = 'scs:encrypted';
-export const isEncryptedType = (t: VolumeType): boolean => t.extraSpecs[ENCRYPTED_SPEC] === 'True';
+export const isEncryptedType = (t: VolumeType): boolean => t.encryption !== null;
+
+/** What the file driver really does: AES-256 in XTS mode (a 512-bit key), sector numbers as tweaks. */
+export const CIPHER = 'aes-xts-plain64';
+export const KEY_SIZE = 512;
+
+const encryptionSpec = (f: { provider: string; cipher?: string | null; key_size?: number | null; control_location?: string }): Omit<Encryption, 'created_at' | 'updated_at'> => ({
+  encryption_id: uuid(),
+  provider: f.provider,
+  cipher: f.cipher ?? CIPHER,
+  key_size: f.key_size ?? KEY_SIZE,
+  control_location: f.control_location ?? 'front-end',
+});
 
 /** The types a fresh cloud ships: SCS scs-0114 aspects only where true (LUKS really encrypts at rest). */
 const SHIPPED = [
-  { name: '__DEFAULT__', description: 'Default Volume Type', extraSpecs: {} },
-  { name: 'LUKS', description: '[scs:encrypted] Encrypted at rest (AES-256-XTS, per-volume key)', extraSpecs: { [ENCRYPTED_SPEC]: 'True' } },
+  { name: '__DEFAULT__', description: 'Default Volume Type', encryption: null },
+  { name: 'LUKS', description: '[scs:encrypted] Encrypted at rest (AES-256-XTS, per-volume key)', encryption: { provider: 'luks', control_location: 'back-end' } },
 ];
 
-const wrap = (row: TypeRow): VolumeType => ({ row, extraSpecs: json(row.extra_specs, {}) });
+const wrap = (row: TypeRow): VolumeType => ({ row, extraSpecs: json(row.extra_specs, {}), encryption: json<Encryption | null>(row.encryption, null) });
 
 export class TypeService {
   constructor(private readonly d: ModelDeps) {}
@@ -29,7 +51,8 @@ export class TypeService {
     for (const t of SHIPPED) {
       if (existing.has(t.name)) continue;
       const at = now();
-      await this.d.stores.types.insert({ id: uuid(), name: t.name, description: t.description, is_public: 1, extra_specs: JSON.stringify(t.extraSpecs), created_at: at, updated_at: at });
+      const encryption = t.encryption && { ...encryptionSpec(t.encryption), created_at: at, updated_at: null };
+      await this.d.stores.types.insert({ id: uuid(), name: t.name, description: t.description, is_public: 1, extra_specs: '{}', encryption: encryption && JSON.stringify(encryption), created_at: at, updated_at: at });
     }
   }
 
@@ -74,7 +97,7 @@ export class TypeService {
   async create(f: { name: string; description?: string | null; is_public?: boolean; extra_specs?: Record<string, string> }): Promise<VolumeType> {
     if ((await this.d.stores.types.where({ name: f.name })).length) throw conflict(`Volume Type ${f.name} already exists.`);
     const at = now();
-    const row: TypeRow = { id: uuid(), name: f.name, description: f.description ?? null, is_public: f.is_public === false ? 0 : 1, extra_specs: JSON.stringify(f.extra_specs ?? {}), created_at: at, updated_at: at };
+    const row: TypeRow = { id: uuid(), name: f.name, description: f.description ?? null, is_public: f.is_public === false ? 0 : 1, extra_specs: JSON.stringify(f.extra_specs ?? {}), encryption: null, created_at: at, updated_at: at };
     await this.d.stores.types.insert(row);
     return wrap(row);
   }
@@ -100,9 +123,6 @@ export class TypeService {
 
   async setSpecs(auth: AuthContext, id: string, specs: Record<string, string>, replace = false): Promise<Record<string, string>> {
     const t = await this.find(auth, id);
-    if ((await this.d.stores.volumes.where({ volume_type_id: t.row.id })).length && Object.keys(specs).some((k) => k === ENCRYPTED_SPEC)) {
-      throw badRequest(`Volume Type ${t.row.id} is in use: its encryption cannot change.`);
-    }
     const next = replace ? specs : { ...t.extraSpecs, ...specs };
     await this.d.stores.types.update(t.row.id, { extra_specs: JSON.stringify(next) });
     return next;
@@ -111,7 +131,6 @@ export class TypeService {
   async unsetSpec(auth: AuthContext, id: string, key: string): Promise<void> {
     const t = await this.find(auth, id);
     if (!(key in t.extraSpecs)) throw notFound(`Volume Type ${t.row.id} has no extra specs with key ${key}.`);
-    if (key === ENCRYPTED_SPEC && (await this.d.stores.volumes.where({ volume_type_id: t.row.id })).length) throw badRequest(`Volume Type ${t.row.id} is in use: its encryption cannot change.`);
     const { [key]: _gone, ...rest } = t.extraSpecs;
     await this.d.stores.types.update(t.row.id, { extra_specs: JSON.stringify(rest) });
   }
@@ -132,5 +151,33 @@ export class TypeService {
     const t = await this.find(auth, id);
     if (t.row.is_public) throw badRequest(`Invalid volume type: Type access modification is not applicable to public volume type.`);
     if (!(await this.d.stores.typeAccess.remove(t.row.id, project))) throw notFound(`Volume type access not found for ${t.row.id} / ${project} combination.`);
+  }
+
+  /** Sets (create) or changes (update) a type's encryption; refused while volumes use the type, as Cinder does. */
+  async setEncryption(auth: AuthContext, id: string, f: { provider?: string; cipher?: string | null; key_size?: number | null; control_location?: string }, create: boolean): Promise<Encryption> {
+    const t = await this.find(auth, id);
+    if (create && t.encryption) throw badRequest(`Volume type encryption for type ${t.row.id} already exists.`);
+    if (!create && !t.encryption) throw notFound(`Volume type encryption for type ${t.row.id} does not exist.`);
+    await this.refuseInUse(t);
+    if (f.cipher != null && f.cipher !== CIPHER) throw badRequest(`Invalid input received: this cloud encrypts with ${CIPHER} only.`);
+    if (f.key_size != null && f.key_size !== KEY_SIZE) throw badRequest(`Invalid input received: this cloud encrypts with ${KEY_SIZE}-bit keys only.`);
+    if (f.control_location !== undefined && !['front-end', 'back-end'].includes(f.control_location)) throw badRequest(`Invalid input received: Valid control location are: ['front-end', 'back-end']`);
+    const at = now();
+    const base = t.encryption ?? { ...encryptionSpec({ provider: f.provider ?? 'luks' }), created_at: at, updated_at: null };
+    const next: Encryption = { ...base, ...Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined && v !== null)), updated_at: create ? null : at };
+    if (!next.provider) throw badRequest('Invalid input received: provider must be specified.');
+    await this.d.stores.types.update(t.row.id, { encryption: JSON.stringify(next) });
+    return next;
+  }
+
+  async removeEncryption(auth: AuthContext, id: string): Promise<void> {
+    const t = await this.find(auth, id);
+    if (!t.encryption) throw notFound(`Volume type encryption for type ${t.row.id} does not exist.`);
+    await this.refuseInUse(t);
+    await this.d.stores.types.update(t.row.id, { encryption: null });
+  }
+
+  private async refuseInUse(t: VolumeType): Promise<void> {
+    if ((await this.d.stores.volumes.where({ volume_type_id: t.row.id })).length) throw badRequest(`Target volume type is still in use. Cannot modify the encryption of volume type ${t.row.id} while volumes use it.`);
   }
 }

@@ -110,4 +110,11 @@ export const volumeMigrations: ServiceMigration[] = [
         .execute();
     },
   },
+  {
+    name: '0002_type_encryption',
+    async up(db) {
+      // Cinder's volume type encryption (provider, cipher, key size, control location) as JSON.
+      await db.schema.alterTable('vol_types').addColumn('encryption', 'text').execute();
+    },
+  },
 ];

@@ -48,6 +48,8 @@ export interface TypeRow {
   description: string | null;
   is_public: number;
   extra_specs: string;
+  /** JSON of the type's encryption spec; volumes of a type with one are encrypted at rest. */
+  encryption: string | null;
   created_at: string;
   updated_at: string;
 }

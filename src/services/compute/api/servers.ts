@@ -234,7 +234,7 @@ export function registerServerRoutes(app: FastifyInstance, api: ComputeApi): voi
   // Metadata
   app.get<{ Params: { id: string } }>('/v2.1/servers/:id/metadata', async (req) => ({ metadata: JSON.parse((await api.servers.find(req.auth, req.params.id)).metadata) }));
   const setMeta = (replace: boolean) => async (req: FastifyRequest<{ Params: { id: string } }>) => {
-    if (!isObj(req.body)) throw badRequest('The request body must be a JSON object.');
+    if (!isObj(req.body) || !isObj(req.body.metadata)) throw badRequest("Invalid input for field/attribute metadata. 'metadata' is a required property");
     return { metadata: await api.servers.setMetadata(req.auth, req.params.id, stringMap(req.body, 'metadata'), replace) };
   };
   app.post('/v2.1/servers/:id/metadata', setMeta(false));

@@ -9,6 +9,7 @@ import { isUuid, renderCtx, type ComputeApi } from './common.js';
 import { isoSeconds } from '../../../platform/ids.js';
 import { renderServer } from './render.js';
 import { stringMap } from './servers.js';
+import { newAdminPass } from '../model/servers.js';
 
 type Handler = (api: ComputeApi, req: FastifyRequest, row: ServerRow, arg: unknown) => Promise<{ status: number; body?: unknown; location?: string }>;
 
@@ -92,15 +93,17 @@ const HANDLERS: Record<string, Handler> = {
     if (flavor.disk && image.min_disk > flavor.disk) throw badRequest("Flavor's disk is too small for requested image.");
     const name = optString(a, 'name', { max: 255, min: 1 }) ?? undefined;
     const metadata = a.metadata !== undefined ? stringMap(a, 'metadata') : undefined;
-    await api.lifecycle.start(req.auth, row, 'rebuild', req.id);
-    await api.model.servers.update(row.id, {
+    const patch = {
       image_id: image.id,
       ...(name ? { name } : {}),
       ...(metadata ? { metadata: JSON.stringify(metadata) } : {}),
       ...(req.mv >= 19 && a.description !== undefined ? { description: optString(a, 'description', { nullable: true, max: 255 }) ?? null } : {}),
-    });
+    };
+    await api.lifecycle.start(req.auth, row, 'rebuild', req.id, { patch });
+    // The response shows the server as rebuilt (the job applies the same fields).
     const view = await api.servers.view(req.auth, row.id);
-    const adminPass = optString(a, 'adminPass') ?? Math.random().toString(36).slice(2, 14);
+    Object.assign(view.row, patch);
+    const adminPass = optString(a, 'adminPass') ?? newAdminPass();
     return { status: 202, body: { server: { ...renderServer(view, renderCtx(api, req)), adminPass } } };
   },
   createImage: async (api, req, row, arg) => {

@@ -111,7 +111,7 @@ function parseCreate(body: unknown, mv: number): CreateInput {
   };
 }
 
-function parseFilters(api: ComputeApi, q: Record<string, string>, admin: boolean, projectId: string | undefined, mv: number, detail: boolean): ListFilters {
+function parseFilters(q: Record<string, string>, admin: boolean, projectId: string | undefined, mv: number, detail: boolean): ListFilters {
   const allTenants = q.all_tenants !== undefined && (q.all_tenants === '' || boolParam(q.all_tenants) !== false);
   if (allTenants && !admin) throw forbidden(`Policy doesn't allow os_compute_api:servers:${detail ? 'detail' : 'index'}:get_all_tenants to be performed.`);
   const keys = (q.sort_key ?? '').split(',').filter(Boolean);
@@ -162,7 +162,7 @@ export function registerServerRoutes(app: FastifyInstance, api: ComputeApi): voi
   const listing = (detail: boolean) => async (req: FastifyRequest) => {
     enforce(computePolicy, 'server:list', req.auth);
     const q = query(req.query);
-    const f = parseFilters(api, q, isAdmin(req), req.auth.projectId, req.mv, detail);
+    const f = parseFilters(q, isAdmin(req), req.auth.projectId, req.mv, detail);
     const { views, more } = await api.servers.list(req.auth, f);
     const c = renderCtx(api, req);
     const links = nextLinks(api.baseUrl(), detail ? 'servers/detail' : 'servers', q, views.at(-1)?.row.id, more);

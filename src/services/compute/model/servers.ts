@@ -52,6 +52,9 @@ export interface ListFilters extends Omit<ServerQuery, 'vmStates' | 'taskStates'
   marker?: string;
 }
 
+/** A generated admin password, shown once in the create or rebuild response. */
+export const newAdminPass = () => randomBytes(9).toString('base64url').slice(0, 12);
+
 const hostnameOf = (name: string) =>
   name
     .toLowerCase()
@@ -146,7 +149,7 @@ export class ServerService {
     const count = await this.fitQuota(projectId, flavor, input.minCount, input.maxCount);
     if (group) await this.m.groups.checkMembers(group, count);
     const reservationId = `r-${randomBytes(4).toString('hex')}`;
-    const adminPass = input.adminPass ?? randomBytes(9).toString('base64url').slice(0, 12);
+    const adminPass = input.adminPass ?? newAdminPass();
     const now = new Date().toISOString();
     const rows: ServerRow[] = [];
     for (let i = 0; i < count; i++) {

@@ -168,3 +168,20 @@ describe('operators: hypervisors, services, fault injection', () => {
     for (const id of [s.id, ok.body.server.id]) assert.equal((await c.call('DELETE', `/servers/${id}`, c.demo)).status, 204);
   });
 });
+
+describe('usage', () => {
+  test('os-simple-tenant-usage: own project for members, every project for admins', async () => {
+    const r = await c.call('POST', '/servers', c.demo, serverBody(c, { name: 'metered' }), '2.95');
+    await c.waitFor(r.body.server.id, c.demo, 'ACTIVE');
+    const own = await c.call('GET', `/os-simple-tenant-usage/${c.demoProjectId}?start=2000-01-01T00:00:00`, c.demo);
+    assert.equal(own.status, 200);
+    assert.ok(own.body.tenant_usage.server_usages.some((s: any) => s.instance_id === r.body.server.id && s.state === 'active'));
+    assert.ok(own.body.tenant_usage.total_hours > 0);
+    assert.equal((await c.call('GET', `/os-simple-tenant-usage/${c.otherProjectId}`, c.demo)).status, 403);
+    assert.equal((await c.call('GET', '/os-simple-tenant-usage', c.demo)).status, 403);
+    const all = await c.call('GET', '/os-simple-tenant-usage?detailed=1&start=2000-01-01T00:00:00', c.admin);
+    assert.ok(all.body.tenant_usages.some((t: any) => t.tenant_id === c.demoProjectId));
+    assert.equal((await c.call('GET', '/os-simple-tenant-usage?start=never', c.admin)).status, 400);
+    await c.call('DELETE', `/servers/${r.body.server.id}`, c.demo);
+  });
+});

@@ -15,6 +15,7 @@ import { registerKeypairRoutes } from './api/keypairs.js';
 import { registerOperatorRoutes } from './api/operators.js';
 import { registerQuotaRoutes } from './api/quotas.js';
 import { registerServerRoutes } from './api/servers.js';
+import { registerUsageRoutes } from './api/usage.js';
 import { registerVersionRoutes } from './api/versions.js';
 import { registerVolumeRoutes } from './api/volumes.js';
 import type { ComputeClient } from './client.js';
@@ -106,6 +107,7 @@ const compute: ServiceModule<Clients> = {
     registerOperatorRoutes(app, api);
     registerVolumeRoutes(app, api);
     registerInterfaceRoutes(app, api);
+    registerUsageRoutes(app, api);
 
     const client: ComputeClient = {
       async serverExists(auth, id) {

@@ -142,6 +142,17 @@ export class ServerStore {
     return this.db.selectFrom('compute_servers').select(['id', 'host']).where('server_group_id', '=', groupId).where('deleted', '=', 0).execute();
   }
 
+  /** Servers (deleted ones too) that existed at some time in [start, end), for usage reports. */
+  usage(start: string, end: string, projectId?: string): Promise<ServerRow[]> {
+    let q = this.db
+      .selectFrom('compute_servers')
+      .selectAll()
+      .where('created_at', '<', end)
+      .where((eb) => eb.or([eb('terminated_at', 'is', null), eb('terminated_at', '>=', start)]));
+    if (projectId) q = q.where('project_id', '=', projectId);
+    return q.orderBy('created_at').execute();
+  }
+
   /** Servers stuck in a build since before `before` (lost jobs). */
   staleBuilds(before: string): Promise<ServerRow[]> {
     return this.db.selectFrom('compute_servers').selectAll().where('vm_state', '=', 'building').where('deleted', '=', 0).where('updated_at', '<', before).execute();

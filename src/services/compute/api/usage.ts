@@ -1,0 +1,79 @@
+import type { FastifyInstance } from 'fastify';
+import { badRequest } from '../../../platform/errors.js';
+import { isoNaive } from '../../../platform/ids.js';
+import { boolParam, query } from '../../../platform/http/validate.js';
+import { enforce } from '../../../platform/policy.js';
+import type { Flavor } from '../model/flavors.js';
+import { serverStatus } from '../model/states.js';
+import type { ServerRow } from '../store/tables.js';
+import { computePolicy } from '../policy.js';
+import type { ComputeApi } from './common.js';
+
+function period(q: Record<string, string>): { start: Date; end: Date } {
+  const parse = (v: string | undefined, fallback: Date) => {
+    if (v === undefined) return fallback;
+    const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v}Z`);
+    if (Number.isNaN(d.getTime())) throw badRequest(`Invalid input for query parameters: '${v}' is not a valid time.`);
+    return d;
+  };
+  const end = parse(q.end, new Date());
+  const start = parse(q.start, new Date(end.getTime() - 24 * 3600_000));
+  if (start > end) throw badRequest('Invalid start time. The start time cannot occur after the end time.');
+  return { start, end };
+}
+
+/** One server's share of a period, as `os-simple-tenant-usage` reports it. */
+function serverUsage(r: ServerRow, start: Date, end: Date) {
+  const flavor = JSON.parse(r.flavor) as Flavor;
+  const from = new Date(Math.max(new Date(r.created_at).getTime(), start.getTime()));
+  const to = new Date(Math.min(r.terminated_at ? new Date(r.terminated_at).getTime() : end.getTime(), end.getTime()));
+  const hours = Math.max(0, to.getTime() - from.getTime()) / 3600_000;
+  return {
+    instance_id: r.id,
+    name: r.name,
+    hours,
+    memory_mb: flavor.ram,
+    local_gb: flavor.disk,
+    vcpus: flavor.vcpus,
+    tenant_id: r.project_id,
+    flavor: flavor.name,
+    started_at: isoNaive(r.created_at),
+    ended_at: r.terminated_at ? isoNaive(r.terminated_at) : null,
+    state: r.deleted ? 'terminated' : serverStatus(r.vm_state, r.task_state).toLowerCase(),
+    uptime: Math.floor((Date.now() - new Date(r.created_at).getTime()) / 1000),
+  };
+}
+
+function tenantUsage(projectId: string, rows: ServerRow[], start: Date, end: Date, detailed: boolean) {
+  const servers = rows.map((r) => serverUsage(r, start, end));
+  const sum = (f: (s: (typeof servers)[number]) => number) => servers.reduce((a, s) => a + f(s), 0);
+  return {
+    tenant_id: projectId,
+    total_local_gb_usage: sum((s) => s.local_gb * s.hours),
+    total_vcpus_usage: sum((s) => s.vcpus * s.hours),
+    total_memory_mb_usage: sum((s) => s.memory_mb * s.hours),
+    total_hours: sum((s) => s.hours),
+    start: isoNaive(start),
+    stop: isoNaive(end),
+    ...(detailed ? { server_usages: servers } : {}),
+  };
+}
+
+/** `os-simple-tenant-usage`: vCPU, RAM and disk hours per project over a period (default the last day). */
+export function registerUsageRoutes(app: FastifyInstance, api: ComputeApi): void {
+  app.get('/v2.1/os-simple-tenant-usage', async (req) => {
+    enforce(computePolicy, 'usage:all', req.auth);
+    const q = query(req.query);
+    const { start, end } = period(q);
+    const detailed = q.detailed !== undefined && boolParam(q.detailed) === true;
+    const byProject = new Map<string, ServerRow[]>();
+    for (const r of await api.model.servers.usage(start.toISOString(), end.toISOString())) byProject.set(r.project_id, [...(byProject.get(r.project_id) ?? []), r]);
+    return { tenant_usages: [...byProject].map(([p, rows]) => tenantUsage(p, rows, start, end, detailed)) };
+  });
+  app.get<{ Params: { project: string } }>('/v2.1/os-simple-tenant-usage/:project', async (req) => {
+    enforce(computePolicy, 'usage:own', req.auth, { project_id: req.params.project });
+    const { start, end } = period(query(req.query));
+    const rows = await api.model.servers.usage(start.toISOString(), end.toISOString(), req.params.project);
+    return { tenant_usage: rows.length ? tenantUsage(req.params.project, rows, start, end, true) : {} };
+  });
+}

@@ -300,8 +300,11 @@ describe('actions and the state machine', () => {
     s = await c.waitFor(id, c.demo, 'SHELVED_OFFLOADED');
     const admin = await c.call('GET', `/servers/${id}`, c.admin, undefined, '2.95');
     assert.equal(admin.body.server['OS-EXT-SRV-ATTR:host'], null);
+    const shelvedImages = () => fetch(`${c.cloud.urls.image}/v2/images?name=rebuilt-shelved`, { headers: { 'x-auth-token': c.demo } }).then((r) => r.json());
+    assert.equal((await shelvedImages()).images.length, 1, 'shelve keeps the guest as a snapshot image');
     assert.equal((await act({ unshelve: null })).status, 202);
     await c.waitFor(id, c.demo, 'ACTIVE');
+    assert.equal((await shelvedImages()).images.length, 0, 'unshelve deletes the shelved image');
     assert.equal((await act({ migrate: null })).status, 403);
     const mig = await c.call('POST', `/servers/${id}/action`, c.admin, { migrate: null });
     assert.equal(mig.status, 202);

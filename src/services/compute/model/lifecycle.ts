@@ -102,10 +102,19 @@ export const ACTIONS: Record<string, ActionSpec> = {
     task: 'shelving',
     event: 'compute_shelve_offload_instance',
     async run(m, g, r) {
-      // shelved_offload_time = 0 (Nova's default): the guest leaves its host at once.
+      // An image-backed guest is kept as a snapshot image `<name>-shelved` (Nova's shelve); then,
+      // as with shelved_offload_time = 0 (Nova's default), it leaves its host at once.
+      const req = JSON.parse(r.request) as Record<string, unknown>;
+      const image = m.peers().image;
+      if (image && r.image_id && !req.shelvedImageId) {
+        const auth = await m.peers().identity.contextForUserProject(r.user_id, r.project_id);
+        const snap = await image.createImage(auth, { name: `${r.name}-shelved`, disk_format: 'raw', container_format: 'bare', properties: { image_type: 'snapshot', instance_uuid: r.id, base_image_ref: r.image_id } });
+        await image.uploadData(auth, snap.id, await m.driver.snapshot(g));
+        req.shelvedImageId = snap.id;
+      }
       await m.driver.destroy(g);
       await m.peers().placement.release(r.id);
-      return { host: null };
+      return { host: null, request: JSON.stringify(req) };
     },
     final: () => ({ vm_state: 'shelved_offloaded', power_state: POWER.SHUTDOWN }),
   },
@@ -115,9 +124,17 @@ export const ACTIONS: Record<string, ActionSpec> = {
     event: 'compute_unshelve_instance',
     async run(m, _g, r) {
       const flavor = JSON.parse(r.flavor) as Flavor;
+      const req = JSON.parse(r.request) as Record<string, unknown>;
       const host = await m.scheduler.select({ serverId: r.id, projectId: r.project_id, userId: r.user_id, resources: flavorResources(flavor), zone: r.requested_az, group: await groupOf(m, r) });
-      await m.driver.spawn(guestOf(r, host.host));
-      return { host: host.host, availability_zone: host.zone };
+      const shelved = typeof req.shelvedImageId === 'string' ? req.shelvedImageId : undefined;
+      await m.driver.spawn({ ...guestOf(r, host.host), imageId: shelved ?? r.image_id });
+      if (shelved) {
+        // The guest runs again from its snapshot; Nova then deletes the shelved image.
+        const auth = await m.peers().identity.contextForUserProject(r.user_id, r.project_id);
+        await m.peers().image?.deleteImage(auth, shelved).catch((e) => m.log.warn({ err: e, image: shelved }, 'deleting the shelved image failed'));
+        delete req.shelvedImageId;
+      }
+      return { host: host.host, availability_zone: host.zone, request: JSON.stringify(req) };
     },
     final: () => active,
   },

@@ -1,10 +1,16 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { api, startTestCloud, type TestCloud } from '../helpers/cloud.js';
+import { requireTool } from '../helpers/clients.js';
 import { createVolume, waitStatus } from './helpers.js';
+
+const run = promisify(execFile);
 
 /** The bytes: images in and out, encryption at rest, clones and backups, and compute's client. */
 describe('block storage data plane', () => {
@@ -38,6 +44,26 @@ describe('block storage data plane', () => {
     assert.ok(disk.subarray(0, payload.length).equals(payload));
     const tooSmall = await api(`${base}/v3/volumes`, { method: 'POST', token: demo, body: { volume: { size: 1, imageRef: '00000000-0000-0000-0000-000000000000' } } });
     assert.equal(tooSmall.status, 400);
+  });
+
+  test('a qcow2 image is converted to raw (qemu-img), into clear and encrypted volumes', async (t) => {
+    if (!requireTool(t, '/usr/bin/qemu-img', 'qemu-utils')) return;
+    const dir = mkdtempSync(join(tmpdir(), 'scs-qcow2-'));
+    try {
+      writeFileSync(join(dir, 'disk.raw'), payload);
+      await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', join(dir, 'disk.raw'), join(dir, 'disk.qcow2')]);
+      const qcow2 = readFileSync(join(dir, 'disk.qcow2'));
+      const img = await api(`${cloud.urls.image}/v2/images`, { method: 'POST', token: demo, body: { name: 'qcow2', disk_format: 'qcow2', container_format: 'bare' } });
+      await fetch(`${cloud.urls.image}/v2/images/${img.body.id}/file`, { method: 'PUT', headers: { 'x-auth-token': demo, 'content-type': 'application/octet-stream' }, body: qcow2 });
+      const v = await createVolume(base, demo, { imageRef: img.body.id });
+      assert.equal(v.status, 'available');
+      assert.ok(readFileSync(volumeFile(v.id)).subarray(0, payload.length).equals(payload));
+      const enc = await createVolume(base, demo, { imageRef: img.body.id, volume_type: 'LUKS' });
+      assert.equal(enc.status, 'available');
+      assert.equal(readFileSync(volumeFile(enc.id)).indexOf(payload.subarray(0, 64)), -1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('LUKS volumes are encrypted at rest: the file lacks the plaintext, clones and uploads read it back', async () => {

@@ -21,8 +21,11 @@ export interface VolumeDriver {
   };
   /** Creates (or re-creates, idempotently) a zero-filled block of `bytes`. */
   create(ref: BlockRef, bytes: number): Promise<void>;
-  /** Fills a new block from a stream of clear text (create from image), then sizes it to `bytes`; rejects when the data is larger. */
-  importData(ref: BlockRef, data: Readable, bytes: number, key?: Buffer): Promise<void>;
+  /**
+   * Fills a new block from an image's bytes (create from image), converting `format` (Glance's
+   * disk_format: raw, qcow2, vmdk, ...) to raw, then sizes it to `bytes`; rejects when the disk is larger.
+   */
+  importData(ref: BlockRef, data: Readable, bytes: number, key?: Buffer, format?: string | null): Promise<void>;
   /** The clear-text bytes of a block (upload to image). */
   exportData(ref: BlockRef, key?: Buffer): Promise<Readable>;
   /** Copies a block as it is stored (clone, snapshot, backup, restore), then sizes it to `bytes` (never smaller). */

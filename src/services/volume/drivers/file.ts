@@ -1,14 +1,18 @@
 import { execFile } from 'node:child_process';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { badRequest } from '../../../platform/errors.js';
 import { GiB, type BlockRef, type VolumeDriver } from './driver.js';
 import { SECTOR, decryptSector, encryptSector, isZero } from './sectors.js';
 
 const BATCH = 1024 * 1024;
+/** Glance disk formats qemu-img converts, by qemu's name for them; raw-like formats are copied as they are. */
+const QEMU_FORMATS: Record<string, string> = { qcow2: 'qcow2', vmdk: 'vmdk', vdi: 'vdi', vhd: 'vpc', vhdx: 'vhdx', qed: 'qed', ploop: 'parallels' };
+const RAW_FORMATS = ['raw', 'iso', 'ami', 'img'];
 const tooLarge = (bytes: number) => badRequest(`Image virtual size is larger than the volume of ${Math.ceil(bytes / GiB)}G.`);
 
 const run = promisify(execFile);
@@ -48,7 +52,10 @@ export class FileVolumeDriver implements VolumeDriver {
     await rename(tmp, this.localPath(ref));
   }
 
-  async importData(ref: BlockRef, data: Readable, bytes: number, key?: Buffer): Promise<void> {
+  async importData(ref: BlockRef, data: Readable, bytes: number, key?: Buffer, format?: string | null): Promise<void> {
+    const qemuFormat = format ? QEMU_FORMATS[format] : undefined;
+    if (qemuFormat) return this.importConverted(ref, data, bytes, key, qemuFormat);
+    if (format && !RAW_FORMATS.includes(format)) throw badRequest(`Image disk format ${format} cannot be written to a volume.`);
     const tmp = await this.tempPath(ref);
     const fh = await open(tmp, 'w', 0o600);
     try {
@@ -59,6 +66,26 @@ export class FileVolumeDriver implements VolumeDriver {
       await fh.close();
     }
     await rename(tmp, this.localPath(ref));
+  }
+
+  /** Disk images in another format go through `qemu-img convert` to raw (as Cinder does), then in as raw. */
+  private async importConverted(ref: BlockRef, data: Readable, bytes: number, key: Buffer | undefined, format: string): Promise<void> {
+    const tmp = await this.tempPath(ref);
+    const src = `${tmp}.src`;
+    const raw = `${tmp}.raw`;
+    try {
+      await pipeline(data, createWriteStream(src, { mode: 0o600 }));
+      const { stdout } = await run('qemu-img', ['info', '-f', format, '--output=json', src]).catch((e: Error) => {
+        throw new Error(`qemu-img (Debian package qemu-utils) is needed to convert ${format} images: ${e.message}`);
+      });
+      const virtual = (JSON.parse(stdout) as { 'virtual-size': number })['virtual-size'];
+      if (virtual > bytes) throw tooLarge(bytes);
+      await run('qemu-img', ['convert', '-f', format, '-O', 'raw', src, raw]);
+      await this.importData(ref, createReadStream(raw, { highWaterMark: CHUNK }), bytes, key, 'raw');
+    } finally {
+      await rm(src, { force: true });
+      await rm(raw, { force: true });
+    }
   }
 
   async exportData(ref: BlockRef, key?: Buffer): Promise<Readable> {

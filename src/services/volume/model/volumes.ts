@@ -232,7 +232,7 @@ export class VolumeService {
         await this.d.stores.volumes.update(row.id, { status: 'downloading' }, ['creating', 'downloading']);
         const info = await images.getImage(p.auth, p.source.id);
         if (!info) throw new Error(`Image ${p.source.id} is gone.`);
-        await this.d.driver.importData(ref, await images.openData(p.auth, p.source.id), bytes, this.d.keys.unwrap(row.encryption_key));
+        await this.d.driver.importData(ref, await images.openData(p.auth, p.source.id), bytes, this.d.keys.unwrap(row.encryption_key), info.disk_format);
         patch.bootable = 1;
         patch.image_metadata = JSON.stringify(imageMetadata(info));
         break;

@@ -61,6 +61,16 @@ describe('block storage data plane', () => {
       const enc = await createVolume(base, demo, { imageRef: img.body.id, volume_type: 'LUKS' });
       assert.equal(enc.status, 'available');
       assert.equal(readFileSync(volumeFile(enc.id)).indexOf(payload.subarray(0, 64)), -1);
+      // And back out as a qcow2 image: qemu-img reads it back to the same bytes.
+      const up = await api(`${base}/v3/volumes/${enc.id}/action`, { method: 'POST', token: demo, body: { 'os-volume_upload_image': { image_name: 'out', disk_format: 'qcow2' } } });
+      assert.equal(up.status, 202);
+      await waitStatus(base, demo, 'volumes', enc.id, ['available']);
+      const out = await fetch(`${cloud.urls.image}/v2/images/${up.body['os-volume_upload_image'].image_id}/file`, { headers: { 'x-auth-token': demo } });
+      writeFileSync(join(dir, 'out.qcow2'), Buffer.from(await out.arrayBuffer()));
+      await run('qemu-img', ['convert', '-f', 'qcow2', '-O', 'raw', join(dir, 'out.qcow2'), join(dir, 'out.raw')]);
+      assert.ok(readFileSync(join(dir, 'out.raw')).subarray(0, payload.length).equals(payload));
+      const bad = await api(`${base}/v3/volumes/${enc.id}/action`, { method: 'POST', token: demo, body: { 'os-volume_upload_image': { image_name: 'x', disk_format: 'floppy' } } });
+      assert.equal(bad.status, 400);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -26,8 +26,8 @@ export interface VolumeDriver {
    * disk_format: raw, qcow2, vmdk, ...) to raw, then sizes it to `bytes`; rejects when the disk is larger.
    */
   importData(ref: BlockRef, data: Readable, bytes: number, key?: Buffer, format?: string | null): Promise<void>;
-  /** The clear-text bytes of a block (upload to image). */
-  exportData(ref: BlockRef, key?: Buffer): Promise<Readable>;
+  /** The clear-text bytes of a block (upload to image), raw or converted to `format` (qcow2, vmdk, ...). */
+  exportData(ref: BlockRef, key?: Buffer, format?: string): Promise<Readable>;
   /** Copies a block as it is stored (clone, snapshot, backup, restore), then sizes it to `bytes` (never smaller). */
   copy(from: BlockRef, to: BlockRef, bytes: number): Promise<void>;
   /** Grows a block to `bytes` (extend). */

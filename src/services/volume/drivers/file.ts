@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -88,12 +89,31 @@ export class FileVolumeDriver implements VolumeDriver {
     }
   }
 
-  async exportData(ref: BlockRef, key?: Buffer): Promise<Readable> {
+  async exportData(ref: BlockRef, key?: Buffer, format?: string): Promise<Readable> {
     const path = this.localPath(ref);
     await stat(path);
-    const stored = createReadStream(path, { highWaterMark: CHUNK });
-    if (!key) return stored;
-    return Readable.from(decrypted(stored, key));
+    const qemuFormat = format ? QEMU_FORMATS[format] : undefined;
+    if (format && !qemuFormat && !RAW_FORMATS.includes(format)) throw badRequest(`Volumes cannot be uploaded as disk format ${format}.`);
+    const stored = () => createReadStream(path, { highWaterMark: CHUNK });
+    if (!qemuFormat) return key ? Readable.from(decrypted(stored(), key)) : stored();
+    // Converted images are made in temporary files, removed once the stream is done.
+    const tmp = `${path}.export-${randomUUID()}`;
+    const temps = [`${tmp}.raw`, `${tmp}.${format}`];
+    const cleanup = () => Promise.all(temps.map((f) => rm(f, { force: true })));
+    try {
+      let raw = path;
+      if (key) {
+        await pipeline(Readable.from(decrypted(stored(), key)), createWriteStream(temps[0], { mode: 0o600 }));
+        raw = temps[0];
+      }
+      await run('qemu-img', ['convert', '-f', 'raw', '-O', qemuFormat, raw, temps[1]]);
+      const out = createReadStream(temps[1], { highWaterMark: CHUNK });
+      out.once('close', () => void cleanup());
+      return out;
+    } catch (e) {
+      await cleanup();
+      throw e;
+    }
   }
 
   async copy(from: BlockRef, to: BlockRef, bytes: number): Promise<void> {

@@ -19,6 +19,9 @@ interface CreatePayload {
   auth: AuthContext;
 }
 
+/** Disk formats a volume may be uploaded as (Cinder's list); all but raw are made by qemu-img. */
+const UPLOAD_FORMATS = ['raw', 'vmdk', 'vdi', 'qcow2', 'vhd', 'vhdx', 'ploop', 'qed'];
+
 /** Statuses from which a volume may be deleted (Cinder's list). */
 const DELETABLE = ['available', 'error', 'error_restoring', 'error_extending', 'error_managing'];
 export const volRef = (id: string): BlockRef => ({ kind: 'volume', id });
@@ -66,8 +69,8 @@ export class VolumeService {
       run: (p) => this.runExtend(p.volumeId, p.size),
       onGiveUp: (p, e) => this.fail(p.volumeId, ['extending'], 'error_extending', e),
     });
-    this.d.jobs.register<{ volumeId: string; imageId: string; auth: AuthContext }>(UPLOAD_JOB, {
-      run: (p) => this.runUpload(p.volumeId, p.imageId, p.auth),
+    this.d.jobs.register<{ volumeId: string; imageId: string; format: string; auth: AuthContext }>(UPLOAD_JOB, {
+      run: (p) => this.runUpload(p.volumeId, p.imageId, p.format, p.auth),
       onGiveUp: async (p, e) => {
         const row = await this.d.stores.volumes.get(p.volumeId);
         if (row) await this.d.stores.volumes.update(p.volumeId, { status: row.previous_status ?? 'available', fault: messageOf(e) }, ['uploading']);
@@ -354,6 +357,7 @@ export class VolumeService {
     const row = await this.find(auth, id);
     const allowed = f.force ? ['available', 'in-use'] : ['available'];
     if (!allowed.includes(row.status)) throw invalidVolume(`Volume status must be available${f.force ? ' or in-use' : ''}.`);
+    if (!UPLOAD_FORMATS.includes(f.disk_format)) throw badRequest(`Invalid disk-format '${f.disk_format}' specified. Allowed disk-formats are ${UPLOAD_FORMATS.join(', ')}.`);
     const images = this.d.image();
     if (!images) throw badRequest('The image service is not available.');
     const meta = json<Record<string, string>>(row.image_metadata, {});
@@ -363,16 +367,16 @@ export class VolumeService {
       await images.deleteImage(auth, image.id);
       throw conflict('Volume status changed.');
     }
-    await this.d.jobs.enqueue(UPLOAD_JOB, { volumeId: id, imageId: image.id, auth: jobAuth(auth) });
+    await this.d.jobs.enqueue(UPLOAD_JOB, { volumeId: id, imageId: image.id, format: f.disk_format, auth: jobAuth(auth) });
     return { row: { ...row, status: 'uploading' }, image };
   }
 
-  private async runUpload(id: string, imageId: string, auth: AuthContext): Promise<void> {
+  private async runUpload(id: string, imageId: string, format: string, auth: AuthContext): Promise<void> {
     const row = await this.d.stores.volumes.get(id);
     if (!row || row.status !== 'uploading') return;
     const images = this.d.image();
     if (!images) throw new Error('The image service is not available.');
-    await images.uploadData(auth, imageId, await this.d.driver.exportData(volRef(id), this.d.keys.unwrap(row.encryption_key)));
+    await images.uploadData(auth, imageId, await this.d.driver.exportData(volRef(id), this.d.keys.unwrap(row.encryption_key), format));
     await this.d.stores.volumes.update(id, { status: row.previous_status ?? 'available', previous_status: null }, ['uploading']);
   }
 }

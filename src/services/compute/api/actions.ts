@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, badRequest, conflict, notFound } from '../../../platform/errors.js';
 import { isObj, optInt, optString, type Obj } from '../../../platform/http/validate.js';
-import { enforce } from '../../../platform/policy.js';
+import { allowed, enforce } from '../../../platform/policy.js';
 import { stateConflict } from '../model/lifecycle.js';
 import type { ServerRow } from '../store/tables.js';
 import { computePolicy } from '../policy.js';
@@ -196,7 +196,7 @@ export function registerActionRoutes(app: FastifyInstance, api: ComputeApi): voi
     const row = await api.servers.find(req.auth, req.params.id);
     const a = await api.model.servers.action(row.id, req.params.req);
     if (!a) throw notFound(`Action for request_id ${req.params.req} on instance ${row.id} not found`);
-    const admin = req.auth.roles.includes('admin');
+    const admin = allowed(computePolicy, 'server:instance_actions:events:details', req.auth);
     const events = (JSON.parse(a.events) as Array<{ event: string; start_time: string; finish_time: string | null; result: string | null; host: string | null; traceback: string | null }>).map((e) => ({
       event: e.event,
       start_time: naive(e.start_time),

@@ -1,5 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { badRequest, notFound } from '../../../platform/errors.js';
+import { allowed } from '../../../platform/policy.js';
+import { computePolicy } from '../policy.js';
 import type { ComputeModel } from '../model/context.js';
 import type { Lifecycle } from '../model/lifecycle.js';
 import type { ServerService } from '../model/servers.js';
@@ -17,7 +19,7 @@ export interface ComputeApi {
 
 export const isAdmin = (req: FastifyRequest) => req.auth.roles.includes('admin');
 
-export const renderCtx = (api: ComputeApi, req: FastifyRequest): RenderContext => ({ base: api.baseUrl(), mv: req.mv, admin: isAdmin(req) });
+export const renderCtx = (api: ComputeApi, req: FastifyRequest): RenderContext => ({ base: api.baseUrl(), mv: req.mv, admin: allowed(computePolicy, 'server:show:host_attributes', req.auth) });
 
 /** 404 for routes that appear only at a later microversion, as Nova's version-gated routes. */
 export function since(req: FastifyRequest, minor: number): void {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest, forbidden, notFound } from '../../../platform/errors.js';
-import { enforce } from '../../../platform/policy.js';
+import { allowed, enforce } from '../../../platform/policy.js';
 import { boolParam, isObj, optBool, optInt, optObj, optString, query, reqString, wrapped, type Obj } from '../../../platform/http/validate.js';
 import type { NetworkRequest } from '../../network/client.js';
 import type { CreateInput, ListFilters } from '../model/servers.js';
@@ -111,9 +111,9 @@ function parseCreate(body: unknown, mv: number): CreateInput {
   };
 }
 
-function parseFilters(q: Record<string, string>, admin: boolean, projectId: string | undefined, mv: number, detail: boolean): ListFilters {
+function parseFilters(q: Record<string, string>, admin: boolean, allTenantsAllowed: boolean, projectId: string | undefined, mv: number, detail: boolean): ListFilters {
   const allTenants = q.all_tenants !== undefined && (q.all_tenants === '' || boolParam(q.all_tenants) !== false);
-  if (allTenants && !admin) throw forbidden(`Policy doesn't allow os_compute_api:servers:${detail ? 'detail' : 'index'}:get_all_tenants to be performed.`);
+  if (allTenants && !allTenantsAllowed) throw forbidden(`Policy doesn't allow os_compute_api:servers:${detail ? 'detail' : 'index'}:get_all_tenants to be performed.`);
   const keys = (q.sort_key ?? '').split(',').filter(Boolean);
   const dirs = (q.sort_dir ?? '').split(',').filter(Boolean);
   const sort = keys.map((k, i) => {
@@ -162,7 +162,7 @@ export function registerServerRoutes(app: FastifyInstance, api: ComputeApi): voi
   const listing = (detail: boolean) => async (req: FastifyRequest) => {
     enforce(computePolicy, 'server:list', req.auth);
     const q = query(req.query);
-    const f = parseFilters(q, isAdmin(req), req.auth.projectId, req.mv, detail);
+    const f = parseFilters(q, isAdmin(req), allowed(computePolicy, 'server:list:all_tenants', req.auth), req.auth.projectId, req.mv, detail);
     const { views, more } = await api.servers.list(req.auth, f);
     const c = renderCtx(api, req);
     const links = nextLinks(api.baseUrl(), detail ? 'servers/detail' : 'servers', q, views.at(-1)?.row.id, more);
@@ -174,6 +174,7 @@ export function registerServerRoutes(app: FastifyInstance, api: ComputeApi): voi
   app.post('/v2.1/servers', async (req, reply) => {
     enforce(computePolicy, 'server:create', req.auth);
     const input = parseCreate(req.body, req.mv);
+    if (input.availabilityZone?.includes(':')) enforce(computePolicy, 'server:create:forced_host', req.auth);
     const outer = req.body as Obj;
     const hints = optObj(outer, 'os:scheduler_hints') ?? optObj(outer, 'OS-SCH-HNT:scheduler_hints');
     if (hints?.group !== undefined) {

@@ -1,4 +1,9 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { serverBody, startComputeCloud, type ComputeCloud } from './helpers.js';
 
@@ -119,6 +124,29 @@ describe('keypairs', () => {
     assert.ok(show.body.keypair.user_id);
     assert.equal((await c.call('GET', `/os-keypairs?user_id=${show.body.keypair.user_id}`, c.other, undefined, '2.10')).status, 403);
     assert.equal((await c.call('GET', `/os-keypairs?user_id=${show.body.keypair.user_id}`, c.admin, undefined, '2.10')).body.keypairs.length, 1);
+  });
+});
+
+describe('keypairs: x509 and older microversions', () => {
+  test('x509 certificates get a SHA-1 fingerprint (2.2); delete is 202 before 2.2, 204 after', async (t) => {
+    let cert: string;
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'scs-x509-'));
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=test'], { stdio: 'ignore' });
+      cert = readFileSync(join(dir, 'c.pem'), 'utf8');
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      t.skip('openssl is not installed');
+      return;
+    }
+    const r = await c.call('POST', '/os-keypairs', c.demo, { keypair: { name: 'cert', type: 'x509', public_key: cert } }, '2.2');
+    assert.equal(r.status, 201);
+    assert.equal(r.body.keypair.type, 'x509');
+    assert.equal(r.body.keypair.fingerprint, new X509Certificate(cert).fingerprint.toLowerCase());
+    assert.equal((await c.call('DELETE', '/os-keypairs/cert', c.demo, undefined, '2.2')).status, 204);
+    await c.call('POST', '/os-keypairs', c.demo, { keypair: { name: 'old', public_key: SSH_KEY } });
+    assert.equal((await c.call('DELETE', '/os-keypairs/old', c.demo)).status, 202);
+    assert.equal((await c.call('POST', '/os-keypairs', c.demo, { keypair: { name: 'bad', type: 'pgp', public_key: SSH_KEY } }, '2.2')).status, 400);
   });
 });
 

@@ -160,6 +160,9 @@ describe('operators: hypervisors, services, fault injection', () => {
     await c.call('POST', path, c.admin, { faults: { down: true } });
     const hv = await c.call('GET', '/os-hypervisors', c.admin);
     assert.equal(hv.body.hypervisors.find((h: any) => h.hypervisor_hostname === 'host-b').state, 'down');
+    const seen = await c.call('GET', `/servers/${ok.body.server.id}`, c.admin, undefined, '2.16');
+    assert.equal(seen.body.server.host_status, 'DOWN');
+    assert.equal((await c.call('GET', `/servers/${ok.body.server.id}`, c.demo, undefined, '2.16')).body.server.host_status, undefined);
     const stop = await c.call('POST', `/servers/${ok.body.server.id}/action`, c.demo, { 'os-stop': null });
     assert.equal(stop.status, 202);
     const failed = await c.waitFor(ok.body.server.id, c.demo, 'SHUTOFF');

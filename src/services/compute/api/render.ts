@@ -108,7 +108,7 @@ export function renderServer(v: ServerView, c: RenderContext) {
   }
   if (fault) body.fault = { code: fault.code, created: ts(fault.created), message: fault.message, ...(c.admin && fault.details ? { details: fault.details } : {}) };
   if (c.mv >= 9) body.locked = r.locked === 1;
-  if (c.mv >= 16) body.host_status = r.host ? 'UP' : '';
+  if (c.mv >= 16 && c.admin) body.host_status = v.hostStatus;
   if (c.mv >= 19) body.description = r.description;
   if (c.mv >= 26) body.tags = v.tags;
   if (c.mv >= 63) body.trusted_image_certificates = null;

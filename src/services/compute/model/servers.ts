@@ -41,6 +41,8 @@ export interface ServerView {
   tags: string[];
   addresses: Record<string, unknown[]>;
   volumes: VolumeAttachmentRow[];
+  /** Nova's host_status: UP, DOWN (down or forced down), MAINTENANCE (disabled), '' without a host. */
+  hostStatus: string;
 }
 
 export interface ListFilters extends Omit<ServerQuery, 'vmStates' | 'taskStates'> {
@@ -76,12 +78,20 @@ export class ServerService {
   async views(rows: ServerRow[]): Promise<ServerView[]> {
     const ids = rows.map((r) => r.id);
     const network = this.m.peers().network;
-    const [tags, addresses, volumes] = await Promise.all([
+    const [tags, addresses, volumes, hosts] = await Promise.all([
       this.m.servers.tags(ids),
       network && ids.length ? network.serverAddresses(ids) : Promise.resolve(new Map()),
       this.m.volumes.attachments(ids),
+      this.m.hostState.all(),
     ]);
-    return rows.map((row) => ({ row, tags: tags.get(row.id) ?? [], addresses: (addresses.get(row.id) as Record<string, unknown[]> | undefined) ?? {}, volumes: volumes.get(row.id) ?? [] }));
+    const status = new Map(hosts.map((h) => [h.host, h.down || h.forced_down ? 'DOWN' : h.disabled ? 'MAINTENANCE' : 'UP']));
+    return rows.map((row) => ({
+      row,
+      tags: tags.get(row.id) ?? [],
+      addresses: (addresses.get(row.id) as Record<string, unknown[]> | undefined) ?? {},
+      volumes: volumes.get(row.id) ?? [],
+      hostStatus: row.host ? (status.get(row.host) ?? 'UNKNOWN') : '',
+    }));
   }
 
   async view(auth: AuthContext, id: string): Promise<ServerView> {

@@ -110,6 +110,11 @@ describe('quotas and limits', () => {
     assert.equal((await c.call('PUT', `/os-quota-sets/${c.demoProjectId}`, c.admin, { quota_set: { instances: 'many' } })).status, 400);
     assert.equal((await c.call('PUT', `/os-quota-sets/${c.demoProjectId}`, c.admin, { quota_set: { widgets: 1 } })).status, 400);
     assert.equal((await c.call('GET', `/os-quota-sets/${c.demoProjectId}/defaults`, c.demo)).body.quota_set.instances, 10);
+    assert.equal((await c.call('PUT', '/os-quota-class-sets/default', c.demo, { quota_class_set: { instances: 15 } })).status, 403);
+    assert.equal((await c.call('PUT', '/os-quota-class-sets/default', c.admin, { quota_class_set: { instances: 15 } })).body.quota_class_set.instances, 15);
+    assert.equal((await c.call('GET', `/os-quota-sets/${c.otherProjectId}`, c.admin)).body.quota_set.instances, 15);
+    assert.equal((await c.call('GET', '/os-quota-class-sets/default', c.admin)).body.quota_class_set.id, 'default');
+    await c.call('PUT', '/os-quota-class-sets/default', c.admin, { quota_class_set: { instances: 10 } });
     await c.call('DELETE', `/servers/${first.body.server.id}`, c.demo);
     assert.equal((await c.call('DELETE', `/os-quota-sets/${c.demoProjectId}`, c.admin)).status, 202);
   });

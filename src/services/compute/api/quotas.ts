@@ -10,6 +10,19 @@ function visible(resources: string[], mv: number): string[] {
   const out = mv >= 57 ? resources.filter((r) => !r.startsWith('injected_')) : resources;
   return mv >= 36 ? out : [...out, 'fixed_ips', 'floating_ips', 'security_group_rules', 'security_groups'];
 }
+/** Validates a quota body: known resources (for this microversion), integers of at least -1. */
+function parseQuotaValues(q: Record<string, unknown>, allowed: string[], wrapper: string): Record<string, number> {
+  const values: Record<string, number> = {};
+  for (const [k, v] of Object.entries(q)) {
+    if (k === 'force' || k === 'id') continue;
+    if (!allowed.includes(k)) throw badRequest(`Invalid input for field/attribute ${wrapper}. Additional properties are not allowed ('${k}' was unexpected)`);
+    const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < -1) throw badRequest(`Invalid input for field/attribute ${k}. Value: ${JSON.stringify(v)}. It must be an integer of at least -1`);
+    if (!(k in LEGACY_NETWORK)) values[k] = n;
+  }
+  return values;
+}
+
 const LEGACY_NETWORK: Record<string, number> = { fixed_ips: -1, floating_ips: 10, security_group_rules: 20, security_groups: 10 };
 
 /** `os-quota-sets` and `limits`. */
@@ -32,22 +45,23 @@ export function registerQuotaRoutes(app: FastifyInstance, api: ComputeApi): void
 
   app.get<{ Params: { id: string } }>('/v2.1/os-quota-sets/:id', async (req) => ({ quota_set: await quotaSet(target(req, req.params.id), req.mv, false) }));
   app.get<{ Params: { id: string } }>('/v2.1/os-quota-sets/:id/detail', async (req) => ({ quota_set: await quotaSet(target(req, req.params.id), req.mv, true) }));
-  app.get<{ Params: { id: string } }>('/v2.1/os-quota-sets/:id/defaults', async (req) => {
-    const defaults = Object.fromEntries(quotas.resources.map((r) => [r, api.model.settings.quotas[r]]));
-    return { quota_set: await quotaSet(req.params.id, req.mv, false, defaults) };
+  app.get<{ Params: { id: string } }>('/v2.1/os-quota-sets/:id/defaults', async (req) => ({ quota_set: await quotaSet(req.params.id, req.mv, false, await quotas.classLimits()) }));
+  app.get<{ Params: { id: string } }>('/v2.1/os-quota-class-sets/:id', async (req) => {
+    enforce(computePolicy, 'quota:update', req.auth);
+    return { quota_class_set: await quotaSet(req.params.id, req.mv, false, await quotas.classLimits()) };
+  });
+  app.put<{ Params: { id: string } }>('/v2.1/os-quota-class-sets/:id', async (req) => {
+    enforce(computePolicy, 'quota:update', req.auth);
+    // Nova only honours the `default` class; other names are accepted and ignored, as there.
+    const values = parseQuotaValues(wrapped(req.body, 'quota_class_set'), visible(quotas.resources, req.mv), 'quota_class_set');
+    if (req.params.id === 'default') await quotas.updateClass(values);
+    const body = await quotaSet(req.params.id, req.mv, false, await quotas.classLimits());
+    delete body.id;
+    return { quota_class_set: body };
   });
   app.put<{ Params: { id: string } }>('/v2.1/os-quota-sets/:id', async (req) => {
     enforce(computePolicy, 'quota:update', req.auth);
-    const q = wrapped(req.body, 'quota_set');
-    const values: Record<string, number> = {};
-    const allowed = visible(quotas.resources, req.mv);
-    for (const [k, v] of Object.entries(q)) {
-      if (k === 'force') continue;
-      if (!allowed.includes(k)) throw badRequest(`Invalid input for field/attribute quota_set. Additional properties are not allowed ('${k}' was unexpected)`);
-      const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < -1) throw badRequest(`Invalid input for field/attribute ${k}. Value: ${JSON.stringify(v)}. It must be an integer of at least -1`);
-      if (!(k in LEGACY_NETWORK)) values[k] = n;
-    }
+    const values = parseQuotaValues(wrapped(req.body, 'quota_set'), visible(quotas.resources, req.mv), 'quota_set');
     if (!(await api.model.peers().identity.projectExists(req.params.id))) throw badRequest(`Project ID ${req.params.id} is not a valid project.`);
     await quotas.update(req.params.id, values);
     const body = await quotaSet(req.params.id, req.mv, false);

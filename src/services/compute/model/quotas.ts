@@ -4,6 +4,9 @@ import type { ComputeTables } from '../store/tables.js';
 
 export type QuotaUsage = Record<string, number>;
 
+/** Rows of the `default` quota class share the table with projects under this key (no project id looks like it). */
+const DEFAULT_CLASS = 'class:default';
+
 /** Nova's quotas: per-project limits over defaults, usage counted from the servers themselves. */
 export class QuotaService {
   constructor(
@@ -15,11 +18,23 @@ export class QuotaService {
     return Object.keys(this.defaults);
   }
 
-  async limits(projectId: string): Promise<Record<string, number>> {
-    const rows = await this.db.selectFrom('compute_quotas').selectAll().where('project_id', '=', projectId).execute();
+  /** The defaults of every project: configuration, overridden by the `default` quota class. */
+  async classLimits(): Promise<Record<string, number>> {
+    const rows = await this.db.selectFrom('compute_quotas').selectAll().where('project_id', '=', DEFAULT_CLASS).execute();
     const out = { ...this.defaults };
     for (const r of rows) if (r.resource in out) out[r.resource] = r.hard_limit;
     return out;
+  }
+
+  async limits(projectId: string): Promise<Record<string, number>> {
+    const [base, rows] = await Promise.all([this.classLimits(), this.db.selectFrom('compute_quotas').selectAll().where('project_id', '=', projectId).execute()]);
+    for (const r of rows) if (r.resource in base) base[r.resource] = r.hard_limit;
+    return base;
+  }
+
+  /** Changes the `default` quota class (the defaults of every project without its own limit). */
+  async updateClass(values: Record<string, number>): Promise<void> {
+    await this.update(DEFAULT_CLASS, values);
   }
 
   async limit(projectId: string, resource: string): Promise<number> {

@@ -262,6 +262,7 @@ describe('actions and the state machine', () => {
     const again = await act({ 'os-stop': null });
     assert.equal(again.status, 409);
     assert.equal(again.body.conflictingRequest.message, `Cannot 'stop' instance ${id} while it is in vm_state stopped`);
+    assert.equal((await act({ reboot: { type: 'SOFT' } })).status, 409);
     assert.equal((await act({ 'os-start': null })).status, 202);
     await c.waitFor(id, c.demo, 'ACTIVE');
     assert.equal((await act({ reboot: { type: 'HARD' } })).status, 202);

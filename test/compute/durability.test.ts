@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import pg from 'pg';
 import { parse as parseYaml } from 'yaml';
 import { startCloud } from '../../src/cloud.js';
 import { api } from '../helpers/cloud.js';
@@ -12,10 +13,10 @@ import { createImage, upload } from '../image/helpers.js';
 const SERVICES = ['identity', 'image', 'placement', 'compute'];
 
 /** Runs a cloud in a child process (so that it can be killed without a clean shutdown); resolves with its URLs. */
-function startChild(dataDir: string, buildDelayMs: number) {
+function startChild(dataDir: string, databaseUrl: string | undefined, buildDelayMs: number) {
   const script = `
     import { startCloud } from ${JSON.stringify(new URL('../../src/cloud.ts', import.meta.url).href)};
-    const cloud = await startCloud({ dataDir: ${JSON.stringify(dataDir)}, allPorts: 0, logLevel: 'silent', only: ${JSON.stringify(SERVICES)},
+    const cloud = await startCloud({ dataDir: ${JSON.stringify(dataDir)}, databaseUrl: ${JSON.stringify(databaseUrl)}, allPorts: 0, logLevel: 'silent', only: ${JSON.stringify(SERVICES)},
       services: { identity: { passwordHashRounds: 4 }, image: { standardImages: '' }, compute: { buildDelayMs: ${buildDelayMs} } } });
     console.log(JSON.stringify(cloud.urls));
     setInterval(() => {}, 1000);`;
@@ -34,6 +35,23 @@ function startChild(dataDir: string, buildDelayMs: number) {
   return { child, urls };
 }
 
+/** A fresh PostgreSQL database when SCS_TEST_DATABASE names a server (both processes share it); SQLite otherwise. */
+async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
+  const admin = process.env.SCS_TEST_DATABASE;
+  if (!admin) return undefined;
+  const name = `scs_test_durable_${process.pid}`;
+  const run = async (q: string) => {
+    const client = new pg.Client({ connectionString: admin });
+    await client.connect();
+    await client.query(q);
+    await client.end();
+  };
+  await run(`CREATE DATABASE ${name}`);
+  const u = new URL(admin);
+  u.pathname = `/${name}`;
+  return { url: u.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
 async function token(identity: string, dataDir: string, user: 'admin' | 'demo') {
   const clouds = parseYaml(readFileSync(join(dataDir, 'clouds.yaml'), 'utf8')).clouds;
   const password = clouds[`scs-${user}`].auth.password;
@@ -46,8 +64,9 @@ async function token(identity: string, dataDir: string, user: 'admin' | 'demo') 
 
 test('a process killed mid-build: the next process resumes the build (nothing stays BUILD)', { timeout: 180_000 }, async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'scs-compute-durable-'));
+  const database = await freshDatabase();
   try {
-    const first = startChild(dataDir, 600_000);
+    const first = startChild(dataDir, database?.url, 600_000);
     const urls = await first.urls;
     const admin = await token(urls.identity, dataDir, 'admin');
     const imageId = await createImage(urls.image, admin, { name: 'img', visibility: 'public' });
@@ -65,7 +84,7 @@ test('a process killed mid-build: the next process resumes the build (nothing st
     await new Promise((r) => first.child.once('exit', r));
 
     // A new process on the same data folder picks the job up once the dead process's lease expires.
-    const second = await startCloud({ dataDir, allPorts: 0, logLevel: 'silent', only: SERVICES, services: { image: { standardImages: '' }, compute: { buildDelayMs: 0 } } });
+    const second = await startCloud({ dataDir, databaseUrl: database?.url, allPorts: 0, logLevel: 'silent', only: SERVICES, services: { image: { standardImages: '' }, compute: { buildDelayMs: 0 } } });
     try {
       const t = await token(second.urls.identity, dataDir, 'admin');
       let status = '';
@@ -78,6 +97,7 @@ test('a process killed mid-build: the next process resumes the build (nothing st
       await second.close();
     }
   } finally {
+    await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 });

@@ -32,7 +32,10 @@ const HANDLERS: Record<string, Handler> = {
   reboot: async (api, req, row, arg) => {
     const type = optString(obj(arg, 'reboot'), 'type');
     if (type === undefined || !['SOFT', 'HARD'].includes(String(type).toUpperCase())) throw badRequest(`Invalid input for field/attribute type. Value: ${type}. It is not one of ['HARD', 'Hard', 'SOFT', 'Soft']`);
-    await api.lifecycle.start(req.auth, row, 'reboot', req.id, { hard: String(type).toUpperCase() === 'HARD' });
+    const hard = String(type).toUpperCase() === 'HARD';
+    // Nova: a soft reboot needs a running guest; a hard one also recovers stopped, paused, suspended and error.
+    if (!hard && row.vm_state !== 'active') throw stateConflict('reboot', row);
+    await api.lifecycle.start(req.auth, row, 'reboot', req.id, { hard });
     return accepted;
   },
   'os-stop': simple('stop'),

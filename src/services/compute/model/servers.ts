@@ -301,7 +301,7 @@ export class ServerService {
     const row = await this.find(auth, id);
     this.checkLock(auth, row);
     if (row.task_state === 'deleting') return;
-    if (!(await this.m.servers.update(id, { task_state: 'deleting' }, { vmStates: [row.vm_state] }))) throw conflict(`Cannot 'delete' instance ${id} while it is in task_state ${row.task_state}`);
+    if (!(await this.m.servers.update(id, { task_state: 'deleting' }, { vmStates: [row.vm_state], taskStates: [row.task_state] }))) throw conflict(`Cannot 'delete' instance ${id} while it is in task_state ${row.task_state}`);
     await this.recordAction(auth, row, 'delete', requestId);
     await this.teardown(row);
   }

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -40,9 +40,10 @@ export class FileVolumeDriver implements VolumeDriver {
     return join(this.dirs[ref.kind], `${ref.id}.img`);
   }
 
+  /** A fresh temporary name per run: a job that runs twice (a lease taken over) never shares a half-written file. */
   private async tempPath(ref: BlockRef): Promise<string> {
     await mkdir(this.dirs[ref.kind], { recursive: true, mode: 0o700 });
-    return `${this.localPath(ref)}.part`;
+    return `${this.localPath(ref)}.${randomUUID()}.part`;
   }
 
   async create(ref: BlockRef, bytes: number): Promise<void> {
@@ -132,7 +133,11 @@ export class FileVolumeDriver implements VolumeDriver {
 
   async remove(ref: BlockRef): Promise<void> {
     await rm(this.localPath(ref), { force: true });
-    await rm(`${this.localPath(ref)}.part`, { force: true });
+    // Temporary files a crashed run left behind.
+    const prefix = `${ref.id}.img.`;
+    const dir = this.dirs[ref.kind];
+    const names = await readdir(dir).catch(() => [] as string[]);
+    await Promise.all(names.filter((n) => n.startsWith(prefix) && n.endsWith('.part')).map((n) => rm(join(dir, n), { force: true })));
   }
 }
 

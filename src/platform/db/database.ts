@@ -37,6 +37,7 @@ export class Database {
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
+    cacheStatements(db);
     return new Database(new Kysely({ dialect: new SqliteDialect({ database: db }) }), 'sqlite');
   }
 
@@ -51,6 +52,24 @@ export class Database {
   async close(): Promise<void> {
     await this.kysely.destroy();
   }
+}
+
+/**
+ * Kysely prepares every query anew; on hot paths (S3 small objects, token validation) preparing
+ * costs more than running. Statements are reused by SQL text; the cache is bounded.
+ */
+function cacheStatements(db: SQLite.Database): void {
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, SQLite.Statement>();
+  db.prepare = ((source: string) => {
+    let stmt = cache.get(source);
+    if (!stmt) {
+      stmt = prepare(source);
+      if (cache.size >= 1000) cache.clear();
+      cache.set(source, stmt);
+    }
+    return stmt;
+  }) as typeof db.prepare;
 }
 
 /** Booleans are stored as 0/1 on both dialects. */

@@ -97,7 +97,8 @@ export async function getObject(s3: S3Request, req: FastifyRequest, reply: Fasti
   reply.header('content-length', String(end - start + 1));
   if (range) reply.code(206).header('content-range', `bytes ${start}-${end}/${row.size}`);
   if (req.method === 'HEAD' || row.size === 0) return reply.send();
-  return reply.send(deps.engine.read(segmentsOf(row), start, end, customer));
+  const segments = segmentsOf(row);
+  return reply.send((await deps.engine.readSmall(segments, start, end, customer)) ?? deps.engine.read(segments, start, end, customer));
 }
 
 export async function deleteObject(s3: S3Request, req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {

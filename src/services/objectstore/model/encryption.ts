@@ -18,12 +18,15 @@ const nonce = (index: number) => {
 };
 const aad = (blob: string, index: number) => Buffer.from(`${blob}:${index}`);
 
-function sealChunk(key: Buffer, blob: string, index: number, plain: Buffer): Buffer[] {
+/** One sealed chunk as a single buffer (ciphertext then tag), so each chunk is one write. */
+function sealChunk(key: Buffer, blob: string, index: number, plain: Buffer): Buffer {
   const c = createCipheriv('aes-256-gcm', key, nonce(index));
   c.setAAD(aad(blob, index));
-  const body = c.update(plain);
+  const out = Buffer.allocUnsafe(plain.length + TAG);
+  c.update(plain).copy(out);
   c.final();
-  return [body, c.getAuthTag()];
+  c.getAuthTag().copy(out, plain.length);
+  return out;
 }
 
 function openChunk(key: Buffer, blob: string, index: number, sealed: Buffer): Buffer {
@@ -66,13 +69,11 @@ export function encryptStream(key: Buffer, blob: string): Transform {
   let index = 0;
   return new Transform({
     transform(chunk: Buffer, _enc, cb: TransformCallback) {
-      buf.push(chunk, (plain) => {
-        for (const b of sealChunk(key, blob, index++, plain)) this.push(b);
-      });
+      buf.push(chunk, (plain) => this.push(sealChunk(key, blob, index++, plain)));
       cb();
     },
     flush(cb) {
-      if (buf.pending > 0) for (const b of sealChunk(key, blob, index++, buf.drain())) this.push(b);
+      if (buf.pending > 0) this.push(sealChunk(key, blob, index++, buf.drain()));
       cb();
     },
   });
@@ -115,6 +116,17 @@ export function decryptStream(key: Buffer, blob: string, firstChunk: number, sta
       }
     },
   });
+}
+
+/** Decrypts sealed chunks held in memory (small reads); same result as `decryptStream`. */
+export function decryptBuffer(key: Buffer, blob: string, firstChunk: number, sealed: Buffer, start: number, end: number): Buffer {
+  const out: Buffer[] = [];
+  for (let off = 0, index = firstChunk; off < sealed.length; off += SEALED_CHUNK, index++) {
+    const plain = openChunk(key, blob, index, sealed.subarray(off, Math.min(off + SEALED_CHUNK, sealed.length)));
+    const base = index * CHUNK;
+    out.push(plain.subarray(Math.max(0, start - base), Math.min(plain.length, end - base + 1)));
+  }
+  return out.length === 1 ? out[0] : Buffer.concat(out);
 }
 
 /** Size on disk of a sealed blob of `size` plaintext bytes. */

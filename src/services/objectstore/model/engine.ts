@@ -6,7 +6,10 @@ import { incompleteBody, s3Error } from './errors.js';
 import { BlobStore, type PendingBlob } from '../store/blobs.js';
 import type { Segment } from '../store/tables.js';
 import { BodyHasher, type BodyDigests, type ChecksumAlgorithm } from './checksums.js';
-import { decryptStream, encryptStream, sealedRange, sealedSize } from './encryption.js';
+import { decryptBuffer, decryptStream, encryptStream, sealedRange, sealedSize } from './encryption.js';
+
+/** Reads up to this size are served from one buffer. */
+const SMALL_READ = 256 * 1024;
 
 /** A customer-provided key (SSE-C) and the base64 MD5 that identifies it. */
 export interface CustomerKey {
@@ -77,6 +80,20 @@ export class Engine {
     }
     const segment: Segment = { blob, size: digests.size, ...(dataKey ? { key: this.wrap(dataKey, blob, customer) } : {}) };
     return { pending, segment, digests };
+  }
+
+  /**
+   * Plaintext bytes [start, end] of a one-segment object in memory: for small reads, one file read
+   * and no stream machinery. Undefined when the read is too large for this path.
+   */
+  async readSmall(segments: Segment[], start: number, end: number, customer?: CustomerKey): Promise<Buffer | undefined> {
+    if (segments.length !== 1 || end - start + 1 > SMALL_READ) return undefined;
+    const seg = segments[0];
+    if (!seg.key) return this.blobs.readSmall(seg.blob, start, end);
+    const key = this.unwrap(seg, customer);
+    const r = sealedRange(start, end);
+    const sealed = await this.blobs.readSmall(seg.blob, r.fileStart, Math.min(r.fileEnd, sealedSize(seg.size) - 1));
+    return decryptBuffer(key, seg.blob, r.firstChunk, sealed, start, end);
   }
 
   /** Plaintext bytes [start, end] (inclusive) of an object made of `segments`. */

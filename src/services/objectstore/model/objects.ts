@@ -190,7 +190,8 @@ export class Objects {
     const out: ListResult = { objects: [], prefixes: [], truncated: false };
     if (opts.maxKeys === 0) return out;
     let cursor = skipRolledUp(opts.after, opts.prefix, opts.delimiter);
-    const page = Math.min(opts.maxKeys + 1, 1001);
+    // With a delimiter each common prefix restarts the query, so smaller reads waste less.
+    const page = Math.min(opts.maxKeys + 1, opts.delimiter ? 101 : 1001);
     for (;;) {
       const rows = await this.rows.listCurrent(bucket, { prefix: opts.prefix, after: cursor, limit: page });
       if (rows.length === 0) return out;

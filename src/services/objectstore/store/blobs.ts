@@ -1,9 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Readable, Transform } from 'node:stream';
+import { Writable, type Readable, type Transform } from 'node:stream';
+import type { FileHandle } from 'node:fs/promises';
+
+/** Writes into an open file handle, so the same handle is synced and closed by the caller. */
+function fileSink(fh: FileHandle): Writable {
+  return new Writable({
+    highWaterMark: 1 << 20,
+    write(chunk: Buffer, _enc, cb) {
+      fh.write(chunk).then(() => cb(), cb);
+    },
+    writev(chunks, cb) {
+      fh.writev(chunks.map((c) => c.chunk as Buffer)).then(() => cb(), cb);
+    },
+  });
+}
 
 /** A blob written to a temp file and synced, not yet visible. */
 export interface PendingBlob {
@@ -19,6 +33,8 @@ export interface PendingBlob {
 export class BlobStore {
   private readonly blobs: string;
   private readonly tmpDir: string;
+  /** Fan-out folders known to exist (at most 256). */
+  private readonly dirs = new Set<string>();
 
   constructor(root: string) {
     this.blobs = join(root, 'blobs');
@@ -42,30 +58,43 @@ export class BlobStore {
   /** Streams `source` through `transforms` into a synced temp file. */
   async write(id: string, source: Readable, transforms: Transform[]): Promise<PendingBlob> {
     const tmp = join(this.tmpDir, id);
+    const fh = await open(tmp, 'w');
     try {
-      await pipeline([source, ...transforms, createWriteStream(tmp)]);
-      const fh = await open(tmp, 'r');
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
+      await pipeline([source, ...transforms, fileSink(fh)]);
+      await fh.sync();
       return { id, tmp };
     } catch (e) {
       await rm(tmp, { force: true });
       throw e;
+    } finally {
+      await fh.close();
     }
   }
 
   /** Moves a synced temp file into place; the caller commits the metadata next. */
   async place(p: PendingBlob): Promise<void> {
-    const dest = this.path(p.id);
-    await mkdir(join(this.blobs, p.id.slice(0, 2)), { recursive: true });
-    await rename(p.tmp, dest);
+    const dir = p.id.slice(0, 2);
+    if (!this.dirs.has(dir)) {
+      await mkdir(join(this.blobs, dir), { recursive: true });
+      this.dirs.add(dir);
+    }
+    await rename(p.tmp, this.path(p.id));
   }
 
   async discard(p: PendingBlob): Promise<void> {
     await rm(p.tmp, { force: true });
+  }
+
+  /** Raw file bytes [start, end] (inclusive) of a small blob, in one read. */
+  async readSmall(id: string, start: number, end: number): Promise<Buffer> {
+    const fh = await open(this.path(id), 'r');
+    try {
+      const buf = Buffer.allocUnsafe(end - start + 1);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, start);
+      return buf.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
   }
 
   /** Raw file bytes [start, end] (inclusive) of a blob. */

@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { startCloud } from '../../src/cloud.js';
 import { api } from '../helpers/cloud.js';
 import { createImage, upload } from '../image/helpers.js';
+import { startComputeCloud } from './helpers.js';
 
 const SERVICES = ['identity', 'image', 'placement', 'compute'];
 
@@ -99,5 +100,21 @@ test('a process killed mid-build: the next process resumes the build (nothing st
   } finally {
     await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('a build that outlives the build timeout goes to ERROR and keeps nothing', async () => {
+  const c = await startComputeCloud({ services: ['identity', 'image', 'placement', 'compute'], compute: { buildDelayMs: 3000, buildTimeoutMs: 300 } });
+  try {
+    const r = await c.call('POST', '/servers', c.demo, { server: { name: 'slow', imageRef: c.imageId, flavorRef: c.flavorId, networks: 'none' } }, '2.95');
+    const s = await c.waitFor(r.body.server.id, c.demo, 'ERROR');
+    assert.equal(s.status, 'ERROR');
+    assert.match(s.fault.message, /timed out/);
+    await c.cloud.ctx.jobs.drain();
+    assert.equal((await c.call('GET', `/servers/${s.id}`, c.demo)).body.server.status, 'ERROR', 'the late build does not revive it');
+    const placement = await api(`${c.cloud.urls.placement}/allocations/${s.id}`, { token: c.admin });
+    assert.deepEqual(placement.body.allocations, {});
+  } finally {
+    await c.cloud.close();
   }
 });

@@ -124,7 +124,7 @@ const compute: ServiceModule<Clients> = {
         if (!ctx.clients.placement) throw new Error('the compute service needs the placement service in the same cloud');
         await model.scheduler.reportHosts();
         await lifecycle.expireStaleBuilds();
-        timer = setInterval(() => void lifecycle.expireStaleBuilds().catch((e) => ctx.log.warn({ err: e }, 'build sweep failed')), SWEEP_MS);
+        timer = setInterval(() => void lifecycle.expireStaleBuilds().catch((e) => ctx.log.warn({ err: e }, 'build sweep failed')), Math.min(SWEEP_MS, settings.buildTimeoutMs));
         timer.unref();
         // A fresh cloud gets the SCS mandatory flavors (scs-0103) from the first second.
         if (settings.standardFlavors && !(await flavors.all()).length) {

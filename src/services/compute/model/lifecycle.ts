@@ -232,9 +232,7 @@ export class Lifecycle {
     const started = new Date().toISOString();
     const event = { event: 'compute__do_build_and_run_instance', start_time: started, traceback: null };
     const fail = async (message: string, details = '') => {
-      await this.m.peers().placement.release(row!.id);
-      await this.m.peers().network?.releaseServerPorts(row!.id);
-      await this.m.volumes.releaseAll(row!).catch((e) => this.m.log.warn({ err: e, server: row!.id }, 'releasing volumes of a failed build failed'));
+      await this.releaseBuild(row!);
       await this.m.servers.update(row!.id, { vm_state: 'error', task_state: null, power_state: POWER.NOSTATE, fault: fault(500, message, details) }, { vmStates: ['building'] });
       if (action) await this.m.servers.recordEvent(action, { ...event, host: row!.host, finish_time: new Date().toISOString(), result: 'Error', traceback: message });
     };
@@ -285,18 +283,26 @@ export class Lifecycle {
     const now = new Date().toISOString();
     const ok = await this.m.servers.update(row.id, { vm_state: 'active', task_state: null, power_state: POWER.RUNNING, launched_at: now }, { vmStates: ['building'] });
     if (!ok) {
-      // Deleted while building: the delete already released what it saw; make sure nothing is left.
+      // Deleted or timed out while building: whoever moved it released what it saw; make sure nothing is left.
       const gone = await this.m.servers.getAny(row.id);
       if (gone?.deleted) await this.servers.teardown(gone);
+      else if (gone?.vm_state === 'error') await this.releaseBuild(gone);
       return;
     }
     if (action) await this.m.servers.recordEvent(action, { ...event, host: row.host, finish_time: now, result: 'Success' });
   }
 
+  /** Gives back what a failed build holds: allocations, ports, volumes. */
+  private async releaseBuild(row: ServerRow): Promise<void> {
+    await this.m.peers().placement.release(row.id);
+    await this.m.peers().network?.releaseServerPorts(row.id);
+    await this.m.volumes.releaseAll(row).catch((e) => this.m.log.warn({ err: e, server: row.id }, 'releasing volumes of a failed build failed'));
+  }
+
   async giveUpBuild(p: BuildPayload, err: Error): Promise<void> {
     const row = await this.m.servers.get(p.serverId);
     if (!row || row.vm_state !== 'building') return;
-    await this.m.peers().placement.release(row.id);
+    await this.releaseBuild(row);
     await this.m.servers.update(row.id, { vm_state: 'error', task_state: null, fault: fault(500, `Build of instance ${row.id} failed: ${err.message}`) }, { vmStates: ['building'] });
   }
 
@@ -304,7 +310,7 @@ export class Lifecycle {
   async expireStaleBuilds(): Promise<void> {
     const before = new Date(Date.now() - this.m.settings.buildTimeoutMs).toISOString();
     for (const row of await this.m.servers.staleBuilds(before)) {
-      await this.m.peers().placement.release(row.id);
+      await this.releaseBuild(row);
       await this.m.servers.update(row.id, { vm_state: 'error', task_state: null, fault: fault(500, `Build of instance ${row.id} timed out.`) }, { vmStates: ['building'] });
     }
   }

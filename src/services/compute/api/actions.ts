@@ -135,7 +135,7 @@ const HANDLERS: Record<string, Handler> = {
     }
     return req.mv >= 45 ? { status: 202, body: { image_id: image.id } } : { status: 202, location: `${api.imageUrl()}/v2/images/${image.id}` };
   },
-  'os-getConsoleOutput': async (api, req, row, arg) => {
+  'os-getConsoleOutput': async (api, _req, row, arg) => {
     const a = obj(arg, 'os-getConsoleOutput');
     const length = a.length === null ? undefined : (optInt(a, 'length', { min: -1 }) ?? undefined);
     const output = await api.lifecycle.consoleOutput(row, length === -1 ? undefined : length);

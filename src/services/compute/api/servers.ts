@@ -163,7 +163,7 @@ export function registerServerRoutes(app: FastifyInstance, api: ComputeApi): voi
     enforce(computePolicy, 'server:list', req.auth);
     const q = query(req.query);
     const f = parseFilters(q, isAdmin(req), allowed(computePolicy, 'server:list:all_tenants', req.auth), req.auth.projectId, req.mv, detail);
-    const { views, more } = await api.servers.list(req.auth, f);
+    const { views, more } = await api.servers.list(f);
     const c = renderCtx(api, req);
     const links = nextLinks(api.baseUrl(), detail ? 'servers/detail' : 'servers', q, views.at(-1)?.row.id, more);
     return { servers: views.map((v) => (detail ? renderServer(v, c) : renderServerBrief(v, c))), ...(links ? { servers_links: links } : {}) };

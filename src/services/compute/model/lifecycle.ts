@@ -65,7 +65,7 @@ export const ACTIONS: Record<string, ActionSpec> = {
     vmStates: ['active', 'stopped'],
     task: 'resize_prep',
     event: 'compute_resize_instance',
-    run: (m, g, r, p) => moveTo(m, r, p.flavor as Flavor, p.exclude === true),
+    run: (m, _g, r, p) => moveTo(m, r, p.flavor as Flavor, p.exclude === true),
     final: () => ({ vm_state: 'resized' }),
   },
   revertResize: {

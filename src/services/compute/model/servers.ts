@@ -236,7 +236,7 @@ export class ServerService {
     return min;
   }
 
-  async list(auth: AuthContext, f: ListFilters): Promise<{ views: ServerView[]; more: boolean }> {
+  async list(f: ListFilters): Promise<{ views: ServerView[]; more: boolean }> {
     const q: ServerQuery = { ...f };
     if (f.status) {
       const s = statesForStatus(f.status);

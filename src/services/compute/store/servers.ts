@@ -71,7 +71,7 @@ export class ServerStore {
   private filtered(f: ServerQuery): SelectQueryBuilder<ComputeTables, 'compute_servers', object> {
     let q = this.db.selectFrom('compute_servers');
     if (!f.withDeleted) q = q.where('deleted', '=', 0);
-    if (f.projectId) q = q.where('project_id', '=', f.projectId);
+    if (f.projectId !== undefined) q = q.where('project_id', '=', f.projectId);
     if (f.userId) q = q.where('user_id', '=', f.userId);
     if (f.vmStates) q = q.where('vm_state', 'in', f.vmStates);
     if (f.taskStates) {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthContext } from '../../../platform/auth.js';
 import { ApiError, badRequest, forbidden } from '../../../platform/errors.js';
-import { isObj, optString, query, wrapped, type Obj } from '../../../platform/http/validate.js';
+import { isObj, optString, query, type Obj } from '../../../platform/http/validate.js';
 import { uuid } from '../../../platform/ids.js';
 import type { InventoryInput, Resources } from '../client.js';
 import type { ProviderStore } from '../store/providers.js';

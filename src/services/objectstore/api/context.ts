@@ -29,6 +29,9 @@ class TtlCache<T> {
     value.catch(() => this.entries.delete(key));
     return value;
   }
+  forget(key: string): void {
+    this.entries.delete(key);
+  }
 }
 
 const decode = (s: string) => {
@@ -56,7 +59,12 @@ export class RequestContext {
   ) {
     this.credentials = new TtlCache(cacheMs);
     this.contexts = new TtlCache(cacheMs);
-    const resolve = (access: string) => this.credentials.get(access, () => this.identity().findEc2Credential(access));
+    const resolve = async (access: string) => {
+      const found = await this.credentials.get(access, () => this.identity().findEc2Credential(access));
+      // An unknown key is asked again next time: it may be created in the meantime.
+      if (!found) this.credentials.forget(access);
+      return found;
+    };
     this.verifier = new SigV4Verifier(resolve);
     this.v2 = new SigV2Verifier(resolve);
   }

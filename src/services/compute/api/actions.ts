@@ -6,7 +6,7 @@ import { stateConflict } from '../model/lifecycle.js';
 import type { ServerRow } from '../store/tables.js';
 import { computePolicy } from '../policy.js';
 import { isUuid, renderCtx, type ComputeApi } from './common.js';
-import { isoSeconds } from '../../../platform/ids.js';
+import { isoNaive } from '../../../platform/ids.js';
 import { renderServer } from './render.js';
 import { stringMap } from './servers.js';
 import { newAdminPass } from '../model/servers.js';
@@ -213,7 +213,7 @@ export function registerActionRoutes(app: FastifyInstance, api: ComputeApi): voi
   });
 }
 
-const naive = (iso: string) => isoSeconds(iso).replace('Z', '.000000');
+const naive = (iso: string) => isoNaive(iso);
 
 function renderAction(a: { action: string; server_id: string; message: string | null; project_id: string; request_id: string; start_time: string; user_id: string; updated_at: string }, mv: number) {
   return {

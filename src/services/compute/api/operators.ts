@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { badRequest, notFound } from '../../../platform/errors.js';
+import { isoNaive } from '../../../platform/ids.js';
 import { isObj, optBool, optInt, optString, query, wrapped } from '../../../platform/http/validate.js';
 import { enforce } from '../../../platform/policy.js';
 import { computePolicy } from '../policy.js';
@@ -25,7 +26,7 @@ export function registerOperatorRoutes(app: FastifyInstance, api: ComputeApi): v
     const zones = new Map<string, Record<string, unknown>>();
     for (const x of all) {
       const hosts = zones.get(x.h.zone) ?? {};
-      hosts[x.h.host] = { 'nova-compute': { available: up(x), active: !x.s?.disabled, updated_at: x.s?.updated_at.replace('Z', '') ?? null } };
+      hosts[x.h.host] = { 'nova-compute': { available: up(x), active: !x.s?.disabled, updated_at: x.s ? isoNaive(x.s.updated_at) : null } };
       zones.set(x.h.zone, hosts);
     }
     const internal = { zoneName: 'internal', zoneState: { available: true }, hosts: { controller: { 'nova-scheduler': { available: true, active: true, updated_at: null }, 'nova-conductor': { available: true, active: true, updated_at: null } } } };
@@ -93,7 +94,7 @@ export function registerOperatorRoutes(app: FastifyInstance, api: ComputeApi): v
     zone: x.h.zone,
     status: x.s?.disabled ? 'disabled' : 'enabled',
     state: x.h.up && !x.s?.forced_down ? 'up' : 'down',
-    updated_at: x.s?.updated_at.replace('Z', '').padEnd(26, '0') ?? null,
+    updated_at: x.s ? isoNaive(x.s.updated_at) : null,
     disabled_reason: x.s?.disabled_reason ?? null,
     ...(mv >= 11 ? { forced_down: x.s?.forced_down === 1 } : {}),
   });

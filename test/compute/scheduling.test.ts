@@ -90,6 +90,35 @@ describe('server groups and the scheduler', () => {
   });
 });
 
+describe('live migration', () => {
+  test('os-migrateLive moves an ACTIVE guest to the other host (admin only); a down target fails into ERROR', async () => {
+    const r = await c.call('POST', '/servers', c.demo, serverBody(c, { availability_zone: 'az1' }), '2.95');
+    const id = r.body.server.id;
+    await c.waitFor(id, c.demo, 'ACTIVE');
+    assert.equal(await hostOf(id), 'host-a');
+    assert.equal((await c.call('POST', `/servers/${id}/action`, c.demo, { 'os-migrateLive': { host: null, block_migration: 'auto' } }, '2.30')).status, 403);
+    assert.equal((await c.call('POST', `/servers/${id}/action`, c.admin, { 'os-migrateLive': { host: 'nowhere', block_migration: 'auto' } }, '2.30')).status, 400);
+    // Zones bind the guest to az1, where host-a is the only host: an unforced migration finds no other.
+    const stuck = await c.call('POST', `/servers/${id}/action`, c.admin, { 'os-migrateLive': { host: null, block_migration: 'auto' } }, '2.30');
+    assert.equal(stuck.status, 202);
+    await new Promise((res) => setTimeout(res, 200));
+    const still = await c.waitFor(id, c.demo, 'ACTIVE');
+    assert.equal(still.status, 'ACTIVE');
+    assert.equal(await hostOf(id), 'host-a');
+    const events = await c.call('GET', `/servers/${id}/os-instance-actions`, c.admin);
+    assert.equal(events.body.instanceActions[0].action, 'live-migration');
+
+    const free = await c.call('POST', '/servers', c.demo, serverBody(c), '2.95');
+    await c.waitFor(free.body.server.id, c.demo, 'ACTIVE');
+    const from = await hostOf(free.body.server.id);
+    assert.equal((await c.call('POST', `/servers/${free.body.server.id}/action`, c.admin, { 'os-migrateLive': { host: null, block_migration: 'auto' } }, '2.30')).status, 202);
+    for (let i = 0; i < 200 && (await hostOf(free.body.server.id)) === from; i++) await new Promise((res) => setTimeout(res, 25));
+    assert.notEqual(await hostOf(free.body.server.id), from);
+    assert.equal((await c.waitFor(free.body.server.id, c.demo, 'ACTIVE')).status, 'ACTIVE');
+    for (const s of [id, free.body.server.id]) await c.call('DELETE', `/servers/${s}`, c.demo);
+  });
+});
+
 describe('quotas and limits', () => {
   test('limits show used counts; exceeding instances is 403 with Nova’s message; admin sets quotas', async () => {
     assert.equal((await c.call('PUT', `/os-quota-sets/${c.demoProjectId}`, c.demo, { quota_set: { instances: 1 } })).status, 403);

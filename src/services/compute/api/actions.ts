@@ -78,6 +78,16 @@ const HANDLERS: Record<string, Handler> = {
     await api.lifecycle.start(req.auth, row, 'resize', req.id, { flavor, exclude: true }, 'migrate');
     return accepted;
   },
+  'os-migrateLive': async (api, req, row, arg) => {
+    enforce(computePolicy, 'server:migrate', req.auth);
+    if (!api.model.driver.capabilities.supportsLiveMigration) throw badRequest('Live migration is not supported by the hypervisor driver.');
+    const a = obj(arg, 'os-migrateLive');
+    if (!('host' in a)) throw badRequest("Invalid input for field/attribute os-migrateLive. 'host' is a required property");
+    const host = optString(a, 'host', { nullable: true, max: 255 }) ?? undefined;
+    if (host && !(await api.model.hostState.get(host))) throw badRequest(`Compute host ${host} could not be found.`);
+    await api.lifecycle.start(req.auth, row, 'liveMigrate', req.id, { host }, 'live-migration');
+    return accepted;
+  },
   confirmResize: async (api, req, row) => {
     await api.lifecycle.confirmResize(req.auth, row, req.id);
     return { status: 204 };

@@ -61,6 +61,8 @@ export interface ComputeDriver {
   /** The guest's root disk as a byte stream (for createImage). */
   snapshot(guest: GuestSpec): Promise<Readable>;
   consoleOutput(guest: GuestSpec, lines?: number): Promise<string>;
+  /** Moves a running guest to another host (only when `supportsLiveMigration`). */
+  liveMigrate(guest: GuestSpec, targetHost: string): Promise<void>;
   attachVolume(guest: GuestSpec, volumeId: string, device: string): Promise<void>;
   detachVolume(guest: GuestSpec, volumeId: string): Promise<void>;
   attachInterface(guest: GuestSpec, portId: string, mac: string): Promise<void>;

@@ -39,7 +39,7 @@ export class SimulatedDriver implements ComputeDriver {
     supportsConsoleLog: true,
     supportsVolumeAttach: true,
     supportsInterfaceAttach: true,
-    supportsLiveMigration: false,
+    supportsLiveMigration: true,
   };
 
   constructor(
@@ -90,6 +90,11 @@ export class SimulatedDriver implements ComputeDriver {
   unpause = (g: GuestSpec) => this.step(g, this.config.actionDelayMs);
   suspend = (g: GuestSpec) => this.step(g, this.config.actionDelayMs);
   resume = (g: GuestSpec) => this.step(g, this.config.actionDelayMs);
+  /** Fails like a real migration when the target host is down. */
+  async liveMigrate(guest: GuestSpec, targetHost: string): Promise<void> {
+    await this.step(guest, this.config.actionDelayMs);
+    if ((await this.state.get(targetHost))?.down) throw new DriverError(`Live migration to ${targetHost} failed: the host is down (simulated fault).`);
+  }
   attachVolume = (g: GuestSpec) => this.step(g, this.config.actionDelayMs);
   detachVolume = (g: GuestSpec) => this.step(g, this.config.actionDelayMs);
   attachInterface = (g: GuestSpec) => this.step(g, this.config.actionDelayMs);

@@ -68,6 +68,18 @@ export const ACTIONS: Record<string, ActionSpec> = {
     run: (m, _g, r, p) => moveTo(m, r, p.flavor as Flavor, p.exclude === true),
     final: () => ({ vm_state: 'resized' }),
   },
+  liveMigrate: {
+    vmStates: ['active', 'paused'],
+    task: 'migrating',
+    event: 'compute_live_migration',
+    async run(m, g, r, p) {
+      // The guest keeps running: claim on the target, move, and there is nothing to confirm.
+      const patch = await moveTo(m, r, JSON.parse(r.flavor) as Flavor, true, typeof p.host === 'string' ? p.host : undefined);
+      await m.driver.liveMigrate(g, patch.host!);
+      return { ...patch, old_flavor: null };
+    },
+    final: (r) => ({ vm_state: r.vm_state }),
+  },
   revertResize: {
     vmStates: ['resized'],
     task: 'resize_reverting',
@@ -141,8 +153,9 @@ export const ACTIONS: Record<string, ActionSpec> = {
 };
 
 /** Resize and migrate: claim the flavor on a host (another one for migrate), keeping the old for revert. */
-async function moveTo(m: ComputeModel, r: ServerRow, flavor: Flavor, exclude: boolean): Promise<Partial<ServerRow>> {
+async function moveTo(m: ComputeModel, r: ServerRow, flavor: Flavor, exclude: boolean, forcedHost?: string): Promise<Partial<ServerRow>> {
   const host = await m.scheduler.select({
+    forcedHost,
     serverId: r.id,
     projectId: r.project_id,
     userId: r.user_id,
@@ -209,8 +222,8 @@ export class Lifecycle {
     } catch (e) {
       if (!(e instanceof DriverError || e instanceof NoValidHost || e instanceof ApiError)) throw e;
       const msg = e.message;
-      // A failed resize/migrate/unshelve scheduling leaves the guest as it was; other failures are ERROR.
-      const recoverable = e instanceof NoValidHost && ['resize', 'unshelve'].includes(p.action);
+      // A failed resize/migrate/live-migrate/unshelve scheduling leaves the guest as it was; other failures are ERROR.
+      const recoverable = e instanceof NoValidHost && ['resize', 'unshelve', 'liveMigrate'].includes(p.action);
       await this.m.servers.update(
         row.id,
         recoverable ? { task_state: null, fault: fault(500, msg, e instanceof NoValidHost ? e.details : '') } : { vm_state: 'error', task_state: null, fault: fault(500, msg) },

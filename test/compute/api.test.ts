@@ -284,6 +284,13 @@ describe('actions and the state machine', () => {
     assert.match((await act({ 'os-stop': null })).body.conflictingRequest.message, /is locked/);
     assert.equal((await c.call('DELETE', `/servers/${id}`, c.demo)).status, 409);
     assert.equal((await act({ unlock: null })).status, 202);
+    const rescued = await act({ rescue: null });
+    assert.equal(rescued.status, 200);
+    assert.ok(rescued.body.adminPass);
+    await c.waitFor(id, c.demo, 'RESCUE');
+    assert.equal((await act({ 'os-stop': null })).status, 409);
+    assert.equal((await act({ unrescue: null })).status, 202);
+    await c.waitFor(id, c.demo, 'ACTIVE');
     assert.equal((await act({ forceDelete: null })).status, 409);
     assert.equal((await act({ frobnicate: null })).status, 400);
     const out = await act({ 'os-getConsoleOutput': { length: 50 } });

@@ -78,6 +78,15 @@ const HANDLERS: Record<string, Handler> = {
     await api.lifecycle.start(req.auth, row, 'resize', req.id, { flavor, exclude: true }, 'migrate');
     return accepted;
   },
+  rescue: async (api, req, row, arg) => {
+    const a = obj(arg, 'rescue');
+    const imageRef = optString(a, 'rescue_image_ref') ?? undefined;
+    if (imageRef && !(await api.model.peers().image?.getImage(req.auth, imageRef))) throw badRequest(`Image ${imageRef} could not be found.`);
+    if (row.image_id === null && req.mv < 87) throw badRequest(`Cannot rescue a volume-backed instance before microversion 2.87.`);
+    await api.lifecycle.start(req.auth, row, 'rescue', req.id, { imageId: imageRef });
+    return { status: 200, body: { adminPass: optString(a, 'adminPass') ?? newAdminPass() } };
+  },
+  unrescue: simple('unrescue'),
   'os-migrateLive': async (api, req, row, arg) => {
     enforce(computePolicy, 'server:migrate', req.auth);
     if (!api.model.driver.capabilities.supportsLiveMigration) throw badRequest('Live migration is not supported by the hypervisor driver.');

@@ -68,6 +68,15 @@ export const ACTIONS: Record<string, ActionSpec> = {
     run: (m, _g, r, p) => moveTo(m, r, p.flavor as Flavor, p.exclude === true),
     final: () => ({ vm_state: 'resized' }),
   },
+  rescue: {
+    vmStates: ['active', 'stopped', 'error'],
+    task: 'rescuing',
+    event: 'compute_rescue_instance',
+    // The simulated guest restarts from its rescue image; a real driver boots the rescue image with the root disk attached.
+    run: (m, g, _r, p) => m.driver.reboot({ ...g, imageId: typeof p.imageId === 'string' ? p.imageId : g.imageId }, true),
+    final: () => ({ vm_state: 'rescued', power_state: POWER.RUNNING }),
+  },
+  unrescue: { vmStates: ['rescued'], task: 'unrescuing', event: 'compute_unrescue_instance', run: (m, g) => m.driver.reboot(g, true), final: () => active },
   liveMigrate: {
     vmStates: ['active', 'paused'],
     task: 'migrating',

@@ -83,6 +83,8 @@ export function statesForStatus(status: string): { vmStates: string[]; taskState
       return { vmStates: ['error'] };
     case 'SHELVED':
       return { vmStates: ['shelved'] };
+    case 'RESCUE':
+      return { vmStates: ['rescued'] };
     case 'SHELVED_OFFLOADED':
       return { vmStates: ['shelved_offloaded'] };
     case 'DELETED':

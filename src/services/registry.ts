@@ -3,6 +3,8 @@ import type { ComputeClient } from './compute/client.js';
 import compute from './compute/plugin.js';
 import type { IdentityClient } from './identity/client.js';
 import identity from './identity/plugin.js';
+import type { KeyManagerClient } from './keymanager/client.js';
+import keymanager from './keymanager/plugin.js';
 import type { ImageClient } from './image/client.js';
 import image from './image/plugin.js';
 import type { NetworkClient } from './network/client.js';
@@ -26,6 +28,7 @@ export interface Clients {
   placement: PlacementClient;
   compute: ComputeClient;
   volume: VolumeClient;
+  keymanager: KeyManagerClient;
 }
 
-export const serviceModules: ServiceModule<Clients>[] = [identity, image, network, objectstore, volume, placement, compute];
+export const serviceModules: ServiceModule<Clients>[] = [identity, keymanager, image, network, objectstore, volume, placement, compute];

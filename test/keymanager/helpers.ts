@@ -11,6 +11,6 @@ export async function storeSecret(cloud: TestCloud, token: string, body: Record<
 
 /** Raw request (payload bytes, own Content-Type/Accept). */
 export async function raw(url: string, opts: { method?: string; token: string; headers?: Record<string, string>; body?: Buffer | string }) {
-  const res = await fetch(url, { method: opts.method ?? 'GET', headers: { 'x-auth-token': opts.token, ...(opts.headers ?? {}) }, body: opts.body });
+  const res = await fetch(url, { method: opts.method ?? 'GET', headers: { 'x-auth-token': opts.token, ...(opts.headers ?? {}) }, body: typeof opts.body === 'string' || opts.body === undefined ? opts.body : new Uint8Array(opts.body) });
   return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
 }

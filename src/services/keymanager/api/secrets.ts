@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, badRequest, notFound } from '../../../platform/errors.js';
 import { isObj, optInt, optString, query, type Obj } from '../../../platform/http/validate.js';
@@ -107,14 +108,22 @@ function parseFilters(q: Record<string, string>): SecretFilters {
   return { name: q.name, algorithm: q.alg, mode: q.mode, bitLength, secretType: q.secret_type, dates, sort, ...paging(q) };
 }
 
-/** Whether the `Accept` header allows `type`; none or `*\/*` accepts anything. */
-function accepts(req: FastifyRequest, type: string): boolean {
+/**
+ * The media type to answer a payload in: the stored one for no `Accept` or `*\/*`, else the first
+ * supported type asked for. Like Barbican, a binary secret may be read as text/plain when its
+ * bytes are UTF-8, and any payload as application/octet-stream.
+ */
+function payloadType(req: FastifyRequest, stored: string, data: Buffer): string {
   const header = req.headers.accept;
-  if (!header) return true;
-  return header.split(',').some((part) => {
+  if (!header) return stored;
+  for (const part of header.split(',')) {
     const t = part.split(';')[0].trim().toLowerCase();
-    return t === '*/*' || t === type || (t === 'text/*' && type.startsWith('text/'));
-  });
+    if (t === '*/*') return stored;
+    const normal = normaliseContentType(t);
+    if (normal === 'text/plain' && stored !== 'text/plain' && !isUtf8(data)) continue;
+    if (normal) return normal;
+  }
+  throw new ApiError('notAcceptable', 'Wrong payload content-type');
 }
 
 /** Metadata unless the client asks for a non-JSON type: Barbican's legacy payload retrieval. */
@@ -130,9 +139,9 @@ export function registerSecretRoutes(app: FastifyInstance, d: ApiDeps): void {
     const { row, acl } = await d.secrets.find(callerOf(req.auth), req.params.id);
     authorize(req, 'secret:decrypt', targetOf(req, row, acl));
     if (!row.content_type) throw notFound('Secret payload not found.');
-    if (!accepts(req, row.content_type)) throw new ApiError('notAcceptable', 'Wrong payload content-type');
     const data = await d.secrets.payload(row);
-    reply.type(row.content_type === 'text/plain' ? 'text/plain; charset=utf-8' : row.content_type);
+    const type = payloadType(req, row.content_type, data);
+    reply.type(type === 'text/plain' ? 'text/plain; charset=utf-8' : type);
     return reply.send(data);
   }
 

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { api, startTestCloud, type TestCloud } from '../helpers/cloud.js';
+import { addTenant, raw, storeSecret } from './helpers.js';
+
+/**
+ * scs-0116 through Barbican's roles: a plain member creates, lists, reads and deletes the project's
+ * secrets; a reader (observer) reads but does not write; `audit` sees metadata only; another
+ * project sees nothing (404), unless a read ACL names its user.
+ */
+describe('key manager isolation and roles', () => {
+  let cloud: TestCloud;
+  let base: string;
+  let member: string;
+  let other: string;
+  let reader: string;
+  let auditor: string;
+  let otherUserId: string;
+  const ids: Record<string, string> = {};
+  before(async () => {
+    cloud = await startTestCloud({ only: ['identity', 'keymanager'] });
+    base = cloud.urls.keymanager;
+    member = await cloud.demoToken();
+    const self = await api(`${cloud.urls.identity}/v3/auth/tokens`, { token: member, headers: { 'x-subject-token': member } });
+    const demoProject: string = self.body.token.project.id;
+    other = await (await addTenant(cloud, 'km-other')).token();
+    otherUserId = (await api(`${cloud.urls.identity}/v3/auth/tokens`, { token: other, headers: { 'x-subject-token': other } })).body.token.user.id;
+    reader = await (await addTenant(cloud, 'km-reader', 'reader', demoProject)).token();
+    const admin = await cloud.adminToken();
+    const audit = await api(`${cloud.urls.identity}/v3/roles`, { method: 'POST', token: admin, body: { role: { name: 'audit' } } });
+    assert.equal(audit.status, 201);
+    auditor = await (await addTenant(cloud, 'km-audit', 'audit', demoProject)).token();
+    ids.secret = await storeSecret(cloud, member, { name: 'a-secret', payload: 'a-payload', payload_content_type: 'text/plain' });
+    const c = await api(`${base}/v1/containers`, { method: 'POST', token: member, body: { type: 'generic', name: 'a-c', secret_refs: [{ name: 's', secret_ref: `${base}/v1/secrets/${ids.secret}` }] } });
+    ids.container = c.body.container_ref.split('/').pop();
+    const o = await api(`${base}/v1/orders`, { method: 'POST', token: member, body: { type: 'key', meta: { algorithm: 'aes', bit_length: 128 } } });
+    ids.order = o.body.order_ref.split('/').pop();
+  });
+  after(() => cloud.close());
+
+  test('another project: empty lists and 404 on everything', async () => {
+    for (const kind of ['secrets', 'containers', 'orders']) {
+      const r = await api(`${base}/v1/${kind}`, { token: other });
+      assert.deepEqual([r.status, r.body.total, r.body[kind].length], [200, 0, 0], kind);
+    }
+    const cases: Array<[string, string, unknown?]> = [
+      ['GET', `/secrets/${ids.secret}`],
+      ['GET', `/secrets/${ids.secret}/payload`],
+      ['PUT', `/secrets/${ids.secret}/metadata`, { metadata: { a: 'b' } }],
+      ['GET', `/secrets/${ids.secret}/metadata`],
+      ['GET', `/secrets/${ids.secret}/acl`],
+      ['PUT', `/secrets/${ids.secret}/acl`, { read: { 'project-access': true } }],
+      ['DELETE', `/secrets/${ids.secret}`],
+      ['GET', `/containers/${ids.container}`],
+      ['POST', `/containers/${ids.container}/consumers`, { name: 'lb', URL: 'http://x' }],
+      ['DELETE', `/containers/${ids.container}`],
+      ['GET', `/orders/${ids.order}`],
+      ['DELETE', `/orders/${ids.order}`],
+      ['POST', '/containers', { type: 'generic', secret_refs: [{ name: 's', secret_ref: `${base}/v1/secrets/${ids.secret}` }] }],
+    ];
+    for (const [method, path, body] of cases) {
+      const r = await api(`${base}/v1${path}`, { method, token: other, body });
+      assert.equal(r.status, 404, `${method} ${path}: ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.code, 404);
+    }
+    assert.equal((await raw(`${base}/v1/secrets/${ids.secret}`, { method: 'PUT', token: other, headers: { 'content-type': 'text/plain' }, body: 'x' })).status, 404);
+    assert.equal((await api(`${base}/v1/secrets/${ids.secret}`, { token: member })).body.name, 'a-secret');
+  });
+
+  test('a reader (observer) reads and decrypts but cannot create or delete', async () => {
+    assert.equal((await api(`${base}/v1/secrets`, { token: reader })).body.total >= 1, true);
+    assert.equal((await raw(`${base}/v1/secrets/${ids.secret}/payload`, { token: reader })).bytes.toString(), 'a-payload');
+    assert.equal((await api(`${base}/v1/containers/${ids.container}`, { token: reader })).status, 200);
+    for (const [method, path, body] of [
+      ['POST', '/secrets', { name: 'r' }],
+      ['DELETE', `/secrets/${ids.secret}`],
+      ['POST', `/secrets/${ids.secret}/metadata`, { key: 'k', value: 'v' }],
+      ['POST', '/containers', { type: 'generic' }],
+      ['DELETE', `/containers/${ids.container}`],
+      ['POST', '/orders', { type: 'key', meta: { algorithm: 'aes', bit_length: 128 } }],
+    ] as Array<[string, string, unknown]>) {
+      const r = await api(`${base}/v1${path}`, { method, token: reader, body });
+      assert.equal(r.status, 403, `${method} ${path}`);
+      assert.deepEqual([r.body.code, r.body.title], [403, 'Forbidden']);
+    }
+  });
+
+  test('audit sees metadata, never the payload', async () => {
+    assert.equal((await api(`${base}/v1/secrets/${ids.secret}`, { token: auditor })).status, 200);
+    assert.equal((await api(`${base}/v1/secrets/${ids.secret}/payload`, { token: auditor })).status, 403);
+    assert.equal((await api(`${base}/v1/secrets`, { token: auditor })).status, 403);
+  });
+
+  test('read ACL: a named user of another project reads; project-access false hides it from the reader', async () => {
+    const acl = `${base}/v1/secrets/${ids.secret}/acl`;
+    assert.deepEqual((await api(acl, { token: member })).body, { read: { 'project-access': true } });
+    const put = await api(acl, { method: 'PUT', token: member, body: { read: { users: [otherUserId], 'project-access': false } } });
+    assert.deepEqual([put.status, put.body.acl_ref], [200, acl]);
+    const shown = (await api(acl, { token: member })).body.read;
+    assert.deepEqual([shown['project-access'], shown.users], [false, [otherUserId]]);
+    assert.equal((await raw(`${base}/v1/secrets/${ids.secret}/payload`, { token: other })).bytes.toString(), 'a-payload');
+    assert.equal((await api(`${base}/v1/secrets/${ids.secret}/payload`, { token: reader })).status, 403);
+    assert.equal((await raw(`${base}/v1/secrets/${ids.secret}/payload`, { token: member })).bytes.toString(), 'a-payload');
+    // The ACL user reads but does not delete, and the secret stays out of their own list.
+    assert.equal((await api(`${base}/v1/secrets/${ids.secret}`, { method: 'DELETE', token: other })).status, 403);
+    assert.equal((await api(`${base}/v1/secrets`, { token: other })).body.total, 0);
+    const patch = await api(acl, { method: 'PATCH', token: member, body: { read: { 'project-access': true } } });
+    assert.equal(patch.status, 200);
+    assert.deepEqual((await api(acl, { token: member })).body.read.users, [otherUserId]);
+    assert.equal((await api(acl, { method: 'DELETE', token: member })).status, 200);
+    assert.equal((await api(`${base}/v1/secrets/${ids.secret}`, { token: other })).status, 404);
+    assert.equal((await api(acl, { method: 'PUT', token: member, body: { write: {} } })).status, 400);
+  });
+
+  test('a plain member deletes the project secret; the admin of another project cannot see it', async () => {
+    const id = await storeSecret(cloud, member, { name: 'to-delete' });
+    const admin = await cloud.adminToken();
+    assert.equal((await api(`${base}/v1/secrets/${id}`, { token: admin })).status, 404);
+    assert.equal((await api(`${base}/v1/secrets/${id}`, { method: 'DELETE', token: member })).status, 204);
+  });
+});

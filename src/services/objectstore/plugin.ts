@@ -64,7 +64,7 @@ const objectstore: ServiceModule<Clients> = {
     const multipart = new Multipart(uploads, objects, engine);
     const buckets = new Buckets(bucketStore, uploads, engine, ctx.config.region, ctx.config.encryptAtRest);
     const lifecycle = new Lifecycle(bucketStore, rows, objects, uploads, multipart, settings.lifecycleDaySeconds * 1000);
-    const deps: S3Deps = { buckets, objects, multipart, engine, region: ctx.config.region };
+    const deps: S3Deps = { buckets, objects, multipart, engine };
 
     const app = createServiceApp({
       service: 'objectstore',

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Readable, Transform } from 'node:stream';
 import { isApiError } from '../../../platform/errors.js';
-import { checksumHeader, parseAlgorithm, type ChecksumAlgorithm } from '../model/checksums.js';
+import { CHECKSUM_ALGORITHMS, checksumHeader, parseAlgorithm, type ChecksumAlgorithm } from '../model/checksums.js';
 import type { Expectations } from '../model/engine.js';
 import { incompleteBody, s3Error } from '../model/errors.js';
 import { AwsChunkedDecoder } from './chunked.js';
@@ -27,7 +27,7 @@ function checksumOf(req: FastifyRequest, decoder?: AwsChunkedDecoder): { algorit
     const algorithm = parseAlgorithm(trailer.slice('x-amz-checksum-'.length));
     return { algorithm, checksum: () => decoder?.trailers.get(trailer) };
   }
-  for (const a of ['CRC32', 'CRC32C', 'SHA1', 'SHA256'] as ChecksumAlgorithm[]) {
+  for (const a of CHECKSUM_ALGORITHMS) {
     const v = header(req, checksumHeader(a));
     if (v !== undefined) return { algorithm: a, checksum: v };
   }

@@ -11,7 +11,6 @@ export interface S3Deps {
   objects: Objects;
   multipart: Multipart;
   engine: Engine;
-  region: string;
 }
 
 /** One S3 operation: the request is already addressed and authenticated. */

@@ -24,7 +24,5 @@ export const preconditionFailed = () =>
   s3Error('preconditionFailed', 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
 export const incompleteBody = () =>
   s3Error('badRequest', 'IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header.');
-export const badDigest = (message = 'The Content-MD5 or checksum value that you specified did not match what the server received.') =>
-  s3Error('badRequest', 'BadDigest', message);
 export const notImplemented = (what: string) =>
   s3Error('notImplemented', 'NotImplemented', `A header or query you provided implies functionality that is not implemented: ${what}.`);

@@ -78,6 +78,12 @@ export class JobRunner {
     return id;
   }
 
+  /** Payloads of the jobs of `kind` still queued or running (reconcilers check that work is not lost). */
+  async open<P = unknown>(kind: string): Promise<P[]> {
+    const rows = await this.db.selectFrom('platform_jobs').select('payload').where('kind', '=', kind).where('state', 'in', ['queued', 'running']).execute();
+    return rows.map((r) => JSON.parse(r.payload) as P);
+  }
+
   start(): void {
     this.timer = setInterval(() => void this.poll(), this.opts.pollMs);
     this.timer.unref();

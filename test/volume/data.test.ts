@@ -23,7 +23,7 @@ describe('block storage data plane', () => {
   const auth = async () => cloud.clients.identity.validate(demo);
 
   before(async () => {
-    cloud = await startTestCloud({ only: ['identity', 'image', 'volume'] });
+    cloud = await startTestCloud({ only: ['identity', 'image', 'volume'], services: { volume: { reconcileIntervalMs: 200, quotas: { volumes: 50 } } } });
     base = cloud.urls.volume;
     demo = await cloud.demoToken();
     const img = await api(`${cloud.urls.image}/v2/images`, { method: 'POST', token: demo, body: { name: 'payload', disk_format: 'raw', container_format: 'bare', min_disk: 1 } });
@@ -148,6 +148,17 @@ describe('block storage data plane', () => {
       .execute();
     assert.equal((await waitStatus(base, demo, 'volumes', v.id, ['available', 'error'])).status, 'available');
     assert.equal(statSync(volumeFile(v.id)).size, 1024 ** 3);
+  });
+
+  test('a transient status whose job was lost is repaired to error by the reconciler', async () => {
+    const v = await createVolume(base, demo, { name: 'lost-job' });
+    const db = cloud.ctx.db.kysely;
+    const long = new Date(Date.now() - 10 * 60_000).toISOString();
+    await db.updateTable('vol_volumes').set({ status: 'creating', updated_at: long }).where('id', '=', v.id).execute();
+    const fresh = await createVolume(base, demo, { name: 'fresh' });
+    await db.updateTable('vol_volumes').set({ status: 'extending' }).where('id', '=', fresh.id).execute();
+    assert.equal((await waitStatus(base, demo, 'volumes', v.id, ['error'])).status, 'error');
+    assert.equal((await api(`${base}/v3/volumes/${fresh.id}`, { token: demo })).body.volume.status, 'extending', 'young transient states are left alone');
   });
 
   test('the client compute uses: boot volume from an image, attach, detach, delete', async () => {

@@ -20,6 +20,7 @@ import { AttachmentService } from './model/attachments.js';
 import { BackupService } from './model/backups.js';
 import { DEFAULT_SETTINGS, json, VolumeKeys, type ModelDeps, type VolumeSettings } from './model/common.js';
 import { QuotaService } from './model/quotas.js';
+import { reconcile } from './model/reconcile.js';
 import { SnapshotService } from './model/snapshots.js';
 import { TypeService } from './model/types.js';
 import { VolumeService } from './model/volumes.js';
@@ -133,11 +134,22 @@ const volume: ServiceModule<Clients> = {
       },
     };
 
+    let timer: NodeJS.Timeout | undefined;
+    const repair = () =>
+      reconcile(d)
+        .then((n) => n && ctx.log.warn({ repaired: n }, 'volume resources whose job was lost went to error'))
+        .catch((e) => ctx.log.warn({ err: e }, 'volume reconcile failed'));
     return {
       app,
       client,
       async start() {
         await types.bootstrap();
+        await repair();
+        timer = setInterval(() => void repair(), settings.reconcileIntervalMs);
+        timer.unref();
+      },
+      async stop() {
+        if (timer) clearInterval(timer);
       },
     };
   },

@@ -15,12 +15,15 @@ export interface VolumeSettings {
   /** Name of the type volumes get when none is asked for. */
   defaultType: string;
   quotas: Record<string, number>;
+  /** How often transient states are checked for lost jobs. */
+  reconcileIntervalMs: number;
 }
 
 export const DEFAULT_SETTINGS: VolumeSettings = {
   availabilityZone: 'nova',
   defaultType: '__DEFAULT__',
   quotas: { volumes: 10, snapshots: 10, gigabytes: 1000, backups: 10, backup_gigabytes: 1000, groups: 10, per_volume_gigabytes: -1 },
+  reconcileIntervalMs: 60_000,
 };
 
 /**

@@ -1,0 +1,44 @@
+import type { ModelDeps } from './common.js';
+import { CREATE_JOB, DELETE_JOB, EXTEND_JOB, UPLOAD_JOB } from './volumes.js';
+import { SNAPSHOT_CREATE_JOB, SNAPSHOT_DELETE_JOB } from './snapshots.js';
+import { BACKUP_CREATE_JOB, BACKUP_DELETE_JOB, BACKUP_RESTORE_JOB } from './backups.js';
+
+/** A transient status this old without a queued or running job has lost its job (a crash between the two writes). */
+const GRACE_MS = 2 * 60_000;
+
+type Ids = Set<string>;
+const ids = async (d: ModelDeps, kinds: string[], field: string): Promise<Ids> => {
+  const out = new Set<string>();
+  for (const kind of kinds) for (const p of await d.jobs.open<Record<string, string>>(kind)) if (p[field]) out.add(p[field]);
+  return out;
+};
+
+/**
+ * Level-triggered repair: volumes, snapshots and backups in a transient status whose job is gone
+ * go to the status Cinder uses for that failure, so nothing stays `creating` forever.
+ */
+export async function reconcile(d: ModelDeps, now = Date.now()): Promise<number> {
+  const old = (row: { updated_at: string }) => now - Date.parse(row.updated_at) > GRACE_MS;
+  let repaired = 0;
+  const volumeJobs = await ids(d, [CREATE_JOB, DELETE_JOB, EXTEND_JOB, UPLOAD_JOB, BACKUP_RESTORE_JOB], 'volumeId');
+  for (const b of await d.stores.backups.where()) if (b.status === 'creating') volumeJobs.add(b.volume_id);
+  const volumeFailure: Record<string, string | undefined> = { creating: 'error', downloading: 'error', deleting: 'error_deleting', extending: 'error_extending', 'restoring-backup': 'error_restoring' };
+  for (const v of await d.stores.volumes.where()) {
+    const to = volumeFailure[v.status] ?? (['uploading', 'backing-up'].includes(v.status) ? (v.previous_status ?? 'available') : undefined);
+    if (!to || !old(v) || volumeJobs.has(v.id)) continue;
+    if (await d.stores.volumes.update(v.id, { status: to, fault: 'The job of this operation was lost.' }, [v.status])) repaired++;
+  }
+  const snapshotJobs = await ids(d, [SNAPSHOT_CREATE_JOB, SNAPSHOT_DELETE_JOB], 'snapshotId');
+  for (const s of await d.stores.snapshots.where()) {
+    const to = s.status === 'creating' ? 'error' : s.status === 'deleting' ? 'error_deleting' : undefined;
+    if (!to || !old(s) || snapshotJobs.has(s.id) || volumeJobs.has(s.volume_id)) continue;
+    if (await d.stores.snapshots.update(s.id, { status: to }, [s.status])) repaired++;
+  }
+  const backupJobs = await ids(d, [BACKUP_CREATE_JOB, BACKUP_DELETE_JOB, BACKUP_RESTORE_JOB], 'backupId');
+  for (const b of await d.stores.backups.where()) {
+    const to = b.status === 'creating' || b.status === 'deleting' ? 'error' : b.status === 'restoring' ? 'available' : undefined;
+    if (!to || !old(b) || backupJobs.has(b.id)) continue;
+    if (await d.stores.backups.update(b.id, { status: to, fail_reason: 'The job of this operation was lost.' }, [b.status])) repaired++;
+  }
+  return repaired;
+}

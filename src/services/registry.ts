@@ -7,6 +7,7 @@ import type { KeyManagerClient } from './keymanager/client.js';
 import keymanager from './keymanager/plugin.js';
 import type { ImageClient } from './image/client.js';
 import image from './image/plugin.js';
+import loadbalancer from './loadbalancer/plugin.js';
 import type { NetworkClient } from './network/client.js';
 import network from './network/plugin.js';
 import type { ObjectStoreClient } from './objectstore/client.js';
@@ -31,4 +32,4 @@ export interface Clients {
   keymanager: KeyManagerClient;
 }
 
-export const serviceModules: ServiceModule<Clients>[] = [identity, keymanager, image, network, objectstore, volume, placement, compute];
+export const serviceModules: ServiceModule<Clients>[] = [identity, keymanager, image, network, objectstore, volume, placement, compute, loadbalancer];

@@ -42,4 +42,19 @@ export interface NetworkClient {
   serverSecurityGroups(ctx: AuthContext, serverId: string): Promise<Array<{ id: string; name: string }>>;
   addServerSecurityGroup(ctx: AuthContext, serverId: string, group: string): Promise<void>;
   removeServerSecurityGroup(ctx: AuthContext, serverId: string, group: string): Promise<void>;
+  /**
+   * The VIP port of a load balancer: a new port on the subnet (or network) owned by the caller's
+   * project, or the caller's existing free port. `created` says whether `deletePort` should remove it.
+   */
+  createVipPort(ctx: AuthContext, req: { networkId?: string; subnetId?: string; portId?: string; address?: string; name: string; deviceId: string }): Promise<VipPort>;
+  /** Deletes a port created for a service (a VIP). Idempotent. */
+  deletePort(portId: string): Promise<void>;
+}
+
+export interface VipPort {
+  portId: string;
+  address: string;
+  subnetId: string;
+  networkId: string;
+  created: boolean;
 }

@@ -2,15 +2,17 @@ import type { AuthContext } from '../../../platform/auth.js';
 import { ApiError, badRequest, conflict, notFound } from '../../../platform/errors.js';
 import type { Obj } from '../../../platform/http/validate.js';
 import { UNBOUND } from '../drivers/driver.js';
-import type { NetworkClient, NetworkRequest, ServerAddress, ServerPort } from '../client.js';
+import type { NetworkClient, NetworkRequest, ServerAddress, ServerPort, VipPort } from '../client.js';
 import type { Res } from '../store/resources.js';
 import { parseIp } from './addresses.js';
 import { isAdmin, type ModelContext } from './context.js';
 import type { Ports } from './ports.js';
 import type { SecurityGroups } from './secgroups.js';
-import type { FloatingIpDoc, NetworkDoc, PortDoc, SecurityGroupDoc } from './types.js';
+import type { FloatingIpDoc, NetworkDoc, PortDoc, SecurityGroupDoc, SubnetDoc } from './types.js';
 
 const COMPUTE_OWNER = 'compute:nova';
+/** Octavia's device owner of VIP ports. */
+const VIP_OWNER = 'Octavia';
 
 /** What compute asks of the network service: a server's ports, addresses and security groups. */
 export class ServerNetworking implements NetworkClient {
@@ -146,5 +148,33 @@ export class ServerNetworking implements NetworkClient {
     for (const p of await this.serverPortRows(serverId)) {
       if (p.doc.security_groups.includes(hit.id)) await this.m.modify(p, undefined, (d) => ({ ...d, security_groups: d.security_groups.filter((x) => x !== hit.id) }));
     }
+  }
+
+  async createVipPort(auth: AuthContext, req: { networkId?: string; subnetId?: string; portId?: string; address?: string; name: string; deviceId: string }): Promise<VipPort> {
+    const toVip = (p: Res<PortDoc>, created: boolean): VipPort => {
+      const ip = p.doc.fixed_ips.find((f) => !req.subnetId || f.subnet_id === req.subnetId) ?? p.doc.fixed_ips[0];
+      if (!ip) throw badRequest(`Port ${p.id} has no IP address.`);
+      return { portId: p.id, address: ip.ip_address, subnetId: ip.subnet_id, networkId: p.doc.network_id, created };
+    };
+    if (req.portId) {
+      const p = await this.ports.find(auth, req.portId);
+      if (p.doc.device_id) throw conflict(`Port ${req.portId} is still in use.`);
+      return toVip(await this.ports.updatePort(auth, p, { device_id: req.deviceId, device_owner: VIP_OWNER }, undefined, true), false);
+    }
+    let networkId = req.networkId;
+    if (req.subnetId) {
+      const subnet = await this.m.store.get<SubnetDoc>('subnet', req.subnetId);
+      if (!subnet) throw notFound(`Subnet ${req.subnetId} not found.`);
+      if (networkId && networkId !== subnet.doc.network_id) throw badRequest(`Subnet ${req.subnetId} is not on network ${networkId}.`);
+      networkId = subnet.doc.network_id;
+    }
+    if (!networkId) throw badRequest('A VIP needs a subnet, a network or a port.');
+    const body: Obj = { network_id: networkId, name: req.name, device_id: req.deviceId, device_owner: VIP_OWNER, ...(req.subnetId || req.address ? { fixed_ips: [{ ...(req.subnetId ? { subnet_id: req.subnetId } : {}), ...(req.address ? { ip_address: req.address } : {}) }] } : {}) };
+    return toVip(await this.ports.createPort(auth, body, { binds: true }), true);
+  }
+
+  async deletePort(portId: string): Promise<void> {
+    const p = await this.m.store.get<PortDoc>('port', portId);
+    if (p) await this.ports.deletePort(p);
   }
 }

@@ -1,0 +1,18 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiError } from '../../../platform/errors.js';
+
+/**
+ * Octavia's fault format (WSME's): `{"faultcode": "Client"|"Server", "faultstring", "debuginfo"}`.
+ * 401s come from keystonemiddleware in Keystone's format with WWW-Authenticate.
+ */
+export function octaviaFault(identityUrl: () => string | undefined) {
+  return (err: ApiError, _req: FastifyRequest, reply: FastifyReply) => {
+    reply.code(err.status).type('application/json');
+    if (err.status === 401) {
+      const uri = identityUrl();
+      if (uri) reply.header('www-authenticate', `Keystone uri="${uri}"`);
+      return { error: { code: 401, title: 'Unauthorized', message: err.message } };
+    }
+    return { faultcode: err.status >= 500 ? 'Server' : 'Client', faultstring: err.message, debuginfo: null };
+  };
+}

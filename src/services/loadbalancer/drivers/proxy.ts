@@ -1,0 +1,233 @@
+import { Agent, createServer as createHttpServer, request, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { BlockList, connect, createServer as createTcpServer, isIPv6, type AddressInfo, type Server, type Socket } from 'node:net';
+import { Balancer } from './balancer.js';
+import { NO_TRAFFIC, type DriverEvents, type ListenerSpec, type LoadBalancerDriver, type LoadBalancerSpec, type TrafficStats } from './driver.js';
+import { HealthChecker } from './monitor.js';
+
+export interface ProxySettings {
+  /** Address every listener binds to. */
+  bindAddress: string;
+  /** Added to each listener's protocol_port (e.g. 10000 turns port 80 into 10080, no root needed). */
+  portOffset: number;
+  /** Bind every listener to a free port instead (tests); the bound address is reported. */
+  ephemeralPorts: boolean;
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
+const NO_SERVER = '<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle this request.\n</body></html>\n';
+
+const clientIp = (s: Socket) => (s.remoteAddress ?? '').replace(/^::ffff:/, '');
+
+function cidrList(cidrs: string[] | null): BlockList | undefined {
+  if (!cidrs?.length) return undefined;
+  const list = new BlockList();
+  for (const c of cidrs) {
+    const [addr, prefix] = c.split('/');
+    const type = isIPv6(addr) ? 'ipv6' : 'ipv4';
+    list.addSubnet(addr, Number(prefix ?? (type === 'ipv4' ? 32 : 128)), type);
+  }
+  return list;
+}
+
+/** One listening socket and what it needs to balance: the running shape of a listener. */
+class ListenerRuntime {
+  readonly stats: TrafficStats = { ...NO_TRAFFIC };
+  readonly balancer: Balancer;
+  private readonly sockets = new Set<Socket>();
+  private readonly agent = new Agent({ keepAlive: true });
+  private checker?: HealthChecker;
+  private checkerKey = '';
+  private allowed?: BlockList;
+  server?: Server | HttpServer;
+  address = '';
+
+  constructor(
+    public spec: ListenerSpec,
+    private readonly onHealth: (memberId: string, up: boolean) => void,
+  ) {
+    this.balancer = new Balancer((id) => this.checker?.isUp(id) ?? true);
+  }
+
+  /** Socket-level shape: a change here needs a new socket. */
+  static bindKey(s: ListenerSpec): string {
+    return `${s.protocol}:${s.port}`;
+  }
+
+  update(spec: ListenerSpec): void {
+    this.spec = spec;
+    this.allowed = cidrList(spec.allowedCidrs);
+    const pool = spec.pool;
+    const key = pool?.monitor?.adminUp ? JSON.stringify([pool.monitor, pool.members]) : '';
+    if (key === this.checkerKey) return;
+    this.checker?.stop();
+    this.checker = key && pool?.monitor ? new HealthChecker(pool.monitor, pool.members, this.onHealth) : undefined;
+    this.checker?.start();
+    this.checkerKey = key;
+  }
+
+  async listen(host: string, port: number): Promise<string> {
+    const server = this.spec.protocol === 'HTTP' ? this.httpServer() : createTcpServer((s) => this.admit(s) && this.tcpConnection(s));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    this.server = server;
+    const a = server.address() as AddressInfo;
+    this.address = `${a.address}:${a.port}`;
+    return this.address;
+  }
+
+  /** Every connection: allowed_cidrs and connection_limit first, then counted. */
+  private admit(s: Socket): boolean {
+    const refuse = (this.allowed && !this.allowed.check(clientIp(s), isIPv6(clientIp(s)) ? 'ipv6' : 'ipv4')) || (this.spec.connectionLimit >= 0 && this.stats.active_connections >= this.spec.connectionLimit);
+    if (refuse) {
+      s.destroy();
+      return false;
+    }
+    this.sockets.add(s);
+    this.stats.active_connections++;
+    this.stats.total_connections++;
+    s.once('close', () => {
+      this.sockets.delete(s);
+      this.stats.active_connections--;
+      this.stats.bytes_in += s.bytesRead;
+      this.stats.bytes_out += s.bytesWritten;
+    });
+    return true;
+  }
+
+  private tcpConnection(client: Socket): void {
+    const member = this.spec.pool && this.balancer.pick(this.spec.pool, clientIp(client));
+    if (!member) {
+      this.stats.request_errors++;
+      return void client.destroy();
+    }
+    this.balancer.opened(member.id);
+    const upstream = connect({ host: member.address, port: member.port });
+    upstream.setTimeout(this.spec.timeoutMemberConnectMs, () => upstream.destroy());
+    upstream.once('connect', () => upstream.setTimeout(this.spec.timeoutMemberDataMs));
+    client.setTimeout(this.spec.timeoutClientDataMs, () => client.destroy());
+    client.pipe(upstream).pipe(client);
+    const fail = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    upstream.once('error', () => {
+      this.stats.request_errors++;
+      fail();
+    });
+    client.once('error', fail);
+    upstream.once('close', () => {
+      this.balancer.closed(member.id);
+      client.end();
+    });
+  }
+
+  private httpServer(): HttpServer {
+    const server = createHttpServer((req, res) => this.forward(req, res));
+    server.on('connection', (s: Socket) => this.admit(s));
+    server.keepAliveTimeout = this.spec.timeoutClientDataMs;
+    return server;
+  }
+
+  private forward(req: IncomingMessage, res: ServerResponse): void {
+    const ip = clientIp(req.socket);
+    const member = this.spec.pool && this.balancer.pick(this.spec.pool, ip);
+    if (!member) {
+      this.stats.request_errors++;
+      res.writeHead(503, { 'content-type': 'text/html', 'cache-control': 'no-cache' }).end(NO_SERVER);
+      return;
+    }
+    const headers: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
+    const insert = this.spec.insertHeaders;
+    if (insert['X-Forwarded-For'] === 'true') headers['x-forwarded-for'] = req.headers['x-forwarded-for'] ? `${String(req.headers['x-forwarded-for'])}, ${ip}` : ip;
+    if (insert['X-Forwarded-Port'] === 'true') headers['x-forwarded-port'] = String(this.spec.port);
+    if (insert['X-Forwarded-Proto'] === 'true') headers['x-forwarded-proto'] = 'http';
+    this.balancer.opened(member.id);
+    res.once('close', () => this.balancer.closed(member.id));
+    const upstream = request({ host: member.address, port: member.port, method: req.method, path: req.url, headers, agent: this.agent, timeout: this.spec.timeoutMemberDataMs }, (ures) => {
+      const raw: string[] = [];
+      for (let i = 0; i < ures.rawHeaders.length; i += 2) if (!HOP_BY_HOP.has(ures.rawHeaders[i].toLowerCase())) raw.push(ures.rawHeaders[i], ures.rawHeaders[i + 1]);
+      res.writeHead(ures.statusCode ?? 502, raw);
+      ures.pipe(res);
+    });
+    upstream.on('timeout', () => upstream.destroy(new Error('member timeout')));
+    upstream.on('error', () => {
+      this.stats.request_errors++;
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/html' }).end('<html><body><h1>502 Bad Gateway</h1>\nThe server returned an invalid or incomplete response.\n</body></html>\n');
+      else res.destroy();
+    });
+    req.pipe(upstream);
+  }
+
+  async close(): Promise<void> {
+    this.checker?.stop();
+    this.agent.destroy();
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    const closed = new Promise<void>((r) => server.close(() => r()));
+    for (const s of this.sockets) s.destroy();
+    await closed;
+  }
+}
+
+/**
+ * A real data plane inside this process: every enabled listener is a listening socket that
+ * balances TCP connections (TCP, HTTPS passthrough) or HTTP requests over its default pool.
+ */
+export function proxyDriver(settings: ProxySettings, events: DriverEvents): LoadBalancerDriver {
+  const lbs = new Map<string, Map<string, ListenerRuntime>>();
+
+  async function closeAll(lbId: string): Promise<void> {
+    for (const rt of lbs.get(lbId)?.values() ?? []) await rt.close();
+    lbs.delete(lbId);
+  }
+
+  return {
+    name: 'proxy',
+    description: 'In-process TCP and HTTP proxy with health monitors.',
+    runsMonitors: true,
+
+    async apply(lb: LoadBalancerSpec) {
+      const running = lbs.get(lb.id) ?? new Map<string, ListenerRuntime>();
+      lbs.set(lb.id, running);
+      const wanted = new Map(lb.adminUp ? lb.listeners.filter((l) => l.adminUp).map((l) => [l.id, l]) : []);
+      for (const [id, rt] of running) {
+        const spec = wanted.get(id);
+        if (!spec || ListenerRuntime.bindKey(spec) !== ListenerRuntime.bindKey(rt.spec)) {
+          await rt.close();
+          running.delete(id);
+        }
+      }
+      const bound: Record<string, string> = {};
+      for (const [id, spec] of wanted) {
+        let rt = running.get(id);
+        if (!rt) {
+          rt = new ListenerRuntime(spec, (memberId, up) => events.memberHealth(lb.id, memberId, up));
+          rt.update(spec);
+          try {
+            await rt.listen(settings.bindAddress, settings.ephemeralPorts ? 0 : spec.port + settings.portOffset);
+          } catch (e) {
+            await rt.close();
+            throw e;
+          }
+          running.set(id, rt);
+        } else rt.update(spec);
+        bound[id] = rt.address;
+      }
+      return bound;
+    },
+
+    remove: closeAll,
+
+    stats(lbId, listenerId) {
+      return { ...(lbs.get(lbId)?.get(listenerId)?.stats ?? NO_TRAFFIC) };
+    },
+
+    async stop() {
+      for (const id of [...lbs.keys()]) await closeAll(id);
+    },
+  };
+}

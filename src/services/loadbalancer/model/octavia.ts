@@ -1,0 +1,330 @@
+import type { AuthContext } from '../../../platform/auth.js';
+import { ApiError, badRequest, conflict, notFound } from '../../../platform/errors.js';
+import { uuid } from '../../../platform/ids.js';
+import type { JobRunner } from '../../../platform/jobs.js';
+import type { Logger } from '../../../platform/logging.js';
+import type { Obj as Body } from '../../../platform/http/validate.js';
+import type { NetworkClient } from '../../network/client.js';
+import { NO_TRAFFIC, type LoadBalancerDriver, type TrafficStats } from '../drivers/driver.js';
+import type { Kind, Obj, ObjectStore } from '../store/objects.js';
+import type { LoadBalancerSettings } from './settings.js';
+import { toSpec } from './spec.js';
+import { operatingStatuses } from './status.js';
+
+export const SYNC_JOB = 'loadbalancer.sync';
+
+/** Octavia's names of the objects in messages. */
+export const LABEL: Record<Kind, string> = { loadbalancer: 'Load Balancer', listener: 'Listener', pool: 'Pool', member: 'Member', healthmonitor: 'Health Monitor' };
+const QUOTA_OF: Record<Kind, string> = { loadbalancer: 'load_balancer', listener: 'listener', pool: 'pool', member: 'member', healthmonitor: 'health_monitor' };
+
+/** Which pool protocols a listener protocol may use (Octavia's compatibility matrix, TCP/HTTP family). */
+const POOL_FOR_LISTENER: Record<string, string[]> = {
+  HTTP: ['HTTP', 'PROXY', 'PROXYV2'],
+  HTTPS: ['HTTPS', 'PROXY', 'PROXYV2', 'TCP'],
+  TCP: ['HTTP', 'HTTPS', 'PROXY', 'PROXYV2', 'TCP'],
+  TERMINATED_HTTPS: ['HTTP', 'PROXY', 'PROXYV2'],
+};
+
+export const isAdmin = (auth: AuthContext) => auth.roles.includes('admin') || auth.roles.includes('load-balancer_admin');
+/** Who may see every project's objects. */
+export const seesAll = (auth: AuthContext) => isAdmin(auth) || auth.roles.includes('load-balancer_global_observer');
+
+const unsupported = (provider: string, what: string) => new ApiError('notImplemented', `Provider '${provider}' does not support a requested option: ${what}`, { status: 501 });
+const immutable = (lbId: string) => conflict(`Load Balancer ${lbId} is immutable and cannot be updated.`);
+
+/** Defaults Octavia fills in on create. */
+const DEFAULTS: Record<Kind, Body> = {
+  loadbalancer: { name: '', description: '', admin_state_up: true, tags: [], vip_qos_policy_id: null, flavor_id: null, availability_zone: null },
+  listener: {
+    name: '', description: '', admin_state_up: true, tags: [], connection_limit: -1, default_pool_id: null, default_tls_container_ref: null, sni_container_refs: [], insert_headers: {},
+    timeout_client_data: 50000, timeout_member_connect: 5000, timeout_member_data: 50000, timeout_tcp_inspect: 0, allowed_cidrs: null,
+  },
+  pool: { name: '', description: '', admin_state_up: true, tags: [], session_persistence: null, tls_enabled: false },
+  member: { name: '', admin_state_up: true, tags: [], weight: 1, backup: false, subnet_id: null, monitor_address: null, monitor_port: null },
+  healthmonitor: { name: '', admin_state_up: true, tags: [], max_retries_down: 3, http_version: null, domain_name: null },
+};
+
+/**
+ * The rules of Octavia's object model: every change locks the load balancer (compare-and-set to
+ * PENDING_*, so a second change while one is in flight is a 409), stores the desired state, and
+ * leaves the work to a durable sync job that drives the provider's data plane and settles the
+ * statuses (ACTIVE, or ERROR when the provider gives up).
+ */
+export class Octavia {
+  /** Member health this process's data plane observed (true = up). */
+  private readonly health = new Map<string, boolean>();
+
+  constructor(
+    readonly store: ObjectStore,
+    private readonly drivers: Map<string, LoadBalancerDriver>,
+    private readonly settings: LoadBalancerSettings,
+    private readonly jobs: JobRunner,
+    private readonly network: () => NetworkClient,
+    private readonly log: Logger,
+  ) {}
+
+  get providers(): LoadBalancerDriver[] {
+    return [...this.drivers.values()];
+  }
+
+  private driver(lb: Obj): LoadBalancerDriver {
+    return this.drivers.get(lb.doc.provider) ?? this.drivers.get(this.settings.driver)!;
+  }
+
+  /** An object the caller may see; another project's is not found. */
+  async find(auth: AuthContext, kind: Kind, id: string): Promise<Obj> {
+    const o = await this.store.get(kind, id);
+    if (!o || (!seesAll(auth) && o.project_id !== auth.projectId)) throw notFound(`${LABEL[kind]} ${id} not found.`);
+    return o;
+  }
+
+  async list(auth: AuthContext, kind: Kind, parentId?: string): Promise<Obj[]> {
+    return this.store.list(kind, { projectId: seesAll(auth) ? undefined : (auth.projectId ?? ''), parentId });
+  }
+
+  async quotaLimits(projectId: string): Promise<Record<string, number>> {
+    return { ...this.settings.quotas, ...((await this.store.quota(projectId)) ?? {}) };
+  }
+
+  private async checkQuota(kind: Kind, projectId: string): Promise<void> {
+    const limit = (await this.quotaLimits(projectId))[QUOTA_OF[kind]] ?? -1;
+    if (limit >= 0 && (await this.store.count(kind, projectId)) >= limit) throw new ApiError('forbidden', `Quota has been met for resources: ${LABEL[kind]}`, { status: 403 });
+  }
+
+  private newObj(kind: Kind, projectId: string, lbId: string, parentId: string | null, doc: Body, id = uuid()): Obj {
+    const now = new Date().toISOString();
+    return { id, kind, project_id: projectId, lb_id: lbId, parent_id: parentId, provisioning_status: 'PENDING_CREATE', operating_status: 'OFFLINE', doc: { ...DEFAULTS[kind], ...doc }, created_at: now, updated_at: now };
+  }
+
+  private async sync(lbId: string, opts: { failover?: boolean } = {}): Promise<void> {
+    await this.jobs.enqueue(SYNC_JOB, { lbId, ...opts });
+  }
+
+  async createLoadBalancer(auth: AuthContext, body: Body): Promise<Obj> {
+    const projectId = (body.project_id as string | undefined) ?? auth.projectId ?? '';
+    const provider = (body.provider as string | undefined) ?? this.settings.driver;
+    if (!this.drivers.has(provider)) throw badRequest(`Provider '${provider}' is not enabled.`);
+    if (body.flavor_id) throw notFound(`Flavor ${String(body.flavor_id)} not found.`);
+    if (body.availability_zone) throw notFound(`Availability Zone ${String(body.availability_zone)} not found.`);
+    if (body.vip_qos_policy_id) throw unsupported(provider, 'VIP QoS policy');
+    if (!body.vip_subnet_id && !body.vip_network_id && !body.vip_port_id) throw badRequest('Validation failure: VIP must contain one of: vip_port_id, vip_network_id, vip_subnet_id.');
+    await this.checkQuota('loadbalancer', projectId);
+    const id = uuid();
+    const vip = await this.network().createVipPort(auth, {
+      subnetId: body.vip_subnet_id as string | undefined, networkId: body.vip_network_id as string | undefined, portId: body.vip_port_id as string | undefined,
+      address: body.vip_address as string | undefined, name: `octavia-lb-${id}`, deviceId: `lb-${id}`,
+    });
+    const { vip_subnet_id: _s, vip_network_id: _n, vip_port_id: _p, vip_address: _a, project_id: _pr, ...rest } = body;
+    const lb = this.newObj('loadbalancer', projectId, id, null, {
+      ...rest, provider, vip_address: vip.address, vip_port_id: vip.portId, vip_subnet_id: vip.subnetId, vip_network_id: vip.networkId, vip_port_owned: vip.created,
+    }, id);
+    try {
+      await this.store.insert(lb);
+    } catch (e) {
+      if (vip.created) await this.network().deletePort(vip.portId);
+      throw e;
+    }
+    await this.sync(id);
+    return lb;
+  }
+
+  /** Locks the load balancer for a change (409 while another is in flight). */
+  private async lock(lbId: string, to = 'PENDING_UPDATE'): Promise<void> {
+    if (!(await this.store.lockLb(lbId, to))) throw immutable(lbId);
+  }
+
+  async updateLoadBalancer(auth: AuthContext, id: string, body: Body): Promise<Obj> {
+    const lb = await this.find(auth, 'loadbalancer', id);
+    await this.lock(id);
+    await this.store.update(id, { doc: { ...lb.doc, ...body } });
+    await this.sync(id);
+    return (await this.store.get('loadbalancer', id))!;
+  }
+
+  async deleteLoadBalancer(auth: AuthContext, id: string, cascade: boolean): Promise<void> {
+    await this.find(auth, 'loadbalancer', id);
+    const tree = await this.store.tree(id);
+    if (!cascade && tree.some((o) => o.kind === 'listener' || o.kind === 'pool')) throw badRequest(`Cannot delete Load Balancer ${id} - it has children`);
+    await this.lock(id, 'PENDING_DELETE');
+    await this.store.setProvisioning(tree.filter((o) => o.id !== id).map((o) => o.id), 'PENDING_DELETE');
+    await this.sync(id);
+  }
+
+  async failover(auth: AuthContext, id: string): Promise<void> {
+    await this.find(auth, 'loadbalancer', id);
+    await this.lock(id);
+    await this.sync(id, { failover: true });
+  }
+
+  /** Where a new child hangs: its load balancer and parent, after Octavia's cross-object checks. */
+  private async placeChild(auth: AuthContext, kind: Kind, body: Body, parentId?: string): Promise<{ lb: Obj; parent: string | null; extra: Body; link?: Obj }> {
+    if (kind === 'listener') {
+      const lb = await this.find(auth, 'loadbalancer', body.loadbalancer_id as string).catch(() => {
+        throw badRequest(`Load Balancer ${String(body.loadbalancer_id)} not found.`);
+      });
+      const protocol = body.protocol as string;
+      if (!POOL_FOR_LISTENER[protocol]) throw unsupported(lb.doc.provider, `${protocol} protocol`);
+      if (protocol === 'TERMINATED_HTTPS') throw unsupported(lb.doc.provider, 'TLS termination (no key manager service in this cloud)');
+      const others = (await this.store.tree(lb.id)).filter((o) => o.kind === 'listener');
+      if (others.some((l) => l.doc.protocol_port === body.protocol_port)) throw conflict(`Another Listener on this Load Balancer is already using protocol_port ${String(body.protocol_port)}`);
+      if (body.default_pool_id) await this.checkDefaultPool(lb, protocol, body.default_pool_id as string);
+      const { loadbalancer_id: _l, ...extra } = body;
+      return { lb, parent: null, extra };
+    }
+    if (kind === 'pool') {
+      if (!body.listener_id && !body.loadbalancer_id) throw badRequest('Validation failure: listener_id or loadbalancer_id must be specified.');
+      const listener = body.listener_id ? await this.find(auth, 'listener', body.listener_id as string) : undefined;
+      const lb = await this.find(auth, 'loadbalancer', (body.loadbalancer_id as string | undefined) ?? listener!.lb_id);
+      if (listener && listener.lb_id !== lb.id) throw badRequest('Validation failure: the listener is not on the given load balancer.');
+      if (!['HTTP', 'HTTPS', 'TCP', 'PROXY', 'PROXYV2'].includes(body.protocol as string)) throw unsupported(lb.doc.provider, `${String(body.protocol)} protocol`);
+      if (body.lb_algorithm === 'SOURCE_IP_PORT') throw unsupported(lb.doc.provider, 'SOURCE_IP_PORT algorithm');
+      if (body.tls_enabled) throw unsupported(lb.doc.provider, 'TLS to members');
+      if (listener) {
+        if (listener.doc.default_pool_id) throw conflict(`Listener ${listener.id} is already using a default pool.`);
+        if (!POOL_FOR_LISTENER[listener.doc.protocol].includes(body.protocol as string)) throw badRequest(`Validation failure: The pool protocol '${String(body.protocol)}' is invalid while the listener protocol is '${listener.doc.protocol}'.`);
+      }
+      const { listener_id: _li, loadbalancer_id: _lb, ...extra } = body;
+      return { lb, parent: null, extra, link: listener };
+    }
+    const pool = await this.find(auth, 'pool', (parentId ?? body.pool_id) as string).catch((e) => {
+      throw kind === 'healthmonitor' ? badRequest(`Pool ${String(body.pool_id)} not found.`) : e;
+    });
+    const lb = (await this.store.get('loadbalancer', pool.lb_id))!;
+    const siblings = (await this.store.tree(lb.id)).filter((o) => o.parent_id === pool.id && o.kind === kind);
+    if (kind === 'member' && siblings.some((m) => m.doc.address === body.address && m.doc.protocol_port === body.protocol_port)) {
+      throw conflict(`Duplicate member with address ${String(body.address)} and protocol_port ${String(body.protocol_port)} already exists in pool ${pool.id}.`);
+    }
+    if (kind === 'healthmonitor') {
+      if (siblings.length) throw conflict(`Pool ${pool.id} is already using Health Monitor ${siblings[0].id}`);
+      if ((body.timeout as number) > (body.delay as number)) throw badRequest('Validation failure: The delay value must be greater than or equal to timeout.');
+      const http = body.type === 'HTTP' || body.type === 'HTTPS';
+      const extra: Body = { ...body, ...(http ? { http_method: body.http_method ?? 'GET', url_path: body.url_path ?? '/', expected_codes: body.expected_codes ?? '200' } : { http_method: null, url_path: null, expected_codes: null }) };
+      delete extra.pool_id;
+      return { lb, parent: pool.id, extra };
+    }
+    return { lb, parent: pool.id, extra: body };
+  }
+
+  private async checkDefaultPool(lb: Obj, listenerProtocol: string, poolId: string): Promise<void> {
+    const pool = await this.store.get('pool', poolId);
+    if (!pool || pool.lb_id !== lb.id) throw notFound(`Pool ${poolId} not found.`);
+    if (!POOL_FOR_LISTENER[listenerProtocol].includes(pool.doc.protocol)) throw badRequest(`Validation failure: The pool protocol '${pool.doc.protocol}' is invalid while the listener protocol is '${listenerProtocol}'.`);
+  }
+
+  async createChild(auth: AuthContext, kind: Kind, body: Body, parentId?: string): Promise<Obj> {
+    const { lb, parent, extra, link } = await this.placeChild(auth, kind, body, parentId);
+    const projectId = (body.project_id as string | undefined) ?? lb.project_id;
+    delete extra.project_id;
+    await this.checkQuota(kind, projectId);
+    await this.lock(lb.id);
+    const obj = this.newObj(kind, projectId, lb.id, parent, extra);
+    try {
+      await this.store.insert(obj);
+      if (link) await this.store.update(link.id, { doc: { ...link.doc, default_pool_id: obj.id } });
+    } catch (e) {
+      await this.store.setProvisioning([lb.id], lb.provisioning_status);
+      throw e;
+    }
+    await this.sync(lb.id);
+    return obj;
+  }
+
+  async updateChild(auth: AuthContext, kind: Kind, id: string, body: Body): Promise<Obj> {
+    const obj = await this.find(auth, kind, id);
+    const lb = (await this.store.get('loadbalancer', obj.lb_id))!;
+    const doc = { ...obj.doc, ...body };
+    if (kind === 'listener' && body.default_pool_id) await this.checkDefaultPool(lb, obj.doc.protocol, body.default_pool_id as string);
+    if (kind === 'healthmonitor' && doc.timeout > doc.delay) throw badRequest('Validation failure: The delay value must be greater than or equal to timeout.');
+    if (kind === 'pool' && body.lb_algorithm === 'SOURCE_IP_PORT') throw unsupported(lb.doc.provider, 'SOURCE_IP_PORT algorithm');
+    await this.lock(lb.id);
+    await this.store.update(id, { doc, provisioning_status: 'PENDING_UPDATE' });
+    await this.sync(lb.id);
+    return (await this.store.get(kind, id))!;
+  }
+
+  async deleteChild(auth: AuthContext, kind: Kind, id: string): Promise<void> {
+    const obj = await this.find(auth, kind, id);
+    await this.lock(obj.lb_id);
+    const tree = await this.store.tree(obj.lb_id);
+    // A pool goes with its members and monitor, and listeners forget it as their default pool.
+    const gone = [id, ...(kind === 'pool' ? tree.filter((o) => o.parent_id === id).map((o) => o.id) : [])];
+    await this.store.setProvisioning(gone, 'PENDING_DELETE');
+    await this.sync(obj.lb_id);
+  }
+
+  /** The sync job: drives the provider to the stored state, then settles the statuses. */
+  async runSync(lbId: string, failover: boolean): Promise<void> {
+    const tree = await this.store.tree(lbId);
+    const lb = tree.find((o) => o.kind === 'loadbalancer');
+    if (!lb) return;
+    const driver = this.driver(lb);
+    if (lb.provisioning_status === 'PENDING_DELETE') {
+      await driver.remove(lbId);
+      if (lb.doc.vip_port_owned) await this.network().deletePort(lb.doc.vip_port_id);
+      await this.store.delete(tree.map((o) => o.id));
+      for (const o of tree) this.health.delete(o.id);
+      return;
+    }
+    const gone = tree.filter((o) => o.provisioning_status === 'PENDING_DELETE');
+    const live = tree.filter((o) => o.provisioning_status !== 'PENDING_DELETE');
+    for (const l of live) if (l.kind === 'listener' && gone.some((p) => p.id === l.doc.default_pool_id)) l.doc.default_pool_id = null;
+    if (failover) await driver.remove(lbId);
+    const bound = await driver.apply(toSpec(live));
+    await this.store.delete(gone.map((o) => o.id));
+    for (const o of gone) this.health.delete(o.id);
+    for (const l of live.filter((o) => o.kind === 'listener')) {
+      const addr = bound[l.id] ?? null;
+      if (l.doc.bound_address !== addr || tree.find((o) => o.id === l.id)!.doc.default_pool_id !== l.doc.default_pool_id) await this.store.update(l.id, { doc: { ...l.doc, bound_address: addr } });
+    }
+    await this.store.setProvisioning(live.filter((o) => o.provisioning_status.startsWith('PENDING_')).map((o) => o.id), 'ACTIVE');
+    await this.refreshStatuses(lbId);
+  }
+
+  /** The sync job gave up: what was in flight is ERROR, as Octavia leaves it. */
+  async syncFailed(lbId: string, err: Error): Promise<void> {
+    this.log.warn({ err, lb: lbId }, 'load balancer provisioning failed');
+    const tree = await this.store.tree(lbId);
+    await this.store.setProvisioning(tree.filter((o) => o.provisioning_status.startsWith('PENDING_') || o.kind === 'loadbalancer').map((o) => o.id), 'ERROR');
+  }
+
+  /** Recomputes and stores the operating statuses of one load balancer's tree. */
+  async refreshStatuses(lbId: string): Promise<void> {
+    const tree = await this.store.tree(lbId);
+    const lb = tree.find((o) => o.kind === 'loadbalancer');
+    if (!lb) return;
+    const statuses = operatingStatuses(tree, this.health, this.driver(lb).runsMonitors);
+    for (const o of tree) {
+      const s = statuses.get(o.id);
+      if (s && s !== o.operating_status) await this.store.setOperating(o.id, s);
+    }
+  }
+
+  /** A health monitor result from the data plane. */
+  memberHealth(lbId: string, memberId: string, up: boolean): void {
+    this.health.set(memberId, up);
+    this.refreshStatuses(lbId).catch((err) => this.log.warn({ err, lb: lbId }, 'operating status update failed'));
+  }
+
+  /** Rebuilds the data plane of every steady load balancer (a restarted process). */
+  async reconcile(): Promise<void> {
+    for (const id of await this.store.steadyLbs()) {
+      await this.runSync(id, false).catch((err) => this.log.warn({ err, lb: id }, 'load balancer reconcile failed'));
+    }
+  }
+
+  stats(lb: Obj, listenerIds: string[]): TrafficStats {
+    const total = { ...NO_TRAFFIC };
+    for (const id of listenerIds) {
+      const s = this.driver(lb).stats(lb.id, id);
+      for (const k of Object.keys(total) as Array<keyof TrafficStats>) total[k] += s[k];
+    }
+    return total;
+  }
+
+  async setQuota(projectId: string, body: Body): Promise<Record<string, number>> {
+    const current = (await this.store.quota(projectId)) ?? {};
+    await this.store.setQuota(projectId, { ...current, ...body } as Record<string, number>);
+    return this.quotaLimits(projectId);
+  }
+
+}

@@ -1,0 +1,65 @@
+import { section } from '../../platform/config.js';
+import { createServiceApp, exposeMetrics } from '../../platform/http/app.js';
+import type { ServiceModule } from '../../platform/service.js';
+import type { Clients } from '../registry.js';
+import { registerExtraRoutes } from './api/extras.js';
+import { octaviaFault } from './api/faults.js';
+import { registerObjectRoutes } from './api/objects.js';
+import { registerVersionRoutes } from './api/versions.js';
+import type { LoadBalancerDriver } from './drivers/driver.js';
+import { proxyDriver } from './drivers/proxy.js';
+import { simulatedDriver } from './drivers/simulated.js';
+import { Octavia, SYNC_JOB } from './model/octavia.js';
+import { DEFAULT_SETTINGS, type LoadBalancerSettings } from './model/settings.js';
+import { loadbalancerMigrations } from './store/migrations.js';
+import { ObjectStore } from './store/objects.js';
+import type { LbTables } from './store/tables.js';
+
+const loadbalancer: ServiceModule<Clients> = {
+  name: 'loadbalancer',
+  migrations: loadbalancerMigrations,
+  catalog: [{ type: 'load-balancer', name: 'octavia', path: '' }],
+
+  async create(ctx) {
+    const settings = section<LoadBalancerSettings>(ctx.config, 'loadbalancer', DEFAULT_SETTINGS);
+    settings.quotas = { ...DEFAULT_SETTINGS.quotas, ...settings.quotas };
+    // Every provider is available per load balancer (`provider`); `driver` is the default one.
+    let model: Octavia | undefined;
+    const drivers = new Map<string, LoadBalancerDriver>(
+      [proxyDriver(settings, { memberHealth: (lb, member, up) => model?.memberHealth(lb, member, up) }), simulatedDriver(settings.simulatedDelayMs)].map((d) => [d.name, d]),
+    );
+    if (!drivers.has(settings.driver)) throw new Error(`loadbalancer.driver: unknown driver '${settings.driver}' (available: ${[...drivers.keys()].join(', ')})`);
+    const m = new Octavia(new ObjectStore(ctx.db.typed<LbTables>()), drivers, settings, ctx.jobs, () => ctx.clients.network, ctx.log);
+    model = m;
+    ctx.jobs.register<{ lbId: string; failover?: boolean }>(SYNC_JOB, {
+      run: (p) => m.runSync(p.lbId, p.failover ?? false),
+      onGiveUp: (p, err) => m.syncFailed(p.lbId, err),
+    });
+
+    const baseUrl = () => ctx.urls.loadbalancer;
+    const app = createServiceApp({
+      service: 'loadbalancer',
+      serviceType: 'load-balancer',
+      log: ctx.log,
+      metrics: ctx.metrics,
+      renderFault: octaviaFault(() => (ctx.urls.identity ? `${ctx.urls.identity}/v3` : undefined)),
+      tokens: { validate: (token, opts) => ctx.clients.identity.validate(token, opts) },
+    });
+    registerVersionRoutes(app, baseUrl);
+    for (const kind of ['loadbalancer', 'listener', 'pool', 'member', 'healthmonitor'] as const) registerObjectRoutes(app, m, kind, baseUrl);
+    registerExtraRoutes(app, m, baseUrl, settings.quotas);
+    exposeMetrics(app, ctx.metrics);
+
+    return {
+      app,
+      async start() {
+        await m.reconcile();
+      },
+      async stop() {
+        for (const d of drivers.values()) await d.stop();
+      },
+    };
+  },
+};
+
+export default loadbalancer;

@@ -151,8 +151,6 @@ describe('load balancer API (Octavia v2)', () => {
   });
 
   it('enforces quotas set by the admin', async () => {
-    const project = (await api(lbUrl(cloud, '/loadbalancers'), { token: demo })).body;
-    void project;
     const me = await lb(demo, 'q1');
     const projectId = me.body.loadbalancer.project_id;
     await waitActive(cloud, demo, me.body.loadbalancer.id);

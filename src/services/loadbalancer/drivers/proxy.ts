@@ -31,6 +31,7 @@ function cidrList(cidrs: string[] | null): BlockList | undefined {
 
 /** One listening socket and what it needs to balance: the running shape of a listener. */
 class ListenerRuntime {
+  /** Counters; bytes of connections still open are added when read (`snapshot`). */
   readonly stats: TrafficStats = { ...NO_TRAFFIC };
   readonly balancer: Balancer;
   private readonly sockets = new Set<Socket>();
@@ -161,6 +162,15 @@ class ListenerRuntime {
     req.pipe(upstream);
   }
 
+  snapshot(): TrafficStats {
+    const s = { ...this.stats };
+    for (const sock of this.sockets) {
+      s.bytes_in += sock.bytesRead;
+      s.bytes_out += sock.bytesWritten;
+    }
+    return s;
+  }
+
   async close(): Promise<void> {
     this.checker?.stop();
     this.agent.destroy();
@@ -223,7 +233,7 @@ export function proxyDriver(settings: ProxySettings, events: DriverEvents): Load
     remove: closeAll,
 
     stats(lbId, listenerId) {
-      return { ...(lbs.get(lbId)?.get(listenerId)?.stats ?? NO_TRAFFIC) };
+      return lbs.get(lbId)?.get(listenerId)?.snapshot() ?? { ...NO_TRAFFIC };
     },
 
     async stop() {

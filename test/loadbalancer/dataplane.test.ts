@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { api, type TestCloud } from '../helpers/cloud.js';
+import { backend, eventually, lbCloud, lbUrl, vipSubnet, waitActive } from './helpers.js';
+
+describe('load balancer data plane (proxy provider)', () => {
+  let cloud: TestCloud;
+  let demo: string;
+  let a: Awaited<ReturnType<typeof backend>>;
+  let b: Awaited<ReturnType<typeof backend>>;
+  let lbId: string;
+  let httpListener: any;
+  let poolId: string;
+  before(async () => {
+    cloud = await lbCloud();
+    demo = await cloud.demoToken();
+    [a, b] = await Promise.all([backend('a'), backend('b')]);
+  });
+  after(async () => {
+    await a.close();
+    await b.close().catch(() => undefined);
+    await cloud.close();
+  });
+
+  const post = async (path: string, body: unknown) => {
+    const r = await api(lbUrl(cloud, path), { method: 'POST', token: demo, body });
+    assert.equal(r.status, 201, `${path}: ${JSON.stringify(r.body)}`);
+    await waitActive(cloud, demo, lbId);
+    return r.body;
+  };
+  const statuses = async () => (await api(lbUrl(cloud, `/loadbalancers/${lbId}/status`), { token: demo })).body.statuses.loadbalancer;
+  const get = async (address: string) => {
+    const r = await fetch(`http://${address}/`);
+    return (await r.json()) as { name: string; xff: string | null; xfp: string | null };
+  };
+
+  it('balances HTTP requests round robin over healthy members and inserts X-Forwarded-For/Port', async () => {
+    const subnet = await vipSubnet(cloud, demo);
+    const lb = await api(lbUrl(cloud, '/loadbalancers'), { method: 'POST', token: demo, body: { loadbalancer: { name: 'web', vip_subnet_id: subnet } } });
+    lbId = lb.body.loadbalancer.id;
+    assert.equal(lb.body.loadbalancer.provider, 'proxy');
+    await waitActive(cloud, demo, lbId);
+    const l = await post('/listeners', { listener: { loadbalancer_id: lbId, protocol: 'HTTP', protocol_port: 80, insert_headers: { 'X-Forwarded-For': 'true', 'X-Forwarded-Port': 'true' } } });
+    const p = await post('/pools', { pool: { listener_id: l.listener.id, protocol: 'HTTP', lb_algorithm: 'ROUND_ROBIN' } });
+    poolId = p.pool.id;
+    for (const be of [a, b]) await post(`/pools/${poolId}/members`, { member: { address: '127.0.0.1', protocol_port: be.port } });
+    await post('/healthmonitors', { healthmonitor: { pool_id: poolId, type: 'HTTP', delay: 1, timeout: 1, max_retries: 1, max_retries_down: 1, url_path: '/', expected_codes: '200' } });
+    httpListener = (await api(lbUrl(cloud, `/listeners/${l.listener.id}`), { token: demo })).body.listener;
+    assert.match(httpListener.bound_address, /^127\.0\.0\.1:\d+$/);
+
+    const online = await eventually('members ONLINE', async () => {
+      const s = await statuses();
+      const members = s.listeners[0].pools[0].members;
+      return members.every((m: any) => m.operating_status === 'ONLINE') && s;
+    });
+    assert.equal(online.operating_status, 'ONLINE');
+
+    const seen: Record<string, number> = {};
+    for (let i = 0; i < 10; i++) {
+      const r = await get(httpListener.bound_address);
+      seen[r.name] = (seen[r.name] ?? 0) + 1;
+      assert.equal(r.xff, '127.0.0.1');
+      assert.equal(r.xfp, '80');
+    }
+    assert.deepEqual(seen, { a: 5, b: 5 });
+    const stats = (await api(lbUrl(cloud, `/loadbalancers/${lbId}/stats`), { token: demo })).body.stats;
+    assert.ok(stats.total_connections >= 1, JSON.stringify(stats));
+    assert.ok(stats.bytes_in > 0 && stats.bytes_out > 0, JSON.stringify(stats));
+    assert.equal(stats.request_errors, 0);
+  });
+
+  it('fails over when a backend stops: the monitor marks it ERROR and traffic continues', async () => {
+    await b.close();
+    const s = await eventually('member b ERROR', async () => {
+      const st = await statuses();
+      return st.listeners[0].pools[0].members.some((m: any) => m.operating_status === 'ERROR') && st;
+    });
+    assert.equal(s.listeners[0].pools[0].operating_status, 'DEGRADED');
+    assert.equal(s.operating_status, 'DEGRADED');
+    const member = s.listeners[0].pools[0].members.find((m: any) => m.operating_status === 'ERROR');
+    assert.equal(member.protocol_port, b.port);
+    for (let i = 0; i < 6; i++) assert.equal((await get(httpListener.bound_address)).name, 'a');
+  });
+
+  it('proxies TCP, and refuses clients outside allowed_cidrs', async () => {
+    const l = await post('/listeners', { listener: { loadbalancer_id: lbId, protocol: 'TCP', protocol_port: 8443 } });
+    const p = await post('/pools', { pool: { listener_id: l.listener.id, protocol: 'TCP', lb_algorithm: 'LEAST_CONNECTIONS' } });
+    await post(`/pools/${p.pool.id}/members`, { member: { address: '127.0.0.1', protocol_port: a.port } });
+    const tcp = (await api(lbUrl(cloud, `/listeners/${l.listener.id}`), { token: demo })).body.listener;
+    const r = await get(tcp.bound_address);
+    assert.deepEqual(r, { name: 'a', xff: null, xfp: null });
+    const upd = await api(lbUrl(cloud, `/listeners/${l.listener.id}`), { method: 'PUT', token: demo, body: { listener: { allowed_cidrs: ['10.0.0.0/8'] } } });
+    assert.equal(upd.status, 200);
+    await waitActive(cloud, demo, lbId);
+    await assert.rejects(get(tcp.bound_address));
+    const listenerStats = (await api(lbUrl(cloud, `/listeners/${l.listener.id}/stats`), { token: demo })).body.stats;
+    assert.ok(listenerStats.total_connections >= 1);
+  });
+
+  it('answers 503 when no member is up, and closes the sockets on cascade delete', async () => {
+    await api(lbUrl(cloud, `/pools/${poolId}`), { method: 'PUT', token: demo, body: { pool: { admin_state_up: true } } });
+    await waitActive(cloud, demo, lbId);
+    const members = (await api(lbUrl(cloud, `/pools/${poolId}/members`), { token: demo })).body.members;
+    for (const m of members) {
+      await api(lbUrl(cloud, `/pools/${poolId}/members/${m.id}`), { method: 'PUT', token: demo, body: { member: { admin_state_up: false } } });
+      await waitActive(cloud, demo, lbId);
+    }
+    const r = await fetch(`http://${httpListener.bound_address}/`);
+    assert.equal(r.status, 503);
+    await r.text();
+    assert.equal((await api(lbUrl(cloud, `/loadbalancers/${lbId}?cascade=true`), { method: 'DELETE', token: demo })).status, 204);
+    assert.equal(await waitActive(cloud, demo, lbId), undefined);
+    await assert.rejects(fetch(`http://${httpListener.bound_address}/`));
+  });
+});

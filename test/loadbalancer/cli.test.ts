@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { api, type TestCloud } from '../helpers/cloud.js';
+import { openstack, requireTool } from '../helpers/clients.js';
+import { backend, eventually, lbCloud, lbUrl, vipSubnet } from './helpers.js';
+
+describe('load balancer: openstack CLI (python3-octaviaclient)', () => {
+  let cloud: TestCloud;
+  let a: Awaited<ReturnType<typeof backend>>;
+  let b: Awaited<ReturnType<typeof backend>>;
+  before(async () => {
+    cloud = await lbCloud();
+    [a, b] = await Promise.all([backend('a'), backend('b')]);
+  });
+  after(async () => {
+    await Promise.all([a.close(), b.close()]);
+    await cloud.close();
+  });
+
+  it('builds a load balancer with listener, pool, members and monitor, sends traffic, deletes with --cascade', async (t) => {
+    if (!requireTool(t, '/usr/bin/openstack', 'python3-openstackclient')) return;
+    const os = (args: string[]) => openstack(cloud.cloudsYaml, 'scs-demo', args);
+    const demo = await cloud.demoToken();
+    const subnet = await vipSubnet(cloud, demo);
+
+    const lb = await os(['loadbalancer', 'create', '--name', 'lb1', '--vip-subnet-id', subnet, '--wait', '-f', 'json']);
+    assert.equal(lb.vip_subnet_id, subnet);
+    await os(['loadbalancer', 'listener', 'create', '--name', 'l1', '--protocol', 'HTTP', '--protocol-port', '80', '--insert-headers', 'X-Forwarded-For=true', '--wait', 'lb1']);
+    await os(['loadbalancer', 'pool', 'create', '--name', 'p1', '--listener', 'l1', '--protocol', 'HTTP', '--lb-algorithm', 'ROUND_ROBIN', '--wait']);
+    for (const be of [a, b]) await os(['loadbalancer', 'member', 'create', '--address', '127.0.0.1', '--protocol-port', String(be.port), '--wait', 'p1']);
+    const hm = await os(['loadbalancer', 'healthmonitor', 'create', '--name', 'hm1', '--delay', '1', '--timeout', '1', '--max-retries', '1', '--type', 'HTTP', '--url-path', '/', '--expected-codes', '200-204', '--wait', '-f', 'json', 'p1']);
+    assert.equal(hm.expected_codes, '200-204');
+
+    const shown = await os(['loadbalancer', 'show', 'lb1', '-f', 'json']);
+    assert.equal(shown.provisioning_status, 'ACTIVE');
+    const listed = await os(['loadbalancer', 'list', '-f', 'json']);
+    assert.deepEqual(listed.map((x: { name: string }) => x.name), ['lb1']);
+
+    const listener = (await api(lbUrl(cloud, `/listeners?name=l1`), { token: demo })).body.listeners[0];
+    await eventually('members ONLINE', async () => {
+      const st = (await api(lbUrl(cloud, `/loadbalancers/${lb.id}/status`), { token: demo })).body.statuses.loadbalancer;
+      return st.listeners[0].pools[0].members.every((m: { operating_status: string }) => m.operating_status === 'ONLINE');
+    });
+    const names = [];
+    for (let i = 0; i < 4; i++) {
+      const r = (await (await fetch(`http://${listener.bound_address}/`)).json()) as { name: string; xff: string };
+      names.push(r.name);
+      assert.equal(r.xff, '127.0.0.1');
+    }
+    assert.deepEqual(names.sort(), ['a', 'a', 'b', 'b']);
+
+    const status = JSON.parse(await os(['loadbalancer', 'status', 'show', 'lb1']));
+    assert.equal(status.loadbalancer.operating_status, 'ONLINE');
+    assert.equal(status.loadbalancer.listeners[0].pools[0].members.length, 2);
+    const stats = await os(['loadbalancer', 'stats', 'show', 'lb1', '-f', 'json']);
+    assert.ok(stats.total_connections >= 1, JSON.stringify(stats));
+    assert.ok(stats.bytes_out > 0);
+
+    await os(['loadbalancer', 'delete', '--cascade', '--wait', 'lb1']);
+    const after = await api(lbUrl(cloud, '/loadbalancers'), { token: demo });
+    assert.deepEqual(after.body.loadbalancers, []);
+  });
+});

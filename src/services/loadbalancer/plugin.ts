@@ -9,6 +9,7 @@ import { registerVersionRoutes } from './api/versions.js';
 import type { LoadBalancerDriver } from './drivers/driver.js';
 import { proxyDriver } from './drivers/proxy.js';
 import { simulatedDriver } from './drivers/simulated.js';
+import { Certificates } from './model/certificates.js';
 import { Octavia, SYNC_JOB } from './model/octavia.js';
 import { DEFAULT_SETTINGS, type LoadBalancerSettings } from './model/settings.js';
 import { loadbalancerMigrations } from './store/migrations.js';
@@ -29,7 +30,7 @@ const loadbalancer: ServiceModule<Clients> = {
       [proxyDriver(settings, { memberHealth: (lb, member, up) => model?.memberHealth(lb, member, up) }), simulatedDriver(settings.simulatedDelayMs)].map((d) => [d.name, d]),
     );
     if (!drivers.has(settings.driver)) throw new Error(`loadbalancer.driver: unknown driver '${settings.driver}' (available: ${[...drivers.keys()].join(', ')})`);
-    const m = new Octavia(new ObjectStore(ctx.db.typed<LbTables>()), drivers, settings, ctx.jobs, () => ctx.clients.network, ctx.log);
+    const m = new Octavia(new ObjectStore(ctx.db.typed<LbTables>()), drivers, settings, ctx.jobs, () => ctx.clients.network, new Certificates(() => ctx.clients.keymanager, ctx.masterKey), ctx.log);
     model = m;
     ctx.jobs.register<{ lbId: string; failover?: boolean }>(SYNC_JOB, {
       run: (p) => m.runSync(p.lbId, p.failover ?? false),

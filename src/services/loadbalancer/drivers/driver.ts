@@ -38,8 +38,10 @@ export interface PoolSpec {
 
 export interface ListenerSpec {
   id: string;
-  /** TCP, HTTP, HTTPS (TLS passthrough: proxied as TCP). */
-  protocol: string;
+  /** TCP (also HTTPS passthrough) or HTTP; HTTP with `tls` terminates TLS (TERMINATED_HTTPS). */
+  protocol: 'TCP' | 'HTTP';
+  /** PEM certificate (with chain) and private key of a TLS-terminating listener. */
+  tls: { cert: string; key: string; passphrase?: string } | null;
   port: number;
   adminUp: boolean;
   /** -1: unlimited. */

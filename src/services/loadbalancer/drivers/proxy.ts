@@ -1,3 +1,4 @@
+import { createServer as createHttpsServer } from 'node:https';
 import { Agent, createServer as createHttpServer, request, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { BlockList, connect, createServer as createTcpServer, isIPv6, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Balancer } from './balancer.js';
@@ -51,7 +52,7 @@ class ListenerRuntime {
 
   /** Socket-level shape: a change here needs a new socket. */
   static bindKey(s: ListenerSpec): string {
-    return `${s.protocol}:${s.port}`;
+    return JSON.stringify([s.protocol, s.port, s.tls]);
   }
 
   update(spec: ListenerSpec): void {
@@ -125,7 +126,9 @@ class ListenerRuntime {
   }
 
   private httpServer(): HttpServer {
-    const server = createHttpServer((req, res) => this.forward(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => this.forward(req, res);
+    const tls = this.spec.tls;
+    const server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key, passphrase: tls.passphrase }, handler) : createHttpServer(handler);
     server.on('connection', (s: Socket) => this.admit(s));
     server.keepAliveTimeout = this.spec.timeoutClientDataMs;
     return server;
@@ -144,7 +147,7 @@ class ListenerRuntime {
     const insert = this.spec.insertHeaders;
     if (insert['X-Forwarded-For'] === 'true') headers['x-forwarded-for'] = req.headers['x-forwarded-for'] ? `${String(req.headers['x-forwarded-for'])}, ${ip}` : ip;
     if (insert['X-Forwarded-Port'] === 'true') headers['x-forwarded-port'] = String(this.spec.port);
-    if (insert['X-Forwarded-Proto'] === 'true') headers['x-forwarded-proto'] = 'http';
+    if (insert['X-Forwarded-Proto'] === 'true') headers['x-forwarded-proto'] = this.spec.tls ? 'https' : 'http';
     this.balancer.opened(member.id);
     res.once('close', () => this.balancer.closed(member.id));
     const upstream = request({ host: member.address, port: member.port, method: req.method, path: req.url, headers, agent: this.agent, timeout: this.spec.timeoutMemberDataMs }, (ures) => {

@@ -7,6 +7,7 @@ import type { Obj as Body } from '../../../platform/http/validate.js';
 import type { NetworkClient } from '../../network/client.js';
 import { NO_TRAFFIC, type LoadBalancerDriver, type TrafficStats } from '../drivers/driver.js';
 import type { Kind, Obj, ObjectStore } from '../store/objects.js';
+import type { Certificates } from './certificates.js';
 import type { LoadBalancerSettings } from './settings.js';
 import { toSpec } from './spec.js';
 import { operatingStatuses } from './status.js';
@@ -60,6 +61,7 @@ export class Octavia {
     private readonly settings: LoadBalancerSettings,
     private readonly jobs: JobRunner,
     private readonly network: () => NetworkClient,
+    private readonly certificates: Certificates,
     private readonly log: Logger,
   ) {}
 
@@ -164,7 +166,7 @@ export class Octavia {
       });
       const protocol = body.protocol as string;
       if (!POOL_FOR_LISTENER[protocol]) throw unsupported(lb.doc.provider, `${protocol} protocol`);
-      if (protocol === 'TERMINATED_HTTPS') throw unsupported(lb.doc.provider, 'TLS termination (no key manager service in this cloud)');
+      await this.checkTls(auth, protocol, body);
       const others = (await this.store.tree(lb.id)).filter((o) => o.kind === 'listener');
       if (others.some((l) => l.doc.protocol_port === body.protocol_port)) throw conflict(`Another Listener on this Load Balancer is already using protocol_port ${String(body.protocol_port)}`);
       if (body.default_pool_id) await this.checkDefaultPool(lb, protocol, body.default_pool_id as string);
@@ -205,6 +207,19 @@ export class Octavia {
     return { lb, parent: pool.id, extra: body };
   }
 
+  /** TERMINATED_HTTPS needs a certificate container; its material is kept wrapped in `tls_wrapped`. */
+  private async checkTls(auth: AuthContext, protocol: string, body: Body): Promise<void> {
+    if ((body.sni_container_refs as string[] | undefined)?.length) throw badRequest('SNI certificates are not supported by this provider: use default_tls_container_ref.');
+    if (protocol !== 'TERMINATED_HTTPS') {
+      if (body.default_tls_container_ref) throw badRequest('Certificate container references are only allowed on TERMINATED_HTTPS protocol listeners.');
+      return;
+    }
+    if (body.default_tls_container_ref === null || (body.default_tls_container_ref === undefined && !body.tls_wrapped)) {
+      throw badRequest('An SNI or default certificate container reference must be provided for TERMINATED_HTTPS listeners.');
+    }
+    if (body.default_tls_container_ref) body.tls_wrapped = await this.certificates.fetchWrapped(auth, body.default_tls_container_ref as string);
+  }
+
   private async checkDefaultPool(lb: Obj, listenerProtocol: string, poolId: string): Promise<void> {
     const pool = await this.store.get('pool', poolId);
     if (!pool || pool.lb_id !== lb.id) throw notFound(`Pool ${poolId} not found.`);
@@ -234,6 +249,11 @@ export class Octavia {
     const lb = (await this.store.get('loadbalancer', obj.lb_id))!;
     const doc = { ...obj.doc, ...body };
     if (kind === 'listener' && body.default_pool_id) await this.checkDefaultPool(lb, obj.doc.protocol, body.default_pool_id as string);
+    if (kind === 'listener') {
+      const tls: Body = { ...body, tls_wrapped: obj.doc.tls_wrapped };
+      await this.checkTls(auth, obj.doc.protocol, tls);
+      doc.tls_wrapped = tls.tls_wrapped;
+    }
     if (kind === 'healthmonitor' && doc.timeout > doc.delay) throw badRequest('Validation failure: The delay value must be greater than or equal to timeout.');
     if (kind === 'pool' && body.lb_algorithm === 'SOURCE_IP_PORT') throw unsupported(lb.doc.provider, 'SOURCE_IP_PORT algorithm');
     await this.lock(lb.id);
@@ -269,7 +289,7 @@ export class Octavia {
     const live = tree.filter((o) => o.provisioning_status !== 'PENDING_DELETE');
     for (const l of live) if (l.kind === 'listener' && gone.some((p) => p.id === l.doc.default_pool_id)) l.doc.default_pool_id = null;
     if (failover) await driver.remove(lbId);
-    const bound = await driver.apply(toSpec(live));
+    const bound = await driver.apply(toSpec(live, (l) => this.certificates.unwrap(l.doc.tls_wrapped)));
     await this.store.delete(gone.map((o) => o.id));
     for (const o of gone) this.health.delete(o.id);
     for (const l of live.filter((o) => o.kind === 'listener')) {

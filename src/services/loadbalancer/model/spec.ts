@@ -36,15 +36,16 @@ function poolSpec(pool: Obj, tree: Obj[]): PoolSpec {
 }
 
 /** The desired data-plane state of one load balancer, from its stored objects. */
-export function toSpec(tree: Obj[]): LoadBalancerSpec {
+export function toSpec(tree: Obj[], tlsOf: (listener: Obj) => ListenerSpec['tls']): LoadBalancerSpec {
   const lb = tree.find((o) => o.kind === 'loadbalancer')!;
   const listeners: ListenerSpec[] = tree
     .filter((o) => o.kind === 'listener')
     .map((l) => {
       const pool = l.doc.default_pool_id ? tree.find((o) => o.kind === 'pool' && o.id === l.doc.default_pool_id) : undefined;
-      return {
+      const spec: ListenerSpec = {
         id: l.id,
-        protocol: l.doc.protocol === 'HTTP' ? 'HTTP' : 'TCP',
+        protocol: l.doc.protocol === 'HTTP' || l.doc.protocol === 'TERMINATED_HTTPS' ? 'HTTP' : 'TCP',
+        tls: l.doc.protocol === 'TERMINATED_HTTPS' ? tlsOf(l) : null,
         port: l.doc.protocol_port,
         adminUp: l.doc.admin_state_up,
         connectionLimit: l.doc.connection_limit,
@@ -55,6 +56,7 @@ export function toSpec(tree: Obj[]): LoadBalancerSpec {
         timeoutMemberDataMs: l.doc.timeout_member_data,
         pool: pool && pool.doc.admin_state_up ? poolSpec(pool, tree) : null,
       };
+      return spec;
     });
   return { id: lb.id, adminUp: lb.doc.admin_state_up, listeners };
 }

@@ -85,5 +85,6 @@ describe('load balancer: TLS termination with a key manager certificate containe
     assert.equal(r.body.name, 'a');
     assert.equal(r.body.xff, '127.0.0.1');
     assert.equal((await api(lbUrl(cloud, `/loadbalancers/${lb.id}?cascade=true`), { method: 'DELETE', token: demo })).status, 204);
+    assert.equal(await waitActive(cloud, demo, lb.id), undefined);
   });
 });

@@ -178,7 +178,7 @@ export class Octavia {
       const listener = body.listener_id ? await this.find(auth, 'listener', body.listener_id as string) : undefined;
       const lb = await this.find(auth, 'loadbalancer', (body.loadbalancer_id as string | undefined) ?? listener!.lb_id);
       if (listener && listener.lb_id !== lb.id) throw badRequest('Validation failure: the listener is not on the given load balancer.');
-      if (!['HTTP', 'HTTPS', 'TCP', 'PROXY', 'PROXYV2'].includes(body.protocol as string)) throw unsupported(lb.doc.provider, `${String(body.protocol)} protocol`);
+      if (!['HTTP', 'HTTPS', 'TCP'].includes(body.protocol as string)) throw unsupported(lb.doc.provider, `${String(body.protocol)} protocol`);
       if (body.lb_algorithm === 'SOURCE_IP_PORT') throw unsupported(lb.doc.provider, 'SOURCE_IP_PORT algorithm');
       if (body.tls_enabled) throw unsupported(lb.doc.provider, 'TLS to members');
       if (listener) {

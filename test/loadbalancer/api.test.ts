@@ -88,6 +88,18 @@ describe('load balancer API (Octavia v2)', () => {
     const stats = await api(lbUrl(cloud, `/loadbalancers/${created.id}/stats`), { token: demo });
     assert.deepEqual(stats.body.stats, { bytes_in: 0, bytes_out: 0, active_connections: 0, total_connections: 0, request_errors: 0 });
 
+    // Batch member update: the list replaces the pool's members (kept one updated, new one added).
+    const batch = await api(lbUrl(cloud, `/pools/${p.body.pool.id}/members`), {
+      method: 'PUT',
+      token: demo,
+      body: { members: [{ address: '127.0.0.1', protocol_port: 8080, weight: 7 }, { address: '127.0.0.2', protocol_port: 8080 }] },
+    });
+    assert.equal(batch.status, 202, JSON.stringify(batch.body));
+    await waitActive(cloud, demo, created.id);
+    const after = (await api(lbUrl(cloud, `/pools/${p.body.pool.id}/members`), { token: demo })).body.members;
+    assert.deepEqual(after.map((x: any) => [x.address, x.weight, x.provisioning_status]), [['127.0.0.1', 7, 'ACTIVE'], ['127.0.0.2', 1, 'ACTIVE']]);
+    assert.equal(after[0].id, m.body.member.id);
+
     // Deleting a load balancer with children needs cascade; cascade removes everything and the VIP port.
     const refused = await api(lbUrl(cloud, `/loadbalancers/${created.id}`), { method: 'DELETE', token: demo });
     assert.equal(refused.status, 400);

@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest, notFound } from '../../../platform/errors.js';
-import { optInt, wrapped } from '../../../platform/http/validate.js';
+import { isObj, optInt, wrapped } from '../../../platform/http/validate.js';
 import { enforce } from '../../../platform/policy.js';
 import { seesAll, type Octavia } from '../model/octavia.js';
 import { QUOTA_KEYS } from '../model/settings.js';
 import { loadbalancerPolicy } from '../policy.js';
+import { parseBody } from './bodies.js';
 import { listResponse } from './listing.js';
 import { PREFIXES, selfUrl } from './objects.js';
 import { statusTree } from './render.js';
@@ -41,6 +42,16 @@ export function registerExtraRoutes(app: FastifyInstance, m: Octavia, baseUrl: (
       const lb = await m.find(req.auth, 'loadbalancer', req.params.id);
       enforce(loadbalancerPolicy, 'loadbalancer:put_failover', req.auth, { project_id: lb.project_id });
       await m.failover(req.auth, lb.id);
+      reply.code(202);
+    });
+
+    app.put(`${p}/pools/:pool_id/members`, async (req: Req, reply) => {
+      const list = isObj(req.body) ? req.body.members : undefined;
+      if (!Array.isArray(list)) throw badRequest("Invalid input for field/attribute members. Value: 'None'. Mandatory field missing.");
+      const wanted = list.map((x) => parseBody('member', { member: x }, 'post'));
+      const pool = await m.find(req.auth, 'pool', req.params.pool_id);
+      enforce(loadbalancerPolicy, 'member:put', req.auth, { project_id: pool.project_id });
+      await m.replaceMembers(req.auth, pool.id, wanted);
       reply.code(202);
     });
 

@@ -272,6 +272,34 @@ export class Octavia {
     await this.sync(obj.lb_id);
   }
 
+  /**
+   * Batch member update: the pool's members become exactly `wanted`, matched by address and
+   * port (kept ones are updated, missing ones deleted, new ones created) in one change.
+   */
+  async replaceMembers(auth: AuthContext, poolId: string, wanted: Body[]): Promise<void> {
+    const pool = await this.find(auth, 'pool', poolId);
+    const key = (o: Body) => `${String(o.address)}:${String(o.protocol_port)}`;
+    const current = new Map((await this.store.list('member', { parentId: pool.id })).map((m) => [key(m.doc), m]));
+    const keys = wanted.map(key);
+    const dup = keys.find((k, i) => keys.indexOf(k) !== i);
+    if (dup) throw badRequest(`Duplicate member ${dup} in the request.`);
+    const added = wanted.filter((w) => !current.has(key(w)));
+    const removed = [...current.values()].filter((m) => !keys.includes(key(m.doc)));
+    const limit = (await this.quotaLimits(pool.project_id)).member ?? -1;
+    if (limit >= 0 && (await this.store.count('member', pool.project_id)) + added.length - removed.length > limit) {
+      throw new ApiError('forbidden', `Quota has been met for resources: ${LABEL.member}`, { status: 403 });
+    }
+    await this.lock(pool.lb_id);
+    for (const w of wanted) {
+      const { project_id: _p, ...doc } = w;
+      const existing = current.get(key(w));
+      if (existing) await this.store.update(existing.id, { doc: { ...existing.doc, ...doc }, provisioning_status: 'PENDING_UPDATE' });
+      else await this.store.insert(this.newObj('member', pool.project_id, pool.lb_id, pool.id, doc));
+    }
+    await this.store.setProvisioning(removed.map((m) => m.id), 'PENDING_DELETE');
+    await this.sync(pool.lb_id);
+  }
+
   /** The sync job: drives the provider to the stored state, then settles the statuses. */
   async runSync(lbId: string, failover: boolean): Promise<void> {
     const tree = await this.store.tree(lbId);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { api, type TestCloud } from '../helpers/cloud.js';
 import { backend, eventually, lbCloud, lbUrl, vipSubnet, waitActive } from './helpers.js';
@@ -82,14 +83,25 @@ describe('load balancer data plane (proxy provider)', () => {
     for (let i = 0; i < 6; i++) assert.equal((await get(httpListener.bound_address)).name, 'a');
   });
 
-  it('proxies TCP, and refuses clients outside allowed_cidrs', async () => {
+  it('proxies TCP, honours connection_limit, and refuses clients outside allowed_cidrs', async () => {
     const l = await post('/listeners', { listener: { loadbalancer_id: lbId, protocol: 'TCP', protocol_port: 8443 } });
     const p = await post('/pools', { pool: { listener_id: l.listener.id, protocol: 'TCP', lb_algorithm: 'LEAST_CONNECTIONS' } });
     await post(`/pools/${p.pool.id}/members`, { member: { address: '127.0.0.1', protocol_port: a.port } });
     const tcp = (await api(lbUrl(cloud, `/listeners/${l.listener.id}`), { token: demo })).body.listener;
     const r = await get(tcp.bound_address);
     assert.deepEqual(r, { name: 'a', xff: null, xfp: null });
-    const upd = await api(lbUrl(cloud, `/listeners/${l.listener.id}`), { method: 'PUT', token: demo, body: { listener: { allowed_cidrs: ['10.0.0.0/8'] } } });
+    // connection_limit: with one connection open, the next one is closed at once.
+    await api(lbUrl(cloud, `/listeners/${l.listener.id}`), { method: 'PUT', token: demo, body: { listener: { connection_limit: 1 } } });
+    await waitActive(cloud, demo, lbId);
+    const [host, port] = tcp.bound_address.split(':');
+    const first = connect({ host, port: Number(port) });
+    await eventually('first connection counted', async () => (await api(lbUrl(cloud, `/listeners/${l.listener.id}/stats`), { token: demo })).body.stats.active_connections === 1);
+    const second = connect({ host, port: Number(port) });
+    second.on('error', () => undefined);
+    await new Promise((r) => second.once('close', r));
+    first.destroy();
+    await eventually('first connection gone', async () => (await api(lbUrl(cloud, `/listeners/${l.listener.id}/stats`), { token: demo })).body.stats.active_connections === 0);
+    const upd = await api(lbUrl(cloud, `/listeners/${l.listener.id}`), { method: 'PUT', token: demo, body: { listener: { connection_limit: -1, allowed_cidrs: ['10.0.0.0/8'] } } });
     assert.equal(upd.status, 200);
     await waitActive(cloud, demo, lbId);
     await assert.rejects(get(tcp.bound_address));

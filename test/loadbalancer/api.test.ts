@@ -200,6 +200,10 @@ describe('load balancer API (Octavia v2)', () => {
       ['GET', '/loadbalancers?limit=-1', undefined, 400],
       ['GET', '/loadbalancers?marker=nope', undefined, 400],
       ['GET', '/pools/nope/members', undefined, 404],
+      ['POST', '/l7policies', { l7policy: { listener_id: 'x', action: 'BOGUS' } }, 400],
+      ['POST', '/l7policies', { l7policy: { listener_id: 'x', action: 'REJECT' } }, 400],
+      ['POST', '/l7policies/nope/rules', { rule: { type: 'PATH', compare_type: 'EQUAL_TO', value: '/' } }, 404],
+      ['PUT', '/pools/nope/members', { members: 'x' }, 400],
     ];
     for (const [method, path, body, status] of cases) {
       const r = await api(lbUrl(cloud, path), typeof body === 'string' ? { method, token: demo, raw: body } : { method, token: demo, body });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { api, type TestCloud } from '../helpers/cloud.js';
@@ -107,6 +108,49 @@ describe('load balancer data plane (proxy provider)', () => {
     await assert.rejects(get(tcp.bound_address));
     const listenerStats = (await api(lbUrl(cloud, `/listeners/${l.listener.id}/stats`), { token: demo })).body.stats;
     assert.ok(listenerStats.total_connections >= 1);
+  });
+
+  it('applies L7 policies: redirect to pool by path, reject by header, redirect to URL by host', async () => {
+    const c = await backend('c');
+    try {
+      const pool2 = (await post('/pools', { pool: { loadbalancer_id: lbId, protocol: 'HTTP', lb_algorithm: 'ROUND_ROBIN' } })).pool;
+      await post(`/pools/${pool2.id}/members`, { member: { address: '127.0.0.1', protocol_port: c.port } });
+      const toPool = (await post('/l7policies', { l7policy: { listener_id: httpListener.id, action: 'REDIRECT_TO_POOL', redirect_pool_id: pool2.id } })).l7policy;
+      await post(`/l7policies/${toPool.id}/rules`, { rule: { type: 'PATH', compare_type: 'STARTS_WITH', value: '/api' } });
+      const reject = (await post('/l7policies', { l7policy: { listener_id: httpListener.id, action: 'REJECT' } })).l7policy;
+      await post(`/l7policies/${reject.id}/rules`, { rule: { type: 'HEADER', key: 'X-Block', compare_type: 'EQUAL_TO', value: 'yes' } });
+      const moved = (await post('/l7policies', { l7policy: { listener_id: httpListener.id, action: 'REDIRECT_TO_URL', redirect_url: 'https://new.example.org/', redirect_http_code: 301 } })).l7policy;
+      assert.equal(moved.position, 3);
+      assert.equal(moved.redirect_pool_id, null);
+      await post(`/l7policies/${moved.id}/rules`, { rule: { type: 'HOST_NAME', compare_type: 'EQUAL_TO', value: 'old.example.org' } });
+
+      const [host, port] = httpListener.bound_address.split(':');
+      const send = (path: string, headers: Record<string, string> = {}) =>
+        new Promise<{ status: number; location?: string; body: string }>((resolve, reject) => {
+          const req = request({ host, port: Number(port), path, headers, agent: false }, (res) => {
+            let body = '';
+            res.on('data', (d) => (body += d));
+            res.on('end', () => resolve({ status: res.statusCode!, location: res.headers.location, body }));
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      assert.equal(JSON.parse((await send('/api/items')).body).name, 'c');
+      assert.equal(JSON.parse((await send('/other')).body).name, 'a');
+      assert.equal((await send('/', { 'x-block': 'yes' })).status, 403);
+      const redirect = await send('/', { host: 'old.example.org' });
+      assert.deepEqual([redirect.status, redirect.location], [301, 'https://new.example.org/']);
+      const listener = (await api(lbUrl(cloud, `/listeners/${httpListener.id}`), { token: demo })).body.listener;
+      assert.deepEqual(listener.l7policies.map((x: { id: string }) => x.id), [toPool.id, reject.id, moved.id]);
+      // A pool an L7 policy redirects to cannot be deleted; deleting the policy frees it.
+      assert.equal((await api(lbUrl(cloud, `/pools/${pool2.id}`), { method: 'DELETE', token: demo })).status, 409);
+      assert.equal((await api(lbUrl(cloud, `/l7policies/${toPool.id}`), { method: 'DELETE', token: demo })).status, 204);
+      await waitActive(cloud, demo, lbId);
+      assert.equal((await api(lbUrl(cloud, `/l7policies/${toPool.id}/rules`), { token: demo })).status, 404);
+      assert.equal(JSON.parse((await send('/api/items')).body).name, 'a');
+    } finally {
+      await c.close();
+    }
   });
 
   it('answers 503 when no member is up, and closes the sockets on cascade delete', async () => {

@@ -47,7 +47,7 @@ const loadbalancer: ServiceModule<Clients> = {
       tokens: { validate: (token, opts) => ctx.clients.identity.validate(token, opts) },
     });
     registerVersionRoutes(app, baseUrl);
-    for (const kind of ['loadbalancer', 'listener', 'pool', 'member', 'healthmonitor'] as const) registerObjectRoutes(app, m, kind, baseUrl);
+    for (const kind of ['loadbalancer', 'listener', 'pool', 'member', 'healthmonitor', 'l7policy', 'l7rule'] as const) registerObjectRoutes(app, m, kind, baseUrl);
     registerExtraRoutes(app, m, baseUrl, settings.quotas);
     exposeMetrics(app, ctx.metrics);
 

@@ -26,6 +26,8 @@ export const loadbalancerPolicy: PolicyTable = {
   ...objectRules('pool'),
   ...objectRules('member'),
   ...objectRules('healthmonitor'),
+  ...objectRules('l7policy'),
+  ...objectRules('l7rule'),
   'loadbalancer:get_stats': read,
   'loadbalancer:get_status': read,
   'listener:get_stats': read,

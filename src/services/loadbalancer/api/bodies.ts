@@ -70,6 +70,18 @@ const int = (min: number, max: number, nullable = false): Field => (o, f) => opt
 
 const COMMON = { name: str, description: str, admin_state_up: bool, tags };
 
+const l7Action = oneOf('REDIRECT_TO_POOL', 'REDIRECT_TO_URL', 'REDIRECT_PREFIX', 'REJECT');
+const redirectCode: Field = (o, f) => {
+  const v = optInt(o, f, { nullable: true });
+  if (v !== undefined && v !== null && ![301, 302, 303, 307, 308].includes(v)) throw badRequest(`Invalid input for field/attribute ${f}. Value: '${v}'. Value should be one of: 301, 302, 303, 307, 308`);
+  return v;
+};
+const l7Policy = { ...COMMON, action: l7Action, position: int(1, 2147483647), redirect_pool_id: nullableStr, redirect_url: nullableStr, redirect_prefix: nullableStr, redirect_http_code: redirectCode };
+const l7Rule = {
+  admin_state_up: bool, tags, type: oneOf('HOST_NAME', 'PATH', 'FILE_TYPE', 'HEADER', 'COOKIE', 'SSL_CONN_HAS_CERT', 'SSL_VERIFY_RESULT', 'SSL_DN_FIELD'),
+  compare_type: oneOf('REGEX', 'STARTS_WITH', 'ENDS_WITH', 'CONTAINS', 'EQUAL_TO'), key: nullableStr, value: str, invert: bool,
+};
+
 /** Fields each kind accepts on create (`post`) and update (`put`); anything else is a 400. */
 const FIELDS: Record<Kind, { post: Record<string, Field>; put: Record<string, Field>; required: string[] }> = {
   loadbalancer: {
@@ -111,10 +123,15 @@ const FIELDS: Record<Kind, { post: Record<string, Field>; put: Record<string, Fi
     },
     required: ['type', 'delay', 'timeout', 'max_retries'],
   },
+  l7policy: { post: { ...l7Policy, listener_id: str, project_id: str }, put: l7Policy, required: ['listener_id', 'action'] },
+  l7rule: { post: { ...l7Rule, project_id: str }, put: l7Rule, required: ['type', 'compare_type', 'value'] },
 };
 
 /** The wrapper key of each kind's request and response bodies. */
-export const WRAPPER: Record<Kind, string> = { loadbalancer: 'loadbalancer', listener: 'listener', pool: 'pool', member: 'member', healthmonitor: 'healthmonitor' };
+export const WRAPPER: Record<Kind, string> = { loadbalancer: 'loadbalancer', listener: 'listener', pool: 'pool', member: 'member', healthmonitor: 'healthmonitor', l7policy: 'l7policy', l7rule: 'rule' };
+
+/** The collection name of each kind in URLs and list bodies. */
+export const PLURAL: Record<Kind, string> = { loadbalancer: 'loadbalancers', listener: 'listeners', pool: 'pools', member: 'members', healthmonitor: 'healthmonitors', l7policy: 'l7policies', l7rule: 'rules' };
 
 /** Parses a create or update body into the attributes it sets (unknown attributes are a 400). */
 export function parseBody(kind: Kind, body: unknown, mode: 'post' | 'put'): Obj {

@@ -45,11 +45,11 @@ export function registerExtraRoutes(app: FastifyInstance, m: Octavia, baseUrl: (
       reply.code(202);
     });
 
-    app.put(`${p}/pools/:pool_id/members`, async (req: Req, reply) => {
+    app.put(`${p}/pools/:parent_id/members`, async (req: Req, reply) => {
       const list = isObj(req.body) ? req.body.members : undefined;
       if (!Array.isArray(list)) throw badRequest("Invalid input for field/attribute members. Value: 'None'. Mandatory field missing.");
       const wanted = list.map((x) => parseBody('member', { member: x }, 'post'));
-      const pool = await m.find(req.auth, 'pool', req.params.pool_id);
+      const pool = await m.find(req.auth, 'pool', req.params.parent_id);
       enforce(loadbalancerPolicy, 'member:put', req.auth, { project_id: pool.project_id });
       await m.replaceMembers(req.auth, pool.id, wanted);
       reply.code(202);

@@ -4,7 +4,7 @@ import { boolParam, query } from '../../../platform/http/validate.js';
 import type { Octavia } from '../model/octavia.js';
 import { loadbalancerPolicy } from '../policy.js';
 import type { Kind, Obj } from '../store/objects.js';
-import { parseBody, WRAPPER } from './bodies.js';
+import { parseBody, PLURAL, WRAPPER } from './bodies.js';
 import { listResponse, pickFields } from './listing.js';
 import { view } from './render.js';
 
@@ -19,16 +19,19 @@ async function views(m: Octavia, objs: Obj[]) {
   return objs.map((o) => view(o, trees.get(o.lb_id) ?? [o]));
 }
 
+/** Kinds that live under their parent's URL: members of a pool, rules of an L7 policy. */
+const NESTED: Partial<Record<Kind, { parent: Kind; path: string }>> = { member: { parent: 'pool', path: 'pools' }, l7rule: { parent: 'l7policy', path: 'l7policies' } };
+
 export const selfUrl = (req: FastifyRequest, base: string) => `${base}${req.url}`;
 
 /** CRUD routes of one kind of object (members under their pool), under both of Octavia's prefixes. */
 export function registerObjectRoutes(app: FastifyInstance, m: Octavia, kind: Kind, baseUrl: () => string): void {
-  const plural = `${WRAPPER[kind]}s`;
-  const nested = kind === 'member';
+  const plural = PLURAL[kind];
+  const nested = NESTED[kind];
   const target = (o: Obj) => ({ project_id: o.project_id });
-  const parentOf = async (req: Req) => (nested ? (await m.find(req.auth, 'pool', req.params.pool_id)).id : undefined);
+  const parentOf = async (req: Req) => (nested ? (await m.find(req.auth, nested.parent, req.params.parent_id)).id : undefined);
   for (const prefix of PREFIXES) {
-    const coll = nested ? `${prefix}/pools/:pool_id/members` : `${prefix}/${plural}`;
+    const coll = nested ? `${prefix}/${nested.path}/:parent_id/${plural}` : `${prefix}/${plural}`;
     app.get(coll, async (req: Req) => {
       enforce(loadbalancerPolicy, `${kind}:get_all`, req.auth, { project_id: req.auth.projectId });
       const objs = await m.list(req.auth, kind, await parentOf(req));

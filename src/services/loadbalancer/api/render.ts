@@ -38,7 +38,7 @@ export function view(o: Obj, all: Obj[]): Body {
       return {
         ...common(o), name: d.name, description: d.description, admin_state_up: d.admin_state_up, protocol: d.protocol, protocol_port: d.protocol_port,
         connection_limit: d.connection_limit, default_tls_container_ref: d.default_tls_container_ref, sni_container_refs: d.sni_container_refs,
-        default_pool_id: d.default_pool_id, l7policies: [], insert_headers: d.insert_headers, loadbalancers: [{ id: o.lb_id }],
+        default_pool_id: d.default_pool_id, l7policies: ids(of('l7policy', (x) => x.parent_id === o.id)), insert_headers: d.insert_headers, loadbalancers: [{ id: o.lb_id }],
         timeout_client_data: d.timeout_client_data, timeout_member_connect: d.timeout_member_connect, timeout_member_data: d.timeout_member_data,
         timeout_tcp_inspect: d.timeout_tcp_inspect, tags: d.tags, client_ca_tls_container_ref: null, client_authentication: 'NONE', client_crl_container_ref: null,
         allowed_cidrs: d.allowed_cidrs, tls_ciphers: null, tls_versions: null, alpn_protocols: null, hsts_max_age: null, hsts_include_subdomains: null, hsts_preload: null,
@@ -65,6 +65,16 @@ export function view(o: Obj, all: Obj[]): Body {
         max_retries_down: d.max_retries_down, http_method: d.http_method, url_path: d.url_path, expected_codes: d.expected_codes, http_version: d.http_version,
         domain_name: d.domain_name, pools: [{ id: o.parent_id }], tags: d.tags,
       };
+    case 'l7policy': {
+      const siblings = of('l7policy', (x) => x.parent_id === o.parent_id).sort((a, b) => a.doc.position - b.doc.position || a.created_at.localeCompare(b.created_at));
+      return {
+        ...common(o), name: d.name, description: d.description, admin_state_up: d.admin_state_up, listener_id: o.parent_id, action: d.action,
+        position: siblings.findIndex((x) => x.id === o.id) + 1 || d.position, redirect_pool_id: d.redirect_pool_id, redirect_url: d.redirect_url,
+        redirect_prefix: d.redirect_prefix, redirect_http_code: d.redirect_http_code, rules: ids(of('l7rule', (x) => x.parent_id === o.id)), tags: d.tags,
+      };
+    }
+    case 'l7rule':
+      return { ...common(o), admin_state_up: d.admin_state_up, type: d.type, compare_type: d.compare_type, key: d.key, value: d.value, invert: d.invert, tags: d.tags };
   }
 }
 

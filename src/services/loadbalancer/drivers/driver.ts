@@ -36,6 +36,27 @@ export interface PoolSpec {
   monitor: MonitorSpec | null;
 }
 
+export interface L7RuleSpec {
+  /** HOST_NAME, PATH, FILE_TYPE, HEADER, COOKIE. */
+  type: string;
+  /** REGEX, STARTS_WITH, ENDS_WITH, CONTAINS, EQUAL_TO. */
+  compareType: string;
+  key: string | null;
+  value: string;
+  invert: boolean;
+}
+
+/** An L7 policy of an HTTP listener: applies when all its rules match; policies in position order. */
+export interface L7PolicySpec {
+  id: string;
+  action: 'REDIRECT_TO_POOL' | 'REDIRECT_TO_URL' | 'REDIRECT_PREFIX' | 'REJECT';
+  pool: PoolSpec | null;
+  redirectUrl: string | null;
+  redirectPrefix: string | null;
+  redirectHttpCode: number;
+  rules: L7RuleSpec[];
+}
+
 export interface ListenerSpec {
   id: string;
   /** TCP (also HTTPS passthrough) or HTTP; HTTP with `tls` terminates TLS (TERMINATED_HTTPS). */
@@ -52,6 +73,7 @@ export interface ListenerSpec {
   timeoutMemberConnectMs: number;
   timeoutMemberDataMs: number;
   pool: PoolSpec | null;
+  l7policies: L7PolicySpec[];
 }
 
 export interface LoadBalancerSpec {

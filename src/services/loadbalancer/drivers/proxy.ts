@@ -2,7 +2,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import { Agent, createServer as createHttpServer, request, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { BlockList, connect, createServer as createTcpServer, isIPv6, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Balancer } from './balancer.js';
-import { NO_TRAFFIC, type DriverEvents, type ListenerSpec, type LoadBalancerDriver, type LoadBalancerSpec, type TrafficStats } from './driver.js';
+import { NO_TRAFFIC, type DriverEvents, type ListenerSpec, type LoadBalancerDriver, type LoadBalancerSpec, type PoolSpec, type TrafficStats } from './driver.js';
+import { matchPolicy } from './l7.js';
 import { HealthChecker } from './monitor.js';
 
 export interface ProxySettings {
@@ -37,8 +38,8 @@ class ListenerRuntime {
   readonly balancer: Balancer;
   private readonly sockets = new Set<Socket>();
   private readonly agent = new Agent({ keepAlive: true });
-  private checker?: HealthChecker;
-  private checkerKey = '';
+  /** One health checker per monitored pool (default and L7 redirect pools), by pool id. */
+  private readonly checkers = new Map<string, { key: string; checker: HealthChecker }>();
   private allowed?: BlockList;
   server?: Server | HttpServer;
   address = '';
@@ -47,7 +48,7 @@ class ListenerRuntime {
     public spec: ListenerSpec,
     private readonly onHealth: (memberId: string, up: boolean) => void,
   ) {
-    this.balancer = new Balancer((id) => this.checker?.isUp(id) ?? true);
+    this.balancer = new Balancer((id) => [...this.checkers.values()].every((c) => c.checker.isUp(id)));
   }
 
   /** Socket-level shape: a change here needs a new socket. */
@@ -58,13 +59,21 @@ class ListenerRuntime {
   update(spec: ListenerSpec): void {
     this.spec = spec;
     this.allowed = cidrList(spec.allowedCidrs);
-    const pool = spec.pool;
-    const key = pool?.monitor?.adminUp ? JSON.stringify([pool.monitor, pool.members]) : '';
-    if (key === this.checkerKey) return;
-    this.checker?.stop();
-    this.checker = key && pool?.monitor ? new HealthChecker(pool.monitor, pool.members, this.onHealth) : undefined;
-    this.checker?.start();
-    this.checkerKey = key;
+    const pools = new Map<string, PoolSpec>();
+    for (const p of [spec.pool, ...spec.l7policies.map((l) => l.pool)]) if (p?.monitor?.adminUp) pools.set(p.id, p);
+    for (const [id, c] of this.checkers) {
+      const p = pools.get(id);
+      if (!p || JSON.stringify([p.monitor, p.members]) !== c.key) {
+        c.checker.stop();
+        this.checkers.delete(id);
+      }
+    }
+    for (const [id, p] of pools) {
+      if (this.checkers.has(id)) continue;
+      const checker = new HealthChecker(p.monitor!, p.members, this.onHealth);
+      this.checkers.set(id, { key: JSON.stringify([p.monitor, p.members]), checker });
+      checker.start();
+    }
   }
 
   async listen(host: string, port: number): Promise<string> {
@@ -136,7 +145,10 @@ class ListenerRuntime {
 
   private forward(req: IncomingMessage, res: ServerResponse): void {
     const ip = clientIp(req.socket);
-    const member = this.spec.pool && this.balancer.pick(this.spec.pool, ip);
+    const policy = matchPolicy(this.spec.l7policies, req);
+    if (policy && policy.action !== 'REDIRECT_TO_POOL') return this.l7Answer(policy, req, res);
+    const pool = policy ? policy.pool : this.spec.pool;
+    const member = pool && this.balancer.pick(pool, ip);
     if (!member) {
       this.stats.request_errors++;
       res.writeHead(503, { 'content-type': 'text/html', 'cache-control': 'no-cache' }).end(NO_SERVER);
@@ -165,6 +177,16 @@ class ListenerRuntime {
     req.pipe(upstream);
   }
 
+  /** REJECT and redirect policies answer by themselves, as haproxy does. */
+  private l7Answer(policy: ListenerSpec['l7policies'][number], req: IncomingMessage, res: ServerResponse): void {
+    if (policy.action === 'REJECT') {
+      res.writeHead(403, { 'content-type': 'text/html', 'cache-control': 'no-cache' }).end('<html><body><h1>403 Forbidden</h1>\nRequest forbidden by administrative rules.\n</body></html>\n');
+      return;
+    }
+    const location = policy.action === 'REDIRECT_TO_URL' ? policy.redirectUrl! : `${policy.redirectPrefix!.replace(/\/$/, '')}${req.url ?? '/'}`;
+    res.writeHead(policy.redirectHttpCode, { location, 'content-length': '0', 'cache-control': 'no-cache' }).end();
+  }
+
   snapshot(): TrafficStats {
     const s = { ...this.stats };
     for (const sock of this.sockets) {
@@ -175,7 +197,8 @@ class ListenerRuntime {
   }
 
   async close(): Promise<void> {
-    this.checker?.stop();
+    for (const c of this.checkers.values()) c.checker.stop();
+    this.checkers.clear();
     this.agent.destroy();
     const server = this.server;
     this.server = undefined;

@@ -15,8 +15,8 @@ import { operatingStatuses } from './status.js';
 export const SYNC_JOB = 'loadbalancer.sync';
 
 /** Octavia's names of the objects in messages. */
-export const LABEL: Record<Kind, string> = { loadbalancer: 'Load Balancer', listener: 'Listener', pool: 'Pool', member: 'Member', healthmonitor: 'Health Monitor' };
-const QUOTA_OF: Record<Kind, string> = { loadbalancer: 'load_balancer', listener: 'listener', pool: 'pool', member: 'member', healthmonitor: 'health_monitor' };
+export const LABEL: Record<Kind, string> = { loadbalancer: 'Load Balancer', listener: 'Listener', pool: 'Pool', member: 'Member', healthmonitor: 'Health Monitor', l7policy: 'L7 Policy', l7rule: 'L7 Rule' };
+const QUOTA_OF: Record<Kind, string> = { loadbalancer: 'load_balancer', listener: 'listener', pool: 'pool', member: 'member', healthmonitor: 'health_monitor', l7policy: 'l7policy', l7rule: 'l7rule' };
 
 /** Which pool protocols a listener protocol may use (Octavia's compatibility matrix, TCP/HTTP family). */
 const POOL_FOR_LISTENER: Record<string, string[]> = {
@@ -43,6 +43,8 @@ const DEFAULTS: Record<Kind, Body> = {
   pool: { name: '', description: '', admin_state_up: true, tags: [], session_persistence: null, tls_enabled: false },
   member: { name: '', admin_state_up: true, tags: [], weight: 1, backup: false, subnet_id: null, monitor_address: null, monitor_port: null },
   healthmonitor: { name: '', admin_state_up: true, tags: [], max_retries_down: 3, http_version: null, domain_name: null },
+  l7policy: { name: '', description: '', admin_state_up: true, tags: [], redirect_pool_id: null, redirect_url: null, redirect_prefix: null, redirect_http_code: null },
+  l7rule: { admin_state_up: true, tags: [], key: null, invert: false },
 };
 
 /**
@@ -188,6 +190,22 @@ export class Octavia {
       const { listener_id: _li, loadbalancer_id: _lb, ...extra } = body;
       return { lb, parent: null, extra, link: listener };
     }
+    if (kind === 'l7policy') {
+      const listener = await this.find(auth, 'listener', body.listener_id as string).catch(() => {
+        throw badRequest(`Listener ${String(body.listener_id)} not found.`);
+      });
+      if (!['HTTP', 'TERMINATED_HTTPS'].includes(listener.doc.protocol)) throw badRequest('Validation failure: L7 policies are only supported on HTTP and TERMINATED_HTTPS listeners.');
+      const siblings = (await this.store.tree(listener.lb_id)).filter((o) => o.kind === 'l7policy' && o.parent_id === listener.id);
+      const { listener_id: _l, ...extra } = body;
+      const lb = (await this.store.get('loadbalancer', listener.lb_id))!;
+      return { lb, parent: listener.id, extra: await this.l7Action(lb.id, { position: siblings.length + 1, ...extra }) };
+    }
+    if (kind === 'l7rule') {
+      const policy = await this.find(auth, 'l7policy', parentId!);
+      const lb = (await this.store.get('loadbalancer', policy.lb_id))!;
+      this.checkRule(lb, body);
+      return { lb, parent: policy.id, extra: body };
+    }
     const pool = await this.find(auth, 'pool', (parentId ?? body.pool_id) as string).catch((e) => {
       throw kind === 'healthmonitor' ? badRequest(`Pool ${String(body.pool_id)} not found.`) : e;
     });
@@ -205,6 +223,40 @@ export class Octavia {
       return { lb, parent: pool.id, extra };
     }
     return { lb, parent: pool.id, extra: body };
+  }
+
+  /** Checks an L7 policy's action and clears the fields other actions use, as Octavia does. */
+  private async l7Action(lbId: string, doc: Body): Promise<Body> {
+    const need = (field: string) => {
+      if (!doc[field]) throw badRequest(`Validation failure: ${field} is required for action ${String(doc.action)}.`);
+    };
+    const out: Body = { ...doc };
+    if (doc.action === 'REDIRECT_TO_POOL') {
+      need('redirect_pool_id');
+      const pool = await this.store.get('pool', doc.redirect_pool_id as string);
+      if (!pool || pool.lb_id !== lbId) throw notFound(`Pool ${String(doc.redirect_pool_id)} not found.`);
+    } else out.redirect_pool_id = null;
+    if (doc.action === 'REDIRECT_TO_URL') {
+      need('redirect_url');
+      if (!URL.canParse(doc.redirect_url as string)) throw badRequest(`Invalid input for field/attribute redirect_url. Value: '${String(doc.redirect_url)}'. Value should be a URL`);
+    } else out.redirect_url = null;
+    if (doc.action === 'REDIRECT_PREFIX') need('redirect_prefix');
+    else out.redirect_prefix = null;
+    out.redirect_http_code = doc.action === 'REDIRECT_TO_URL' || doc.action === 'REDIRECT_PREFIX' ? (doc.redirect_http_code ?? 302) : null;
+    return out;
+  }
+
+  private checkRule(lb: Obj, doc: Body): void {
+    if (String(doc.type).startsWith('SSL_')) throw unsupported(lb.doc.provider, `${String(doc.type)} rules`);
+    if ((doc.type === 'HEADER' || doc.type === 'COOKIE') && !doc.key) throw badRequest(`Validation failure: L7 rules of type ${String(doc.type)} need a key.`);
+    if (doc.type === 'FILE_TYPE' && !['REGEX', 'EQUAL_TO'].includes(doc.compare_type as string)) throw badRequest('Validation failure: FILE_TYPE rules can only use REGEX or EQUAL_TO.');
+    if (doc.compare_type === 'REGEX') {
+      try {
+        new RegExp(doc.value as string);
+      } catch {
+        throw badRequest(`Validation failure: Unable to parse regular expression: ${String(doc.value)}.`);
+      }
+    }
   }
 
   /** TERMINATED_HTTPS needs a certificate container; its material is kept wrapped in `tls_wrapped`. */
@@ -254,6 +306,8 @@ export class Octavia {
       await this.checkTls(auth, obj.doc.protocol, tls);
       doc.tls_wrapped = tls.tls_wrapped;
     }
+    if (kind === 'l7policy') Object.assign(doc, await this.l7Action(lb.id, doc));
+    if (kind === 'l7rule') this.checkRule(lb, doc);
     if (kind === 'healthmonitor' && doc.timeout > doc.delay) throw badRequest('Validation failure: The delay value must be greater than or equal to timeout.');
     if (kind === 'pool' && body.lb_algorithm === 'SOURCE_IP_PORT') throw unsupported(lb.doc.provider, 'SOURCE_IP_PORT algorithm');
     await this.lock(lb.id);
@@ -264,11 +318,23 @@ export class Octavia {
 
   async deleteChild(auth: AuthContext, kind: Kind, id: string): Promise<void> {
     const obj = await this.find(auth, kind, id);
-    await this.lock(obj.lb_id);
     const tree = await this.store.tree(obj.lb_id);
-    // A pool goes with its members and monitor, and listeners forget it as their default pool.
-    const gone = [id, ...(kind === 'pool' ? tree.filter((o) => o.parent_id === id).map((o) => o.id) : [])];
-    await this.store.setProvisioning(gone, 'PENDING_DELETE');
+    const user = tree.find((o) => o.kind === 'l7policy' && o.doc.redirect_pool_id === id);
+    if (user) throw conflict(`Pool ${id} is in use by L7 policy ${user.id}.`);
+    // Everything below goes too (a pool's members and monitor, a listener's L7 policies and their
+    // rules); listeners forget a deleted pool as their default pool.
+    const gone = new Set([id]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const o of tree) {
+        if (o.parent_id && gone.has(o.parent_id) && !gone.has(o.id)) {
+          gone.add(o.id);
+          grew = true;
+        }
+      }
+    }
+    await this.lock(obj.lb_id);
+    await this.store.setProvisioning([...gone], 'PENDING_DELETE');
     await this.sync(obj.lb_id);
   }
 

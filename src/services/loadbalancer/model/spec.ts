@@ -1,4 +1,4 @@
-import type { ListenerSpec, LoadBalancerSpec, PoolSpec } from '../drivers/driver.js';
+import type { L7PolicySpec, ListenerSpec, LoadBalancerSpec, PoolSpec } from '../drivers/driver.js';
 import type { Obj } from '../store/objects.js';
 
 function poolSpec(pool: Obj, tree: Obj[]): PoolSpec {
@@ -35,6 +35,27 @@ function poolSpec(pool: Obj, tree: Obj[]): PoolSpec {
   };
 }
 
+/** Enabled L7 policies of a listener in position order, with their enabled rules. */
+function l7Specs(listener: Obj, tree: Obj[]): L7PolicySpec[] {
+  return tree
+    .filter((o) => o.kind === 'l7policy' && o.parent_id === listener.id && o.doc.admin_state_up)
+    .sort((a, b) => a.doc.position - b.doc.position || a.created_at.localeCompare(b.created_at))
+    .map((p) => {
+      const pool = p.doc.redirect_pool_id ? tree.find((o) => o.kind === 'pool' && o.id === p.doc.redirect_pool_id && o.doc.admin_state_up) : undefined;
+      return {
+        id: p.id,
+        action: p.doc.action,
+        pool: pool ? poolSpec(pool, tree) : null,
+        redirectUrl: p.doc.redirect_url,
+        redirectPrefix: p.doc.redirect_prefix,
+        redirectHttpCode: p.doc.redirect_http_code ?? 302,
+        rules: tree
+          .filter((r) => r.kind === 'l7rule' && r.parent_id === p.id && r.doc.admin_state_up)
+          .map((r) => ({ type: r.doc.type, compareType: r.doc.compare_type, key: r.doc.key, value: r.doc.value, invert: r.doc.invert })),
+      };
+    });
+}
+
 /** The desired data-plane state of one load balancer, from its stored objects. */
 export function toSpec(tree: Obj[], tlsOf: (listener: Obj) => ListenerSpec['tls']): LoadBalancerSpec {
   const lb = tree.find((o) => o.kind === 'loadbalancer')!;
@@ -55,6 +76,7 @@ export function toSpec(tree: Obj[], tlsOf: (listener: Obj) => ListenerSpec['tls'
         timeoutMemberConnectMs: l.doc.timeout_member_connect,
         timeoutMemberDataMs: l.doc.timeout_member_data,
         pool: pool && pool.doc.admin_state_up ? poolSpec(pool, tree) : null,
+        l7policies: l7Specs(l, tree),
       };
       return spec;
     });

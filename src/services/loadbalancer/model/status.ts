@@ -30,6 +30,7 @@ export function operatingStatuses(tree: Obj[], health: Map<string, boolean>, run
     if (s === 'ERROR' || s === 'DEGRADED') degraded = true;
     out.set(p.id, s);
   }
+  for (const o of tree.filter((x) => x.kind === 'l7policy' || x.kind === 'l7rule')) out.set(o.id, pending(o) || !adminUp(o) ? 'OFFLINE' : 'ONLINE');
   for (const l of tree.filter((o) => o.kind === 'listener')) out.set(l.id, pending(l) || !adminUp(l) ? 'OFFLINE' : 'ONLINE');
   const lb = tree.find((o) => o.kind === 'loadbalancer');
   if (lb) out.set(lb.id, pending(lb) || !adminUp(lb) ? 'OFFLINE' : degraded ? 'DEGRADED' : 'ONLINE');

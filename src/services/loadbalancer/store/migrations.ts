@@ -14,7 +14,7 @@ export const loadbalancerMigrations: ServiceMigration[] = [
         .addColumn('project_id', 'text', (c) => c.notNull())
         // The load balancer every object hangs under (its own id for a load balancer).
         .addColumn('lb_id', 'text', (c) => c.notNull())
-        // listener: -, pool: -, member: its pool, health monitor: its pool.
+        // member and health monitor: their pool; L7 policy: its listener; L7 rule: its policy.
         .addColumn('parent_id', 'text')
         .addColumn('provisioning_status', 'text', (c) => c.notNull())
         .addColumn('operating_status', 'text', (c) => c.notNull())

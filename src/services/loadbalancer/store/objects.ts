@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { LbTables } from './tables.js';
 
-export type Kind = 'loadbalancer' | 'listener' | 'pool' | 'member' | 'healthmonitor';
+export type Kind = 'loadbalancer' | 'listener' | 'pool' | 'member' | 'healthmonitor' | 'l7policy' | 'l7rule';
 
 /** One stored Octavia object: the columns plus its attribute document. */
 export interface Obj<D = Record<string, any>> {

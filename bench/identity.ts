@@ -91,7 +91,8 @@ async function main(): Promise<void> {
   const ports = Object.fromEntries(Object.entries(DEFAULT_PORTS).map(([k, v]) => [k, v + 10000]));
   writeFileSync(join(dir, 'scs.yaml'), stringify({ ports }));
   const url = `http://127.0.0.1:${ports.identity}`;
-  const probe = async () => (await fetch(`${url}/v3`)).ok;
+  // clouds.yaml is written once bootstrap is done, after the listeners are up.
+  const probe = async () => existsSync(join(dir, 'clouds.yaml')) && (await fetch(`${url}/v3`)).ok;
 
   // First start (bootstrap), then cold starts on the existing data folder.
   let server = startServer(dir);

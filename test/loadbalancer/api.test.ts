@@ -110,6 +110,27 @@ describe('load balancer API (Octavia v2)', () => {
     assert.equal((await api(`${cloud.urls.network}/v2.0/ports/${created.vip_port_id}`, { token: demo })).status, 404);
   });
 
+  it('gets a floating IP on its VIP port through the network API', async () => {
+    const c = await lb(demo, 'public');
+    const id = c.body.loadbalancer.id;
+    await waitActive(cloud, demo, id);
+    const net = cloud.urls.network;
+    const pub = (await api(`${net}/v2.0/networks?name=public`, { token: demo })).body.networks[0];
+    const router = (await api(`${net}/v2.0/routers`, { method: 'POST', token: demo, body: { router: { name: 'lb-r', external_gateway_info: { network_id: pub.id } } } })).body.router;
+    assert.equal((await api(`${net}/v2.0/routers/${router.id}/add_router_interface`, { method: 'PUT', token: demo, body: { subnet_id: subnet } })).status, 200);
+    const fip = await api(`${net}/v2.0/floatingips`, { method: 'POST', token: demo, body: { floatingip: { floating_network_id: pub.id, port_id: c.body.loadbalancer.vip_port_id } } });
+    assert.equal(fip.status, 201, JSON.stringify(fip.body));
+    assert.equal(fip.body.floatingip.fixed_ip_address, c.body.loadbalancer.vip_address);
+    // Deleting the load balancer deletes its VIP port, which lets go of the floating IP.
+    await api(lbUrl(cloud, `/loadbalancers/${id}`), { method: 'DELETE', token: demo });
+    await waitActive(cloud, demo, id);
+    const after = await api(`${net}/v2.0/floatingips/${fip.body.floatingip.id}`, { token: demo });
+    assert.equal(after.body.floatingip.port_id, null);
+    await api(`${net}/v2.0/floatingips/${fip.body.floatingip.id}`, { method: 'DELETE', token: demo });
+    await api(`${net}/v2.0/routers/${router.id}/remove_router_interface`, { method: 'PUT', token: demo, body: { subnet_id: subnet } });
+    await api(`${net}/v2.0/routers/${router.id}`, { method: 'DELETE', token: demo });
+  });
+
   it('paginates, filters, selects fields and filters by tags', async () => {
     const ids: string[] = [];
     for (const [name, tags] of [['p1', ['x']], ['p2', ['x', 'y']], ['p3', []]] as const) {

@@ -1,23 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiError } from '../../../platform/errors.js';
-
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  406: 'Not Acceptable',
-  409: 'Conflict',
-  410: 'Gone',
-  411: 'Length Required',
-  413: 'Request Entity Too Large',
-  415: 'Unsupported Media Type',
-  416: 'Requested Range Not Satisfiable',
-  500: 'Internal Server Error',
-  501: 'Not Implemented',
-  503: 'Service Unavailable',
-};
+import { challenge, keystoneUnauthorizedBody, statusTitle } from '../../../platform/http/faults.js';
 
 /** webob picks the body format from Accept among text/html and application/json (html wins ties), else text/plain. */
 function negotiate(accept: string | undefined): 'html' | 'json' | 'plain' {
@@ -46,13 +29,11 @@ const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')
  */
 export function glanceFault(identityUrl: () => string | undefined) {
   return (err: ApiError, req: FastifyRequest, reply: FastifyReply) => {
-    const title = TITLES[err.status] ?? 'Error';
+    const title = statusTitle(err.status);
     reply.code(err.status);
-    if (err.status === 401) {
-      const uri = identityUrl();
-      if (uri) reply.header('www-authenticate', `Keystone uri="${uri}"`);
+    if (challenge(err, reply, identityUrl())) {
       reply.type('application/json');
-      return { error: { code: 401, title, message: err.message } };
+      return keystoneUnauthorizedBody(err);
     }
     if (err.status === 415 && req.method === 'PATCH') {
       reply.header('accept-patch', 'application/openstack-images-v2.0-json-patch, application/openstack-images-v2.1-json-patch');

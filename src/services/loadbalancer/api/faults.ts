@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiError } from '../../../platform/errors.js';
+import { challenge, keystoneUnauthorizedBody } from '../../../platform/http/faults.js';
 
 /**
  * Octavia's fault format (WSME's): `{"faultcode": "Client"|"Server", "faultstring", "debuginfo"}`.
@@ -8,11 +9,7 @@ import type { ApiError } from '../../../platform/errors.js';
 export function octaviaFault(identityUrl: () => string | undefined) {
   return (err: ApiError, _req: FastifyRequest, reply: FastifyReply) => {
     reply.code(err.status).type('application/json');
-    if (err.status === 401) {
-      const uri = identityUrl();
-      if (uri) reply.header('www-authenticate', `Keystone uri="${uri}"`);
-      return { error: { code: 401, title: 'Unauthorized', message: err.message } };
-    }
+    if (challenge(err, reply, identityUrl())) return keystoneUnauthorizedBody(err);
     return { faultcode: err.status >= 500 ? 'Server' : 'Client', faultstring: err.message, debuginfo: null };
   };
 }

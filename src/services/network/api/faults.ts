@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiError } from '../../../platform/errors.js';
+import { challenge, keystoneUnauthorizedBody } from '../../../platform/http/faults.js';
 
 /** Exception names Neutron uses when a fault carries no more specific type. */
 const DEFAULT_TYPES: Record<number, string> = {
@@ -23,11 +24,7 @@ const DEFAULT_TYPES: Record<number, string> = {
 export function neutronFault(identityUrl: () => string | undefined) {
   return (err: ApiError, _req: FastifyRequest, reply: FastifyReply) => {
     reply.code(err.status).type('application/json');
-    if (err.status === 401) {
-      const uri = identityUrl();
-      if (uri) reply.header('www-authenticate', `Keystone uri="${uri}"`);
-      return { error: { code: 401, title: 'Unauthorized', message: err.message } };
-    }
+    if (challenge(err, reply, identityUrl())) return keystoneUnauthorizedBody(err);
     return { NeutronError: { type: err.code ?? DEFAULT_TYPES[err.status] ?? 'NeutronException', message: err.message, detail: '' } };
   };
 }

@@ -37,7 +37,8 @@ class ListenerRuntime {
   readonly stats: TrafficStats = { ...NO_TRAFFIC };
   readonly balancer: Balancer;
   private readonly sockets = new Set<Socket>();
-  private readonly agent = new Agent({ keepAlive: true });
+  /** Nagle off: a request head and its end must not wait for the member's delayed ACK. */
+  private readonly agent = new Agent({ keepAlive: true, noDelay: true, maxFreeSockets: 1024 });
   /** One health checker per monitored pool (default and L7 redirect pools), by pool id. */
   private readonly checkers = new Map<string, { key: string; checker: HealthChecker }>();
   private allowed?: BlockList;
@@ -48,7 +49,10 @@ class ListenerRuntime {
     public spec: ListenerSpec,
     private readonly onHealth: (memberId: string, up: boolean) => void,
   ) {
-    this.balancer = new Balancer((id) => [...this.checkers.values()].every((c) => c.checker.isUp(id)));
+    this.balancer = new Balancer((id) => {
+      for (const c of this.checkers.values()) if (!c.checker.isUp(id)) return false;
+      return true;
+    });
   }
 
   /** Socket-level shape: a change here needs a new socket. */
@@ -154,18 +158,27 @@ class ListenerRuntime {
       res.writeHead(503, { 'content-type': 'text/html', 'cache-control': 'no-cache' }).end(NO_SERVER);
       return;
     }
-    const headers: Record<string, string | string[]> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
+    // Raw header pairs as received (no object copies), minus hop-by-hop ones.
+    const headers: string[] = [];
+    const raw = req.rawHeaders;
     const insert = this.spec.insertHeaders;
-    if (insert['X-Forwarded-For'] === 'true') headers['x-forwarded-for'] = req.headers['x-forwarded-for'] ? `${String(req.headers['x-forwarded-for'])}, ${ip}` : ip;
-    if (insert['X-Forwarded-Port'] === 'true') headers['x-forwarded-port'] = String(this.spec.port);
-    if (insert['X-Forwarded-Proto'] === 'true') headers['x-forwarded-proto'] = this.spec.tls ? 'https' : 'http';
+    const xff = insert['X-Forwarded-For'] === 'true';
+    let forwardedFor: string | undefined;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i].toLowerCase();
+      if (HOP_BY_HOP.has(name)) continue;
+      if (xff && name === 'x-forwarded-for') forwardedFor = forwardedFor === undefined ? raw[i + 1] : `${forwardedFor}, ${raw[i + 1]}`;
+      else headers.push(raw[i], raw[i + 1]);
+    }
+    if (xff) headers.push('x-forwarded-for', forwardedFor === undefined ? ip : `${forwardedFor}, ${ip}`);
+    if (insert['X-Forwarded-Port'] === 'true') headers.push('x-forwarded-port', String(this.spec.port));
+    if (insert['X-Forwarded-Proto'] === 'true') headers.push('x-forwarded-proto', this.spec.tls ? 'https' : 'http');
     this.balancer.opened(member.id);
     res.once('close', () => this.balancer.closed(member.id));
     const upstream = request({ host: member.address, port: member.port, method: req.method, path: req.url, headers, agent: this.agent, timeout: this.spec.timeoutMemberDataMs }, (ures) => {
-      const raw: string[] = [];
-      for (let i = 0; i < ures.rawHeaders.length; i += 2) if (!HOP_BY_HOP.has(ures.rawHeaders[i].toLowerCase())) raw.push(ures.rawHeaders[i], ures.rawHeaders[i + 1]);
-      res.writeHead(ures.statusCode ?? 502, raw);
+      const back: string[] = [];
+      for (let i = 0; i < ures.rawHeaders.length; i += 2) if (!HOP_BY_HOP.has(ures.rawHeaders[i].toLowerCase())) back.push(ures.rawHeaders[i], ures.rawHeaders[i + 1]);
+      res.writeHead(ures.statusCode ?? 502, back);
       ures.pipe(res);
     });
     upstream.on('timeout', () => upstream.destroy(new Error('member timeout')));
@@ -174,7 +187,13 @@ class ListenerRuntime {
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/html' }).end('<html><body><h1>502 Bad Gateway</h1>\nThe server returned an invalid or incomplete response.\n</body></html>\n');
       else res.destroy();
     });
-    req.pipe(upstream);
+    // A request without a body (no Content-Length or Transfer-Encoding: most GETs) goes out as
+    // head and end in one write; others stream.
+    const cl = req.headers['content-length'];
+    if ((cl === undefined || cl === '0') && req.headers['transfer-encoding'] === undefined) {
+      req.resume();
+      upstream.end();
+    } else req.pipe(upstream);
   }
 
   /** REJECT and redirect policies answer by themselves, as haproxy does. */

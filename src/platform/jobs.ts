@@ -155,6 +155,7 @@ export class JobRunner {
       return;
     }
     this.running++;
+    const heartbeat = this.keepLease(id);
     const payload = JSON.parse(claimed.payload);
     try {
       await handler.run(payload, { id, attempt: claimed.attempts });
@@ -183,9 +184,25 @@ export class JobRunner {
         setTimeout(() => void this.tryRun(id), delay).unref();
       }
     } finally {
+      clearInterval(heartbeat);
       this.running--;
       if (this.running === 0) this.idle.splice(0).forEach((r) => r());
     }
+  }
+
+  /** Renews the lease while the handler runs, so long work is never taken over by another process. */
+  private keepLease(id: string): NodeJS.Timeout {
+    const timer = setInterval(() => {
+      void this.db
+        .updateTable('platform_jobs')
+        .set({ lease_until: new Date(Date.now() + this.opts.leaseMs).toISOString() })
+        .where('id', '=', id)
+        .where('lease_owner', '=', this.owner)
+        .execute()
+        .catch((e) => this.log.warn({ err: e, job: id }, 'lease renewal failed'));
+    }, this.opts.leaseMs / 3);
+    timer.unref();
+    return timer;
   }
 
   private async finish(id: string, state: 'done' | 'failed', error: string | null): Promise<void> {

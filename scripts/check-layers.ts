@@ -1,6 +1,7 @@
 /**
  * The layering rule of docs/architecture.md, checked on every test run: `platform` imports no
- * service, and a service imports another service only through its `client.ts`.
+ * service, a service imports another service only through its `client.ts`, and `operations`
+ * (which must work against any cloud) imports neither services nor the platform.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname, sep } from 'node:path';
@@ -28,6 +29,9 @@ for (const file of files) {
     const target = resolve(dirname(file), m[1]);
     const trel = relative(SRC, target);
     if (rel.startsWith(`platform${sep}`) && !trel.startsWith(`platform${sep}`)) problems.push(`${rel}: platform must not import ${trel}`);
+    if (rel.startsWith(`operations${sep}`) && (trel.startsWith(`services${sep}`) || trel.startsWith(`platform${sep}`))) {
+      problems.push(`${rel}: operations test any cloud through its APIs and must not import ${trel}`);
+    }
     const from = serviceOf(file);
     const to = serviceOf(target);
     if (from && to && from !== to && !trel.endsWith(`${sep}client.js`) && !trel.endsWith(`${sep}client.ts`)) {

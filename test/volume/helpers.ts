@@ -1,26 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { parse as parseYaml, stringify } from 'yaml';
-import { api, type TestCloud } from '../helpers/cloud.js';
+import { api } from '../helpers/cloud.js';
 
-/** A user through Keystone's API with `role` on a new project (or `existingProject`), also added to clouds.yaml as `name`. */
-export async function addTenant(cloud: TestCloud, name: string, role = 'member', existingProject?: string): Promise<{ projectId: string; token: () => Promise<string> }> {
-  const admin = await cloud.adminToken();
-  const id = cloud.urls.identity;
-  const project = existingProject
-    ? { body: { project: { id: existingProject, name: (await api(`${id}/v3/projects/${existingProject}`, { token: admin })).body.project.name } } }
-    : await api(`${id}/v3/projects`, { method: 'POST', token: admin, body: { project: { name, domain_id: 'default' } } });
-  const password = randomBytes(12).toString('hex');
-  const user = await api(`${id}/v3/users`, { method: 'POST', token: admin, body: { user: { name, password, domain_id: 'default', default_project_id: project.body.project.id } } });
-  const roles = await api(`${id}/v3/roles?name=${role}`, { token: admin });
-  const put = await api(`${id}/v3/projects/${project.body.project.id}/users/${user.body.user.id}/roles/${roles.body.roles[0].id}`, { method: 'PUT', token: admin });
-  if (put.status !== 204) throw new Error(`role assignment failed: ${put.status}`);
-  const doc = parseYaml(readFileSync(cloud.cloudsYaml, 'utf8')) as { clouds: Record<string, { auth: Record<string, string> }> };
-  doc.clouds[name] = { ...doc.clouds['scs-demo'], auth: { ...doc.clouds['scs-demo'].auth, username: name, password, project_name: project.body.project.name } };
-  writeFileSync(cloud.cloudsYaml, stringify(doc));
-  let token: string | undefined;
-  return { projectId: project.body.project.id, token: async () => (token ??= await cloud.login(name, password, project.body.project.name)) };
-}
+export { addTenant } from '../helpers/cloud.js';
 
 /** Polls a volume, snapshot or backup until its status is one of `states` (or it is gone, for `gone`). */
 export async function waitStatus(base: string, token: string, kind: 'volumes' | 'snapshots' | 'backups', id: string, states: string[]): Promise<any> {

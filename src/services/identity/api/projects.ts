@@ -79,6 +79,24 @@ export function tagFilter(q: Record<string, string>) {
     (!notAny || !notAny.some((t) => tags.includes(t)));
 }
 
+/** The update of the fields domains and projects share (name, description, enabled, tags, options, extra). */
+function containerPatch(b: Obj, row: DomainRow | ProjectRow, known: string[]) {
+  const patch: Partial<DomainRow & ProjectRow> = {};
+  const name = optString(b, 'name', { max: 64, min: 1 }) ?? undefined;
+  if (name !== undefined) patch.name = name;
+  const desc = optString(b, 'description', { nullable: true });
+  if (desc !== undefined) patch.description = desc ?? '';
+  const enabled = optBool(b, 'enabled');
+  if (enabled !== undefined) patch.enabled = toDbBool(enabled);
+  const tags = validTags(optStringArray(b, 'tags'));
+  if (tags) patch.tags = JSON.stringify(tags);
+  const options = optObj(b, 'options');
+  if (options) patch.options = JSON.stringify({ ...parseJson<Obj>(row.options, {}), ...options });
+  const extra = extraOf(b, known);
+  if (Object.keys(extra).length) patch.extra = JSON.stringify({ ...parseJson<Obj>(row.extra, {}), ...extra });
+  return { patch, name, enabled };
+}
+
 export function registerProjectRoutes(app: FastifyInstance, d: IdentityDeps): void {
   const base = () => d.baseUrl();
 
@@ -138,19 +156,7 @@ export function registerProjectRoutes(app: FastifyInstance, d: IdentityDeps): vo
     enforce(identityPolicy, 'identity:update_domain', req.auth);
     const dom = await loadDomain(req.params.id);
     const b = wrapped(req.body, 'domain');
-    const patch: Partial<DomainRow> = {};
-    const name = optString(b, 'name', { max: 64, min: 1 });
-    if (name !== undefined) patch.name = name!;
-    const desc = optString(b, 'description', { nullable: true });
-    if (desc !== undefined) patch.description = desc ?? '';
-    const enabled = optBool(b, 'enabled');
-    if (enabled !== undefined) patch.enabled = toDbBool(enabled);
-    const tags = validTags(optStringArray(b, 'tags'));
-    if (tags) patch.tags = JSON.stringify(tags);
-    const options = optObj(b, 'options');
-    if (options) patch.options = JSON.stringify({ ...parseJson<Obj>(dom.options, {}), ...options });
-    const extra = extraOf(b, DOMAIN_FIELDS);
-    if (Object.keys(extra).length) patch.extra = JSON.stringify({ ...parseJson<Obj>(dom.extra, {}), ...extra });
+    const { patch, name, enabled } = containerPatch(b, dom, DOMAIN_FIELDS);
     await d.projects.updateDomain(dom.id, patch).catch((e) => {
       throw isUniqueViolation(e) ? conflict(`Conflict occurred attempting to store domain - Duplicate entry found with name ${name}.`) : e;
     });
@@ -246,19 +252,7 @@ export function registerProjectRoutes(app: FastifyInstance, d: IdentityDeps): vo
     const b = wrapped(req.body, 'project');
     if (b.domain_id !== undefined && b.domain_id !== p.domain_id) throw badRequest("Invalid input for field 'domain_id': the domain of a project cannot be changed.");
     if (b.parent_id !== undefined && (b.parent_id ?? p.domain_id) !== (p.parent_id ?? p.domain_id)) throw forbidden('Update of `parent_id` is not allowed.');
-    const patch: Partial<ProjectRow> = {};
-    const name = optString(b, 'name', { max: 64, min: 1 });
-    if (name !== undefined) patch.name = name!;
-    const desc = optString(b, 'description', { nullable: true });
-    if (desc !== undefined) patch.description = desc ?? '';
-    const enabled = optBool(b, 'enabled');
-    if (enabled !== undefined) patch.enabled = toDbBool(enabled);
-    const tags = validTags(optStringArray(b, 'tags'));
-    if (tags) patch.tags = JSON.stringify(tags);
-    const options = optObj(b, 'options');
-    if (options) patch.options = JSON.stringify({ ...parseJson<Obj>(p.options, {}), ...options });
-    const extra = extraOf(b, PROJECT_FIELDS);
-    if (Object.keys(extra).length) patch.extra = JSON.stringify({ ...parseJson<Obj>(p.extra, {}), ...extra });
+    const { patch, name, enabled } = containerPatch(b, p, PROJECT_FIELDS);
     await d.projects.updateProject(p.id, patch).catch((e) => {
       throw isUniqueViolation(e) ? conflict(`Conflict occurred attempting to store project - it is not permitted to have two projects with the same name in the same domain : ${name}.`) : e;
     });

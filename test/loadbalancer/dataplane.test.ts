@@ -65,6 +65,12 @@ describe('load balancer data plane (proxy provider)', () => {
       assert.equal(r.xfp, '80');
     }
     assert.deepEqual(seen, { a: 5, b: 5 });
+    // A request body is streamed to the member; an X-Forwarded-For from the client is extended.
+    const posted = await fetch(`http://${httpListener.bound_address}/`, { method: 'POST', body: 'x'.repeat(100_000), headers: { 'x-forwarded-for': '192.0.2.7' } });
+    const echo = (await posted.json()) as { method: string; body: string; xff: string };
+    assert.deepEqual([echo.method, echo.body.length, echo.xff], ['POST', 100_000, '192.0.2.7, 127.0.0.1']);
+    const chunked = await fetch(`http://${httpListener.bound_address}/`, { method: 'PUT', body: new Blob(['chunked ', 'body']).stream(), duplex: 'half' } as RequestInit);
+    assert.equal(((await chunked.json()) as { body: string }).body, 'chunked body');
     const stats = (await api(lbUrl(cloud, `/loadbalancers/${lbId}/stats`), { token: demo })).body.stats;
     assert.ok(stats.total_connections >= 1, JSON.stringify(stats));
     assert.ok(stats.bytes_in > 0 && stats.bytes_out > 0, JSON.stringify(stats));
@@ -90,7 +96,7 @@ describe('load balancer data plane (proxy provider)', () => {
     await post(`/pools/${p.pool.id}/members`, { member: { address: '127.0.0.1', protocol_port: a.port } });
     const tcp = (await api(lbUrl(cloud, `/listeners/${l.listener.id}`), { token: demo })).body.listener;
     const r = await get(tcp.bound_address);
-    assert.deepEqual(r, { name: 'a', xff: null, xfp: null });
+    assert.deepEqual(r, { name: 'a', xff: null, xfp: null, method: 'GET', body: '' });
     // connection_limit: with one connection open, the next one is closed at once.
     await api(lbUrl(cloud, `/listeners/${l.listener.id}`), { method: 'PUT', token: demo, body: { listener: { connection_limit: 1 } } });
     await waitActive(cloud, demo, lbId);

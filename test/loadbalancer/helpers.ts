@@ -38,11 +38,13 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** A small HTTP backend on 127.0.0.1 that answers with its name and echoes X-Forwarded-* headers. */
+/** A small HTTP backend on 127.0.0.1 that answers with its name and echoes X-Forwarded-* headers and the request body. */
 export async function backend(name: string): Promise<{ server: Server; port: number; close(): Promise<void> }> {
-  const server = createServer((req, res) => {
+  const server = createServer(async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ name, xff: req.headers['x-forwarded-for'] ?? null, xfp: req.headers['x-forwarded-port'] ?? null }));
+    res.end(JSON.stringify({ name, xff: req.headers['x-forwarded-for'] ?? null, xfp: req.headers['x-forwarded-port'] ?? null, method: req.method, body }));
   });
   server.keepAliveTimeout = 1000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));

@@ -77,7 +77,7 @@ describe('network IPAM and quotas under concurrency', () => {
   });
 
   it('two cloud processes over one PostgreSQL database never share an address', async (t) => {
-    if (!process.env.SCS_TEST_DATABASE) return t.skip('SCS_TEST_DATABASE is not set');
+    if (!process.env.SCS_TEST_DATABASE) return t.skip('needs PostgreSQL: runs in the PostgreSQL pass of .ci/run (SCS_TEST_DATABASE)');
     // A second instance on the same data folder (same token keys) and the same database.
     const second: Cloud = await startCloud({ dataDir: n.cloud.dataDir, databaseUrl: n.cloud.config.databaseUrl, allPorts: 0, logLevel: 'silent', only: ['identity', 'network'] });
     try {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, utimesSync, writeFileSync, mkdirSync, readdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,6 +101,25 @@ describe('objectstore: engine, signatures and chunk decoding (units)', () => {
     // Chunks are bound to their blob: the same bytes under another blob id do not decrypt.
     const swapped = { ...ing.segment, blob: ing2.segment.blob };
     await assert.rejects(async () => collect(engine.read([swapped], 0, 10)));
+  });
+
+  it('hashes large bodies on worker threads with the same digests, and reads them back across file reads', async () => {
+    const blobs = new BlobStore(join(dir, 'large'));
+    await blobs.init();
+    const engine = new Engine(blobs, MasterKey.loadOrCreate(dir));
+    after(() => engine.close());
+    const data = randomBytes(40 * CHUNK + 5);
+    const pieces = [data.subarray(0, 1000), data.subarray(1000, 3 * CHUNK), data.subarray(3 * CHUNK)];
+    const sha256Hex = createHash('sha256').update(data).digest('hex');
+    const ing = await engine.ingest(Readable.from(pieces), [], { size: data.length, sha256Hex, md5Base64: createHash('md5').update(data).digest('base64') }, true);
+    assert.ok(ing.digests.md5.equals(createHash('md5').update(data).digest()));
+    assert.equal(ing.digests.sha256!.toString('hex'), sha256Hex);
+    await blobs.place(ing.pending);
+    for (const [s, e] of [[0, data.length - 1], [16 * CHUNK - 3, 17 * CHUNK + 2], [39 * CHUNK, 40 * CHUNK + 4]]) {
+      assert.ok((await collect(engine.read([ing.segment], s, e))).equals(data.subarray(s, e + 1)), `range ${s}-${e}`);
+    }
+    await assert.rejects(engine.ingest(Readable.from(pieces), [], { size: data.length, sha256Hex: '00'.repeat(32) }, true), { code: 'XAmzContentSHA256Mismatch' });
+    assert.deepEqual(readdirSync(join(dir, 'large', 'tmp')), []);
   });
 
   it('sweeps temp files and unreferenced blobs, sparing young and referenced ones', async () => {

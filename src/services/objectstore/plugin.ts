@@ -118,6 +118,7 @@ const objectstore: ServiceModule<Clients> = {
       },
       async stop() {
         if (timer) clearInterval(timer);
+        await engine.close();
       },
     };
   },

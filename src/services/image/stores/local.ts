@@ -4,7 +4,7 @@ import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { MasterKey } from '../../../platform/keys.js';
-import { HashPool } from './hashing.js';
+import { HashPool } from '../../../platform/hashing.js';
 
 /** What a finished write left on disk, recorded in the image row. */
 export interface StoredData {
@@ -69,7 +69,7 @@ export class LocalImageStore {
     const part = join(this.dir, `${file}.part`);
     // 'w': a retried import of the same transfer starts its part file over.
     const fh = await open(part, 'w', 0o600);
-    const hash = this.hashes.start();
+    const hash = this.hashes.start(['md5', 'sha512']);
     const dataKey = this.encrypt ? this.masterKey.newDataKey(keyContext(imageId)) : undefined;
     let size = 0;
     let index = 0;

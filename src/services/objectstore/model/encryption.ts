@@ -86,22 +86,31 @@ export function sealedRange(start: number, end: number): { fileStart: number; fi
   return { fileStart: first * SEALED_CHUNK, fileEnd: (last + 1) * SEALED_CHUNK - 1, firstChunk: first };
 }
 
-/** Sealed chunks in (starting at `firstChunk`), plaintext bytes [start, end] of the blob out. */
+/**
+ * Sealed chunks in (starting at `firstChunk`), plaintext bytes [start, end] of the blob out. The
+ * plaintext of one input buffer leaves as one buffer: one socket write per file read, not per chunk.
+ */
 export function decryptStream(key: Buffer, blob: string, firstChunk: number, start: number, end: number): Transform {
   const buf = new Rechunker(SEALED_CHUNK);
   let index = firstChunk;
-  const emit = (t: Transform, sealed: Buffer) => {
+  let out: Buffer[] = [];
+  const open = (sealed: Buffer) => {
     const plain = openChunk(key, blob, index, sealed);
     const base = index * CHUNK;
     index++;
     const from = Math.max(0, start - base);
     const to = Math.min(plain.length, end - base + 1);
-    if (to > from) t.push(plain.subarray(from, to));
+    if (to > from) out.push(plain.subarray(from, to));
+  };
+  const emit = (t: Transform) => {
+    if (out.length > 0) t.push(out.length === 1 ? out[0] : Buffer.concat(out));
+    out = [];
   };
   return new Transform({
     transform(chunk: Buffer, _enc, cb) {
       try {
-        buf.push(chunk, (sealed) => emit(this, sealed));
+        buf.push(chunk, open);
+        emit(this);
         cb();
       } catch (e) {
         cb(e as Error);
@@ -109,7 +118,8 @@ export function decryptStream(key: Buffer, blob: string, firstChunk: number, sta
     },
     flush(cb) {
       try {
-        if (buf.pending > 0) emit(this, buf.drain());
+        if (buf.pending > 0) open(buf.drain());
+        emit(this);
         cb();
       } catch (e) {
         cb(e as Error);

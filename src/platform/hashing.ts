@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 
-/** md5 (Glance's checksum) and sha512 (os_hash_value) of a byte stream, fed in order. */
-export interface DualHash {
+/** Several digests (hex, by algorithm name) of one byte stream, fed in order. */
+export interface MultiHash<A extends string> {
   /** Hands the buffer over: the caller must not reuse it. */
   update(buf: Buffer): Promise<void>;
-  digest(): Promise<{ md5: string; sha512: string }>;
+  digest(): Promise<Record<A, string>>;
   abort(): void;
 }
 
 /**
- * A hash worker computes one digest of one stream at a time. md5 and sha512 each cost more CPU
- * than AES-GCM, so a large upload hashes on two other threads while the request thread receives,
- * encrypts and writes. Plain JS (eval) so it runs the same from src/ and dist/.
+ * A hash worker computes one digest of one stream at a time. md5, sha256 and sha512 each cost
+ * more CPU than AES-GCM, so a large upload hashes on other threads while the request thread
+ * receives, encrypts and writes. Plain JS (eval) so it runs the same from src/ and dist/.
  */
 const WORKER = `
 const { parentPort } = require('node:worker_threads');
@@ -104,7 +104,7 @@ export class HashPool {
   private readonly idle: Worker[] = [];
   private created = 0;
 
-  /** Two workers per concurrent upload. */
+  /** One worker per algorithm of each concurrent upload. */
   constructor(private readonly size = 4) {}
 
   private one(algorithm: string): StreamHash {
@@ -117,23 +117,21 @@ export class HashPool {
     return w ? new WorkerStreamHash(w, algorithm, (done) => this.idle.push(done)) : new InlineStreamHash(algorithm);
   }
 
-  start(): DualHash {
-    const md5 = this.one('md5');
-    const sha = this.one('sha512');
+  start<A extends string>(algorithms: readonly A[]): MultiHash<A> {
+    const hashes = algorithms.map((a) => this.one(a));
     return {
       async update(buf: Buffer) {
-        // The md5 worker gets a copy, the sha512 worker the buffer itself (or a copy when it is a view).
-        const copy = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+        // Each worker but the last gets a copy, the last the buffer itself (or a copy when it is a view).
+        const copy = () => buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
         const own = buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength && buf.buffer instanceof ArrayBuffer;
-        await Promise.all([md5.update(copy), sha.update(own ? (buf.buffer as ArrayBuffer) : (buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer))]);
+        await Promise.all(hashes.map((h, i) => h.update(i === hashes.length - 1 && own ? (buf.buffer as ArrayBuffer) : copy())));
       },
       async digest() {
-        const [m, s] = await Promise.all([md5.digest(), sha.digest()]);
-        return { md5: m, sha512: s };
+        const hex = await Promise.all(hashes.map((h) => h.digest()));
+        return Object.fromEntries(algorithms.map((a, i) => [a, hex[i]])) as Record<A, string>;
       },
       abort() {
-        md5.abort();
-        sha.abort();
+        for (const h of hashes) h.abort();
       },
     };
   }

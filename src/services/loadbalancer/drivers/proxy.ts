@@ -173,13 +173,25 @@ class ListenerRuntime {
     if (xff) headers.push('x-forwarded-for', forwardedFor === undefined ? ip : `${forwardedFor}, ${ip}`);
     if (insert['X-Forwarded-Port'] === 'true') headers.push('x-forwarded-port', String(this.spec.port));
     if (insert['X-Forwarded-Proto'] === 'true') headers.push('x-forwarded-proto', this.spec.tls ? 'https' : 'http');
-    this.balancer.opened(member.id);
-    res.once('close', () => this.balancer.closed(member.id));
+    // Open requests per member matter only to LEAST_CONNECTIONS: no bookkeeping otherwise.
+    if (pool.algorithm === 'LEAST_CONNECTIONS') {
+      this.balancer.opened(member.id);
+      res.once('close', () => this.balancer.closed(member.id));
+    }
     const upstream = request({ host: member.address, port: member.port, method: req.method, path: req.url, headers, agent: this.agent, timeout: this.spec.timeoutMemberDataMs }, (ures) => {
       const back: string[] = [];
       for (let i = 0; i < ures.rawHeaders.length; i += 2) if (!HOP_BY_HOP.has(ures.rawHeaders[i].toLowerCase())) back.push(ures.rawHeaders[i], ures.rawHeaders[i + 1]);
       res.writeHead(ures.statusCode ?? 502, back);
-      ures.pipe(res);
+      // Forwarded by hand rather than piped: pipe's per-request listeners cost more than a
+      // small response; backpressure (and a client gone meanwhile) only on the slow path.
+      ures.on('data', (chunk: Buffer) => {
+        if (res.write(chunk)) return;
+        if (res.destroyed) return void upstream.destroy();
+        ures.pause();
+        res.once('drain', () => ures.resume());
+        res.once('close', () => upstream.destroy());
+      });
+      ures.on('end', () => res.end());
     });
     upstream.on('timeout', () => upstream.destroy(new Error('member timeout')));
     upstream.on('error', () => {

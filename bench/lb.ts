@@ -2,8 +2,8 @@
  * `npm run bench:lb`: HTTP requests/s through a `proxy` load balancer (one HTTP listener, a
  * ROUND_ROBIN pool of two nginx backends on 127.0.0.1) at concurrency 64 with wrk, against the
  * same two backends hit directly in the same run (two wrk processes, 32 connections each). Prints
- * the throughput ratio and the p99 latency overhead. Duration per measurement: BENCH_SECONDS
- * (default 10).
+ * the throughput ratio, the p99 latency overhead and the CPU time the load balancer process
+ * spends per proxied request. Duration per measurement: BENCH_SECONDS (default 10).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -51,6 +51,7 @@ http { access_log off; keepalive_requests 100000;
 
 interface WrkResult {
   rps: number;
+  requests: number;
   p99ms: number;
   errors: number;
 }
@@ -64,6 +65,7 @@ async function wrk(url: string, connections: number, threads: number): Promise<W
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
   return {
     rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? NaN),
+    requests: Number(/(\d+) requests in/.exec(stdout)?.[1] ?? NaN),
     p99ms: p99 ? toMs(p99[1], p99[2]) : NaN,
     errors: Number(errs?.[1] ?? 0) + (sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0),
   };
@@ -118,7 +120,10 @@ async function main(): Promise<void> {
     await run(WRK, ['-t', '1', '-c', '8', '-d', '1s', `http://${bound}/`]);
     const [d1, d2] = await Promise.all(ports.map((p) => wrk(`http://127.0.0.1:${p}/`, 32, 1)));
     const direct = { rps: d1.rps + d2.rps, p99ms: Math.max(d1.p99ms, d2.p99ms), errors: d1.errors + d2.errors };
+    // CPU of this process (the data plane) per proxied request: steadier than req/s on a busy machine.
+    const cpu0 = process.cpuUsage();
     const viaLb = await wrk(`http://${bound}/`, 64, 2);
+    const cpu = process.cpuUsage(cpu0);
     const stats = (await call(`${lbApi}/loadbalancers/${lb.id}/stats`, token)).stats;
 
     const f = (n: number, d = 0) => n.toFixed(d);
@@ -127,6 +132,7 @@ async function main(): Promise<void> {
     console.log(`  through proxy LB     ${f(viaLb.rps).padStart(8)} req/s   p99 ${f(viaLb.p99ms, 2)} ms   errors ${viaLb.errors}`);
     console.log(`  ratio LB/direct      ${f((viaLb.rps / direct.rps) * 100, 1)}%   (goal >= 50%)`);
     console.log(`  p99 overhead         ${f(viaLb.p99ms - direct.p99ms, 2)} ms   (goal < 2 ms)`);
+    console.log(`  LB CPU per request   ${f((cpu.user + cpu.system) / viaLb.requests, 1)} us   (user ${f(cpu.user / viaLb.requests, 1)}, system ${f(cpu.system / viaLb.requests, 1)})`);
     console.log(`  LB stats             total_connections ${stats.total_connections}, request_errors ${stats.request_errors}`);
   } finally {
     for (const n of nginx) n.kill('SIGTERM');

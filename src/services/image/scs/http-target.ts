@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { ImageSpec } from './spec.js';
+import { createBody, type ImageSpec } from './spec.js';
 import type { SyncedImage, SyncTarget } from './sync.js';
 
 interface CloudEntry {
@@ -82,16 +82,7 @@ export async function httpTarget(cloud: CloudEntry): Promise<SyncTarget> {
       return list.images[0] ? toSynced(list.images[0]) : undefined;
     },
     async create(spec: ImageSpec) {
-      const img = await call('POST', `${base}/v2/images`, token, {
-        name: spec.name,
-        disk_format: spec.diskFormat,
-        container_format: spec.containerFormat,
-        visibility: spec.visibility,
-        min_disk: spec.minDisk,
-        min_ram: spec.minRam,
-        tags: spec.tags,
-        ...spec.properties,
-      });
+      const img = await call('POST', `${base}/v2/images`, token, createBody(spec));
       return toSynced(img);
     },
     async update(id, ops) {

@@ -2,7 +2,7 @@ import type { AuthContext } from '../../../platform/auth.js';
 import type { DataService } from '../model/data.js';
 import type { ImageService } from '../model/images.js';
 import type { ImageRecord } from '../store/images.js';
-import type { ImageSpec } from './spec.js';
+import { createBody, type ImageSpec } from './spec.js';
 import type { SyncedImage, SyncTarget } from './sync.js';
 
 /** The cloud itself registering its standard images at bootstrap: an admin acting for no project. */
@@ -38,16 +38,7 @@ export function localTarget(images: ImageService, data: DataService, ctx: AuthCo
       return row ? toSynced((await images.store.get(row.id))!) : undefined;
     },
     async create(spec: ImageSpec) {
-      const rec = await images.create(ctx, {
-        name: spec.name,
-        disk_format: spec.diskFormat,
-        container_format: spec.containerFormat,
-        visibility: spec.visibility,
-        min_disk: spec.minDisk,
-        min_ram: spec.minRam,
-        tags: spec.tags,
-        ...spec.properties,
-      });
+      const rec = await images.create(ctx, createBody(spec));
       return toSynced(rec);
     },
     async update(id, ops) {

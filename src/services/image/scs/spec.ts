@@ -81,3 +81,17 @@ export function loadSpecs(file: string): ImageSpec[] {
   if (!doc || !Array.isArray(doc.images)) throw new Error(`${file}: expected a top-level 'images' list`);
   return doc.images.map((e) => toSpec(e as Record<string, unknown>));
 }
+
+/** Glance's image-create body for a spec: the core fields plus its free-form properties. */
+export function createBody(spec: ImageSpec): Record<string, unknown> {
+  return {
+    name: spec.name,
+    disk_format: spec.diskFormat,
+    container_format: spec.containerFormat,
+    visibility: spec.visibility,
+    min_disk: spec.minDisk,
+    min_ram: spec.minRam,
+    tags: spec.tags,
+    ...spec.properties,
+  };
+}

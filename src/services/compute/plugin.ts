@@ -5,6 +5,7 @@ import { section } from '../../platform/config.js';
 import { createServiceApp } from '../../platform/http/app.js';
 import type { ServiceModule } from '../../platform/service.js';
 import type { Clients } from '../registry.js';
+import { identityEdge } from '../identity-edge.js';
 import { registerActionRoutes } from './api/actions.js';
 import type { ComputeApi } from './api/common.js';
 import { novaFault } from './api/faults.js';
@@ -92,8 +93,8 @@ const compute: ServiceModule<Clients> = {
       service: 'compute',
       log: ctx.log,
       metrics: ctx.metrics,
-      renderFault: novaFault(() => (ctx.urls.identity ? `${ctx.urls.identity}/v3` : undefined)),
-      tokens: { validate: (token, opts) => ctx.clients.identity.validate(token, opts) },
+      renderFault: novaFault(identityEdge(ctx).authUrl),
+      tokens: identityEdge(ctx).tokens,
       serviceType: 'compute',
     });
     const api: ComputeApi = { model, servers: serverService, lifecycle, baseUrl: () => ctx.urls.compute, imageUrl: () => ctx.urls.image ?? '' };

@@ -7,6 +7,7 @@ import { ApiError, conflict } from '../../platform/errors.js';
 import { createServiceApp } from '../../platform/http/app.js';
 import type { ServiceModule } from '../../platform/service.js';
 import type { Clients } from '../registry.js';
+import { identityEdge } from '../identity-edge.js';
 import type { ImageDeps } from './api/deps.js';
 import { registerDataRoutes } from './api/data.js';
 import { glanceFault } from './api/faults.js';
@@ -73,8 +74,8 @@ const image: ServiceModule<Clients> = {
       service: 'image',
       log: ctx.log,
       metrics: ctx.metrics,
-      renderFault: glanceFault(() => (ctx.urls.identity ? `${ctx.urls.identity}/v3` : undefined)),
-      tokens: { validate: (token, opts) => ctx.clients.identity.validate(token, opts) },
+      renderFault: glanceFault(identityEdge(ctx).authUrl),
+      tokens: identityEdge(ctx).tokens,
     });
     registerVersionRoutes(app, deps.baseUrl);
     registerImageRoutes(app, deps);

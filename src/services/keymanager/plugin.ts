@@ -3,6 +3,7 @@ import { createServiceApp } from '../../platform/http/app.js';
 import { enforce } from '../../platform/policy.js';
 import type { ServiceModule } from '../../platform/service.js';
 import type { Clients } from '../registry.js';
+import { identityEdge } from '../identity-edge.js';
 import { registerAclRoutes } from './api/acls.js';
 import { idFromRef, type ApiDeps } from './api/common.js';
 import { registerContainerRoutes } from './api/containers.js';
@@ -48,8 +49,8 @@ const keymanager: ServiceModule<Clients> = {
       service: 'keymanager',
       log: ctx.log,
       metrics: ctx.metrics,
-      renderFault: barbicanFault(() => (ctx.urls.identity ? `${ctx.urls.identity}/v3` : undefined)),
-      tokens: { validate: (token, opts) => ctx.clients.identity.validate(token, opts) },
+      renderFault: barbicanFault(identityEdge(ctx).authUrl),
+      tokens: identityEdge(ctx).tokens,
       serviceType: 'key-manager',
       // Room for a base64 payload of maxSecretBytes inside JSON.
       bodyLimit: Math.max(1024 * 1024, settings.maxSecretBytes * 2),

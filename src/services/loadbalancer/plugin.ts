@@ -2,6 +2,7 @@ import { section } from '../../platform/config.js';
 import { createServiceApp, exposeMetrics } from '../../platform/http/app.js';
 import type { ServiceModule } from '../../platform/service.js';
 import type { Clients } from '../registry.js';
+import { identityEdge } from '../identity-edge.js';
 import { registerExtraRoutes } from './api/extras.js';
 import { octaviaFault } from './api/faults.js';
 import { registerObjectRoutes } from './api/objects.js';
@@ -43,8 +44,8 @@ const loadbalancer: ServiceModule<Clients> = {
       serviceType: 'load-balancer',
       log: ctx.log,
       metrics: ctx.metrics,
-      renderFault: octaviaFault(() => (ctx.urls.identity ? `${ctx.urls.identity}/v3` : undefined)),
-      tokens: { validate: (token, opts) => ctx.clients.identity.validate(token, opts) },
+      renderFault: octaviaFault(identityEdge(ctx).authUrl),
+      tokens: identityEdge(ctx).tokens,
     });
     registerVersionRoutes(app, baseUrl);
     for (const kind of ['loadbalancer', 'listener', 'pool', 'member', 'healthmonitor', 'l7policy', 'l7rule'] as const) registerObjectRoutes(app, m, kind, baseUrl);

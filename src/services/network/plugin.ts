@@ -2,6 +2,7 @@ import { section } from '../../platform/config.js';
 import { createServiceApp, exposeMetrics } from '../../platform/http/app.js';
 import type { ServiceModule } from '../../platform/service.js';
 import type { Clients } from '../registry.js';
+import { identityEdge } from '../identity-edge.js';
 import { registerInfoRoutes, registerQuotaRoutes, registerRouterActions } from './api/actions.js';
 import { neutronFault } from './api/faults.js';
 import { registerCollection } from './api/resources.js';
@@ -69,8 +70,8 @@ const network: ServiceModule<Clients> = {
       service: 'network',
       log: ctx.log,
       metrics: ctx.metrics,
-      renderFault: neutronFault(() => (ctx.urls.identity ? `${ctx.urls.identity}/v3` : undefined)),
-      tokens: { validate: (token, opts) => ctx.clients.identity.validate(token, opts) },
+      renderFault: neutronFault(identityEdge(ctx).authUrl),
+      tokens: identityEdge(ctx).tokens,
     });
     registerVersionRoutes(app, baseUrl, [...collections.map(([p]) => p), 'quotas', 'availability_zones', 'network-ip-availabilities']);
     for (const [path, c] of collections) registerCollection(app, c, path, baseUrl);

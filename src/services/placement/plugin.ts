@@ -1,6 +1,7 @@
 import { createServiceApp } from '../../platform/http/app.js';
 import type { ServiceModule } from '../../platform/service.js';
 import type { Clients } from '../registry.js';
+import { identityEdge } from '../identity-edge.js';
 import { placementFault } from './api/faults.js';
 import { registerPlacementRoutes } from './api/routes.js';
 import type { PlacementClient } from './client.js';
@@ -21,7 +22,7 @@ const placement: ServiceModule<Clients> = {
       log: ctx.log,
       metrics: ctx.metrics,
       renderFault: placementFault,
-      tokens: { validate: (token, opts) => ctx.clients.identity.validate(token, opts) },
+      tokens: identityEdge(ctx).tokens,
       serviceType: 'placement',
     });
     registerPlacementRoutes(app, store, () => ctx.urls.placement);

@@ -4,6 +4,7 @@ import { ApiError } from '../../platform/errors.js';
 import { createServiceApp } from '../../platform/http/app.js';
 import type { ServiceModule } from '../../platform/service.js';
 import type { Clients } from '../registry.js';
+import { identityEdge } from '../identity-edge.js';
 import { registerActionRoutes } from './api/actions.js';
 import { registerAttachmentRoutes } from './api/attachments.js';
 import { registerBackupRoutes } from './api/backups.js';
@@ -66,8 +67,8 @@ const volume: ServiceModule<Clients> = {
       service: 'volume',
       log: ctx.log,
       metrics: ctx.metrics,
-      renderFault: cinderFault(() => (ctx.urls.identity ? `${ctx.urls.identity}/v3` : undefined)),
-      tokens: { validate: (token, opts) => ctx.clients.identity.validate(token, opts) },
+      renderFault: cinderFault(identityEdge(ctx).authUrl),
+      tokens: identityEdge(ctx).tokens,
       serviceType: 'block-storage',
     });
     registerVersionRoutes(app, deps.baseUrl);

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Runs upstream OpenStack's tempest API tests (Debian's `tempest` package) against a running cloud.
+#   scripts/tempest/run.sh CLOUDS_YAML [tempest run arguments...]
+# e.g. scripts/tempest/run.sh data/clouds.yaml --regex '^tempest\.api\.identity' --concurrency 2
+# CLOUDS_YAML is the file `scs up` writes (cloud scs-admin is used). The workspace (tempest.conf,
+# logs, .stestr) goes to $TEMPEST_WORKSPACE, default ./tempest-workspace next to CLOUDS_YAML.
+set -euo pipefail
+clouds=$(realpath "$1"); shift
+work=${TEMPEST_WORKSPACE:-$(dirname "$clouds")/tempest-workspace}
+export OS_CLIENT_CONFIG_FILE=$clouds OS_CLOUD=scs-admin
+# Debian's interpreter first: tempest and its test discovery live in Debian's Python packages.
+export PATH=/usr/bin:$PATH
+os() { openstack "$@"; }
+
+field() { /usr/bin/python3 -c 'import sys,yaml; c=yaml.safe_load(open(sys.argv[1]))["clouds"]["scs-admin"]["auth"]; print(c[sys.argv[2]])' "$clouds" "$1"; }
+auth_url=$(field auth_url); password=$(field password)
+
+# Two small active images and two flavors for the compute tests; the simulated hypervisor boots anything.
+image_id() {
+  local name=$1 id
+  id=$(os image list --name "$name" -f value -c ID | head -1)
+  if [ -z "$id" ]; then
+    head -c 1048576 /dev/zero > "$work/$name.img"
+    id=$(os image create "$name" --file "$work/$name.img" --disk-format raw --container-format bare --public -f value -c id)
+  fi
+  echo "$id"
+}
+flavor_id() {
+  local name=$1 ram=$2 id
+  id=$(os flavor list --all -f value -c ID -c Name | awk -v n="$name" '$2==n {print $1}')
+  [ -n "$id" ] || id=$(os flavor create "$name" --vcpus 1 --ram "$ram" --disk 1 -f value -c id)
+  echo "$id"
+}
+[ -f "$work/.stestr.conf" ] || tempest init "$work" >/dev/null
+img=$(image_id tempest-image); img_alt=$(image_id tempest-image-alt)
+flv=$(flavor_id tempest-flavor 128); flv_alt=$(flavor_id tempest-flavor-alt 192)
+pub=$(os network show public -f value -c id)
+
+cat > "$work/etc/tempest.conf" <<CONF
+[DEFAULT]
+log_dir = $work/logs
+log_file = tempest.log
+
+[auth]
+use_dynamic_credentials = true
+admin_username = admin
+admin_password = $password
+admin_project_name = admin
+admin_domain_name = Default
+tempest_roles = member
+
+[identity]
+uri_v3 = $auth_url
+auth_version = v3
+region = RegionOne
+v3_endpoint_type = public
+disable_ssl_certificate_validation = true
+
+[identity-feature-enabled]
+api_v2 = false
+api_v3 = true
+application_credentials = true
+access_rules = true
+security_compliance = true
+project_tags = true
+domain_specific_drivers = false
+
+[compute]
+image_ref = $img
+image_ref_alt = $img_alt
+flavor_ref = $flv
+flavor_ref_alt = $flv_alt
+fixed_network_name = 
+min_microversion = 2.1
+max_microversion = 2.95
+build_timeout = 60
+
+[compute-feature-enabled]
+console_output = true
+resize = true
+pause = true
+suspend = true
+shelve = true
+snapshot = true
+change_password = false
+vnc_console = false
+spice_console = false
+serial_console = false
+rescue = false
+live_migration = false
+cold_migration = true
+interface_attach = true
+attach_encrypted_volume = false
+personality = false
+config_drive = false
+metadata_service = false
+
+[image]
+http_image = 
+build_timeout = 60
+
+[image-feature-enabled]
+api_v1 = false
+api_v2 = true
+import_image = true
+
+[network]
+public_network_id = $pub
+floating_network_name = public
+project_network_cidr = 10.100.0.0/16
+project_network_mask_bits = 28
+build_timeout = 60
+
+[network-feature-enabled]
+ipv6 = true
+ipv6_subnet_attributes = true
+
+[volume]
+catalog_type = block-storage
+min_microversion = 3.0
+max_microversion = 3.70
+build_timeout = 60
+
+[volume-feature-enabled]
+backup = true
+snapshot = true
+clone = true
+manage_volume = false
+manage_snapshot = false
+extend_attached_volume = false
+
+[load_balancer]
+[validation]
+run_validation = false
+
+[service_available]
+nova = true
+glance = true
+neutron = true
+cinder = true
+swift = false
+heat = false
+horizon = false
+CONF
+
+cd "$work"
+export TEMPEST_CONFIG_DIR=$work/etc TEMPEST_CONFIG=tempest.conf
+exec tempest run "$@"

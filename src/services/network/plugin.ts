@@ -51,14 +51,15 @@ const network: ServiceModule<Clients> = {
     const subnets = new Subnets(m, pools);
     const ports = new Ports(m, groups);
     const routers = new Routers(m, ports, subnets);
+    const floatingIps = new FloatingIps(m, ports, routers);
     // URL path -> collection; the path spelling is Neutron's (dashes), bodies use underscores.
     const collections: Array<[string, Collection]> = [
-      ['networks', new Networks(m)],
+      ['networks', new Networks(m, floatingIps)],
       ['subnets', subnets],
       ['subnetpools', pools],
       ['ports', ports],
       ['routers', routers],
-      ['floatingips', new FloatingIps(m, ports, routers)],
+      ['floatingips', floatingIps],
       ['security-groups', groups],
       ['security-group-rules', new SecurityGroupRules(m, groups)],
       ['default-security-group-rules', new DefaultRules(m)],

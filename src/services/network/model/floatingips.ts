@@ -144,9 +144,20 @@ export class FloatingIps implements Collection {
   async remove(auth: AuthContext, id: string, ifMatch?: number): Promise<void> {
     const f = await this.find(auth, id);
     if (ifMatch !== undefined) await this.m.modify(f, ifMatch, (d) => d);
-    await this.m.store.delete('floatingip', id);
+    await this.drop(f);
+  }
+
+  private async drop(f: Res<FloatingIpDoc>): Promise<void> {
+    await this.m.store.delete('floatingip', f.id);
     const port = await this.m.store.get<PortDoc>('port', f.doc.floating_port_id);
     if (port) await this.ports.deletePort(port);
+  }
+
+  /** Deletes the floating IPs of a network that no port uses (before the network goes). */
+  async removeDisassociated(networkId: string): Promise<void> {
+    for (const f of await this.m.store.list<FloatingIpDoc>('floatingip', { parent_id: networkId })) {
+      if (!f.doc.port_id) await this.drop(f);
+    }
   }
 
   async setTags(auth: AuthContext, id: string, change: (tags: string[]) => string[], ifMatch?: number): Promise<string[]> {

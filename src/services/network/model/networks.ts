@@ -5,6 +5,7 @@ import type { Res } from '../store/resources.js';
 import { checkTags, standard, type Collection } from './collection.js';
 import { adminOnly, isAdmin, onlyKeys, type ModelContext } from './context.js';
 import { inUse, nBadRequest } from './errors.js';
+import type { FloatingIps } from './floatingips.js';
 import type { NetworkDoc, PortDoc, SubnetDoc } from './types.js';
 
 const PROVIDER = ['provider:network_type', 'provider:physical_network', 'provider:segmentation_id'] as const;
@@ -23,7 +24,10 @@ export class Networks implements Collection {
     'port_security_enabled', 'dns_domain', 'is_default', 'ipv4_address_scope', 'ipv6_address_scope', 'l2_adjacency', 'qos_policy_id', ...PROVIDER,
   ];
 
-  constructor(private readonly m: ModelContext) {}
+  constructor(
+    private readonly m: ModelContext,
+    private readonly floatingIps: Pick<FloatingIps, 'removeDisassociated'>,
+  ) {}
 
   async view(auth: AuthContext, nets: Res<NetworkDoc>[]): Promise<Obj[]> {
     const g = await this.m.grants(auth.projectId);
@@ -121,6 +125,8 @@ export class Networks implements Collection {
   async remove(auth: AuthContext, id: string, ifMatch?: number): Promise<void> {
     const net = await this.m.network(auth, id);
     if (ifMatch !== undefined) await this.m.modify(net, ifMatch, (d) => d);
+    // As Neutron's external-net: floating IPs nobody uses go with their network, used ones keep it.
+    await this.floatingIps.removeDisassociated(id);
     const ports = await this.m.store.list<PortDoc>('port', { parent_id: id });
     if (ports.some((p) => !AUTO_DELETE_OWNERS.includes(p.doc.device_owner))) {
       throw inUse('NetworkInUse', `Unable to complete operation on network ${id}. There are one or more ports still in use on the network.`);

@@ -8,7 +8,8 @@ import { invalid, isAdmin, objList, onlyKeys, type ModelContext } from './contex
 import { inUse, nBadRequest, nForbidden, notFoundOf } from './errors.js';
 import { defaultPools, validatePools } from './ipam.js';
 import type { SubnetPools } from './subnetpools.js';
-import type { NetworkDoc, Pool, SubnetDoc } from './types.js';
+import { ROUTER_INTERFACE } from './routers.js';
+import type { NetworkDoc, Pool, PortDoc, SubnetDoc } from './types.js';
 
 const V6_MODES = ['slaac', 'dhcpv6-stateful', 'dhcpv6-stateless'];
 const UPDATE = ['name', 'description', 'gateway_ip', 'allocation_pools', 'dns_nameservers', 'host_routes', 'enable_dhcp', 'service_types', 'dns_publish_fixed_ip'];
@@ -191,11 +192,27 @@ export class Subnets implements Collection {
   async remove(auth: AuthContext, id: string, ifMatch?: number): Promise<void> {
     const s = await this.find(auth, id);
     if (ifMatch !== undefined) await this.m.modify(s, ifMatch, (d) => d);
+    if (s.doc.ipv6_address_mode === 'slaac' || s.doc.ipv6_address_mode === 'dhcpv6-stateless') await this.dropAutoAddresses(s);
     if ((await this.m.ipam.countAllocated(id)) > 0) {
       throw inUse('SubnetInUse', `Unable to complete operation on subnet ${id}: One or more ports have an IP allocation from this subnet.`);
     }
     await this.m.store.delete('subnet', id);
     await this.m.touch('network', s.doc.network_id);
+  }
+
+  /**
+   * As Neutron: the addresses of an auto-address (SLAAC, DHCPv6-stateless) subnet go with it,
+   * taken off the ports, unless a router interface uses the subnet.
+   */
+  private async dropAutoAddresses(s: Res<SubnetDoc>): Promise<void> {
+    const holders = (await this.m.store.list<PortDoc>('port', { parent_id: s.doc.network_id })).filter((p) => p.doc.fixed_ips.some((f) => f.subnet_id === s.id));
+    if (holders.some((p) => p.doc.device_owner === ROUTER_INTERFACE)) {
+      throw inUse('SubnetInUse', `Unable to complete operation on subnet ${s.id}: One or more router interfaces use this subnet.`);
+    }
+    for (const p of holders) {
+      await this.m.modify(p, undefined, (d) => ({ ...d, fixed_ips: d.fixed_ips.filter((f) => f.subnet_id !== s.id) }));
+      for (const f of p.doc.fixed_ips) if (f.subnet_id === s.id) await this.m.ipam.releaseIp(s.id, f.ip_address);
+    }
   }
 
   async setTags(auth: AuthContext, id: string, change: (tags: string[]) => string[], ifMatch?: number): Promise<string[]> {

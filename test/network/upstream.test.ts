@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startNetCloud, type NetCloud } from './helpers.js';
+
+/** Behaviours upstream's tempest network tests rely on, one regression check each. */
+describe('network: upstream behaviours tempest relies on', () => {
+  let n: NetCloud;
+  const make = async (kind: string, body: Record<string, unknown>, token = n.demo) => {
+    const r = await n.call('POST', `/v2.0/${kind}s`, token, { [kind]: body });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    return r.body[kind];
+  };
+  before(async () => {
+    n = await startNetCloud();
+  });
+  after(async () => n?.cloud.close());
+
+  it('quota details answer with a .json suffix too', async () => {
+    const r = await n.call('GET', `/v2.0/quotas/${n.demoProjectId}/details.json`, n.admin);
+    assert.equal(r.status, 200);
+    assert.deepEqual(Object.keys(r.body.quota.network).sort(), ['limit', 'reserved', 'used']);
+  });
+
+  it('deleting an external network takes its unassociated floating IPs along', async () => {
+    const ext = await make('network', { name: 'ext', 'router:external': true }, n.admin);
+    await make('subnet', { network_id: ext.id, ip_version: 4, cidr: '198.51.100.0/24' }, n.admin);
+    const fip = await make('floatingip', { floating_network_id: ext.id }, n.admin);
+    assert.equal((await n.call('DELETE', `/v2.0/networks/${ext.id}`, n.admin)).status, 204);
+    assert.equal((await n.call('GET', `/v2.0/floatingips/${fip.id}`, n.admin)).status, 404);
+    assert.equal((await n.call('GET', `/v2.0/ports?device_id=${fip.id}`, n.admin)).body.ports.length, 0);
+  });
+
+  it('an auto-address IPv6 subnet is deleted with ports on it; the network then stays in use', async () => {
+    const net = await make('network', { name: 'slaac' });
+    const v6 = await make('subnet', { network_id: net.id, ip_version: 6, cidr: '2001:db8:5::/64', ipv6_ra_mode: 'slaac', ipv6_address_mode: 'slaac' });
+    const port = await make('port', { network_id: net.id });
+    assert.equal(port.fixed_ips[0].subnet_id, v6.id);
+    assert.equal((await n.call('DELETE', `/v2.0/subnets/${v6.id}`, n.demo)).status, 204);
+    assert.deepEqual((await n.call('GET', `/v2.0/ports/${port.id}`, n.demo)).body.port.fixed_ips, []);
+    const busy = await n.call('DELETE', `/v2.0/networks/${net.id}`, n.demo);
+    assert.equal(busy.status, 409);
+    assert.match(busy.body.NeutronError.message, /There are one or more ports still in use on the network/);
+  });
+});

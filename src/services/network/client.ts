@@ -25,10 +25,11 @@ export interface NetworkClient {
    * Creates ports for a server (or binds the given ones) with the project's default security group
    * (or the named ones) and binds them to `host`. 'auto' uses the project's only network, else a
    * shared network; 'none' allocates nothing. Throws badRequest/notFound/conflict as Nova reports them.
+   * `ifAvailable` (Nova's omitted `networks` before 2.37): 'auto' without a usable network allocates nothing.
    */
   allocateServerPorts(
     ctx: AuthContext,
-    req: { serverId: string; networks: NetworkRequest; securityGroups?: string[]; host: string },
+    req: { serverId: string; networks: NetworkRequest; securityGroups?: string[]; host: string; ifAvailable?: boolean },
   ): Promise<ServerPort[]>;
   /** Deletes the ports created for the server and unbinds ports the user passed in. Idempotent. */
   releaseServerPorts(serverId: string): Promise<void>;

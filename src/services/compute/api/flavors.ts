@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest, notFound } from '../../../platform/errors.js';
-import { isObj, optBool, optInt, optString, query, reqString, wrapped } from '../../../platform/http/validate.js';
+import { isObj, optInt, optString, query, reqString, wrapped } from '../../../platform/http/validate.js';
 import { enforce } from '../../../platform/policy.js';
 import type { Flavor } from '../model/flavors.js';
 import { computePolicy } from '../policy.js';
-import { nextLinks, paging, renderCtx, since, type ComputeApi } from './common.js';
+import { nextLinks, novaBool, paging, renderCtx, since, type ComputeApi } from './common.js';
 import { renderFlavor } from './render.js';
 
 const FLAVOR_ID = /^(?! )[a-zA-Z0-9. _-]+(?<! )$/;
@@ -36,7 +36,7 @@ function parseCreate(body: unknown, mv: number) {
     swap: int('swap', 0, false),
     ephemeral: int('OS-FLV-EXT-DATA:ephemeral', 0, false),
     rxtx_factor: rxtx,
-    is_public: optBool(f, 'os-flavor-access:is_public'),
+    is_public: novaBool(f, 'os-flavor-access:is_public'),
     description: optString(f, 'description', { max: 65535, nullable: true }) ?? null,
   };
 }

@@ -4,7 +4,7 @@ import { isoNaive } from '../../../platform/ids.js';
 import { isObj, optBool, optInt, optString, query, wrapped } from '../../../platform/http/validate.js';
 import { enforce } from '../../../platform/policy.js';
 import { computePolicy } from '../policy.js';
-import { isUuid, since, type ComputeApi } from './common.js';
+import { isUuid, novaBool, since, type ComputeApi } from './common.js';
 
 /** Availability zones, hypervisors, services and the simulator's fault injection: the operator's view of hosts. */
 export function registerOperatorRoutes(app: FastifyInstance, api: ComputeApi): void {
@@ -116,7 +116,7 @@ export function registerOperatorRoutes(app: FastifyInstance, api: ComputeApi): v
     if (status !== undefined && status !== 'enabled' && status !== 'disabled') throw badRequest(`Invalid input for field/attribute status. Value: ${status}.`);
     const reason = optString(b, 'disabled_reason', { max: 255 });
     if (reason && status !== 'disabled') throw badRequest('Specifying a disabled_reason is only allowed when disabling a service.');
-    const forced = optBool(b, 'forced_down');
+    const forced = novaBool(b, 'forced_down');
     await hostState.update(all[idx].h.host, {
       ...(status ? { disabled: status === 'disabled' ? 1 : 0, disabled_reason: status === 'disabled' ? (reason ?? null) : null } : {}),
       ...(forced !== undefined ? { forced_down: forced ? 1 : 0 } : {}),

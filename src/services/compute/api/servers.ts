@@ -6,7 +6,7 @@ import type { NetworkRequest } from '../../network/client.js';
 import type { CreateInput, ListFilters } from '../model/servers.js';
 import type { ServerRow } from '../store/tables.js';
 import { computePolicy } from '../policy.js';
-import { fieldSince, isAdmin, isUuid, nextLinks, paging, renderCtx, since, type ComputeApi } from './common.js';
+import { fieldSince, isAdmin, isUuid, nextLinks, novaBool, paging, renderCtx, since, type ComputeApi } from './common.js';
 import { renderServer, renderServerBrief } from './render.js';
 
 const CREATE_KEYS = new Set([
@@ -100,12 +100,13 @@ function parseCreate(body: unknown, mv: number): CreateInput {
     maxCount,
     adminPass: optString(s, 'adminPass', { max: 255 }) ?? undefined,
     networks: parseNetworks(s, mv),
+    networksIfAvailable: s.networks === undefined,
     securityGroups: ((sgs as Array<{ name: string }> | undefined) ?? []).map((g) => g.name),
     blockDevices: (bdms as Obj[] | undefined) ?? [],
     accessIPv4: (optString(s, 'accessIPv4') ?? '') as string,
     accessIPv6: (optString(s, 'accessIPv6') ?? '') as string,
     description: optString(s, 'description', { max: 255, nullable: true }) ?? null,
-    configDrive: optBool(s, 'config_drive') ?? false,
+    configDrive: novaBool(s, 'config_drive') ?? false,
     diskConfig,
     hostname: mv >= 90 ? (optString(s, 'hostname', { max: 63 }) ?? undefined) : undefined,
   };

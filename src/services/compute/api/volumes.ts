@@ -4,7 +4,7 @@ import { optBool, optString, wrapped } from '../../../platform/http/validate.js'
 import { enforce } from '../../../platform/policy.js';
 import type { VolumeAttachmentRow } from '../store/tables.js';
 import { computePolicy } from '../policy.js';
-import { isUuid, type ComputeApi } from './common.js';
+import { isUuid, novaBool, type ComputeApi } from './common.js';
 
 function render(a: VolumeAttachmentRow, mv: number) {
   return {
@@ -47,7 +47,7 @@ export function registerVolumeRoutes(app: FastifyInstance, api: ComputeApi): voi
     const a = await volumes.attach(req.auth, row, volumeId, {
       device,
       tag: req.mv >= 49 ? (optString(body, 'tag', { max: 60 }) ?? undefined) : undefined,
-      deleteOnTermination: req.mv >= 79 ? (optBool(body, 'delete_on_termination') ?? false) : false,
+      deleteOnTermination: req.mv >= 79 ? (novaBool(body, 'delete_on_termination') ?? false) : false,
     });
     await api.servers.recordAction(req.auth, row, 'attach_volume', req.id);
     return { volumeAttachment: render(a, req.mv) };

@@ -258,7 +258,7 @@ export class Lifecycle {
       await this.m.servers.update(row!.id, { vm_state: 'error', task_state: null, power_state: POWER.NOSTATE, fault: fault(500, message, details) }, { vmStates: ['building'] });
       if (action) await this.m.servers.recordEvent(action, { ...event, host: row!.host, finish_time: new Date().toISOString(), result: 'Error', traceback: message });
     };
-    const req = JSON.parse(row.request) as { networks: 'auto' | 'none' | Array<Record<string, string>>; securityGroups: string[]; forcedHost?: string; blockDevices?: BlockDevice[] };
+    const req = JSON.parse(row.request) as { networks: 'auto' | 'none' | Array<Record<string, string>>; networksIfAvailable?: boolean; securityGroups: string[]; forcedHost?: string; blockDevices?: BlockDevice[] };
     if (!row.host) {
       try {
         const flavor = JSON.parse(row.flavor) as Flavor;
@@ -290,6 +290,7 @@ export class Lifecycle {
         await network.allocateServerPorts(await this.m.peers().identity.contextForUserProject(row.user_id, row.project_id), {
           serverId: row.id,
           networks: req.networks,
+          ifAvailable: req.networksIfAvailable,
           securityGroups: req.securityGroups.length ? req.securityGroups : undefined,
           host: row.host!,
         });

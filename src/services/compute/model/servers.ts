@@ -24,6 +24,8 @@ export interface CreateInput {
   maxCount: number;
   adminPass?: string;
   networks: NetworkRequest;
+  /** `networks` was omitted (before 2.37): the project's network if it has one, else none. */
+  networksIfAvailable?: boolean;
   securityGroups: string[];
   blockDevices: Array<Record<string, unknown>>;
   accessIPv4: string;
@@ -201,7 +203,7 @@ export class ServerService {
         launch_index: i,
         server_group_id: group?.row.id ?? null,
         fault: null,
-        request: JSON.stringify({ networks: input.networks, securityGroups: input.securityGroups, forcedHost, blockDevices: devices }),
+        request: JSON.stringify({ networks: input.networks, networksIfAvailable: input.networksIfAvailable, securityGroups: input.securityGroups, forcedHost, blockDevices: devices }),
         deleted: 0,
         created_at: now,
         updated_at: now,

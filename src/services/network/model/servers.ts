@@ -28,13 +28,18 @@ export class ServerNetworking implements NetworkClient {
   }
 
   /** The network `auto` stands for: the project's only network, else the only shared one (Nova's rule). */
-  private async autoNetwork(auth: AuthContext): Promise<string> {
+  private async usableNetwork(auth: AuthContext): Promise<string | undefined> {
     const nets = (await this.m.store.list<NetworkDoc>('network')).filter((n) => !n.doc.external);
     const own = nets.filter((n) => n.project_id === auth.projectId);
     const candidates = own.length ? own : nets.filter((n) => n.doc.shared);
     if (candidates.length > 1) throw conflict('Multiple possible networks found, use a Network ID to be more specific.');
-    if (candidates.length === 0) throw badRequest('No network is available to the project: create one or pass networks explicitly.');
-    return candidates[0].id;
+    return candidates[0]?.id;
+  }
+
+  private async autoNetwork(auth: AuthContext): Promise<string> {
+    const id = await this.usableNetwork(auth);
+    if (!id) throw badRequest('No network is available to the project: create one or pass networks explicitly.');
+    return id;
   }
 
   private async portBody(auth: AuthContext, serverId: string, host: string, securityGroups: string[] | undefined): Promise<Obj> {
@@ -49,9 +54,10 @@ export class ServerNetworking implements NetworkClient {
     return this.ports.updatePort(auth, p, { device_id: serverId, device_owner: COMPUTE_OWNER, 'binding:host_id': host }, undefined, true);
   }
 
-  async allocateServerPorts(auth: AuthContext, req: { serverId: string; networks: NetworkRequest; securityGroups?: string[]; host: string }): Promise<ServerPort[]> {
+  async allocateServerPorts(auth: AuthContext, req: { serverId: string; networks: NetworkRequest; securityGroups?: string[]; host: string; ifAvailable?: boolean }): Promise<ServerPort[]> {
     if (req.networks === 'none') return [];
-    const wanted = req.networks === 'auto' ? [{ uuid: await this.autoNetwork(auth) }] : req.networks;
+    const auto = req.networks !== 'auto' ? undefined : req.ifAvailable ? await this.usableNetwork(auth) : await this.autoNetwork(auth);
+    const wanted = req.networks === 'auto' ? (auto ? [{ uuid: auto }] : []) : req.networks;
     const done: Res<PortDoc>[] = [];
     try {
       for (const w of wanted) {

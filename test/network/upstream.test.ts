@@ -41,4 +41,26 @@ describe('network: upstream behaviours tempest relies on', () => {
     assert.equal(busy.status, 409);
     assert.match(busy.body.NeutronError.message, /There are one or more ports still in use on the network/);
   });
+
+  it('extra_dhcp_opts: set on create, merged on update by name and IP version, null removes', async () => {
+    const net = await make('network', { name: 'pxe' });
+    await make('subnet', { network_id: net.id, ip_version: 4, cidr: '10.77.0.0/24' });
+    const opts = [{ opt_name: 'bootfile-name', opt_value: 'pxelinux.0' }, { opt_name: 'tftp-server', opt_value: '2015::dead', ip_version: 6 }];
+    const port = await make('port', { network_id: net.id, extra_dhcp_opts: opts });
+    assert.deepEqual(port.extra_dhcp_opts, [
+      { opt_name: 'bootfile-name', opt_value: 'pxelinux.0', ip_version: 4 },
+      { opt_name: 'tftp-server', opt_value: '2015::dead', ip_version: 6 },
+    ]);
+    const upd = await n.call('PUT', `/v2.0/ports/${port.id}`, n.demo, {
+      port: { extra_dhcp_opts: [{ opt_name: 'bootfile-name', opt_value: null }, { opt_name: 'tftp-server', opt_value: '2015::beef', ip_version: 6 }, { opt_name: 'mtu', opt_value: '1400' }] },
+    });
+    assert.equal(upd.status, 200);
+    assert.deepEqual(upd.body.port.extra_dhcp_opts, [
+      { opt_name: 'tftp-server', opt_value: '2015::beef', ip_version: 6 },
+      { opt_name: 'mtu', opt_value: '1400', ip_version: 4 },
+    ]);
+    const bad = await n.call('POST', '/v2.0/ports', n.demo, { port: { network_id: net.id, extra_dhcp_opts: [{ opt_value: 'x' }] } });
+    assert.equal(bad.status, 400);
+    assert.ok(bad.body.NeutronError);
+  });
 });

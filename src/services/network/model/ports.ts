@@ -6,6 +6,7 @@ import type { Res } from '../store/resources.js';
 import { formatCidr, inCidr, isMac, normalizeIp, parseCidr, parseIp, randomMac } from './addresses.js';
 import { checkTags, standard, type Collection } from './collection.js';
 import { adminOnly, invalid, isAdmin, objList, onlyKeys, type ModelContext } from './context.js';
+import { extraDhcpOpts } from './dhcpopts.js';
 import { nBadRequest, nConflict } from './errors.js';
 import { Ipam, isSlaac } from './ipam.js';
 import type { SecurityGroups } from './secgroups.js';
@@ -14,7 +15,7 @@ import type { FixedIp, FloatingIpDoc, NetworkDoc, PortDoc, SubnetDoc } from './t
 const BINDING = ['binding:host_id', 'binding:profile'] as const;
 const UPDATE = [
   'name', 'description', 'admin_state_up', 'fixed_ips', 'device_id', 'device_owner', 'security_groups', 'allowed_address_pairs',
-  'port_security_enabled', 'binding:vnic_type', 'dns_name', 'mac_address', ...BINDING,
+  'port_security_enabled', 'binding:vnic_type', 'dns_name', 'mac_address', 'extra_dhcp_opts', ...BINDING,
 ];
 const CREATE = [...UPDATE, 'network_id', 'project_id', 'tenant_id', 'tags', 'dns_domain'];
 const VNIC_TYPES = ['normal', 'direct', 'macvtap', 'baremetal', 'direct-physical', 'virtio-forwarder', 'smart-nic', 'vdpa', 'remote-managed'];
@@ -61,7 +62,7 @@ export class Ports implements Collection {
       device_owner: d.device_owner,
       fixed_ips: d.fixed_ips,
       allowed_address_pairs: d.allowed_address_pairs,
-      extra_dhcp_opts: [],
+      extra_dhcp_opts: d.extra_dhcp_opts ?? [],
       security_groups: d.security_groups,
       port_security_enabled: d.port_security_enabled,
       dns_name: d.dns_name,
@@ -132,6 +133,7 @@ export class Ports implements Collection {
         device_owner: deviceOwner,
         fixed_ips: fixedIps,
         allowed_address_pairs: (pairs ?? []).map((p) => ({ ip_address: p.ip_address, mac_address: p.mac_address ?? mac })),
+        extra_dhcp_opts: extraDhcpOpts(body, []) ?? [],
         security_groups: groups,
         port_security_enabled: security,
         host_id: host,
@@ -276,6 +278,7 @@ export class Ports implements Collection {
           vnic_type: this.vnicOf(body) ?? d.vnic_type,
           profile: this.profileOf(body) ?? d.profile,
           dns_name: this.dnsNameOf(body) ?? d.dns_name,
+          extra_dhcp_opts: extraDhcpOpts(body, d.extra_dhcp_opts ?? []) ?? d.extra_dhcp_opts ?? [],
         };
         const groups = optStringArray(body, 'security_groups');
         if (groups) next.security_groups = await this.groups.checkUsable(auth, port.project_id, groups);

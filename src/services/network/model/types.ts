@@ -56,6 +56,12 @@ export interface FixedIp {
   ip_address: string;
 }
 
+export interface DhcpOpt {
+  opt_name: string;
+  opt_value: string;
+  ip_version: 4 | 6;
+}
+
 export interface PortDoc extends Tagged {
   network_id: string;
   mac_address: string;
@@ -65,6 +71,8 @@ export interface PortDoc extends Tagged {
   device_owner: string;
   fixed_ips: FixedIp[];
   allowed_address_pairs: Array<{ ip_address: string; mac_address: string }>;
+  /** extra_dhcp_opt; absent on ports stored before it existed. */
+  extra_dhcp_opts?: DhcpOpt[];
   security_groups: string[];
   port_security_enabled: boolean;
   host_id: string;

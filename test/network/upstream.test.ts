@@ -21,6 +21,13 @@ describe('network: upstream behaviours tempest relies on', () => {
     assert.deepEqual(Object.keys(r.body.quota.network).sort(), ['limit', 'reserved', 'used']);
   });
 
+  it('agents: none in this cloud, an empty list for everyone and 404 for any id', async () => {
+    assert.deepEqual((await n.call('GET', '/v2.0/agents', n.demo)).body, { agents: [] });
+    const one = await n.call('GET', '/v2.0/agents/00000000-0000-0000-0000-000000000000', n.admin);
+    assert.equal(one.status, 404);
+    assert.equal(one.body.NeutronError.type, 'AgentNotFound');
+  });
+
   it('deleting an external network takes its unassociated floating IPs along', async () => {
     const ext = await make('network', { name: 'ext', 'router:external': true }, n.admin);
     await make('subnet', { network_id: ext.id, ip_version: 4, cidr: '198.51.100.0/24' }, n.admin);

@@ -84,6 +84,12 @@ export function registerInfoRoutes(app: FastifyInstance, zone: string, availabil
     const out = zones.filter((z) => (['name', 'resource', 'state'] as const).every((k) => q[k] === undefined || [q[k]].flat().includes(z[k])));
     return { availability_zones: out.map((z) => pick(z, fieldsOf(q))) };
   });
+  // The simulated data plane runs no Neutron agents (the `agent` extension is not listed); the list
+  // is honestly empty, as Neutron's is for callers who may not see agents.
+  app.get('/v2.0/agents', async () => ({ agents: [] }));
+  app.get('/v2.0/agents/:id', async (req: IdReq) => {
+    throw nNotFound('AgentNotFound', `Agent ${req.params.id} could not be found.`);
+  });
   const collection = { plural: 'network_ip_availabilities', attributes: ['network_id', 'network_name', 'total_ips', 'used_ips', 'subnet_ip_availability'] };
   app.get('/v2.0/network-ip-availabilities', async (req) => {
     enforce(networkPolicy, 'get_network_ip_availability', req.auth);

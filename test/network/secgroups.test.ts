@@ -55,6 +55,7 @@ describe('security groups', () => {
     assert.equal(normalized.body.security_group_rule.remote_ip_prefix, '192.168.1.0/24');
     const bad: Array<[Record<string, unknown>, number, string]> = [
       [{ protocol: 'tcp', port_range_min: 80, port_range_max: 79 }, 400, 'SecurityGroupInvalidPortRange'],
+      [{ protocol: 'tcp', port_range_max: 6 }, 400, 'SecurityGroupInvalidPortRange'],
       [{ protocol: 'tcp', port_range_min: 0, port_range_max: 10 }, 400, 'SecurityGroupInvalidPortValue'],
       [{ protocol: 'icmp', port_range_max: 0 }, 400, 'SecurityGroupMissingIcmpType'],
       [{ protocol: 'gre', port_range_min: 1, port_range_max: 2 }, 400, 'SecurityGroupInvalidProtocolForPortRange'],

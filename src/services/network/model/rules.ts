@@ -44,7 +44,8 @@ export function parseRuleFields(body: Obj): RuleFields {
     if (num === undefined) throw nBadRequest('SecurityGroupProtocolRequiredWithPorts', 'Must also specify protocol if port range is given.');
     if (PORT_PROTOCOLS.includes(num)) {
       for (const v of [min, max]) if (v !== null && (v < 1 || v > 65535)) throw nBadRequest('SecurityGroupInvalidPortValue', `Invalid value for port ${v}.`);
-      if (min !== null && max !== null && min > max) throw nBadRequest('SecurityGroupInvalidPortRange', 'For TCP/UDP protocols, port_range_min must be <= port_range_max');
+      // As Neutron: one bound alone is not a range.
+      if (min === null || max === null || min > max) throw nBadRequest('SecurityGroupInvalidPortRange', 'For TCP/UDP protocols, port_range_min must be <= port_range_max');
     } else if (ICMP.includes(num)) {
       if (min === null) throw nBadRequest('SecurityGroupMissingIcmpType', `ICMP code (port-range-max) ${max} is provided but ICMP type (port-range-min) is missing.`);
       for (const [f, v] of [['type', min], ['code', max]] as const) {

@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     console.log(`  through proxy LB     ${f(viaLb.rps).padStart(8)} req/s   p99 ${f(viaLb.p99ms, 2)} ms   errors ${viaLb.errors}`);
     console.log(`  ratio LB/direct      ${f((viaLb.rps / direct.rps) * 100, 1)}%   (goal >= 50%)`);
     console.log(`  p99 overhead         ${f(viaLb.p99ms - direct.p99ms, 2)} ms   (goal < 2 ms)`);
-    console.log(`  LB CPU per request   ${f((cpu.user + cpu.system) / viaLb.requests, 1)} us   (user ${f(cpu.user / viaLb.requests, 1)}, system ${f(cpu.system / viaLb.requests, 1)})`);
+    console.log(`  LB CPU per request   ${f((cpu.user + cpu.system) / viaLb.requests, 1)} us   (user ${f(cpu.user / viaLb.requests, 1)}, system ${f(cpu.system / viaLb.requests, 1)}; ${f((cpu.user + cpu.system) / (SECONDS * 1e6), 2)} cores busy)`);
     console.log(`  LB stats             total_connections ${stats.total_connections}, request_errors ${stats.request_errors}`);
   } finally {
     for (const n of nginx) n.kill('SIGTERM');

@@ -1,5 +1,11 @@
-import type { IncomingMessage } from 'node:http';
 import type { L7PolicySpec, L7RuleSpec } from './driver.js';
+
+/** What L7 rules look at in a request. */
+export interface RequestView {
+  url: string;
+  /** A field's value by lower-case name. */
+  header(name: string): string | undefined;
+}
 
 function cookie(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
@@ -10,23 +16,21 @@ function cookie(header: string | undefined, name: string): string | undefined {
 }
 
 /** The request value a rule looks at (undefined when the request has none). */
-function subject(rule: L7RuleSpec, req: IncomingMessage): string | undefined {
-  const path = (req.url ?? '/').split('?')[0];
+function subject(rule: L7RuleSpec, req: RequestView): string | undefined {
+  const path = req.url.split('?')[0];
   switch (rule.type) {
     case 'HOST_NAME':
-      return req.headers.host?.replace(/:\d+$/, '');
+      return req.header('host')?.replace(/:\d+$/, '');
     case 'PATH':
       return path;
     case 'FILE_TYPE': {
       const dot = path.lastIndexOf('.');
       return dot > path.lastIndexOf('/') ? path.slice(dot + 1) : undefined;
     }
-    case 'HEADER': {
-      const v = req.headers[(rule.key ?? '').toLowerCase()];
-      return Array.isArray(v) ? v.join(', ') : v;
-    }
+    case 'HEADER':
+      return req.header((rule.key ?? '').toLowerCase());
     case 'COOKIE':
-      return cookie(req.headers.cookie, rule.key ?? '');
+      return cookie(req.header('cookie'), rule.key ?? '');
   }
   return undefined;
 }
@@ -46,12 +50,12 @@ function compare(rule: L7RuleSpec, v: string): boolean {
   }
 }
 
-const matches = (rule: L7RuleSpec, req: IncomingMessage) => {
+const matches = (rule: L7RuleSpec, req: RequestView) => {
   const v = subject(rule, req);
   return (v !== undefined && compare(rule, v)) !== rule.invert;
 };
 
 /** The first policy (in position order) whose rules all match; a policy without rules never applies. */
-export function matchPolicy(policies: L7PolicySpec[], req: IncomingMessage): L7PolicySpec | undefined {
+export function matchPolicy(policies: L7PolicySpec[], req: RequestView): L7PolicySpec | undefined {
   return policies.find((p) => p.rules.length > 0 && p.rules.every((r) => matches(r, req)));
 }

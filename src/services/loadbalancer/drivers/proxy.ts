@@ -1,10 +1,12 @@
-import { createServer as createHttpsServer } from 'node:https';
-import { Agent, createServer as createHttpServer, request, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { BlockList, connect, createServer as createTcpServer, isIPv6, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { Balancer } from './balancer.js';
 import { NO_TRAFFIC, type DriverEvents, type ListenerSpec, type LoadBalancerDriver, type LoadBalancerSpec, type PoolSpec, type TrafficStats } from './driver.js';
+import type { RequestHead } from './http1.js';
 import { matchPolicy } from './l7.js';
 import { HealthChecker } from './monitor.js';
+import { clientIp, HttpSession, type Route, type SessionHost } from './session.js';
+import { UpstreamPool } from './upstream.js';
 
 export interface ProxySettings {
   /** Address every listener binds to. */
@@ -15,10 +17,6 @@ export interface ProxySettings {
   ephemeralPorts: boolean;
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
-const NO_SERVER = '<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle this request.\n</body></html>\n';
-
-const clientIp = (s: Socket) => (s.remoteAddress ?? '').replace(/^::ffff:/, '');
 
 function cidrList(cidrs: string[] | null): BlockList | undefined {
   if (!cidrs?.length) return undefined;
@@ -32,17 +30,16 @@ function cidrList(cidrs: string[] | null): BlockList | undefined {
 }
 
 /** One listening socket and what it needs to balance: the running shape of a listener. */
-class ListenerRuntime {
+class ListenerRuntime implements SessionHost {
   /** Counters; bytes of connections still open are added when read (`snapshot`). */
   readonly stats: TrafficStats = { ...NO_TRAFFIC };
   readonly balancer: Balancer;
   private readonly sockets = new Set<Socket>();
-  /** Nagle off: a request head and its end must not wait for the member's delayed ACK. */
-  private readonly agent = new Agent({ keepAlive: true, noDelay: true, maxFreeSockets: 1024 });
+  readonly upstreams = new UpstreamPool(() => ({ connectMs: this.spec.timeoutMemberConnectMs, dataMs: this.spec.timeoutMemberDataMs }));
   /** One health checker per monitored pool (default and L7 redirect pools), by pool id. */
   private readonly checkers = new Map<string, { key: string; checker: HealthChecker }>();
   private allowed?: BlockList;
-  server?: Server | HttpServer;
+  server?: Server;
   address = '';
 
   constructor(
@@ -138,84 +135,43 @@ class ListenerRuntime {
     });
   }
 
-  private httpServer(): HttpServer {
-    const handler = (req: IncomingMessage, res: ServerResponse) => this.forward(req, res);
+  /** Plain or TLS-terminating: either way each connection is an HttpSession on a byte stream. */
+  private httpServer(): Server {
     const tls = this.spec.tls;
-    const server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key, passphrase: tls.passphrase }, handler) : createHttpServer(handler);
+    if (!tls) return createTcpServer({ allowHalfOpen: true, noDelay: true }, (s) => this.admit(s) && new HttpSession(this, s));
+    const server = createTlsServer({ cert: tls.cert, key: tls.key, passphrase: tls.passphrase, allowHalfOpen: true }, (s) => new HttpSession(this, s));
+    // Counted and filtered on the TCP connection, before the handshake.
     server.on('connection', (s: Socket) => this.admit(s));
-    server.keepAliveTimeout = this.spec.timeoutClientDataMs;
+    server.on('tlsClientError', () => undefined);
     return server;
   }
 
-  private forward(req: IncomingMessage, res: ServerResponse): void {
-    const ip = clientIp(req.socket);
-    const policy = matchPolicy(this.spec.l7policies, req);
-    if (policy && policy.action !== 'REDIRECT_TO_POOL') return this.l7Answer(policy, req, res);
-    const pool = policy ? policy.pool : this.spec.pool;
-    const member = pool && this.balancer.pick(pool, ip);
-    if (!member) {
-      this.stats.request_errors++;
-      res.writeHead(503, { 'content-type': 'text/html', 'cache-control': 'no-cache' }).end(NO_SERVER);
-      return;
-    }
-    // Raw header pairs as received (no object copies), minus hop-by-hop ones.
-    const headers: string[] = [];
-    const raw = req.rawHeaders;
-    const insert = this.spec.insertHeaders;
-    const xff = insert['X-Forwarded-For'] === 'true';
-    let forwardedFor: string | undefined;
-    for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i].toLowerCase();
-      if (HOP_BY_HOP.has(name)) continue;
-      if (xff && name === 'x-forwarded-for') forwardedFor = forwardedFor === undefined ? raw[i + 1] : `${forwardedFor}, ${raw[i + 1]}`;
-      else headers.push(raw[i], raw[i + 1]);
-    }
-    if (xff) headers.push('x-forwarded-for', forwardedFor === undefined ? ip : `${forwardedFor}, ${ip}`);
-    if (insert['X-Forwarded-Port'] === 'true') headers.push('x-forwarded-port', String(this.spec.port));
-    if (insert['X-Forwarded-Proto'] === 'true') headers.push('x-forwarded-proto', this.spec.tls ? 'https' : 'http');
-    // Open requests per member matter only to LEAST_CONNECTIONS: no bookkeeping otherwise.
-    if (pool.algorithm === 'LEAST_CONNECTIONS') {
-      this.balancer.opened(member.id);
-      res.once('close', () => this.balancer.closed(member.id));
-    }
-    const upstream = request({ host: member.address, port: member.port, method: req.method, path: req.url, headers, agent: this.agent, timeout: this.spec.timeoutMemberDataMs }, (ures) => {
-      const back: string[] = [];
-      for (let i = 0; i < ures.rawHeaders.length; i += 2) if (!HOP_BY_HOP.has(ures.rawHeaders[i].toLowerCase())) back.push(ures.rawHeaders[i], ures.rawHeaders[i + 1]);
-      res.writeHead(ures.statusCode ?? 502, back);
-      // Forwarded by hand rather than piped: pipe's per-request listeners cost more than a
-      // small response; backpressure (and a client gone meanwhile) only on the slow path.
-      ures.on('data', (chunk: Buffer) => {
-        if (res.write(chunk)) return;
-        if (res.destroyed) return void upstream.destroy();
-        ures.pause();
-        res.once('drain', () => ures.resume());
-        res.once('close', () => upstream.destroy());
-      });
-      ures.on('end', () => res.end());
-    });
-    upstream.on('timeout', () => upstream.destroy(new Error('member timeout')));
-    upstream.on('error', () => {
-      this.stats.request_errors++;
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/html' }).end('<html><body><h1>502 Bad Gateway</h1>\nThe server returned an invalid or incomplete response.\n</body></html>\n');
-      else res.destroy();
-    });
-    // A request without a body (no Content-Length or Transfer-Encoding: most GETs) goes out as
-    // head and end in one write; others stream.
-    const cl = req.headers['content-length'];
-    if ((cl === undefined || cl === '0') && req.headers['transfer-encoding'] === undefined) {
-      req.resume();
-      upstream.end();
-    } else req.pipe(upstream);
+  clientTimeoutMs(): number {
+    return this.spec.timeoutClientDataMs;
   }
 
-  /** REJECT and redirect policies answer by themselves, as haproxy does. */
-  private l7Answer(policy: ListenerSpec['l7policies'][number], req: IncomingMessage, res: ServerResponse): void {
-    if (policy.action === 'REJECT') {
-      res.writeHead(403, { 'content-type': 'text/html', 'cache-control': 'no-cache' }).end('<html><body><h1>403 Forbidden</h1>\nRequest forbidden by administrative rules.\n</body></html>\n');
-      return;
-    }
-    const location = policy.action === 'REDIRECT_TO_URL' ? policy.redirectUrl! : `${policy.redirectPrefix!.replace(/\/$/, '')}${req.url ?? '/'}`;
-    res.writeHead(policy.redirectHttpCode, { location, 'content-length': '0', 'cache-control': 'no-cache' }).end();
+  route(req: RequestHead, ip: string): Route {
+    const policy = this.spec.l7policies.length ? matchPolicy(this.spec.l7policies, req) : undefined;
+    if (policy?.action === 'REJECT') return { status: 403 };
+    if (policy?.action === 'REDIRECT_TO_URL') return { status: policy.redirectHttpCode, location: policy.redirectUrl! };
+    if (policy?.action === 'REDIRECT_PREFIX') return { status: policy.redirectHttpCode, location: `${policy.redirectPrefix!.replace(/\/$/, '')}${req.url}` };
+    const pool = policy ? policy.pool : this.spec.pool;
+    const member = pool && this.balancer.pick(pool, ip);
+    return member ? { member, pool } : { status: 503 };
+  }
+
+  forwardedFields(ip: string): Buffer | null {
+    const insert = this.spec.insertHeaders;
+    let lines = '';
+    // A separate X-Forwarded-For line: members read repeated fields as one comma-separated list.
+    if (insert['X-Forwarded-For'] === 'true') lines += `x-forwarded-for: ${ip}\r\n`;
+    if (insert['X-Forwarded-Port'] === 'true') lines += `x-forwarded-port: ${this.spec.port}\r\n`;
+    if (insert['X-Forwarded-Proto'] === 'true') lines += `x-forwarded-proto: ${this.spec.tls ? 'https' : 'http'}\r\n`;
+    return lines ? Buffer.from(lines, 'latin1') : null;
+  }
+
+  requestError(): void {
+    this.stats.request_errors++;
   }
 
   snapshot(): TrafficStats {
@@ -230,7 +186,7 @@ class ListenerRuntime {
   async close(): Promise<void> {
     for (const c of this.checkers.values()) c.checker.stop();
     this.checkers.clear();
-    this.agent.destroy();
+    this.upstreams.close();
     const server = this.server;
     this.server = undefined;
     if (!server) return;

@@ -17,6 +17,7 @@ import { registerFederationRoutes } from './api/federation.js';
 import { registerGroupRoutes } from './api/groups.js';
 import { registerProjectRoutes } from './api/projects.js';
 import { registerRoleRoutes } from './api/roles.js';
+import { registerTrustRoutes } from './api/trusts.js';
 import { registerUserRoutes } from './api/users.js';
 import { registerVersionRoutes } from './api/versions.js';
 import type { IdentityClient } from './client.js';
@@ -32,6 +33,7 @@ import { PasswordHasher } from './model/passwords.js';
 import { RevocationList } from './model/revocations.js';
 import { RoleResolver } from './model/roles.js';
 import { TokenCodec } from './model/tokens.js';
+import { Trusts } from './model/trusts.js';
 import { CatalogStore } from './store/catalog.js';
 import { identityMigrations } from './store/migrations.js';
 import { ProjectStore } from './store/projects.js';
@@ -85,6 +87,7 @@ const identity: ServiceModule<Clients> = {
       appCreds: new AppCredentials(db, roles, resolver, hasher, revocations),
       credentials: new Credentials(db, ctx.masterKey),
       federation,
+      trusts: new Trusts(db, roles, resolver, users, projects, revocations),
       baseUrl: () => ctx.urls.identity,
     };
 
@@ -108,6 +111,7 @@ const identity: ServiceModule<Clients> = {
     registerAppCredentialRoutes(app, deps);
     registerCredentialRoutes(app, deps);
     registerFederationRoutes(app, deps);
+    registerTrustRoutes(app, deps);
 
     await revocations.load();
     await catalog.reload();

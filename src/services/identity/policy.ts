@@ -116,6 +116,16 @@ export const identityPolicy: PolicyTable = {
   'identity:list_access_rules': anyOf(admin, ownUser('user_id')),
   'identity:delete_access_rule': anyOf(admin, ownUser('user_id')),
 
+  // OS-TRUST: the trustor creates and deletes, trustor and trustee read.
+  'identity:create_trust': ownUser('trustor_user_id'),
+  'identity:list_trusts': admin,
+  'identity:list_trusts_for_trustor': anyOf(admin, ownUser('trustor_user_id')),
+  'identity:list_trusts_for_trustee': anyOf(admin, ownUser('trustee_user_id')),
+  'identity:get_trust': anyOf(admin, ownUser('trustor_user_id'), ownUser('trustee_user_id')),
+  'identity:list_roles_for_trust': anyOf(admin, ownUser('trustor_user_id'), ownUser('trustee_user_id')),
+  'identity:get_role_for_trust': anyOf(admin, ownUser('trustor_user_id'), ownUser('trustee_user_id')),
+  'identity:delete_trust': anyOf(admin, ownUser('trustor_user_id')),
+
   'identity:get_identity_provider': admin,
   'identity:list_identity_providers': admin,
   'identity:create_identity_provider': admin,

@@ -9,7 +9,7 @@ import type { AccessRuleInput, RoleRef, StoredRole } from '../model/appcreds.js'
 import { identityPolicy } from '../policy.js';
 import { parseJson } from '../store/json.js';
 import type { AccessRuleRow, AppCredentialRow } from '../store/tables.js';
-import { duplicateAs } from './common.js';
+import { duplicateAs, expiryField } from './common.js';
 import type { IdentityDeps } from './deps.js';
 import { collectionLinks, selfLink } from './render.js';
 
@@ -32,7 +32,7 @@ function renderRule(base: string, r: AccessRuleRow) {
 }
 
 /** `[{id}|{name}]`, each entry an object with a string id or name. */
-function roleRefs(b: Obj): RoleRef[] | undefined {
+export function roleRefs(b: Obj): RoleRef[] | undefined {
   const v = b.roles;
   if (v === undefined) return undefined;
   if (!Array.isArray(v)) throw badRequest("Invalid input for field 'roles': expected a list.");
@@ -64,15 +64,6 @@ function accessRuleInputs(b: Obj): AccessRuleInput[] | undefined {
   });
 }
 
-function expiry(b: Obj): string | null | undefined {
-  const v = optString(b, 'expires_at', { nullable: true, max: 64 });
-  if (v === undefined || v === null) return v;
-  // Keystone accepts naive ISO times as UTC.
-  const t = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v}Z`);
-  if (Number.isNaN(t)) throw badRequest(`Invalid input for field 'expires_at': '${v}' is not a date-time.`);
-  return new Date(t).toISOString();
-}
-
 export function registerAppCredentialRoutes(app: FastifyInstance, d: IdentityDeps): void {
   const base = () => d.baseUrl();
   const userParam = (req: FastifyRequest) => (req.params as { user_id: string }).user_id;
@@ -89,7 +80,7 @@ export function registerAppCredentialRoutes(app: FastifyInstance, d: IdentityDep
         name,
         description: optString(b, 'description', { nullable: true, max: 65535 }),
         secret: optString(b, 'secret', { nullable: true, max: 4096 }) ?? undefined,
-        expiresAt: expiry(b),
+        expiresAt: expiryField(b, 'expires_at'),
         roles: roleRefs(b),
         unrestricted: optBool(b, 'unrestricted'),
         accessRules: accessRuleInputs(b),

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest, forbidden, notFound, unauthorized } from '../../../platform/errors.js';
 import { fromDbBool } from '../../../platform/db/database.js';
-import type { ScopeRequest } from '../model/auth.js';
+import type { Principal, ScopeRequest } from '../model/auth.js';
 import type { IdentityDeps } from './deps.js';
 import { collectionLinks, renderToken } from './render.js';
 import { renderDomain, renderProject } from './projects.js';
@@ -10,7 +10,8 @@ const obj = (v: unknown): Record<string, unknown> | undefined =>
   v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 /** Resolves `auth.scope` to a project, domain or the system; 401 where Keystone answers 401. */
-async function resolveScope(d: IdentityDeps, scope: unknown, defaultProjectId: string | null): Promise<ScopeRequest> {
+async function resolveScope(d: IdentityDeps, scope: unknown, principal: Principal): Promise<ScopeRequest> {
+  const defaultProjectId = principal.appCred || principal.parent ? null : principal.user.default_project_id;
   if (scope === undefined || scope === 'unscoped') {
     if (scope === undefined && defaultProjectId) {
       const p = await d.projects.getProject(defaultProjectId);
@@ -42,11 +43,16 @@ async function resolveScope(d: IdentityDeps, scope: unknown, defaultProjectId: s
     const dom = await domainOf(obj(s.domain));
     return { kind: 'domain', domainId: dom.id, domainName: dom.name };
   }
+  if (s['OS-TRUST:trust'] !== undefined) {
+    const ref = obj(s['OS-TRUST:trust']);
+    if (typeof ref?.id !== 'string') throw badRequest("Invalid input for field 'scope/OS-TRUST:trust': expected an object with an id.");
+    return d.trusts.scopeFor(principal, ref.id);
+  }
   if (s.system !== undefined) {
     if (obj(s.system)?.all !== true) throw badRequest("Invalid input for field 'scope/system': expected {\"all\": true}.");
     return { kind: 'system' };
   }
-  throw badRequest("Invalid input for field 'scope': expected project, domain or system.");
+  throw badRequest("Invalid input for field 'scope': expected project, domain, OS-TRUST:trust or system.");
 }
 
 const flag = (req: FastifyRequest, name: string): boolean => {
@@ -64,7 +70,7 @@ export function registerAuthRoutes(app: FastifyInstance, d: IdentityDeps): void 
     const identity = obj(auth.identity);
     if (!identity) throw badRequest("Invalid input for field 'auth/identity': expected an object.");
     const principal = await d.tokens.identify(identity, req.ip);
-    const scope = await resolveScope(d, auth.scope, principal.appCred || principal.parent ? null : principal.user.default_project_id);
+    const scope = await resolveScope(d, auth.scope, principal);
     const { token, payload } = await d.tokens.issue(principal, scope);
     reply.code(201).header('x-subject-token', token);
     return renderToken(payload, flag(req, 'nocatalog') ? undefined : d.catalog.get());

@@ -205,10 +205,20 @@ export function registerCatalogRoutes(app: FastifyInstance, d: IdentityDeps): vo
   });
 
   // --- endpoints ---
-  /** `region_id`, or the legacy `region` attribute, must name an existing region. */
+  /**
+   * `region_id` must name an existing region; the legacy `region` attribute creates the region
+   * when it is missing, as Keystone does for backward compatibility.
+   */
   const regionOf = async (b: Obj): Promise<string | null | undefined> => {
-    const region = optString(b, 'region_id', { nullable: true, max: 255 }) ?? optString(b, 'region', { nullable: true, max: 255 });
-    if (region && !(await s.getRegion(region))) throw invalidRef('endpoint region_id', 'region table');
+    const regionId = optString(b, 'region_id', { nullable: true, max: 255 });
+    const legacy = regionId == null ? optString(b, 'region', { nullable: true, max: 255 }) : undefined;
+    const region = regionId ?? legacy;
+    if (region && !(await s.getRegion(region))) {
+      if (!legacy) throw invalidRef('endpoint region_id', 'region table');
+      await s.insertRegion({ id: legacy, description: '', parent_region_id: null, extra: '{}' }).catch((e) => {
+        if (!isUniqueViolation(e)) throw e;
+      });
+    }
     return region;
   };
   const serviceOf = async (b: Obj, required: boolean): Promise<string | undefined> => {

@@ -1,7 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import { section } from '../../../platform/config.js';
-import { conflict, type ApiError } from '../../../platform/errors.js';
+import { badRequest, conflict, type ApiError } from '../../../platform/errors.js';
 import { isUniqueViolation } from '../../../platform/db/database.js';
+import { optString, type Obj } from '../../../platform/http/validate.js';
 import { allowed, enforce, type Target } from '../../../platform/policy.js';
 import { identityPolicy } from '../policy.js';
 import type { IdentityDeps } from './deps.js';
@@ -77,4 +78,20 @@ export function collection(d: IdentityDeps, req: FastifyRequest, key: string, it
   const { listLimit } = userSettings(d);
   const truncated = listLimit > 0 && items.length > listLimit;
   return { [key]: truncated ? items.slice(0, listLimit) : items, links: collectionLinks(d.baseUrl(), req), ...(truncated ? { truncated: true } : {}) };
+}
+
+const ISO_TIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)?$/i;
+
+/**
+ * An optional expiry time (naive ISO times are UTC, as in Keystone) as `...T..:..:..ffffffZ`:
+ * Keystone keeps and returns the microseconds a client sent, which a JS Date would cut to ms.
+ */
+export function expiryField(b: Obj, field: string): string | null | undefined {
+  const v = optString(b, field, { nullable: true, max: 64 });
+  if (v === undefined || v === null) return v;
+  const m = ISO_TIME.exec(v);
+  const t = m ? Date.parse(`${m[1]}${m[3] ?? 'Z'}`) : NaN;
+  if (!m || Number.isNaN(t)) throw badRequest(`Invalid input for field '${field}': '${v}' is not a date-time.`);
+  const micros = (m[2] ?? '').padEnd(6, '0').slice(0, 6);
+  return new Date(t).toISOString().replace(/\.\d{3}Z$/, `.${micros}Z`);
 }

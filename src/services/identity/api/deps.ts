@@ -10,6 +10,7 @@ import type { Federation } from '../model/federation.js';
 import type { PasswordHasher } from '../model/passwords.js';
 import type { RevocationList } from '../model/revocations.js';
 import type { RoleResolver } from '../model/roles.js';
+import type { Trusts } from '../model/trusts.js';
 import type { CatalogStore } from '../store/catalog.js';
 import type { ProjectStore } from '../store/projects.js';
 import type { RoleStore } from '../store/roles.js';
@@ -36,6 +37,7 @@ export interface IdentityDeps {
   appCreds: AppCredentials;
   credentials: Credentials;
   federation: Federation;
+  trusts: Trusts;
   /** `http://host:port` of the identity listener. */
   baseUrl(): string;
 }

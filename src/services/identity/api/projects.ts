@@ -17,6 +17,7 @@ import {
 import { identityPolicy } from '../policy.js';
 import { parseJson } from '../store/json.js';
 import type { DomainRow, ProjectRow } from '../store/tables.js';
+import { deleteDomainCascade } from '../model/domains.js';
 import type { IdentityDeps } from './deps.js';
 import { collectionLinks, selfLink } from './render.js';
 
@@ -167,17 +168,7 @@ export function registerProjectRoutes(app: FastifyInstance, d: IdentityDeps): vo
   app.delete<{ Params: { id: string } }>('/v3/domains/:id', async (req, reply) => {
     enforce(identityPolicy, 'identity:delete_domain', req.auth);
     const dom = await loadDomain(req.params.id);
-    if (fromDbBool(dom.enabled)) throw forbidden('Cannot delete a domain that is enabled, please disable it first.');
-    const [projects, users, groups] = await Promise.all([
-      d.projects.listProjects({ domainId: dom.id }),
-      d.users.listUsers({ domainId: dom.id }),
-      d.users.listGroups({ domainId: dom.id }),
-    ]);
-    if (projects.length || users.length || groups.length) {
-      throw forbidden(`Cannot delete domain ${dom.id}: it still owns projects, users or groups.`);
-    }
-    await d.roles.removeAssignmentsOfTarget(dom.id);
-    await d.projects.deleteDomain(dom.id);
+    await deleteDomainCascade(d, dom);
     reply.code(204);
   });
 

@@ -32,13 +32,21 @@ export function renderToken(p: TokenPayload, catalog: CatalogService[] | undefin
       groups: p.federation.groups.map((g) => ({ id: g.id })),
     };
   }
+  if (p.trust) {
+    token['OS-TRUST:trust'] = {
+      id: p.trust.id,
+      trustor_user: { id: p.trust.trustorId },
+      trustee_user: { id: p.trust.trusteeId },
+      impersonation: p.trust.impersonation,
+    };
+  }
   if (p.project) {
     token.project = { domain: { id: p.project.domain[0], name: p.project.domain[1] }, id: p.project.id, name: p.project.name };
-    token.is_domain = false;
+    if (!p.trust) token.is_domain = false;
   }
   if (p.domain) token.domain = { id: p.domain[0], name: p.domain[1] };
   if (p.system) token.system = { all: true };
-  if (p.project || p.domain || p.system) {
+  if (p.project || p.domain || p.system || p.trust) {
     token.roles = p.roles.map(([id, name]) => ({ id, name }));
     if (catalog) token.catalog = catalog;
   }

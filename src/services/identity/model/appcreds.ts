@@ -104,7 +104,9 @@ export class AppCredentials {
         }),
       );
       ids = (await this.resolver.expand(named)).map((r) => r.id);
-      if (ids.some((id) => !auth.roleIds.includes(id))) {
+      // Keystone checks the user's current roles on the project, not the (older) token's.
+      const held = new Set((await this.resolver.onProjectId(auth.userId, auth.projectId!)).map((r) => r.id));
+      if (ids.some((id) => !held.has(id))) {
         throw badRequest('Invalid application credential: Cannot create an application credential with unassigned role');
       }
     } else ids = auth.roleIds;

@@ -61,7 +61,7 @@ export class AssignmentLister {
       const projects = await this.projects.listProjects();
       entities = [];
       for (const e of rows) for (const m of await this.byMembership(e, q.userId)) entities.push(...this.byInheritance(m, projects));
-      entities = await this.byImplication(entities);
+      entities = await this.withoutDomainRoles(await this.byImplication(entities));
     }
     const scope = await this.scopeFilter(q);
     return entities.filter(
@@ -115,6 +115,14 @@ export class AssignmentLister {
       }
     }
     return out;
+  }
+
+  /** Effective assignments leave out domain-specific roles (only the roles they imply count). */
+  private async withoutDomainRoles(entities: AssignmentEntity[]): Promise<AssignmentEntity[]> {
+    const ids = [...new Set(entities.map((e) => e.roleId))];
+    const rows = await Promise.all(ids.map((id) => this.roles.getRole(id)));
+    const domainRoles = new Set(rows.filter((r) => r?.domain_id).map((r) => r!.id));
+    return entities.filter((e) => !domainRoles.has(e.roleId));
   }
 
   private async scopeFilter(q: AssignmentQuery): Promise<(e: AssignmentEntity) => boolean> {

@@ -9,6 +9,7 @@ import type { PasswordHasher } from './passwords.js';
 import type { RevocationList } from './revocations.js';
 import type { RoleResolver } from './roles.js';
 import { invalid, type TokenCodec, type TokenPayload } from './tokens.js';
+import type { TrustScope } from './trusts.js';
 
 export interface IdentitySettings {
   /** Token lifetime in seconds (Keystone's `[token] expiration`). */
@@ -55,7 +56,8 @@ export type ScopeRequest =
   | { kind: 'unscoped' }
   | { kind: 'project'; project: ProjectRow }
   | { kind: 'domain'; domainId: string; domainName: string }
-  | { kind: 'system' };
+  | { kind: 'system' }
+  | TrustScope;
 
 /**
  * Issues and validates tokens. Identity methods are plugged in by name (password, token,
@@ -104,7 +106,8 @@ export class TokenService {
       userId: p.user.id,
       userName: p.user.name,
       userDomain: [p.user.domain_id, p.userDomainName],
-      methods: [...new Set(p.parent ? [...p.parent.methods, ...p.methods.filter((m) => m !== 'token')] : p.methods)],
+      // A rescoped token lists the parent's methods and `token`, as Keystone's do.
+      methods: [...new Set(p.parent ? [...p.methods, ...p.parent.methods] : p.methods)],
       roles: [],
       issuedAt: now,
       expiresAt: p.parent ? p.parent.expiresAt : now + this.settings.tokenExpiration * 1000,
@@ -151,12 +154,39 @@ export class TokenService {
         payload.system = true;
         break;
       }
+      case 'trust': {
+        roles = await this.trustRoles(payload, scope);
+        break;
+      }
       case 'unscoped':
         break;
     }
-    if (scope.kind !== 'unscoped' && roles.length === 0) throw invalid();
+    const projectless = scope.kind === 'unscoped' || (scope.kind === 'trust' && !scope.project);
+    if (!projectless && roles.length === 0) throw invalid();
     payload.roles = roles.map((r) => [r.id, r.name]);
     return { token: this.codec.encode(payload), payload };
+  }
+
+  /**
+   * Fills in a trust-scoped token: the trustor (with impersonation) or the trustee as user, the
+   * trust's project, no later expiry than the trust's; returns the delegated roles (with the roles
+   * they imply) that the trustor still holds on the project.
+   */
+  private async trustRoles(payload: TokenPayload, s: TrustScope): Promise<RoleRow[]> {
+    const impersonation = fromDbBool(s.trust.impersonation);
+    payload.trust = { id: s.trust.id, trustorId: s.trustor.id, trusteeId: s.trust.trustee_user_id, impersonation };
+    if (impersonation) {
+      Object.assign(payload, { userId: s.trustor.id, userName: s.trustor.name, userDomain: [s.trustor.domain_id, s.trustorDomainName] });
+      payload.passwordExpiresAt = s.trustor.password_expires_at;
+    }
+    if (s.trust.expires_at) payload.expiresAt = Math.min(payload.expiresAt, Date.parse(s.trust.expires_at));
+    if (!s.project) return [];
+    if (!fromDbBool(s.project.enabled)) throw unauthorized(`Project ${s.project.id} is disabled.`);
+    const domain = await this.projects.getDomain(s.project.domain_id);
+    if (!domain || !fromDbBool(domain.enabled)) throw invalid();
+    payload.project = { id: s.project.id, name: s.project.name, domain: [domain.id, domain.name] };
+    const held = new Set((await this.resolver.onProject(s.trustor.id, s.project)).map((r) => r.id));
+    return (await this.resolver.expand(s.roleIds)).filter((r) => held.has(r.id));
   }
 
   /** Opens a token and checks expiry and revocation: no database read. */

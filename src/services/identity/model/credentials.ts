@@ -17,6 +17,9 @@ export interface Credential {
   blob: string;
 }
 
+/** Blob keys of an `ec2` credential that bind it to a delegation; Keystone refuses to change them. */
+const SCOPE_KEYS = ['trust_id', 'app_cred_id', 'access_token_id', 'access_id'];
+
 /** Keystone's message for a missing field, a 400. */
 const expecting = (attr: string, target: string) =>
   badRequest(
@@ -92,12 +95,20 @@ export class Credentials {
     return (await q.execute()).map((r) => this.open(r));
   }
 
-  /** Updates fields; an `ec2` credential keeps its access key (its id is derived from it). */
+  /**
+   * Updates fields. As in Keystone an `ec2` blob may get a new access key (the id stays the hash of
+   * the first one, so EC2 requests find it by neither key afterwards) but not new scope keys.
+   */
   async update(id: string, patch: Partial<Omit<Credential, 'id'>>): Promise<Credential> {
     const cur = await this.require(id);
     const next = { ...cur, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) };
     if (next.type === 'ec2') {
-      if (ec2CredentialId(ec2Access(next.blob)) !== id) throw badRequest('Invalid blob in credential: the access key of an ec2 credential cannot change.');
+      ec2Access(next.blob);
+      if (cur.type === 'ec2') {
+        const [before, after] = [JSON.parse(cur.blob) as Record<string, unknown>, JSON.parse(next.blob) as Record<string, unknown>];
+        const changed = SCOPE_KEYS.find((k) => (before[k] ?? null) !== (after[k] ?? null));
+        if (changed) throw badRequest(`${changed} can not be updated for credential`);
+      }
       if (!next.projectId) throw expecting('project_id', 'credential');
     }
     await this.db
@@ -116,8 +127,8 @@ export class Credentials {
   async findEc2(access: string): Promise<{ access: string; secret: string; userId: string; projectId: string } | undefined> {
     const c = await this.get(ec2CredentialId(access));
     if (!c || c.type !== 'ec2' || !c.projectId) return undefined;
-    const blob = JSON.parse(c.blob) as { secret?: unknown };
-    if (typeof blob.secret !== 'string') return undefined;
+    const blob = JSON.parse(c.blob) as { access?: unknown; secret?: unknown };
+    if (blob.access !== access || typeof blob.secret !== 'string') return undefined;
     return { access, secret: blob.secret, userId: c.userId, projectId: c.projectId };
   }
 }

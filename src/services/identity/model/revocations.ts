@@ -9,7 +9,8 @@ const TOPIC = 'identity.revocation';
 /** Does the event cover the token? Every field the event sets must match the token. */
 function matches(e: RevocationEvent, t: TokenPayload): boolean {
   if (t.issuedAt > Date.parse(e.issued_before)) return false;
-  if (e.user_id && e.user_id !== t.userId) return false;
+  // A trust token also falls with its trustor and its trustee.
+  if (e.user_id && e.user_id !== t.userId && e.user_id !== t.trust?.trustorId && e.user_id !== t.trust?.trusteeId) return false;
   if (e.project_id && e.project_id !== t.project?.id) return false;
   if (e.domain_id && e.domain_id !== t.userDomain[0] && e.domain_id !== t.project?.domain[0] && e.domain_id !== t.domain?.[0])
     return false;
@@ -17,6 +18,7 @@ function matches(e: RevocationEvent, t: TokenPayload): boolean {
   if (e.audit_id && e.audit_id !== t.auditIds[0]) return false;
   if (e.audit_chain_id && e.audit_chain_id !== t.auditIds[t.auditIds.length - 1]) return false;
   if (e.app_cred_id && e.app_cred_id !== t.appCred?.id) return false;
+  if (e.trust_id && e.trust_id !== t.trust?.id) return false;
   return true;
 }
 
@@ -48,7 +50,7 @@ export class RevocationList {
 
   private add(e: RevocationEvent): void {
     // A plain "this token" revocation is by far the most common: keep those in a set.
-    const onlyAudit = e.audit_id && !e.user_id && !e.project_id && !e.domain_id && !e.role_id && !e.audit_chain_id && !e.app_cred_id;
+    const onlyAudit = e.audit_id && !e.user_id && !e.project_id && !e.domain_id && !e.role_id && !e.audit_chain_id && !e.app_cred_id && !e.trust_id;
     if (onlyAudit) this.byAudit.add(e.audit_id!);
     else this.events.push(e);
   }
@@ -69,6 +71,7 @@ export class RevocationList {
       audit_id: fields.audit_id ?? null,
       audit_chain_id: fields.audit_chain_id ?? null,
       app_cred_id: fields.app_cred_id ?? null,
+      trust_id: fields.trust_id ?? null,
       issued_before: now,
     };
     await this.db.insertInto('id_revocations').values({ ...event, revoked_at: now }).execute();

@@ -14,7 +14,10 @@ export class RoleResolver {
     private readonly projects: ProjectStore,
   ) {}
 
-  /** Expands role ids over implied roles and returns the role rows, sorted by name. */
+  /**
+   * Expands role ids over implied roles and returns the role rows, sorted by name. Domain-specific
+   * roles only stand for the global roles they imply: like Keystone, they never appear themselves.
+   */
   async expand(roleIds: Iterable<string>): Promise<RoleRow[]> {
     const implied = await this.roles.listImplied();
     const out = new Set<string>();
@@ -26,7 +29,7 @@ export class RoleResolver {
       for (const r of implied) if (r.prior_role_id === id) queue.push(r.implied_role_id);
     }
     const rows = await Promise.all([...out].map((id) => this.roles.getRole(id)));
-    return rows.filter((r): r is RoleRow => !!r).sort((a, b) => a.name.localeCompare(b.name));
+    return rows.filter((r): r is RoleRow => !!r && !r.domain_id).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** The user and its groups; `extraGroups` are groups a federated token carries (not stored memberships). */
@@ -48,6 +51,12 @@ export class RoleResolver {
       }),
     ]);
     return this.expand([...direct, ...fromDomain, ...fromParents].map((a) => a.role_id));
+  }
+
+  /** The effective roles on a project given by id; none when the project does not exist. */
+  async onProjectId(userId: string, projectId: string, extraGroups: string[] = []): Promise<RoleRow[]> {
+    const project = await this.projects.getProject(projectId);
+    return project ? this.onProject(userId, project, extraGroups) : [];
   }
 
   async onDomain(userId: string, domainId: string, extraGroups: string[] = []): Promise<RoleRow[]> {

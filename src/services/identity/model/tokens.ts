@@ -17,6 +17,8 @@ export interface TokenPayload {
   auditIds: string[];
   appCred?: { id: string; name: string; unrestricted: boolean; accessRules?: Array<{ id?: string; service: string; method: string; path: string }> };
   passwordExpiresAt?: string | null;
+  /** A trust-scoped token: the user is the trustor with impersonation, else the trustee. */
+  trust?: { id: string; trustorId: string; trusteeId: string; impersonation: boolean };
   /** Identity provider and protocol of a federated login. */
   federation?: { idp: string; protocol: string; groups: Array<{ id: string; name: string; domain: [string, string] }> };
 }

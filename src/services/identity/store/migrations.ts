@@ -206,4 +206,55 @@ export const identityMigrations: ServiceMigration[] = [
       await s.alterTable('id_idps').addColumn('oidc', 'text', (c) => c.notNull().defaultTo('{}')).execute();
     },
   },
+  {
+    name: '0003_trusts_endpoint_filter_policies',
+    async up(db) {
+      const s = db.schema;
+      await s
+        .createTable('id_trusts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('trustor_user_id', 'text', (c) => c.notNull())
+        .addColumn('trustee_user_id', 'text', (c) => c.notNull())
+        .addColumn('project_id', 'text')
+        .addColumn('impersonation', 'integer', (c) => c.notNull())
+        .addColumn('expires_at', 'text')
+        // null: unlimited; decremented by compare-and-set on every token issued through the trust.
+        .addColumn('remaining_uses', 'integer')
+        // JSON list of the delegated role ids.
+        .addColumn('roles', 'text', (c) => c.notNull())
+        .addColumn('extra', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await s.createIndex('id_trusts_trustor').on('id_trusts').column('trustor_user_id').execute();
+      await s.createIndex('id_trusts_trustee').on('id_trusts').column('trustee_user_id').execute();
+      // Deleting a trust revokes the tokens issued through it.
+      await s.alterTable('id_revocations').addColumn('trust_id', 'text').execute();
+      await s
+        .createTable('id_endpoint_groups')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('filters', 'text', (c) => c.notNull())
+        .execute();
+      await s
+        .createTable('id_project_endpoints')
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('endpoint_id', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('id_project_endpoints_pk', ['project_id', 'endpoint_id'])
+        .execute();
+      await s
+        .createTable('id_project_endpoint_groups')
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('endpoint_group_id', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('id_project_endpoint_groups_pk', ['project_id', 'endpoint_group_id'])
+        .execute();
+      await s
+        .createTable('id_policies')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('blob', 'text', (c) => c.notNull())
+        .addColumn('extra', 'text', (c) => c.notNull().defaultTo('{}'))
+        .execute();
+    },
+  },
 ];

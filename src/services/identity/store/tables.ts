@@ -119,6 +119,7 @@ export interface RevocationRow {
   audit_id: string | null;
   audit_chain_id: string | null;
   app_cred_id: string | null;
+  trust_id: string | null;
   issued_before: string;
   revoked_at: string;
 }
@@ -149,6 +150,30 @@ export interface ProtocolRow {
   mapping_id: string;
   remote_id_attribute: string | null;
 }
+export interface TrustRow {
+  id: string;
+  trustor_user_id: string;
+  trustee_user_id: string;
+  project_id: string | null;
+  impersonation: number;
+  expires_at: string | null;
+  remaining_uses: number | null;
+  roles: string;
+  extra: string;
+  created_at: string;
+}
+export interface EndpointGroupRow {
+  id: string;
+  name: string;
+  description: string | null;
+  filters: string;
+}
+export interface PolicyRow {
+  id: string;
+  type: string;
+  blob: string;
+  extra: string;
+}
 
 export interface IdentityTables {
   id_domains: DomainRow;
@@ -169,6 +194,11 @@ export interface IdentityTables {
   id_idps: IdpRow;
   id_mappings: MappingRow;
   id_protocols: ProtocolRow;
+  id_trusts: TrustRow;
+  id_endpoint_groups: EndpointGroupRow;
+  id_project_endpoints: { project_id: string; endpoint_id: string };
+  id_project_endpoint_groups: { project_id: string; endpoint_group_id: string };
+  id_policies: PolicyRow;
 }
 
 export type IdentityDb = Kysely<IdentityTables>;

@@ -35,6 +35,11 @@ export class UserStore {
       await trx.deleteFrom('id_assignments').where('actor_id', '=', id).execute();
       await trx.deleteFrom('id_app_credentials').where('user_id', '=', id).execute();
       await trx.deleteFrom('id_credentials').where('user_id', '=', id).execute();
+      // The trusts the user was party to go with it (their tokens fall with the user's revocation).
+      await trx
+        .deleteFrom('id_trusts')
+        .where((eb) => eb.or([eb('trustor_user_id', '=', id), eb('trustee_user_id', '=', id)]))
+        .execute();
       await trx.deleteFrom('id_users').where('id', '=', id).execute();
     });
   }

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { addTenant, api, startTestCloud, type TestCloud } from '../helpers/cloud.js';
+
+/** Details where upstream tempest found us different from Keystone. */
+describe('identity: Keystone compatibility details', () => {
+  let cloud: TestCloud;
+  let base: string;
+  let admin: string;
+  before(async () => {
+    cloud = await startTestCloud({ only: ['identity'] });
+    base = `${cloud.urls.identity}/v3`;
+    admin = await cloud.adminToken();
+  });
+  after(() => cloud.close());
+  const post = (path: string, body: unknown, token = admin) => api(`${base}/${path}`, { method: 'POST', token, body });
+  const userOf = async (token: string) => (await api(`${base}/auth/tokens`, { token, headers: { 'x-subject-token': token } })).body.token.user.id as string;
+
+  it('application credentials: roles granted after the token was issued; expiry keeps microseconds', async () => {
+    const tenant = await addTenant(cloud, 'appcred-late', 'member');
+    const token = await tenant.token();
+    const userId = await userOf(token);
+    const role = (await post('roles', { role: { name: 'late-role' } })).body.role;
+    assert.equal((await api(`${base}/projects/${tenant.projectId}/users/${userId}/roles/${role.id}`, { method: 'PUT', token: admin })).status, 204);
+    const res = await post(`users/${userId}/application_credentials`, { application_credential: { name: 'late', roles: [{ id: role.id }], expires_at: '2099-05-06T07:08:09.793224' } }, token);
+    assert.equal(res.status, 201);
+    assert.equal(res.body.application_credential.expires_at, '2099-05-06T07:08:09.793224');
+    const login = await post('auth/tokens', { auth: { identity: { methods: ['application_credential'], application_credential: { id: res.body.application_credential.id, secret: res.body.application_credential.secret } } } });
+    assert.deepEqual(login.body.token.roles.map((r: { id: string }) => r.id), [role.id]);
+  });
+
+  it('credentials: an ec2 blob may get a new access key, not a new trust_id', async () => {
+    const project = (await post('projects', { project: { name: 'cred-proj', domain_id: 'default' } })).body.project;
+    const userId = await userOf(admin);
+    const cred = (await post('credentials', { credential: { user_id: userId, project_id: project.id, type: 'ec2', blob: '{"access": "a1", "secret": "s1"}' } })).body.credential;
+    const patch = (blob: string) => api(`${base}/credentials/${cred.id}`, { method: 'PATCH', token: admin, body: { credential: { blob } } });
+    const changed = await patch('{"access": "a2", "secret": "s2"}');
+    assert.equal(changed.status, 200);
+    assert.equal(changed.body.credential.id, cred.id);
+    assert.equal(JSON.parse(changed.body.credential.blob).access, 'a2');
+    assert.equal((await patch('{"access": "a2", "secret": "s2", "trust_id": "t"}')).status, 400);
+  });
+
+  it('deleting a disabled domain deletes its projects, users and groups', async () => {
+    const dom = (await post('domains', { domain: { name: 'doomed' } })).body.domain;
+    const parent = (await post('projects', { project: { name: 'p', domain_id: dom.id } })).body.project;
+    const child = (await post('projects', { project: { name: 'c', domain_id: dom.id, parent_id: parent.id } })).body.project;
+    const user = (await post('users', { user: { name: 'u', domain_id: dom.id } })).body.user;
+    const group = (await post('groups', { group: { name: 'g', domain_id: dom.id } })).body.group;
+    assert.equal((await api(`${base}/domains/${dom.id}`, { method: 'DELETE', token: admin })).status, 403, 'enabled');
+    await api(`${base}/domains/${dom.id}`, { method: 'PATCH', token: admin, body: { domain: { enabled: false } } });
+    assert.equal((await api(`${base}/domains/${dom.id}`, { method: 'DELETE', token: admin })).status, 204);
+    for (const path of [`domains/${dom.id}`, `projects/${parent.id}`, `projects/${child.id}`, `users/${user.id}`, `groups/${group.id}`]) {
+      assert.equal((await api(`${base}/${path}`, { token: admin })).status, 404, path);
+    }
+  });
+
+  it('endpoints: the legacy `region` attribute creates a missing region', async () => {
+    const svc = (await post('services', { service: { type: 'legacy', name: 'legacy' } })).body.service;
+    const res = await post('endpoints', { endpoint: { service_id: svc.id, interface: 'public', url: 'http://x.example', region: 'new-region' } });
+    assert.equal(res.status, 201);
+    assert.equal(res.body.endpoint.region_id, 'new-region');
+    assert.equal((await api(`${base}/regions/new-region`, { token: admin })).status, 200);
+    assert.equal((await post('endpoints', { endpoint: { service_id: svc.id, interface: 'public', url: 'http://x.example', region_id: 'absent' } })).status, 400);
+  });
+
+  it('effective role assignments and tokens leave out domain-specific roles', async () => {
+    const tenant = await addTenant(cloud, 'domrole', 'member');
+    const userId = await userOf(await tenant.token());
+    const domRole = (await post('roles', { role: { name: 'dom-only', domain_id: 'default' } })).body.role;
+    await api(`${base}/projects/${tenant.projectId}/users/${userId}/roles/${domRole.id}`, { method: 'PUT', token: admin });
+    const eff = await api(`${base}/role_assignments?effective&user.id=${userId}&scope.project.id=${tenant.projectId}`, { token: admin });
+    assert.ok(!eff.body.role_assignments.some((a: { role: { id: string } }) => a.role.id === domRole.id));
+    assert.ok(eff.body.role_assignments.length > 0);
+  });
+
+  it('a rescoped token lists the token method with the original ones', async () => {
+    const unscoped = (await post('auth/tokens', { auth: { identity: { methods: ['password'], password: { user: { name: 'demo', domain: { id: 'default' }, password: cloud.passwords.demo } } }, scope: 'unscoped' } })).headers.get('x-subject-token')!;
+    const scoped = await post('auth/tokens', { auth: { identity: { methods: ['token'], token: { id: unscoped } }, scope: { project: { name: 'demo', domain: { id: 'default' } } } } });
+    assert.equal(scoped.status, 201);
+    assert.deepEqual([...scoped.body.token.methods].sort(), ['password', 'token']);
+  });
+});

@@ -74,6 +74,24 @@ describe('identity: Keystone compatibility details', () => {
     assert.ok(eff.body.role_assignments.length > 0);
   });
 
+  it('policies: opaque blobs with create, list by type, update and delete (admin only)', async () => {
+    const created = await post('policies', { policy: { blob: '{"a": 1}', type: 'application/json', owner: 'x' } });
+    assert.equal(created.status, 201);
+    const p = created.body.policy;
+    assert.equal(p.blob, '{"a": 1}');
+    assert.equal(p.owner, 'x');
+    assert.match(p.links.self, new RegExp(`/v3/policies/${p.id}$`));
+    const listed = await api(`${base}/policies?type=application/json`, { token: admin });
+    assert.deepEqual(listed.body.policies.map((x: { id: string }) => x.id), [p.id]);
+    const upd = await api(`${base}/policies/${p.id}`, { method: 'PATCH', token: admin, body: { policy: { type: 'text/plain' } } });
+    assert.equal(upd.body.policy.type, 'text/plain');
+    assert.equal(upd.body.policy.blob, '{"a": 1}');
+    assert.equal((await post('policies', { policy: { type: 'no-blob' } })).status, 400);
+    assert.equal((await api(`${base}/policies`, { token: await cloud.demoToken() })).status, 403);
+    assert.equal((await api(`${base}/policies/${p.id}`, { method: 'DELETE', token: admin })).status, 204);
+    assert.equal((await api(`${base}/policies/${p.id}`, { token: admin })).status, 404);
+  });
+
   it('a rescoped token lists the token method with the original ones', async () => {
     const unscoped = (await post('auth/tokens', { auth: { identity: { methods: ['password'], password: { user: { name: 'demo', domain: { id: 'default' }, password: cloud.passwords.demo } } }, scope: 'unscoped' } })).headers.get('x-subject-token')!;
     const scoped = await post('auth/tokens', { auth: { identity: { methods: ['token'], token: { id: unscoped } }, scope: { project: { name: 'demo', domain: { id: 'default' } } } } });

@@ -11,10 +11,12 @@ import { registerAssignmentRoutes } from './api/assignments.js';
 import { registerAuthRoutes } from './api/auth.js';
 import { registerCatalogRoutes } from './api/catalog.js';
 import { registerCredentialRoutes } from './api/credentials.js';
+import { registerEndpointFilterRoutes } from './api/endpoint-filter.js';
 import type { IdentityDeps } from './api/deps.js';
 import { keystoneFault } from './api/faults.js';
 import { registerFederationRoutes } from './api/federation.js';
 import { registerGroupRoutes } from './api/groups.js';
+import { registerPolicyRoutes } from './api/policies.js';
 import { registerProjectRoutes } from './api/projects.js';
 import { registerRoleRoutes } from './api/roles.js';
 import { registerTrustRoutes } from './api/trusts.js';
@@ -26,10 +28,12 @@ import { AppCredentials } from './model/appcreds.js';
 import { bootstrap, writeCloudsYaml } from './model/bootstrap.js';
 import { Catalog } from './model/catalog.js';
 import { Credentials } from './model/credentials.js';
+import { EndpointFilter } from './model/endpoint-filter.js';
 import { Federation } from './model/federation.js';
 import { appCredentialMethod, passwordMethod, tokenMethod } from './model/methods.js';
 import { OidcVerifier } from './model/oidc.js';
 import { PasswordHasher } from './model/passwords.js';
+import { Policies } from './model/policies.js';
 import { RevocationList } from './model/revocations.js';
 import { RoleResolver } from './model/roles.js';
 import { TokenCodec } from './model/tokens.js';
@@ -88,6 +92,8 @@ const identity: ServiceModule<Clients> = {
       credentials: new Credentials(db, ctx.masterKey),
       federation,
       trusts: new Trusts(db, roles, resolver, users, projects, revocations),
+      endpointFilter: new EndpointFilter(catalogStore, projects, catalog),
+      policies: new Policies(db),
       baseUrl: () => ctx.urls.identity,
     };
 
@@ -112,6 +118,8 @@ const identity: ServiceModule<Clients> = {
     registerCredentialRoutes(app, deps);
     registerFederationRoutes(app, deps);
     registerTrustRoutes(app, deps);
+    registerEndpointFilterRoutes(app, deps);
+    registerPolicyRoutes(app, deps);
 
     await revocations.load();
     await catalog.reload();

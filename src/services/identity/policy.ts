@@ -116,6 +116,30 @@ export const identityPolicy: PolicyTable = {
   'identity:list_access_rules': anyOf(admin, ownUser('user_id')),
   'identity:delete_access_rule': anyOf(admin, ownUser('user_id')),
 
+  'identity:get_policy': admin,
+  'identity:list_policies': admin,
+  'identity:create_policy': admin,
+  'identity:update_policy': admin,
+  'identity:delete_policy': admin,
+
+  // OS-EP-FILTER: project endpoint filtering is the cloud admin's.
+  'identity:list_endpoint_groups': admin,
+  'identity:get_endpoint_group': admin,
+  'identity:create_endpoint_group': admin,
+  'identity:update_endpoint_group': admin,
+  'identity:delete_endpoint_group': admin,
+  'identity:list_endpoints_associated_with_endpoint_group': admin,
+  'identity:list_projects_associated_with_endpoint_group': admin,
+  'identity:get_endpoint_group_in_project': admin,
+  'identity:add_endpoint_group_to_project': admin,
+  'identity:remove_endpoint_group_from_project': admin,
+  'identity:list_endpoint_groups_for_project': admin,
+  'identity:list_endpoints_for_project': admin,
+  'identity:list_projects_for_endpoint': admin,
+  'identity:check_endpoint_in_project': admin,
+  'identity:add_endpoint_to_project': admin,
+  'identity:remove_endpoint_from_project': admin,
+
   // OS-TRUST: the trustor creates and deletes, trustor and trustee read.
   'identity:create_trust': ownUser('trustor_user_id'),
   'identity:list_trusts': admin,

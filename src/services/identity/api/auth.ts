@@ -73,7 +73,7 @@ export function registerAuthRoutes(app: FastifyInstance, d: IdentityDeps): void 
     const scope = await resolveScope(d, auth.scope, principal);
     const { token, payload } = await d.tokens.issue(principal, scope);
     reply.code(201).header('x-subject-token', token);
-    return renderToken(payload, flag(req, 'nocatalog') ? undefined : d.catalog.get());
+    return renderToken(payload, flag(req, 'nocatalog') ? undefined : d.catalog.get(payload.project?.id));
   });
 
   /** The token named by X-Subject-Token; Keystone answers an invalid one with 404. */
@@ -96,7 +96,7 @@ export function registerAuthRoutes(app: FastifyInstance, d: IdentityDeps): void 
   app.get('/v3/auth/tokens', async (req, reply) => {
     const payload = subject(req);
     reply.header('x-subject-token', req.headers['x-subject-token']);
-    return renderToken(payload, flag(req, 'nocatalog') ? undefined : d.catalog.get());
+    return renderToken(payload, flag(req, 'nocatalog') ? undefined : d.catalog.get(payload.project?.id));
   });
 
   app.delete('/v3/auth/tokens', async (req, reply) => {
@@ -109,7 +109,7 @@ export function registerAuthRoutes(app: FastifyInstance, d: IdentityDeps): void 
     if (!req.auth.projectId && !req.auth.domainId && !req.auth.system) {
       throw forbidden('The authenticated token has no scope; a scoped token is required for the catalog.');
     }
-    return { catalog: d.catalog.get(), links: collectionLinks(d.baseUrl(), req) };
+    return { catalog: d.catalog.get(req.auth.projectId), links: collectionLinks(d.baseUrl(), req) };
   });
 
   app.get('/v3/auth/projects', async (req) => {

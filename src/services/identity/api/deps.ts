@@ -6,8 +6,10 @@ import type { AppCredentials } from '../model/appcreds.js';
 import type { IdentitySettings, TokenService } from '../model/auth.js';
 import type { Catalog } from '../model/catalog.js';
 import type { Credentials } from '../model/credentials.js';
+import type { EndpointFilter } from '../model/endpoint-filter.js';
 import type { Federation } from '../model/federation.js';
 import type { PasswordHasher } from '../model/passwords.js';
+import type { Policies } from '../model/policies.js';
 import type { RevocationList } from '../model/revocations.js';
 import type { RoleResolver } from '../model/roles.js';
 import type { Trusts } from '../model/trusts.js';
@@ -38,6 +40,8 @@ export interface IdentityDeps {
   credentials: Credentials;
   federation: Federation;
   trusts: Trusts;
+  endpointFilter: EndpointFilter;
+  policies: Policies;
   /** `http://host:port` of the identity listener. */
   baseUrl(): string;
 }

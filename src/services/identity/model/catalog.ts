@@ -3,6 +3,7 @@ import { hexId } from '../../../platform/ids.js';
 import type { RegisteredEndpoint } from '../client.js';
 import type { CatalogStore } from '../store/catalog.js';
 import { parseJson } from '../store/json.js';
+import type { EndpointRow } from '../store/tables.js';
 
 export interface CatalogService {
   id: string;
@@ -11,15 +12,26 @@ export interface CatalogService {
   endpoints: Array<{ id: string; interface: string; region_id: string | null; region: string | null; url: string }>;
 }
 
+/** The attributes an endpoint group may filter on (OS-EP-FILTER). */
+export const ENDPOINT_GROUP_FILTERS = ['service_id', 'region_id', 'interface'] as const;
+export type EndpointGroupFilters = Partial<Record<(typeof ENDPOINT_GROUP_FILTERS)[number], string>>;
+
+/** Does the endpoint have every attribute value the group's filters name? */
+export const inEndpointGroup = (e: EndpointRow, filters: EndpointGroupFilters) =>
+  ENDPOINT_GROUP_FILTERS.every((k) => filters[k] === undefined || e[k] === filters[k]);
+
 const TOPIC = 'identity.catalog';
 const INTERFACES = ['public', 'internal', 'admin'] as const;
 
 /**
  * The service catalog, built from services and endpoints and cached in memory; any change to
  * them (in this process or another) rebuilds it, so token responses need no database read.
+ * Projects with endpoint associations (OS-EP-FILTER, directly or through endpoint groups) see only
+ * those endpoints, as in Keystone; the associations are cached with the catalog.
  */
 export class Catalog {
   private cached: CatalogService[] = [];
+  private byProject = new Map<string, Set<string>>();
 
   constructor(
     private readonly store: CatalogStore,
@@ -29,12 +41,35 @@ export class Catalog {
     feed.on(TOPIC, () => void this.reload());
   }
 
-  get(): CatalogService[] {
-    return this.cached;
+  /** The catalog of a token: the full one, or a project's filtered one. */
+  get(projectId?: string): CatalogService[] {
+    const allowed = projectId === undefined ? undefined : this.byProject.get(projectId);
+    if (!allowed) return this.cached;
+    return this.cached
+      .map((s) => ({ ...s, endpoints: s.endpoints.filter((e) => allowed.has(e.id)) }))
+      .filter((s) => s.endpoints.length > 0);
   }
 
   async reload(): Promise<void> {
-    const [services, endpoints] = await Promise.all([this.store.listServices(), this.store.listEndpoints()]);
+    const [services, endpoints, direct, groups, groupLinks] = await Promise.all([
+      this.store.listServices(),
+      this.store.listEndpoints(),
+      this.store.listProjectEndpoints(),
+      this.store.listEndpointGroups(),
+      this.store.listProjectEndpointGroups(),
+    ]);
+    const byProject = new Map<string, Set<string>>();
+    const allow = (projectId: string, endpointId: string) => {
+      if (!byProject.has(projectId)) byProject.set(projectId, new Set());
+      byProject.get(projectId)!.add(endpointId);
+    };
+    for (const a of direct) allow(a.project_id, a.endpoint_id);
+    for (const link of groupLinks) {
+      const group = groups.find((g) => g.id === link.endpoint_group_id);
+      const filters = parseJson<EndpointGroupFilters>(group?.filters ?? '{}', {});
+      for (const e of group ? endpoints : []) if (inEndpointGroup(e, filters)) allow(link.project_id, e.id);
+    }
+    this.byProject = byProject;
     this.cached = services
       .filter((s) => s.enabled)
       .map((s) => ({

@@ -56,7 +56,11 @@ export class ProjectStore {
     await this.db.updateTable('id_projects').set(patch).where('id', '=', id).execute();
   }
   async deleteProject(id: string): Promise<void> {
-    await this.db.deleteFrom('id_projects').where('id', '=', id).execute();
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('id_project_endpoints').where('project_id', '=', id).execute();
+      await trx.deleteFrom('id_project_endpoint_groups').where('project_id', '=', id).execute();
+      await trx.deleteFrom('id_projects').where('id', '=', id).execute();
+    });
   }
   async countChildren(id: string): Promise<number> {
     const r = await this.db

@@ -26,3 +26,8 @@ export function isoSeconds(iso: string | Date): string {
 export function isoNaive(iso: string | Date): string {
   return isoMicro(iso).replace(/Z$/, '');
 }
+
+/** Python's `isoformat()` of a naive UTC time: `2024-01-02T03:04:05`, with `.ffffff` only when non-zero. */
+export function isoPython(iso: string | Date): string {
+  return isoNaive(iso).replace(/\.0{6}$/, '');
+}

@@ -50,6 +50,8 @@ export const keymanagerPolicy: PolicyTable = {
   'container_acls:get': remove,
   'container_acls:put_patch': remove,
   'container_acls:delete': remove,
+  'container_secret:post': write,
+  'container_secret:delete': write,
   'consumers:get': read,
   'consumers:post': write,
   'consumers:delete': write,

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest } from '../../../platform/errors.js';
-import { isoNaive } from '../../../platform/ids.js';
+import { isoPython } from '../../../platform/ids.js';
 import { enforce } from '../../../platform/policy.js';
 import type { Acls } from '../model/acls.js';
 import { callerOf, type Caller } from '../model/common.js';
@@ -31,8 +31,8 @@ export function targetOf(req: FastifyRequest, row: { project_id: string; creator
   return entityTarget(req.auth.userId, row, acl);
 }
 
-/** Barbican prints times naive UTC with microseconds. */
-export const time = (iso: string | null): string | null => (iso ? isoNaive(iso) : null);
+/** Barbican prints times with Python's isoformat: naive UTC, microseconds only when non-zero. */
+export const time = (iso: string | null): string | null => (iso ? isoPython(iso) : null);
 
 function intParam(v: string | undefined, name: string, dflt: number): number {
   if (v === undefined || v === '') return dflt;

@@ -72,6 +72,26 @@ export function registerContainerRoutes(app: FastifyInstance, d: ApiDeps): void 
     return reply.code(204).send();
   });
 
+  const secretInput = (body: unknown): SecretRef => {
+    if (!isObj(body)) throw badRequest('The request body must be a JSON object.');
+    return {
+      name: optString(body, 'name', { max: 255, nullable: true }) ?? '',
+      secret_id: idFromRef(reqString(body, 'secret_ref', { max: 1024 }), 'secrets'),
+    };
+  };
+
+  app.post('/v1/containers/:id/secrets', async (req: IdReq, reply) => {
+    const row = await load(req, 'container_secret:post');
+    await d.containers.addSecret(callerOf(req.auth), row, secretInput(req.body));
+    return created(reply, 'container_ref', `${base()}/v1/containers/${row.id}`);
+  });
+
+  app.delete('/v1/containers/:id/secrets', async (req: IdReq, reply) => {
+    const row = await load(req, 'container_secret:delete');
+    await d.containers.removeSecret(row, secretInput(req.body));
+    return reply.code(204).send();
+  });
+
   app.get('/v1/containers/:id/consumers', async (req: IdReq) => {
     const row = await load(req, 'consumers:get');
     const page = paging(query(req.query));

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest } from '../../../platform/errors.js';
 import { isObj, optInt, optString, query, reqString } from '../../../platform/http/validate.js';
-import { callerOf } from '../model/common.js';
+import { callerOf, utcIso } from '../model/common.js';
 import type { OrderMeta } from '../model/orders.js';
 import type { OrderRow } from '../store/tables.js';
 import { ownTarget } from '../policy.js';
@@ -22,13 +22,9 @@ function parseOrder(body: unknown): { type: 'key' | 'asymmetric'; meta: OrderMet
   if (contentType && contentType !== 'application/octet-stream') throw schemaError("payload_content_type must be 'application/octet-stream'");
   const bits = optInt(m, 'bit_length', { min: 1 });
   if (bits === undefined || bits === null) throw schemaError("'bit_length' is a required property");
+  // Barbican keeps an order's meta as the client sent it: the expiration is echoed verbatim.
   const expiration = optString(m, 'expiration', { nullable: true, max: 64 });
-  let expires: string | null = null;
-  if (expiration) {
-    const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(expiration) ? expiration : `${expiration}Z`);
-    if (Number.isNaN(d.getTime())) throw schemaError("'expiration' is not a date");
-    expires = d.toISOString();
-  }
+  if (expiration) utcIso(expiration, 'expiration');
   return {
     type,
     meta: {
@@ -37,7 +33,7 @@ function parseOrder(body: unknown): { type: 'key' | 'asymmetric'; meta: OrderMet
       bit_length: bits,
       mode: optString(m, 'mode', { max: 255, nullable: true }),
       payload_content_type: contentType,
-      expiration: expires,
+      expiration,
     },
   };
 }

@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, badRequest, notFound } from '../../../platform/errors.js';
 import { isObj, optInt, optString, query, type Obj } from '../../../platform/http/validate.js';
-import { callerOf, decodeBase64, normaliseContentType, SECRET_TYPES } from '../model/common.js';
+import { callerOf, decodeBase64, normaliseContentType, SECRET_TYPES, utcIso } from '../model/common.js';
 import type { DateFilter, NewSecret, SecretFilters } from '../model/secrets.js';
 import type { SecretRow } from '../store/tables.js';
 import { ownTarget } from '../policy.js';
@@ -29,14 +29,6 @@ export function renderSecret(base: string, row: SecretRow) {
   };
 }
 
-/** An ISO-8601 time (a zone-less one is UTC, as in Barbican) in our storage format. */
-function isoParam(v: string, field: string): string {
-  const withZone = /[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v}Z`;
-  const d = new Date(withZone);
-  if (Number.isNaN(d.getTime())) throw badRequest(`Invalid date for '${field}': '${v}'.`);
-  return d.toISOString();
-}
-
 /** The JSON body of `POST /v1/secrets`, validated like Barbican's secret schema. */
 function parseNewSecret(body: unknown, maxBytes: number): NewSecret {
   if (!isObj(body)) throw badRequest('The request body must be a JSON object.');
@@ -50,7 +42,7 @@ function parseNewSecret(body: unknown, maxBytes: number): NewSecret {
     algorithm: optString(b, 'algorithm', { nullable: true, max: 255 }),
     bitLength: optInt(b, 'bit_length', { min: 0, nullable: true }),
     mode: optString(b, 'mode', { nullable: true, max: 255 }),
-    expiration: expiration ? isoParam(expiration, 'expiration') : null,
+    expiration: expiration ? utcIso(expiration, 'expiration') : null,
   };
   const payload = optString(b, 'payload', { nullable: true });
   const contentType = optString(b, 'payload_content_type', { nullable: true, max: 255 });
@@ -92,7 +84,7 @@ function parseFilters(q: Record<string, string>): SecretFilters {
     if (!q[param]) continue;
     for (const part of q[param].split(',')) {
       const m = /^(?:(gt|gte|lt|lte):)?(.+)$/.exec(part.trim())!;
-      dates.push({ column, op: m[1] ? OPS[m[1] as keyof typeof OPS] : '=', value: isoParam(m[2], param) });
+      dates.push({ column, op: m[1] ? OPS[m[1] as keyof typeof OPS] : '=', value: utcIso(m[2], param) });
     }
   }
   const sort = (q.sort ? q.sort.split(',') : []).map((s) => {

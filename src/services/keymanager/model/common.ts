@@ -13,6 +13,13 @@ export function callerOf(auth: AuthContext): Caller {
   return { projectId: auth.projectId, userId: auth.userId };
 }
 
+/** An ISO-8601 time in our storage format; a zone-less one is UTC, as in Barbican. */
+export function utcIso(v: string, field: string): string {
+  const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v}Z`);
+  if (Number.isNaN(d.getTime())) throw badRequest(`Invalid date for '${field}': '${v}'.`);
+  return d.toISOString();
+}
+
 export const SECRET_TYPES = ['symmetric', 'public', 'private', 'passphrase', 'certificate', 'opaque'] as const;
 export const CONTAINER_TYPES = ['generic', 'certificate', 'rsa'] as const;
 export const QUOTA_RESOURCES = ['secrets', 'orders', 'containers', 'consumers', 'cas'] as const;

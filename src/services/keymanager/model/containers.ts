@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { badRequest, notFound } from '../../../platform/errors.js';
+import { badRequest, conflict, notFound } from '../../../platform/errors.js';
 import { isUniqueViolation } from '../../../platform/db/database.js';
 import { nowIso, uuid } from '../../../platform/ids.js';
 import type { ConsumerRow, ContainerRow, KeyManagerTables } from '../store/tables.js';
@@ -84,6 +84,39 @@ export class ContainerService {
 
   refs(row: ContainerRow): SecretRef[] {
     return json<SecretRef[]>(row.secret_refs);
+  }
+
+  /** Adds a project secret to a generic container (Barbican's container secrets API). */
+  async addSecret(caller: Caller, row: ContainerRow, ref: SecretRef): Promise<void> {
+    if (row.type !== 'generic') throw badRequest("Only 'generic' containers can be modified.");
+    try {
+      await this.secrets.find(caller, ref.secret_id);
+    } catch {
+      throw notFound("Secret provided doesn't exist.");
+    }
+    const refs = this.refs(row);
+    if (refs.some((r) => r.secret_id === ref.secret_id && r.name === ref.name)) {
+      throw conflict('Conflict. A secret with that name and ID is already stored in this container. The same secret can exist in a container as long as the name is unique.');
+    }
+    await this.replaceRefs(row, [...refs, ref]);
+  }
+
+  async removeSecret(row: ContainerRow, ref: SecretRef): Promise<void> {
+    const refs = this.refs(row);
+    const rest = refs.filter((r) => !(r.secret_id === ref.secret_id && r.name === ref.name));
+    if (rest.length === refs.length) throw notFound('Secret provided is not in the container');
+    await this.replaceRefs(row, rest);
+  }
+
+  /** Compare-and-set on the stored list, so that two concurrent changes cannot drop each other. */
+  private async replaceRefs(row: ContainerRow, refs: SecretRef[]): Promise<void> {
+    const r = await this.db
+      .updateTable('km_containers')
+      .set({ secret_refs: JSON.stringify(refs), updated_at: nowIso() })
+      .where('id', '=', row.id)
+      .where('secret_refs', '=', row.secret_refs)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) throw conflict('The container was changed concurrently; retry.');
   }
 
   async delete(row: ContainerRow): Promise<void> {

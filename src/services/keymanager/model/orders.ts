@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { badRequest, notFound } from '../../../platform/errors.js';
 import { nowIso, uuid } from '../../../platform/ids.js';
 import type { KeyManagerTables, OrderRow } from '../store/tables.js';
-import type { Caller } from './common.js';
+import { utcIso, type Caller } from './common.js';
 import type { ContainerService } from './containers.js';
 import type { QuotaService } from './quotas.js';
 import type { SecretService } from './secrets.js';
@@ -14,6 +14,7 @@ export interface OrderMeta {
   bit_length: number;
   mode?: string | null;
   payload_content_type?: string;
+  /** As the client sent it (rendered back verbatim). */
   expiration?: string | null;
 }
 
@@ -31,7 +32,7 @@ export class OrderService {
 
   async create(caller: Caller, type: 'key' | 'asymmetric', meta: OrderMeta): Promise<OrderRow> {
     await this.quotas.check(caller.projectId, 'orders');
-    const common = { name: meta.name, algorithm: meta.algorithm, bitLength: meta.bit_length, mode: meta.mode, expiration: meta.expiration };
+    const common = { name: meta.name, algorithm: meta.algorithm, bitLength: meta.bit_length, mode: meta.mode, expiration: meta.expiration ? utcIso(meta.expiration, 'expiration') : null };
     let secretId: string | null = null;
     let containerId: string | null = null;
     if (type === 'key') {

@@ -7,10 +7,15 @@ import type { ServiceModule } from '../../platform/service.js';
 import type { Clients } from '../registry.js';
 import { identityEdge } from '../identity-edge.js';
 import { registerActionRoutes } from './api/actions.js';
+import { registerAggregateRoutes } from './api/aggregates.js';
 import type { ComputeApi } from './api/common.js';
 import { novaFault } from './api/faults.js';
 import { registerFlavorRoutes } from './api/flavors.js';
 import { registerServerGroupRoutes } from './api/groups.js';
+import { registerDiagnosticsRoutes } from './api/diagnostics.js';
+import { registerHostRoutes } from './api/hosts.js';
+import { registerImageRoutes } from './api/images.js';
+import { registerMigrationRoutes } from './api/migrations.js';
 import { registerInterfaceRoutes } from './api/interfaces.js';
 import { registerKeypairRoutes } from './api/keypairs.js';
 import { registerOperatorRoutes } from './api/operators.js';
@@ -22,6 +27,7 @@ import { registerVolumeRoutes } from './api/volumes.js';
 import type { ComputeClient } from './client.js';
 import { SimulatedDriver } from './drivers/simulated.js';
 import type { ComputeModel, Peers } from './model/context.js';
+import { AggregateService } from './model/aggregates.js';
 import { FlavorService } from './model/flavors.js';
 import { ServerGroupService } from './model/groups.js';
 import { KeypairService } from './model/keypairs.js';
@@ -35,6 +41,7 @@ import { ACTION_JOB, BUILD_JOB } from './model/states.js';
 import { loadFlavorSpecs, syncFlavors, type FlavorTarget } from './scs/flavors.js';
 import { FlavorStore } from './store/flavors.js';
 import { HostStateStore } from './store/hosts.js';
+import { MigrationStore } from './store/moves.js';
 import { computeMigrations } from './store/migrations.js';
 import { ServerStore } from './store/servers.js';
 import { VolumeAttachmentStore } from './store/volumes.js';
@@ -76,6 +83,8 @@ const compute: ServiceModule<Clients> = {
       keypairs: new KeypairService(db, quotas),
       quotas,
       groups: new ServerGroupService(db, servers, quotas),
+      aggregates: new AggregateService(db, hostState),
+      migrations: new MigrationStore(db),
       volumes: new VolumeService(peers, driver, new VolumeAttachmentStore(db)),
       scheduler: new Scheduler(driver, hostState, () => ctx.clients.placement, servers),
       driver,
@@ -109,6 +118,11 @@ const compute: ServiceModule<Clients> = {
     registerVolumeRoutes(app, api);
     registerInterfaceRoutes(app, api);
     registerUsageRoutes(app, api);
+    registerImageRoutes(app, api);
+    registerAggregateRoutes(app, api);
+    registerHostRoutes(app, api);
+    registerDiagnosticsRoutes(app, api);
+    registerMigrationRoutes(app, api);
 
     const client: ComputeClient = {
       async serverExists(auth, id) {

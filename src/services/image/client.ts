@@ -15,6 +15,22 @@ export interface ImageInfo {
   container_format: string | null;
   checksum: string | null;
   properties: Record<string, string>;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Filters of compute's image proxy (Nova's `GET /images`). */
+export interface ImageListQuery {
+  name?: string;
+  /** Glance statuses. */
+  status?: string[];
+  /** Exact matches on user properties (`server` is `instance_uuid`, `type` is `image_type`). */
+  properties?: Record<string, string>;
+  changesSince?: string;
+  minRam?: number;
+  minDisk?: number;
+  limit: number;
+  marker?: string;
 }
 
 /** What other services (compute, volume) may ask of the image service. */
@@ -27,6 +43,10 @@ export interface ImageClient {
   uploadData(ctx: AuthContext, id: string, data: Readable): Promise<ImageInfo>;
   /** The decrypted bytes of an active image, streamed. */
   openData(ctx: AuthContext, id: string): Promise<Readable>;
-  /** Deletes an image (undo of a failed snapshot). */
+  /** Deletes an image (undo of a failed snapshot, compute's image proxy). */
   deleteImage(ctx: AuthContext, id: string): Promise<void>;
+  /** Images `ctx` may see, newest first (compute's deprecated image proxy). */
+  listImages(ctx: AuthContext, q: ImageListQuery): Promise<ImageInfo[]>;
+  /** Replaces the user properties of an image with `properties` (compute's image metadata proxy). */
+  replaceProperties(ctx: AuthContext, id: string, properties: Record<string, string>): Promise<ImageInfo>;
 }

@@ -14,11 +14,14 @@ import { glanceFault } from './api/faults.js';
 import { registerImageRoutes } from './api/images.js';
 import { registerInfoRoutes } from './api/info.js';
 import { registerMemberRoutes } from './api/members.js';
+import { registerMetadefRoutes } from './api/metadefs.js';
 import { registerVersionRoutes } from './api/versions.js';
 import type { ImageClient, ImageInfo } from './client.js';
 import { DataService, IMPORT_JOB, type ImportPayload } from './model/data.js';
 import { ImageService } from './model/images.js';
 import { MemberService } from './model/members.js';
+import { MetadefService } from './model/metadefs.js';
+import type { Change } from './model/patch.js';
 import { ImageSchemas } from './model/schema.js';
 import { DEFAULT_SETTINGS, type ImageSettings } from './model/settings.js';
 import { localTarget } from './scs/local-target.js';
@@ -26,6 +29,7 @@ import { loadSpecs } from './scs/spec.js';
 import { syncImages } from './scs/sync.js';
 import type { ImageRecord } from './store/images.js';
 import { ImageStore } from './store/images.js';
+import { MetadefStore } from './store/metadefs.js';
 import { imageMigrations } from './store/migrations.js';
 import type { ImageTables } from './store/tables.js';
 import { LocalImageStore } from './stores/local.js';
@@ -49,6 +53,8 @@ function info(rec: ImageRecord): ImageInfo {
     container_format: r.container_format,
     checksum: r.checksum,
     properties: rec.properties,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
   };
 }
 
@@ -82,6 +88,7 @@ const image: ServiceModule<Clients> = {
     registerDataRoutes(app, deps);
     registerMemberRoutes(app, deps);
     registerInfoRoutes(app, deps);
+    registerMetadefRoutes(app, new MetadefService(new MetadefStore(store.db)));
 
     const client: ImageClient = {
       async getImage(auth, id) {
@@ -105,6 +112,32 @@ const image: ServiceModule<Clients> = {
         return got.stream;
       },
       deleteImage: (auth, id) => data.deleteImage(auth, id),
+      async listImages(auth, q) {
+        const recs = await images.list(
+          auth,
+          {
+            memberStatus: 'accepted',
+            in: { ...(q.name !== undefined ? { name: [q.name] } : {}), ...(q.status ? { status: q.status } : {}) },
+            osHidden: false,
+            numbers: {},
+            times: q.changesSince ? [{ field: 'updated_at', op: 'gte', value: q.changesSince }] : [],
+            tags: [],
+            properties: q.properties ?? {},
+            sort: [{ key: 'created_at', dir: 'desc' }],
+            limit: q.limit,
+          },
+          q.marker,
+        );
+        return recs.map(info).filter((i) => i.min_ram >= (q.minRam ?? 0) && i.min_disk >= (q.minDisk ?? 0));
+      },
+      async replaceProperties(auth, id, properties) {
+        const rec = await images.find(auth, id);
+        const changes: Change[] = [
+          ...Object.keys(rec.properties).filter((k) => !(k in properties)).map((k) => ({ op: 'remove' as const, path: k })),
+          ...Object.entries(properties).filter(([k, v]) => rec.properties[k] !== v).map(([k, v]) => ({ op: k in rec.properties ? ('replace' as const) : ('add' as const), path: k, value: v })),
+        ];
+        return info(await images.update(auth, id, changes));
+      },
     };
 
     let timer: NodeJS.Timeout | undefined;

@@ -120,13 +120,18 @@ const HANDLERS: Record<string, Handler> = {
       ...(name ? { name } : {}),
       ...(metadata ? { metadata: JSON.stringify(metadata) } : {}),
       ...(req.mv >= 19 && a.description !== undefined ? { description: optString(a, 'description', { nullable: true, max: 255 }) ?? null } : {}),
+      ...(req.mv >= 57 && a.user_data !== undefined ? { user_data: optString(a, 'user_data', { nullable: true, max: 1024 * 1024 }) ?? null } : {}),
     };
     await api.lifecycle.start(req.auth, row, 'rebuild', req.id, { patch });
     // The response shows the server as rebuilt (the job applies the same fields).
     const view = await api.servers.view(req.auth, row.id);
     Object.assign(view.row, patch);
     const adminPass = optString(a, 'adminPass') ?? newAdminPass();
-    return { status: 202, body: { server: { ...renderServer(view, renderCtx(api, req)), adminPass } } };
+    // Since 2.57 the rebuilt server shows its user data.
+    const server: Record<string, unknown> = renderServer(view, renderCtx(api, req), true);
+    delete server['OS-EXT-SRV-ATTR:user_data'];
+    if (req.mv >= 57) server.user_data = view.row.user_data;
+    return { status: 202, body: { server: { ...server, adminPass } } };
   },
   createImage: async (api, req, row, arg) => {
     const a = obj(arg, 'createImage');

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest } from '../../../platform/errors.js';
 import { optString, query, reqString, wrapped } from '../../../platform/http/validate.js';
 import { enforce } from '../../../platform/policy.js';
+import { generateSshKey } from '../model/keypairs.js';
 import { computePolicy } from '../policy.js';
 import { nextLinks, paging, type ComputeApi } from './common.js';
 import { renderKeypair } from './render.js';
@@ -38,13 +39,20 @@ export function registerKeypairRoutes(app: FastifyInstance, api: ComputeApi): vo
     const name = reqString(k, 'name', { max: 255 });
     const type = (req.mv >= 2 ? optString(k, 'type') : undefined) ?? 'ssh';
     if (type !== 'ssh' && type !== 'x509') throw badRequest(`Invalid input for field/attribute type. Value: ${type}. '${type}' is not one of ['ssh', 'x509']`);
-    const publicKey = optString(k, 'public_key', { max: 65535 });
-    // Nova 2.92 removed key generation; this cloud never generates private keys.
-    if (!publicKey) throw badRequest("Invalid input for field/attribute keypair. 'public_key' is a required property (this cloud does not generate keys, as Nova since 2.92)");
+    let publicKey = optString(k, 'public_key', { max: 65535 });
+    // Nova generates an SSH key pair when none is given, until 2.92 made public_key required.
+    let generated: string | undefined;
+    if (!publicKey) {
+      if (req.mv >= 92) throw badRequest("Invalid input for field/attribute keypair. 'public_key' is a required property");
+      if (type !== 'ssh') throw badRequest('Keypair data is invalid: only SSH key pairs are generated; import an x509 certificate as public_key');
+      const key = generateSshKey();
+      publicKey = key.publicKey;
+      generated = key.privateKey;
+    }
     const user = owner(req, optString(k, 'user_id') ?? undefined);
     const row = await keypairs.import(req.auth, user, name, type, publicKey);
     reply.code(req.mv >= 2 ? 201 : 200);
-    return { keypair: { ...renderKeypair(row, req.mv, false), user_id: row.user_id } };
+    return { keypair: { ...renderKeypair(row, req.mv, false), user_id: row.user_id, ...(generated ? { private_key: generated } : {}) } };
   });
   app.get<{ Params: { name: string } }>('/v2.1/os-keypairs/:name', async (req) => {
     const user = owner(req, query(req.query).user_id);

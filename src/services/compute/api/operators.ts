@@ -1,10 +1,18 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest, notFound } from '../../../platform/errors.js';
 import { isoNaive } from '../../../platform/ids.js';
-import { isObj, optBool, optInt, optString, query, wrapped } from '../../../platform/http/validate.js';
+import { boolParam, isObj, optBool, optInt, optString, query, wrapped } from '../../../platform/http/validate.js';
 import { enforce } from '../../../platform/policy.js';
 import { computePolicy } from '../policy.js';
 import { isUuid, novaBool, since, type ComputeApi } from './common.js';
+
+/** `uptime`-style text; a simulated host is up as long as this process. */
+function uptime(): string {
+  const secs = Math.floor(process.uptime());
+  const days = Math.floor(secs / 86400);
+  const hm = `${Math.floor((secs % 86400) / 3600)}:${String(Math.floor((secs % 3600) / 60)).padStart(2, '0')}`;
+  return ` ${new Date().toISOString().slice(11, 19)} up ${days ? `${days} days, ` : ''}${hm},  0 users,  load average: 0.00, 0.00, 0.00`;
+}
 
 /** Availability zones, hypervisors, services and the simulator's fault injection: the operator's view of hosts. */
 export function registerOperatorRoutes(app: FastifyInstance, api: ComputeApi): void {
@@ -60,17 +68,45 @@ export function registerOperatorRoutes(app: FastifyInstance, api: ComputeApi): v
               disk_available_least: x.h.diskGb - u.disk,
               cpu_info: mv >= 28 ? { arch: 'x86_64', model: 'simulated', vendor: 'SCS', topology: { sockets: 1, cores: x.h.vcpus, threads: 1 }, features: [] } : JSON.stringify({ arch: 'x86_64', model: 'simulated' }),
             }
-          : { uptime: null }),
+          : { uptime: uptime() }),
       };
     });
   };
-  app.get('/v2.1/os-hypervisors', async (req) => {
+  /** Hypervisors whose name contains `pattern` (404 when none), optionally with their servers. */
+  const matching = async (pattern: string, detail: boolean, withServers: boolean, mv: number) => {
+    const found = (await hypervisor(detail, mv)).filter((h) => h.hypervisor_hostname.includes(pattern));
+    if (!found.length) throw notFound(`No hypervisor matching '${pattern}' could be found.`);
+    if (!withServers) return found;
+    return Promise.all(found.map(async (h) => ({ ...h, servers: (await servers.onHost(h.hypervisor_hostname)).map((r) => ({ uuid: r.id, name: r.name })) })));
+  };
+  const listing = (detail: boolean) => async (req: FastifyRequest) => {
     enforce(computePolicy, 'hypervisor', req.auth);
-    return { hypervisors: await hypervisor(false, req.mv) };
+    const q = query(req.query);
+    if (req.mv >= 53 && (q.hypervisor_hostname_pattern !== undefined || q.with_servers !== undefined)) {
+      const withServers = q.with_servers !== undefined && boolParam(q.with_servers) === true;
+      return { hypervisors: await matching(q.hypervisor_hostname_pattern ?? '', detail, withServers, req.mv) };
+    }
+    return { hypervisors: await hypervisor(detail, req.mv) };
+  };
+  app.get('/v2.1/os-hypervisors', listing(false));
+  app.get('/v2.1/os-hypervisors/detail', listing(true));
+  // Before 2.53: search and servers by a hostname pattern in the path.
+  app.get<{ Params: { pattern: string } }>('/v2.1/os-hypervisors/:pattern/search', async (req) => {
+    if (req.mv >= 53) throw notFound('The resource could not be found.');
+    enforce(computePolicy, 'hypervisor', req.auth);
+    return { hypervisors: await matching(req.params.pattern, false, false, req.mv) };
   });
-  app.get('/v2.1/os-hypervisors/detail', async (req) => {
+  app.get<{ Params: { pattern: string } }>('/v2.1/os-hypervisors/:pattern/servers', async (req) => {
+    if (req.mv >= 53) throw notFound('The resource could not be found.');
     enforce(computePolicy, 'hypervisor', req.auth);
-    return { hypervisors: await hypervisor(true, req.mv) };
+    return { hypervisors: await matching(req.params.pattern, false, true, req.mv) };
+  });
+  app.get<{ Params: { id: string } }>('/v2.1/os-hypervisors/:id/uptime', async (req) => {
+    if (req.mv >= 88) throw notFound('The resource could not be found.');
+    enforce(computePolicy, 'hypervisor', req.auth);
+    const found = (await hypervisor(false, req.mv)).find((h) => String(h.id) === req.params.id);
+    if (!found) throw notFound(`Hypervisor with ID ${req.params.id} could not be found.`);
+    return { hypervisor: { ...found, uptime: uptime() } };
   });
   app.get('/v2.1/os-hypervisors/statistics', async (req) => {
     enforce(computePolicy, 'hypervisor', req.auth);

@@ -18,12 +18,11 @@ function parseQuotaValues(q: Record<string, unknown>, allowed: string[], wrapper
     if (!allowed.includes(k)) throw badRequest(`Invalid input for field/attribute ${wrapper}. Additional properties are not allowed ('${k}' was unexpected)`);
     const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < -1) throw badRequest(`Invalid input for field/attribute ${k}. Value: ${JSON.stringify(v)}. It must be an integer of at least -1`);
-    if (!(k in LEGACY_NETWORK)) values[k] = n;
+    values[k] = n;
   }
   return values;
 }
 
-const LEGACY_NETWORK: Record<string, number> = { fixed_ips: -1, floating_ips: 10, security_group_rules: 20, security_groups: 10 };
 
 /** `os-quota-sets` and `limits`. */
 export function registerQuotaRoutes(app: FastifyInstance, api: ComputeApi): void {
@@ -37,7 +36,7 @@ export function registerQuotaRoutes(app: FastifyInstance, api: ComputeApi): void
     const used = detail ? await quotas.usage(projectId) : {};
     const body: Record<string, unknown> = { id: projectId };
     for (const r of visible(quotas.resources, mv)) {
-      const limit = limits[r] ?? LEGACY_NETWORK[r];
+      const limit = limits[r];
       body[r] = detail ? { limit, in_use: used[r] ?? 0, reserved: 0 } : limit;
     }
     return body;

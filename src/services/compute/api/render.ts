@@ -42,14 +42,27 @@ export function renderKeypair(k: KeypairRow, mv: number, full: boolean) {
     public_key: k.public_key,
     fingerprint: k.fingerprint,
     ...(mv >= 2 ? { type: k.type } : {}),
-    ...(full ? { user_id: k.user_id, id: k.id, created_at: isoNaive(k.created_at), deleted: false, deleted_at: null, updated_at: null } : {}),
+    // Nova's keypair id is an integer: the first 52 bits of ours.
+    ...(full ? { user_id: k.user_id, id: parseInt(k.id.replace(/-/g, '').slice(0, 13), 16), created_at: isoNaive(k.created_at), deleted: false, deleted_at: null, updated_at: null } : {}),
   };
 }
 
 const hostId = (projectId: string, host: string | null) => (host ? createHash('sha224').update(projectId + host).digest('hex') : '');
 
-/** The server body of `GET /servers/{id}` and `/servers/detail` for the negotiated microversion. */
-export function renderServer(v: ServerView, c: RenderContext) {
+/** Attributes of Nova's extensions, which update and rebuild responses carry only since 2.75. */
+const EXTENDED = /^(OS-EXT-|OS-SRV-USG:|os-extended-volumes:)|^(config_drive|key_name|security_groups|host_status)$/;
+
+/**
+ * The server body of `GET /servers/{id}` and `/servers/detail` for the negotiated microversion;
+ * `core` is the body of update and rebuild responses (without the extension attributes before 2.75).
+ */
+export function renderServer(v: ServerView, c: RenderContext, core = false) {
+  const body = fullServer(v, c);
+  if (!core || c.mv >= 75) return body;
+  return Object.fromEntries(Object.entries(body).filter(([k]) => !EXTENDED.test(k)));
+}
+
+function fullServer(v: ServerView, c: RenderContext) {
   const r = v.row;
   const flavor = JSON.parse(r.flavor) as Flavor;
   const status = serverStatus(r.vm_state, r.task_state);

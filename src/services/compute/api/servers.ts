@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { isIPv4, isIPv6 } from 'node:net';
 import { badRequest, forbidden, notFound } from '../../../platform/errors.js';
 import { allowed, enforce } from '../../../platform/policy.js';
 import { boolParam, isObj, optBool, optInt, optObj, optString, query, reqString, wrapped, type Obj } from '../../../platform/http/validate.js';
@@ -21,6 +22,14 @@ const SORT_KEYS: Record<string, keyof ServerRow> = {
   instance_type_id: 'flavor_id', availability_zone: 'availability_zone', host: 'host', hostname: 'hostname', locked: 'locked',
   project_id: 'project_id', user_id: 'user_id', launch_index: 'launch_index', access_ip_v4: 'access_ipv4', access_ip_v6: 'access_ipv6',
 };
+
+/** `accessIPv4`/`accessIPv6`: validated, IPv6 in its canonical short form (as Nova stores it). */
+function accessIp(o: Obj, field: 'accessIPv4' | 'accessIPv6'): string | undefined {
+  const v = optString(o, field, { nullable: true });
+  if (v === undefined || v === null || v === '') return v === undefined ? undefined : '';
+  if (field === 'accessIPv4' ? !isIPv4(v) : !isIPv6(v)) throw badRequest(`Invalid input for field/attribute ${field}. Value: ${v}. '${v}' is not a '${field === 'accessIPv4' ? 'ipv4' : 'ipv6'}'`);
+  return field === 'accessIPv4' ? v : new URL(`http://[${v}]/`).hostname.slice(1, -1);
+}
 
 export function stringMap(o: Obj, field: string): Record<string, string> {
   const v = optObj(o, field) ?? {};
@@ -103,8 +112,8 @@ function parseCreate(body: unknown, mv: number): CreateInput {
     networksIfAvailable: s.networks === undefined,
     securityGroups: ((sgs as Array<{ name: string }> | undefined) ?? []).map((g) => g.name),
     blockDevices: (bdms as Obj[] | undefined) ?? [],
-    accessIPv4: (optString(s, 'accessIPv4') ?? '') as string,
-    accessIPv6: (optString(s, 'accessIPv6') ?? '') as string,
+    accessIPv4: accessIp(s, 'accessIPv4') ?? '',
+    accessIPv6: accessIp(s, 'accessIPv6') ?? '',
     description: optString(s, 'description', { max: 255, nullable: true }) ?? null,
     configDrive: novaBool(s, 'config_drive') ?? false,
     diskConfig,
@@ -219,11 +228,11 @@ export function registerServerRoutes(app: FastifyInstance, api: ComputeApi): voi
     const v = await api.servers.update(req.auth, row.id, {
       name,
       description: optString(s, 'description', { max: 255, nullable: true }),
-      accessIPv4: optString(s, 'accessIPv4') ?? undefined,
-      accessIPv6: optString(s, 'accessIPv6') ?? undefined,
+      accessIPv4: accessIp(s, 'accessIPv4'),
+      accessIPv6: accessIp(s, 'accessIPv6'),
       hostname: optString(s, 'hostname', { max: 63, min: 1 }) ?? undefined,
     });
-    return { server: renderServer(v, renderCtx(api, req)) };
+    return { server: renderServer(v, renderCtx(api, req), true) };
   });
 
   app.delete<{ Params: { id: string } }>('/v2.1/servers/:id', async (req, reply) => {

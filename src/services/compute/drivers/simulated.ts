@@ -52,7 +52,7 @@ export class SimulatedDriver implements ComputeDriver {
     return this.config.hosts.map((h, i) => ({
       host: h.name,
       uuid: hostUuid(h.name),
-      zone: h.zone ?? 'nova',
+      zone: states.get(h.name)?.zone ?? h.zone ?? 'nova',
       vcpus: h.vcpus ?? 64,
       memoryMb: h.memoryMb ?? 262144,
       diskGb: h.diskGb ?? 2000,

@@ -7,7 +7,9 @@ import type { PlacementClient } from '../../placement/client.js';
 import type { VolumeClient } from '../../volume/client.js';
 import type { ComputeDriver } from '../drivers/driver.js';
 import type { HostStateStore } from '../store/hosts.js';
+import type { MigrationStore } from '../store/moves.js';
 import type { ServerStore } from '../store/servers.js';
+import type { AggregateService } from './aggregates.js';
 import type { FlavorService } from './flavors.js';
 import type { ServerGroupService } from './groups.js';
 import type { KeypairService } from './keypairs.js';
@@ -33,6 +35,8 @@ export interface ComputeModel {
   keypairs: KeypairService;
   quotas: QuotaService;
   groups: ServerGroupService;
+  aggregates: AggregateService;
+  migrations: MigrationStore;
   volumes: VolumeService;
   scheduler: Scheduler;
   driver: ComputeDriver;

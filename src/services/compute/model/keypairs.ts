@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import type { AuthContext } from '../../../platform/auth.js';
 import { isUniqueViolation } from '../../../platform/db/database.js';
 import { ApiError, badRequest, conflict, notFound } from '../../../platform/errors.js';
@@ -29,6 +29,24 @@ export function fingerprint(type: string, publicKey: string): string {
     throw badRequest('Keypair data is invalid: failed to generate fingerprint');
   }
   return colonHex(createHash('md5').update(blob).digest());
+}
+
+/** A new RSA key pair as Nova generated them before 2.92: OpenSSH public key, PEM (PKCS#1) private key. */
+export function generateSshKey(): { publicKey: string; privateKey: string } {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = publicKey.export({ format: 'jwk' });
+  const mpint = (b64url: string) => {
+    const raw = Buffer.from(b64url, 'base64url');
+    return raw[0] & 0x80 ? Buffer.concat([Buffer.alloc(1), raw]) : raw;
+  };
+  // The SSH wire format: length-prefixed strings "ssh-rsa", e, n.
+  const sshString = (b: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(b.length);
+    return Buffer.concat([len, b]);
+  };
+  const blob = Buffer.concat([Buffer.from('ssh-rsa'), mpint(jwk.e!), mpint(jwk.n!)].map(sshString));
+  return { publicKey: `ssh-rsa ${blob.toString('base64')} Generated-by-Nova`, privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString() };
 }
 
 /** Keypairs belong to a user (not a project); admins may act for another user (2.10). */

@@ -1,7 +1,7 @@
 import type { AuthContext } from '../../../platform/auth.js';
 import { ApiError, badRequest, conflict } from '../../../platform/errors.js';
 import { DriverError, type GuestSpec } from '../drivers/driver.js';
-import type { ServerRow } from '../store/tables.js';
+import type { MigrationRow, ServerRow } from '../store/tables.js';
 import type { ComputeModel } from './context.js';
 import type { Flavor } from './flavors.js';
 import { flavorResources, NoValidHost } from './scheduler.js';
@@ -65,7 +65,11 @@ export const ACTIONS: Record<string, ActionSpec> = {
     vmStates: ['active', 'stopped'],
     task: 'resize_prep',
     event: 'compute_resize_instance',
-    run: (m, _g, r, p) => moveTo(m, r, p.flavor as Flavor, p.exclude === true),
+    async run(m, _g, r, p) {
+      const patch = await moveTo(m, r, p.flavor as Flavor, p.exclude === true);
+      await recordMove(m, r, p.exclude === true ? 'migration' : 'resize', patch, 'finished');
+      return patch;
+    },
     final: () => ({ vm_state: 'resized' }),
   },
   rescue: {
@@ -85,6 +89,7 @@ export const ACTIONS: Record<string, ActionSpec> = {
       // The guest keeps running: claim on the target, move, and there is nothing to confirm.
       const patch = await moveTo(m, r, JSON.parse(r.flavor) as Flavor, true, typeof p.host === 'string' ? p.host : undefined);
       await m.driver.liveMigrate(g, patch.host!);
+      await recordMove(m, r, 'live-migration', patch, 'completed');
       return { ...patch, old_flavor: null };
     },
     final: (r) => ({ vm_state: r.vm_state }),
@@ -97,6 +102,7 @@ export const ACTIONS: Record<string, ActionSpec> = {
       const old = JSON.parse(r.old_flavor ?? r.flavor) as Flavor & { host?: string };
       const back = await m.peers().placement.claim(r.id, (await providerOf(m, old.host ?? r.host!)) ?? '', flavorResources(old), { projectId: r.project_id, userId: r.user_id });
       if (!back) throw new DriverError('Reverting the resize failed: the original host has no room any more.');
+      await m.migrations.finish(r.id, 'finished', 'reverted');
       return { host: old.host ?? r.host, flavor: JSON.stringify(stripHost(old)), flavor_id: old.id, vcpus: old.vcpus, memory_mb: old.ram, root_gb: old.disk, old_flavor: null };
     },
     final: (r) => (r.power_state === POWER.SHUTDOWN ? { vm_state: 'stopped' } : active),
@@ -175,6 +181,11 @@ async function moveTo(m: ComputeModel, r: ServerRow, flavor: Flavor, exclude: bo
   });
   const old = { ...(JSON.parse(r.flavor) as Flavor), host: r.host };
   return { host: host.host, availability_zone: host.zone, old_flavor: JSON.stringify(old), flavor: JSON.stringify(flavor), flavor_id: flavor.id, vcpus: flavor.vcpus, memory_mb: flavor.ram, root_gb: flavor.disk };
+}
+
+/** The `os-migrations` record of a finished move (`patch` is the server's new host and flavor). */
+async function recordMove(m: ComputeModel, r: ServerRow, type: MigrationRow['migration_type'], patch: Partial<ServerRow>, status: string): Promise<void> {
+  await m.migrations.record({ server_id: r.id, project_id: r.project_id, user_id: r.user_id, migration_type: type, status, source_compute: r.host, dest_compute: patch.host ?? r.host, old_flavor_id: r.flavor_id, new_flavor_id: patch.flavor_id ?? r.flavor_id });
 }
 
 const stripHost = (f: Flavor & { host?: string }): Flavor => {
@@ -344,6 +355,7 @@ export class Lifecycle {
     if (row.vm_state !== 'resized' || row.task_state !== null) throw stateConflict('confirmResize', row);
     const vm = row.power_state === POWER.SHUTDOWN ? 'stopped' : 'active';
     if (!(await this.m.servers.update(row.id, { vm_state: vm, old_flavor: null }, { vmStates: ['resized'], taskStates: [null] }))) throw stateConflict('confirmResize', row);
+    await this.m.migrations.finish(row.id, 'finished', 'confirmed');
     await this.servers.recordAction(auth, row, 'confirmResize', requestId);
   }
 

@@ -7,13 +7,21 @@ export type QuotaUsage = Record<string, number>;
 /** Rows of the `default` quota class share the table with projects under this key (no project id looks like it). */
 const DEFAULT_CLASS = 'class:default';
 
+/** Network quotas Nova keeps (and ignores: the network service enforces its own) before 2.36. */
+const LEGACY_NETWORK: Record<string, number> = { fixed_ips: -1, floating_ips: 10, security_group_rules: 20, security_groups: 10 };
+
 /** Nova's quotas: per-project limits over defaults, usage counted from the servers themselves. */
 export class QuotaService {
+  private readonly stored: Record<string, number>;
+
   constructor(
     private readonly db: Kysely<ComputeTables>,
     private readonly defaults: Record<string, number>,
-  ) {}
+  ) {
+    this.stored = { ...LEGACY_NETWORK, ...defaults };
+  }
 
+  /** The resources compute enforces. */
   get resources(): string[] {
     return Object.keys(this.defaults);
   }
@@ -21,7 +29,7 @@ export class QuotaService {
   /** The defaults of every project: configuration, overridden by the `default` quota class. */
   async classLimits(): Promise<Record<string, number>> {
     const rows = await this.db.selectFrom('compute_quotas').selectAll().where('project_id', '=', DEFAULT_CLASS).execute();
-    const out = { ...this.defaults };
+    const out = { ...this.stored };
     for (const r of rows) if (r.resource in out) out[r.resource] = r.hard_limit;
     return out;
   }
@@ -43,7 +51,7 @@ export class QuotaService {
 
   async update(projectId: string, values: Record<string, number>): Promise<void> {
     for (const [resource, hard_limit] of Object.entries(values)) {
-      if (!(resource in this.defaults)) throw badRequest(`Invalid input for field/attribute quota_set. Additional properties are not allowed ('${resource}' was unexpected)`);
+      if (!(resource in this.stored)) throw badRequest(`Invalid input for field/attribute quota_set. Additional properties are not allowed ('${resource}' was unexpected)`);
       await this.db
         .insertInto('compute_quotas')
         .values({ project_id: projectId, resource, hard_limit })

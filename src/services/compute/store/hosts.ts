@@ -10,7 +10,7 @@ export class HostStateStore {
     const now = new Date().toISOString();
     const rows = hosts
       .filter((h) => !have.has(h))
-      .map((host) => ({ host, disabled: 0, disabled_reason: null, forced_down: 0, fail_builds: 0, latency_ms: 0, down: 0, updated_at: now }));
+      .map((host) => ({ host, disabled: 0, disabled_reason: null, forced_down: 0, fail_builds: 0, latency_ms: 0, down: 0, updated_at: now, zone: null }));
     if (rows.length) await this.db.insertInto('compute_hosts').values(rows).onConflict((oc) => oc.column('host').doNothing()).execute();
   }
 

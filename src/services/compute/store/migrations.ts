@@ -153,4 +153,44 @@ export const computeMigrations: ServiceMigration[] = [
       await db.schema.createIndex('compute_volume_attachments_volume').on('compute_volume_attachments').column('volume_id').execute();
     },
   },
+  {
+    name: '0003_aggregates_migrations',
+    async up(db) {
+      const s = db.schema;
+      // The zone a host gets from its aggregates' availability_zone (null: the configured zone).
+      await s.alterTable('compute_hosts').addColumn('zone', 'text').execute();
+      await s
+        .createTable('compute_aggregates')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('uuid', 'text', (c) => c.notNull().unique())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('metadata', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text')
+        .execute();
+      await s
+        .createTable('compute_aggregate_hosts')
+        .addColumn('aggregate_id', 'integer', (c) => c.notNull())
+        .addColumn('host', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('compute_aggregate_hosts_pk', ['aggregate_id', 'host'])
+        .execute();
+      await s
+        .createTable('compute_migrations')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('uuid', 'text', (c) => c.notNull().unique())
+        .addColumn('server_id', 'text', (c) => c.notNull())
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('migration_type', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('source_compute', 'text')
+        .addColumn('dest_compute', 'text')
+        .addColumn('old_flavor_id', 'text', (c) => c.notNull())
+        .addColumn('new_flavor_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text')
+        .execute();
+      await s.createIndex('compute_migrations_server').on('compute_migrations').column('server_id').execute();
+    },
+  },
 ];

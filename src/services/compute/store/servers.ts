@@ -170,6 +170,11 @@ export class ServerStore {
     return new Map(rows.map((r) => [r.host as string, { count: Number(r.n), vcpus: Number(r.v ?? 0), memory: Number(r.m ?? 0), disk: Number(r.d ?? 0) }]));
   }
 
+  /** The live servers on a host (os-hosts, os-hypervisors servers). */
+  onHost(host: string): Promise<ServerRow[]> {
+    return this.db.selectFrom('compute_servers').selectAll().where('deleted', '=', 0).where('host', '=', host).orderBy('created_at').execute();
+  }
+
   async insertAction(row: InstanceActionRow): Promise<void> {
     await this.db.insertInto('compute_instance_actions').values(row).execute();
   }

@@ -118,6 +118,35 @@ export interface HostStateRow {
   latency_ms: number;
   down: number;
   updated_at: string;
+  /** The zone the host's aggregates give it; null: the configured zone. */
+  zone: string | null;
+}
+
+export interface AggregateRow {
+  id: number;
+  uuid: string;
+  name: string;
+  /** JSON object; `availability_zone` is the aggregate's zone. */
+  metadata: string;
+  created_at: string;
+  updated_at: string | null;
+}
+
+/** A resize, cold or live migration of a server (`os-migrations`). */
+export interface MigrationRow {
+  id: number;
+  uuid: string;
+  server_id: string;
+  project_id: string;
+  user_id: string;
+  migration_type: 'resize' | 'migration' | 'live-migration';
+  status: string;
+  source_compute: string | null;
+  dest_compute: string | null;
+  old_flavor_id: string;
+  new_flavor_id: string;
+  created_at: string;
+  updated_at: string | null;
 }
 
 export interface VolumeAttachmentRow {
@@ -142,4 +171,7 @@ export interface ComputeTables {
   compute_quotas: QuotaRow;
   compute_hosts: HostStateRow;
   compute_volume_attachments: VolumeAttachmentRow;
+  compute_aggregates: AggregateRow;
+  compute_aggregate_hosts: { aggregate_id: number; host: string };
+  compute_migrations: MigrationRow;
 }

@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import { conflict } from '../../../platform/errors.js';
+import { enforce } from '../../../platform/policy.js';
+import { POWER } from '../model/states.js';
+import { computePolicy } from '../policy.js';
+import type { ComputeApi } from './common.js';
+
+const STATE: Record<number, string> = { [POWER.NOSTATE]: 'pending', [POWER.RUNNING]: 'running', [POWER.PAUSED]: 'paused', [POWER.SHUTDOWN]: 'shutdown', [POWER.CRASHED]: 'crashed', [POWER.SUSPENDED]: 'suspended' };
+
+/**
+ * `GET /servers/{id}/diagnostics` (admin). The simulated driver runs no guest, so every counter is 0
+ * and the driver says `simulated`; sizes come from the flavor, NICs and disks from the server.
+ */
+export function registerDiagnosticsRoutes(app: FastifyInstance, api: ComputeApi): void {
+  app.get<{ Params: { id: string } }>('/v2.1/servers/:id/diagnostics', async (req) => {
+    const v = await api.servers.view(req.auth, req.params.id);
+    enforce(computePolicy, 'diagnostics', req.auth);
+    const r = v.row;
+    if (!r.host || r.vm_state === 'building') throw conflict(`Cannot 'get_diagnostics' instance ${r.id} while it is in vm_state ${r.vm_state}`);
+    const ports = (await api.model.peers().network?.serverPorts(r.id)) ?? [];
+    const disks = (r.image_id ? 1 : 0) + v.volumes.filter((a) => a.boot_index !== 0).length;
+    if (req.mv < 48) {
+      return {
+        state: STATE[r.power_state] ?? 'pending',
+        memory: r.memory_mb * 1024,
+        ...Object.fromEntries(Array.from({ length: r.vcpus }, (_, i) => [`cpu${i}_time`, 0])),
+        ...Object.fromEntries(ports.flatMap((_, i) => [[`vnet${i}_rx`, 0], [`vnet${i}_tx`, 0]])),
+      };
+    }
+    return {
+      state: STATE[r.power_state] ?? 'pending',
+      driver: 'simulated',
+      hypervisor: 'simulated',
+      hypervisor_os: null,
+      uptime: r.launched_at ? Math.floor((Date.now() - Date.parse(r.launched_at)) / 1000) : null,
+      config_drive: r.config_drive === 'True',
+      num_cpus: r.vcpus,
+      num_nics: ports.length,
+      num_disks: disks,
+      memory_details: { maximum: r.memory_mb, used: 0 },
+      cpu_details: Array.from({ length: r.vcpus }, (_, id) => ({ id, time: 0, utilisation: 0 })),
+      nic_details: ports.map((p) => ({ mac_address: p.macAddress, rx_octets: 0, rx_errors: 0, rx_drop: 0, rx_packets: 0, rx_rate: null, tx_octets: 0, tx_errors: 0, tx_drop: 0, tx_packets: 0, tx_rate: null })),
+      disk_details: Array.from({ length: disks }, () => ({ read_bytes: 0, read_requests: 0, write_bytes: 0, write_requests: 0, errors_count: 0 })),
+    };
+  });
+}

@@ -123,6 +123,10 @@ catalog_type = block-storage
 min_microversion = 3.0
 max_microversion = 3.70
 build_timeout = 60
+# The one back end: SCS's file driver (what get_pools and capabilities report).
+vendor_name = SCS
+storage_protocol = file
+backend_names = file
 
 [volume-feature-enabled]
 backup = true

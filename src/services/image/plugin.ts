@@ -14,11 +14,13 @@ import { glanceFault } from './api/faults.js';
 import { registerImageRoutes } from './api/images.js';
 import { registerInfoRoutes } from './api/info.js';
 import { registerMemberRoutes } from './api/members.js';
+import { registerMetadefRoutes } from './api/metadefs.js';
 import { registerVersionRoutes } from './api/versions.js';
 import type { ImageClient, ImageInfo } from './client.js';
 import { DataService, IMPORT_JOB, type ImportPayload } from './model/data.js';
 import { ImageService } from './model/images.js';
 import { MemberService } from './model/members.js';
+import { MetadefService } from './model/metadefs.js';
 import type { Change } from './model/patch.js';
 import { ImageSchemas } from './model/schema.js';
 import { DEFAULT_SETTINGS, type ImageSettings } from './model/settings.js';
@@ -27,6 +29,7 @@ import { loadSpecs } from './scs/spec.js';
 import { syncImages } from './scs/sync.js';
 import type { ImageRecord } from './store/images.js';
 import { ImageStore } from './store/images.js';
+import { MetadefStore } from './store/metadefs.js';
 import { imageMigrations } from './store/migrations.js';
 import type { ImageTables } from './store/tables.js';
 import { LocalImageStore } from './stores/local.js';
@@ -85,6 +88,7 @@ const image: ServiceModule<Clients> = {
     registerDataRoutes(app, deps);
     registerMemberRoutes(app, deps);
     registerInfoRoutes(app, deps);
+    registerMetadefRoutes(app, new MetadefService(new MetadefStore(store.db)));
 
     const client: ImageClient = {
       async getImage(auth, id) {

@@ -7,11 +7,13 @@ import type { Clients } from '../registry.js';
 import { identityEdge } from '../identity-edge.js';
 import { registerActionRoutes } from './api/actions.js';
 import { registerAttachmentRoutes } from './api/attachments.js';
+import { registerBackendRoutes } from './api/backend.js';
 import { registerBackupRoutes } from './api/backups.js';
 import type { ApiDeps } from './api/common.js';
 import { cinderFault } from './api/faults.js';
 import { registerMiscRoutes } from './api/misc.js';
 import { registerSnapshotRoutes } from './api/snapshots.js';
+import { registerTransferRoutes } from './api/transfers.js';
 import { registerTypeRoutes } from './api/types.js';
 import { registerVersionRoutes } from './api/versions.js';
 import { registerVolumeRoutes } from './api/volumes.js';
@@ -23,6 +25,7 @@ import { DEFAULT_SETTINGS, json, VolumeKeys, type ModelDeps, type VolumeSettings
 import { QuotaService } from './model/quotas.js';
 import { reconcile } from './model/reconcile.js';
 import { SnapshotService } from './model/snapshots.js';
+import { TransferService } from './model/transfers.js';
 import { TypeService } from './model/types.js';
 import { VolumeService } from './model/volumes.js';
 import { volumeMigrations } from './store/migrations.js';
@@ -58,11 +61,12 @@ const volume: ServiceModule<Clients> = {
     const snapshots = new SnapshotService(d, volumes, quotas);
     const backups = new BackupService(d, volumes, quotas);
     const attachments = new AttachmentService(d, volumes);
+    const transfers = new TransferService(d, volumes, quotas);
     volumes.registerJobs();
     snapshots.registerJobs();
     backups.registerJobs();
 
-    const deps: ApiDeps = { volumes, types, snapshots, backups, attachments, quotas, settings, baseUrl: () => ctx.urls.volume };
+    const deps: ApiDeps = { volumes, types, snapshots, backups, attachments, quotas, transfers, settings, baseUrl: () => ctx.urls.volume };
     const app = createServiceApp({
       service: 'volume',
       log: ctx.log,
@@ -79,6 +83,8 @@ const volume: ServiceModule<Clients> = {
     registerBackupRoutes(app, deps);
     registerAttachmentRoutes(app, deps);
     registerMiscRoutes(app, deps);
+    registerTransferRoutes(app, deps);
+    registerBackendRoutes(app, deps);
 
     /** Waits for a volume row to leave a transient status (jobs may run in any process). */
     const settle = async (id: string, transient: string[]): Promise<string | undefined> => {

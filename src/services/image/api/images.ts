@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ApiError } from '../../../platform/errors.js';
+import { ApiError, notFound } from '../../../platform/errors.js';
 import { PATCH_MEDIA_TYPES, parseChanges } from '../model/patch.js';
 import { importMethods } from '../model/settings.js';
 import { STORE_ID } from '../model/data.js';
@@ -33,6 +33,8 @@ export function registerImageRoutes(app: FastifyInstance, d: ImageDeps): void {
   });
 
   app.get('/v2/images', async (req) => {
+    // `/v2/images/` names an image with an empty id in Glance's router: not found, not the list.
+    if (req.url.split('?')[0].endsWith('/')) throw notFound('No image found with ID ');
     const q = parseListQuery(req.query as Record<string, string | string[]>);
     const { marker, ...query } = q;
     const recs = await d.images.list(req.auth, query, marker);

@@ -8,7 +8,9 @@ type Raw = Record<string, string | string[] | undefined>;
 export type ParsedList = Omit<ListQuery, 'admin' | 'project' | 'marker'> & { marker?: string };
 
 const IN_FIELDS: InField[] = ['id', 'name', 'status', 'owner', 'disk_format', 'container_format', 'checksum', 'os_hash_value'];
-const CONTROL = ['limit', 'marker', 'sort', 'sort_key', 'sort_dir', 'member_status', 'visibility', 'tag', 'os_hidden', 'protected', 'size_min', 'size_max', 'created_at', 'updated_at'];
+// Glance matches the numeric core columns exactly, not as properties.
+const NUMERIC_FIELDS = ['size', 'min_ram', 'min_disk'] as const;
+const CONTROL = [...NUMERIC_FIELDS, 'limit', 'marker', 'sort', 'sort_key', 'sort_dir', 'member_status', 'visibility', 'tag', 'os_hidden', 'protected', 'size_min', 'size_max', 'created_at', 'updated_at'];
 const OPS: CompareOp[] = ['gt', 'gte', 'lt', 'lte', 'eq', 'neq'];
 export const DEFAULT_LIMIT = 25;
 export const MAX_LIMIT = 1000;
@@ -97,6 +99,7 @@ export function parseListQuery(raw: Raw): ParsedList {
     in: inFilters,
     osHidden,
     protected: prot === undefined ? undefined : prot === 'true',
+    numbers: Object.fromEntries(NUMERIC_FIELDS.flatMap((f) => (one(raw, f) === undefined ? [] : [[f, intParam(raw, f)!]]))),
     sizeMin: intParam(raw, 'size_min'),
     sizeMax: intParam(raw, 'size_max'),
     times,

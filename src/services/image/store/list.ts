@@ -15,6 +15,8 @@ export interface ListQuery {
   in: Partial<Record<InField, string[]>>;
   osHidden: boolean;
   protected?: boolean;
+  /** Exact matches on numeric core columns. */
+  numbers: Partial<Record<'size' | 'min_ram' | 'min_disk', number>>;
   sizeMin?: number;
   sizeMax?: number;
   times: Array<{ field: 'created_at' | 'updated_at'; op: CompareOp; value: string }>;
@@ -79,6 +81,7 @@ export async function listImages(db: ImageDb, q: ListQuery): Promise<ImageRow[]>
   }
   s = s.where('os_hidden', '=', q.osHidden ? 1 : 0);
   if (q.protected !== undefined) s = s.where('protected', '=', q.protected ? 1 : 0);
+  for (const [field, value] of Object.entries(q.numbers) as Array<['size' | 'min_ram' | 'min_disk', number]>) s = s.where(field, '=', value);
   if (q.sizeMin !== undefined) s = s.where('size', '>=', q.sizeMin);
   if (q.sizeMax !== undefined) s = s.where('size', '<=', q.sizeMax);
   for (const t of q.times) s = s.where(t.field, OPS[t.op], t.value);

@@ -62,4 +62,30 @@ export const imageMigrations: ServiceMigration[] = [
       await s.createIndex('img_members_member').on('img_members').columns(['member_id', 'status']).execute();
     },
   },
+  {
+    name: '0002_metadefs',
+    async up(db) {
+      await db.schema
+        .createTable('img_metadef_namespaces')
+        .addColumn('namespace', 'text', (c) => c.primaryKey())
+        .addColumn('display_name', 'text')
+        .addColumn('description', 'text')
+        .addColumn('visibility', 'text', (c) => c.notNull())
+        .addColumn('protected', 'integer', (c) => c.notNull())
+        .addColumn('owner', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('img_metadef_items')
+        .addColumn('namespace', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('img_metadef_items_pk', ['namespace', 'kind', 'name'])
+        .execute();
+    },
+  },
 ];

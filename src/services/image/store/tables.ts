@@ -52,11 +52,35 @@ export interface MemberRow {
   updated_at: string;
 }
 
+/** A metadata definitions namespace (Glance's metadefs catalog). */
+export interface MetadefNamespaceRow {
+  namespace: string;
+  display_name: string | null;
+  description: string | null;
+  visibility: string;
+  protected: number;
+  owner: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An object, property, tag or resource type association of a namespace; `body` is its JSON. */
+export interface MetadefItemRow {
+  namespace: string;
+  kind: 'object' | 'property' | 'tag' | 'resource_type';
+  name: string;
+  body: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface ImageTables {
   img_images: ImageRow;
   img_properties: PropertyRow;
   img_tags: TagRow;
   img_members: MemberRow;
+  img_metadef_namespaces: MetadefNamespaceRow;
+  img_metadef_items: MetadefItemRow;
 }
 
 export type ImageDb = Kysely<ImageTables>;

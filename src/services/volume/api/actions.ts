@@ -118,6 +118,16 @@ export function registerActionRoutes(app: FastifyInstance, d: ApiDeps): void {
       case 'os-detach':
         await d.attachments.legacyDetach(may('volume_extension:volume_actions:detach'), vol, optString(args, 'attachment_id') ?? undefined);
         return '';
+      case 'os-force_detach':
+        await d.attachments.forceDetach(may('volume_extension:volume_admin_actions:force_detach'), vol, optString(args, 'attachment_id', { nullable: true }) ?? undefined);
+        return '';
+      case 'os-update_readonly_flag':
+        if (args.readonly === undefined) throw badRequest('Must specify readonly in request.');
+        await d.volumes.setReadonly(may('volume_extension:volume_actions:update_readonly_flag'), vol.id, boolish(args.readonly, 'readonly'));
+        return '';
+      case 'os-retype':
+        await d.volumes.retype(may('volume:retype'), vol.id, reqString(args, 'new_type'));
+        return '';
       case 'os-initialize_connection':
         may('volume_extension:volume_actions:initialize_connection');
         if (!isObj(args.connector)) throw badRequest('Must specify \'connector\'');

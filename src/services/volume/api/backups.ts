@@ -56,7 +56,8 @@ export function registerBackupRoutes(app: FastifyInstance, d: ApiDeps): void {
       description: optString(f, 'description', { max: 255, nullable: true }),
       metadata: atLeast(req, 43) && f.metadata !== undefined ? metadataOf(f.metadata) : undefined,
     });
-    return { backup: await render(req, updated) };
+    // Cinder answers an update with the backup's summary, as a create.
+    return { backup: { id: updated.id, name: updated.name, links: summary(d.baseUrl(), 'backups')(updated).links } };
   });
   v3Route(app, 'DELETE', '/backups/:id', async (req, reply) => {
     const { auth, b } = await find(req, 'backup:delete');

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthContext } from '../../../platform/auth.js';
-import { badRequest } from '../../../platform/errors.js';
+import { badRequest, notFound } from '../../../platform/errors.js';
 import { isObj, query, type Obj } from '../../../platform/http/validate.js';
 import { allowed, enforce } from '../../../platform/policy.js';
 import type { AttachmentService } from '../model/attachments.js';
@@ -8,6 +8,7 @@ import type { BackupService } from '../model/backups.js';
 import type { VolumeSettings } from '../model/common.js';
 import type { QuotaService } from '../model/quotas.js';
 import type { SnapshotService } from '../model/snapshots.js';
+import type { TransferService } from '../model/transfers.js';
 import type { TypeService } from '../model/types.js';
 import type { VolumeService } from '../model/volumes.js';
 import { volumePolicy } from '../policy.js';
@@ -20,6 +21,7 @@ export interface ApiDeps {
   backups: BackupService;
   attachments: AttachmentService;
   quotas: QuotaService;
+  transfers: TransferService;
   settings: VolumeSettings;
   baseUrl(): string;
 }
@@ -32,8 +34,14 @@ type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
  * `/v3/...` (project from the token, microversion 3.67).
  */
 export function v3Route(app: FastifyInstance, method: Method, path: string, handler: Handler): void {
-  app.route({ method, url: `/v3${path}`, handler });
-  app.route({ method, url: `/v3/:project_id${path}`, handler });
+  // `/volumes/` is a show with an empty id in Cinder's router (404), not the list the router's
+  // trailing-slash folding would make of it.
+  const strict: Handler = (req, reply) => {
+    if (req.url.split('?')[0].endsWith('/') && path !== '') throw notFound('The resource could not be found.');
+    return handler(req, reply);
+  };
+  app.route({ method, url: `/v3${path}`, handler: strict });
+  app.route({ method, url: `/v3/:project_id${path}`, handler: strict });
 }
 
 /** The caller; a project id in the URL must be the token's own (admins may name any). */
@@ -90,7 +98,8 @@ export function page<R extends { id: string }>(rows: R[], query: Record<string, 
   let start = 0;
   if (query.marker) {
     const at = rows.findIndex((r) => r.id === query.marker);
-    if (at < 0) throw badRequest(`Invalid input received: marker [${query.marker}] not found`);
+    // Cinder's MarkerNotFound is a NotFound.
+    if (at < 0) throw notFound(`Marker ${query.marker} could not be found.`);
     start = at + 1;
   }
   let limit: number | undefined;
@@ -99,8 +108,9 @@ export function page<R extends { id: string }>(rows: R[], query: Record<string, 
     limit = Number(query.limit);
   }
   const items = limit === undefined ? rows.slice(start) : rows.slice(start, start + limit);
-  const more = limit !== undefined && start + limit < rows.length;
-  return { items, next: more && items.length ? items[items.length - 1].id : undefined };
+  // As Cinder, a full page links to the next one even when that one turns out empty.
+  const full = limit !== undefined && limit > 0 && items.length === limit;
+  return { items, next: full ? items[items.length - 1].id : undefined };
 }
 
 /** `volumes_links`/`snapshots_links`/`backups_links` with the next page's URL. */

@@ -1,8 +1,23 @@
 import type { FastifyInstance } from 'fastify';
 import { badRequest } from '../../../platform/errors.js';
 import { boolParam, isObj } from '../../../platform/http/validate.js';
-import { QUOTA_RESOURCES } from '../model/quotas.js';
 import { authorize, body, params, q, v3Route, type ApiDeps } from './common.js';
+import { POOL_CAPABILITIES, POOL_NAME, SERVICES } from './backend.js';
+import { minorVersion } from './versions.js';
+
+/** The integer limits of a quota set body (numeric strings accepted, as Cinder does). */
+function quotaValues(b: Record<string, unknown>, key: string): Record<string, number> {
+  const set = b[key];
+  if (!isObj(set)) throw badRequest(`Missing required element ${key} in request body.`);
+  const values: Record<string, number> = {};
+  for (const [k, v] of Object.entries(set)) {
+    if (k === 'tenant_id' || k === 'id' || k === 'class_name') continue;
+    const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isInteger(n)) throw badRequest(`Invalid input received: Quota value ${JSON.stringify(v)} for ${k} must be an integer.`);
+    values[k] = n;
+  }
+  return values;
+}
 
 /** Quotas, limits, availability zones, services and pools. */
 export function registerMiscRoutes(app: FastifyInstance, d: ApiDeps): void {
@@ -17,23 +32,22 @@ export function registerMiscRoutes(app: FastifyInstance, d: ApiDeps): void {
   v3Route(app, 'GET', '/os-quota-sets/:target/defaults', async (req) => {
     const target = params(req).target;
     authorize(req, 'volume_extension:quotas:show', { project_id: target });
-    return { quota_set: { id: target, ...d.quotas.defaults() } };
+    return { quota_set: { id: target, ...(await d.quotas.defaults()) } };
   });
   v3Route(app, 'PUT', '/os-quota-sets/:target', async (req) => {
     const target = params(req).target;
     authorize(req, 'volume_extension:quotas:update', { project_id: target });
-    const set = body(req).quota_set;
-    if (!isObj(set)) throw badRequest('Missing required element quota_set in request body.');
-    const values: Record<string, number> = {};
-    for (const [k, v] of Object.entries(set)) {
-      if (k === 'tenant_id' || k === 'id') continue;
-      const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
-      if (typeof n !== 'number' || !Number.isInteger(n)) throw badRequest(`Invalid input received: Quota value ${JSON.stringify(v)} for ${k} must be an integer.`);
-      values[k] = n;
-    }
-    await d.quotas.update(target, values);
-    const limits = await d.quotas.limits(target);
-    return { quota_set: Object.fromEntries(QUOTA_RESOURCES.map((r) => [r, limits[r]])) };
+    await d.quotas.update(target, quotaValues(body(req), 'quota_set'));
+    return { quota_set: await d.quotas.limits(target) };
+  });
+  v3Route(app, 'GET', '/os-quota-class-sets/:class', async (req) => {
+    authorize(req, 'volume_extension:quota_classes');
+    return { quota_class_set: { id: params(req).class, ...(await d.quotas.classLimits(params(req).class)) } };
+  });
+  v3Route(app, 'PUT', '/os-quota-class-sets/:class', async (req) => {
+    authorize(req, 'volume_extension:quota_classes');
+    await d.quotas.updateClass(params(req).class, quotaValues(body(req), 'quota_class_set'));
+    return { quota_class_set: await d.quotas.classLimits(params(req).class) };
   });
   v3Route(app, 'DELETE', '/os-quota-sets/:target', async (req) => {
     const target = params(req).target;
@@ -75,16 +89,18 @@ export function registerMiscRoutes(app: FastifyInstance, d: ApiDeps): void {
   v3Route(app, 'GET', '/os-services', async (req) => {
     authorize(req, 'volume_extension:services:index');
     const zone = d.settings.availabilityZone;
-    const row = (binary: string, host: string) => ({ binary, host, zone, status: 'enabled', state: 'up', updated_at: started, disabled_reason: null, frozen: false, cluster: null, replication_status: binary === 'cinder-volume' ? 'disabled' : undefined });
-    const services = [row('cinder-scheduler', 'localhost'), row('cinder-volume', 'localhost@file'), row('cinder-backup', 'localhost')];
+    const cluster = minorVersion(req) >= 7 ? { cluster: null } : {};
+    const services = SERVICES.map(({ binary, host }) => ({ binary, host, zone, status: 'enabled', state: 'up', updated_at: started, disabled_reason: null, frozen: false, ...cluster, replication_status: binary === 'cinder-volume' ? 'disabled' : undefined }));
     const query = q(req);
-    return { services: services.filter((s) => (!query.binary || s.binary === query.binary) && (!query.host || s.host === query.host)) };
+    // Cinder's host filter matches the host and its back ends (`host@backend`, `host@backend#pool`).
+    const onHost = (host: string) => !query.host || host === query.host || host.startsWith(`${query.host}@`) || host.startsWith(`${query.host}#`);
+    return { services: services.filter((s) => (!query.binary || s.binary === query.binary) && onHost(s.host)) };
   });
 
   v3Route(app, 'GET', '/scheduler-stats/get_pools', async (req) => {
     authorize(req, 'scheduler_extension:scheduler_stats:get_pools');
-    const pool = { name: 'localhost@file#file' };
+    const pool = { name: POOL_NAME };
     if (!(q(req).detail && boolParam(q(req).detail))) return { pools: [pool] };
-    return { pools: [{ ...pool, capabilities: { volume_backend_name: 'file', vendor_name: 'SCS', driver_version: '1.0', storage_protocol: 'file', thin_provisioning_support: true, multiattach: true, QoS_support: false } }] };
+    return { pools: [{ ...pool, capabilities: POOL_CAPABILITIES }] };
   });
 }

@@ -32,12 +32,14 @@ export function volumeAttachments(rows: AttachmentRow[]) {
     }));
 }
 
-/** The volume as Cinder shows it at the request's microversion. */
-export function volumeView(req: FastifyRequest, base: string, v: VolumeRow, typeName: string, attachments: AttachmentRow[]) {
+/**
+ * The volume as Cinder shows it at the request's microversion. Cinder's tenant, host, migration and
+ * image metadata attributes extend show and list only (`extended`), not the create/update answers.
+ */
+export function volumeView(req: FastifyRequest, base: string, v: VolumeRow, typeName: string, attachments: AttachmentRow[], extended = true) {
   const mv = minorVersion(req);
   const admin = isAdmin(req.auth);
   const imageMeta = json<Record<string, string>>(v.image_metadata, {});
-  const attached = attachments.some((a) => a.attach_status === 'attached');
   return {
     id: v.id,
     name: v.name,
@@ -51,7 +53,8 @@ export function volumeView(req: FastifyRequest, base: string, v: VolumeRow, type
     bootable: v.bootable ? 'true' : 'false',
     encrypted: !!v.encryption_key,
     multiattach: !!v.multiattach,
-    metadata: json(v.metadata, {}),
+    // Cinder shows the admin `readonly` flag among the metadata once it has been set.
+    metadata: { ...json(v.metadata, {}), ...(v.readonly === null ? {} : { readonly: v.readonly ? 'True' : 'False' }) },
     links: links(base, v.project_id, 'volumes', v.id),
     volume_type: typeName,
     snapshot_id: v.snapshot_id,
@@ -60,9 +63,9 @@ export function volumeView(req: FastifyRequest, base: string, v: VolumeRow, type
     replication_status: null,
     migration_status: null,
     user_id: v.user_id,
-    'os-vol-tenant-attr:tenant_id': v.project_id,
-    ...(admin ? { 'os-vol-host-attr:host': `localhost@file#file`, 'os-vol-mig-status-attr:migstat': null, 'os-vol-mig-status-attr:name_id': null } : {}),
-    ...(Object.keys(imageMeta).length ? { volume_image_metadata: imageMeta } : {}),
+    ...(extended ? { 'os-vol-tenant-attr:tenant_id': v.project_id } : {}),
+    ...(extended && admin ? { 'os-vol-host-attr:host': `localhost@file#file`, 'os-vol-mig-status-attr:migstat': null, 'os-vol-mig-status-attr:name_id': null } : {}),
+    ...(extended && Object.keys(imageMeta).length ? { volume_image_metadata: imageMeta } : {}),
     ...(mv >= 13 ? { group_id: null } : {}),
     ...(mv >= 21 && admin ? { provider_id: null } : {}),
     ...(mv >= 48 ? { service_uuid: null, shared_targets: false } : {}),
@@ -70,11 +73,11 @@ export function volumeView(req: FastifyRequest, base: string, v: VolumeRow, type
     ...(mv >= 63 ? { volume_type_id: v.volume_type_id } : {}),
     ...(mv >= 64 ? { encryption_key_id: v.encryption_key_id } : {}),
     ...(mv >= 65 ? { consumes_quota: true } : {}),
-    attach_status: attached ? 'attached' : 'detached',
   };
 }
 
-export function snapshotView(req: FastifyRequest, base: string, s: SnapshotRow) {
+/** A snapshot; the extended attributes (progress, project) are on show and the detailed list only. */
+export function snapshotView(req: FastifyRequest, s: SnapshotRow, extended = true) {
   const mv = minorVersion(req);
   return {
     id: s.id,
@@ -86,8 +89,7 @@ export function snapshotView(req: FastifyRequest, base: string, s: SnapshotRow) 
     metadata: json(s.metadata, {}),
     created_at: time(s.created_at),
     updated_at: time(s.updated_at),
-    'os-extended-snapshot-attributes:progress': s.status === 'available' ? '100%' : '0%',
-    'os-extended-snapshot-attributes:project_id': s.project_id,
+    ...(extended ? { 'os-extended-snapshot-attributes:progress': s.status === 'available' ? '100%' : '0%', 'os-extended-snapshot-attributes:project_id': s.project_id } : {}),
     ...(mv >= 14 ? { group_snapshot_id: null } : {}),
     ...(mv >= 41 ? { user_id: s.user_id } : {}),
     ...(mv >= 65 ? { consumes_quota: true } : {}),
@@ -121,17 +123,18 @@ export function backupView(req: FastifyRequest, base: string, b: BackupRow, hasD
   };
 }
 
-export function typeView(req: FastifyRequest, t: VolumeType) {
+/** A volume type; Cinder's create answer lacks `qos_specs_id`, its update answer the access attribute too. */
+export function typeView(req: FastifyRequest, t: VolumeType, form: 'show' | 'create' | 'update' = 'show') {
   const admin = isAdmin(req.auth);
   return {
     id: t.row.id,
     name: t.row.name,
     description: t.row.description,
     is_public: !!t.row.is_public,
-    'os-volume-type-access:is_public': !!t.row.is_public,
+    ...(form !== 'update' ? { 'os-volume-type-access:is_public': !!t.row.is_public } : {}),
     // Cinder shows extra specs to admins only.
     extra_specs: admin ? t.extraSpecs : {},
-    ...(admin ? { qos_specs_id: null } : {}),
+    ...(admin && form === 'show' ? { qos_specs_id: null } : {}),
   };
 }
 

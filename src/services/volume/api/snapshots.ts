@@ -2,8 +2,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest, notFound } from '../../../platform/errors.js';
 import { boolParam, isObj, optString, reqString, wrapped } from '../../../platform/http/validate.js';
 import { authorize, listScope, body, filtersOf, metadataOf, nextLinks, page, params, q, sortOf, v3Route, type ApiDeps } from './common.js';
-import { snapshotView, summary } from './render.js';
+import { snapshotView } from './render.js';
 import { atLeast } from './versions.js';
+
+const missingVolume = (): never => {
+  throw notFound('Volume None could not be found.');
+};
 
 /** Volume snapshots: create (force for in-use), list, show, update, metadata, delete, reset status. */
 export function registerSnapshotRoutes(app: FastifyInstance, d: ApiDeps): void {
@@ -18,7 +22,7 @@ export function registerSnapshotRoutes(app: FastifyInstance, d: ApiDeps): void {
     const { auth, all } = listScope(req, 'volume:get_all_snapshots');
     const rows = await d.snapshots.list(auth, { allTenants: all, filters: filtersOf(query), sort: sortOf(query) });
     const { items, next } = page(rows, query);
-    const snapshots = detail ? items.map((s) => snapshotView(req, d.baseUrl(), s)) : items.map(summary(d.baseUrl(), 'snapshots'));
+    const snapshots = items.map((s) => snapshotView(req, s, detail));
     const links = nextLinks(req, d.baseUrl(), next);
     const withCount = atLeast(req, 45) && query.with_count !== undefined && boolParam(query.with_count);
     return { snapshots, ...(links ? { snapshots_links: links } : {}), ...(withCount ? { count: rows.length } : {}) };
@@ -31,7 +35,8 @@ export function registerSnapshotRoutes(app: FastifyInstance, d: ApiDeps): void {
     const s = wrapped(body(req), 'snapshot');
     const force = s.force === undefined ? false : typeof s.force === 'boolean' ? s.force : boolParam(String(s.force));
     const row = await d.snapshots.create(auth, {
-      volumeId: reqString(s, 'volume_id'),
+      // Cinder requires the key, but looks a null volume id up and does not find it.
+      volumeId: s.volume_id === null ? missingVolume() : reqString(s, 'volume_id'),
       name: optString(s, 'name', { max: 255, nullable: true }) ?? optString(s, 'display_name', { max: 255, nullable: true }),
       description: optString(s, 'description', { max: 255, nullable: true }) ?? optString(s, 'display_description', { max: 255, nullable: true }),
       // Since 3.66 a snapshot of an in-use volume needs no force flag.
@@ -39,16 +44,16 @@ export function registerSnapshotRoutes(app: FastifyInstance, d: ApiDeps): void {
       metadata: s.metadata === undefined ? undefined : metadataOf(s.metadata),
     });
     reply.code(202);
-    return { snapshot: snapshotView(req, d.baseUrl(), row) };
+    return { snapshot: snapshotView(req, row, false) };
   });
-  v3Route(app, 'GET', '/snapshots/:id', async (req) => ({ snapshot: snapshotView(req, d.baseUrl(), (await find(req, 'volume:get_snapshot')).s) }));
+  v3Route(app, 'GET', '/snapshots/:id', async (req) => ({ snapshot: snapshotView(req, (await find(req, 'volume:get_snapshot')).s) }));
   v3Route(app, 'PUT', '/snapshots/:id', async (req) => {
     const { auth, s } = await find(req, 'volume:update_snapshot');
     const f = wrapped(body(req), 'snapshot');
     const name = optString(f, 'name', { max: 255, nullable: true }) ?? optString(f, 'display_name', { max: 255, nullable: true });
     const description = optString(f, 'description', { max: 255, nullable: true }) ?? optString(f, 'display_description', { max: 255, nullable: true });
     if (name === undefined && description === undefined) throw badRequest('Malformed request body: snapshot has no name or description to update.');
-    return { snapshot: snapshotView(req, d.baseUrl(), await d.snapshots.update(auth, s.id, { name, description })) };
+    return { snapshot: snapshotView(req, await d.snapshots.update(auth, s.id, { name, description }), false) };
   });
   v3Route(app, 'DELETE', '/snapshots/:id', async (req, reply) => {
     const { auth, s } = await find(req, 'volume:delete_snapshot');

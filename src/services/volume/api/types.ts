@@ -28,14 +28,14 @@ export function registerTypeRoutes(app: FastifyInstance, d: ApiDeps): void {
     const specs = t.extra_specs === undefined ? undefined : metadataOf(t.extra_specs, 'extra_specs');
     const isPublic = optBool(t, 'os-volume-type-access:is_public') ?? optBool(t, 'is_public');
     const created = await d.types.create({ name: reqString(t, 'name', { max: 255 }).trim(), description: optString(t, 'description', { max: 255, nullable: true }), is_public: isPublic, extra_specs: specs });
-    return { volume_type: typeView(req, created) };
+    return { volume_type: typeView(req, created, 'create') };
   });
   v3Route(app, 'PUT', '/types/:id', async (req) => {
     const auth = authorize(req, 'volume_extension:types_manage');
     const t = wrapped(body(req), 'volume_type');
     const f = { name: optString(t, 'name', { max: 255, min: 1 }) ?? undefined, description: optString(t, 'description', { max: 255, nullable: true }), is_public: optBool(t, 'is_public') };
     if (f.name === undefined && f.description === undefined && f.is_public === undefined) throw badRequest('Specify volume type name, description, is_public or a combination thereof.');
-    return { volume_type: typeView(req, await d.types.update(auth, params(req).id, f)) };
+    return { volume_type: typeView(req, await d.types.update(auth, params(req).id, f), 'update') };
   });
   v3Route(app, 'DELETE', '/types/:id', async (req, reply) => {
     const auth = authorize(req, 'volume_extension:types_manage');
@@ -50,7 +50,10 @@ export function registerTypeRoutes(app: FastifyInstance, d: ApiDeps): void {
   });
   v3Route(app, 'POST', '/types/:id/extra_specs', async (req) => {
     const auth = authorize(req, 'volume_extension:types_extra_specs:update');
-    return { extra_specs: await d.types.setSpecs(auth, params(req).id, metadataOf(body(req).extra_specs, 'extra_specs')) };
+    // Cinder echoes the specs it was given, not the merged set.
+    const specs = metadataOf(body(req).extra_specs, 'extra_specs');
+    await d.types.setSpecs(auth, params(req).id, specs);
+    return { extra_specs: specs };
   });
   v3Route(app, 'GET', '/types/:id/extra_specs/:key', async (req) => {
     const auth = authorize(req, 'volume_extension:types_extra_specs:index');

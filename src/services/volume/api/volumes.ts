@@ -9,9 +9,9 @@ import { atLeast } from './versions.js';
 /** Volumes: create, list (summary and detail), show, update, delete, metadata. */
 export function registerVolumeRoutes(app: FastifyInstance, d: ApiDeps): void {
   const typeNames = () => d.types.names();
-  const render = async (req: FastifyRequest, v: VolumeRow, names?: Map<string, string>) => {
+  const render = async (req: FastifyRequest, v: VolumeRow, names?: Map<string, string>, extended = true) => {
     const typeName = (names ?? (await typeNames())).get(v.volume_type_id) ?? v.volume_type_id;
-    return volumeView(req, d.baseUrl(), v, typeName, await d.attachments.of(v.id));
+    return volumeView(req, d.baseUrl(), v, typeName, await d.attachments.of(v.id), extended);
   };
   const find = async (req: FastifyRequest, action: string) => {
     const auth = authorize(req, 'volume:get_all');
@@ -43,6 +43,18 @@ export function registerVolumeRoutes(app: FastifyInstance, d: ApiDeps): void {
   v3Route(app, 'GET', '/volumes', list(false));
   v3Route(app, 'GET', '/volumes/detail', list(true));
 
+  // 3.12: count and size of the volumes a listing would show (3.36 adds their metadata).
+  v3Route(app, 'GET', '/volumes/summary', async (req) => {
+    if (!atLeast(req, 12)) throw notFound('The resource could not be found.');
+    const { auth, all } = listScope(req, 'volume:get_all');
+    const rows = await d.volumes.list(auth, { allTenants: all, filters: {}, sort: [] });
+    const summary = { total_count: rows.length, total_size: rows.reduce((n, v) => n + v.size, 0) };
+    if (!atLeast(req, 36)) return { 'volume-summary': summary };
+    const metadata: Record<string, string[]> = {};
+    for (const v of rows) for (const [k, val] of Object.entries(JSON.parse(v.metadata) as Record<string, string>)) if (!(metadata[k] ??= []).includes(val)) metadata[k].push(val);
+    return { 'volume-summary': { ...summary, metadata } };
+  });
+
   v3Route(app, 'POST', '/volumes', async (req, reply) => {
     const auth = authorize(req, 'volume:create');
     const b = body(req);
@@ -65,7 +77,7 @@ export function registerVolumeRoutes(app: FastifyInstance, d: ApiDeps): void {
       multiattach,
     });
     reply.code(202);
-    return { volume: await render(req, row) };
+    return { volume: await render(req, row, undefined, false) };
   });
 
   v3Route(app, 'GET', '/volumes/:id', async (req) => {
@@ -80,7 +92,7 @@ export function registerVolumeRoutes(app: FastifyInstance, d: ApiDeps): void {
     const description = optString(f, 'description', { max: 255, nullable: true }) ?? optString(f, 'display_description', { max: 255, nullable: true });
     const metadata = f.metadata === undefined ? undefined : metadataOf(f.metadata);
     if (name === undefined && description === undefined && metadata === undefined) throw badRequest('Malformed request body: volume has no name, description or metadata to update.');
-    return { volume: await render(req, await d.volumes.update(auth, v.id, { name, description, metadata })) };
+    return { volume: await render(req, await d.volumes.update(auth, v.id, { name, description, metadata }), undefined, false) };
   });
 
   v3Route(app, 'DELETE', '/volumes/:id', async (req, reply) => {

@@ -146,11 +146,21 @@ export class AttachmentService {
     await this.remove(auth, target.id);
   }
 
+  /** os-force_detach (admin): drops the attachment (or all of them) whatever the volume's status. */
+  async forceDetach(auth: AuthContext, vol: VolumeRow, attachmentId?: string): Promise<void> {
+    const rows = await this.of(vol.id);
+    const gone = attachmentId ? rows.filter((a) => a.id === attachmentId) : rows;
+    if (attachmentId && !gone.length) throw notFound(`Volume attachment ${attachmentId} could not be found.`);
+    for (const a of gone) await this.d.stores.attachments.remove(a.id);
+    const left = rows.filter((a) => !gone.includes(a));
+    await this.d.stores.volumes.update(vol.id, { status: left.some((l) => l.attach_status === 'attached') ? 'in-use' : left.length ? 'reserved' : 'available' });
+  }
+
   /** Where the data plane finds the bytes: a local file for the file driver. */
   connectionInfo(vol: VolumeRow): Record<string, unknown> {
     return {
       driver_volume_type: 'file',
-      data: { device_path: this.d.driver.localPath(volRef(vol.id)) ?? null, encrypted: !!vol.encryption_key, access_mode: 'rw', volume_id: vol.id },
+      data: { device_path: this.d.driver.localPath(volRef(vol.id)) ?? null, encrypted: !!vol.encryption_key, access_mode: vol.readonly ? 'ro' : 'rw', volume_id: vol.id },
     };
   }
 }

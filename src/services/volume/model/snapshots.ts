@@ -50,7 +50,7 @@ export class SnapshotService {
     const vol = await this.volumes.find(auth, f.volumeId);
     const allowed = f.force ? ['available', 'in-use'] : ['available'];
     if (!allowed.includes(vol.status)) throw invalidVolume(`Volume ${vol.id} status must be available${f.force ? ' or in-use' : ''}, but current status is: ${vol.status}.`);
-    await this.quotas.check(vol.project_id, { snapshots: 1, gigabytes: vol.size });
+    await this.quotas.check(vol.project_id, { snapshots: 1, gigabytes: vol.size }, vol.volume_type_id);
     const at = now();
     const row: SnapshotRow = {
       id: uuid(),

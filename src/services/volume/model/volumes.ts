@@ -188,7 +188,7 @@ export class VolumeService {
     if (encrypted && wrappedKey && !keyId) keyId = uuid();
     if (f.availability_zone && f.availability_zone !== this.d.settings.availabilityZone) throw badRequest(`Invalid input received: Availability zone '${f.availability_zone}' is invalid.`);
 
-    await this.quotas.check(project, { volumes: 1, gigabytes: size });
+    await this.quotas.check(project, { volumes: 1, gigabytes: size }, type.row.id);
     const at = now();
     const row: VolumeRow = {
       id: uuid(),
@@ -203,6 +203,7 @@ export class VolumeService {
       volume_type_id: type.row.id,
       bootable,
       multiattach: f.multiattach ? 1 : 0,
+      readonly: null,
       source_volid: f.source_volid ?? null,
       snapshot_id: f.snapshot_id ?? null,
       image_id: f.imageRef ?? null,
@@ -309,7 +310,7 @@ export class VolumeService {
     const allowed = inUseAllowed ? ['available', 'in-use'] : ['available'];
     if (!allowed.includes(row.status)) throw invalidVolume(`Volume should be in ${allowed.join(' or ')} state for extending, but current status is: ${row.status}.`);
     if (newSize <= row.size) throw badRequest(`Invalid input received: New size for extend must be greater than current size. (current: ${row.size}, extended: ${newSize}).`);
-    await this.quotas.check(row.project_id, { gigabytes: newSize - row.size });
+    await this.quotas.check(row.project_id, { gigabytes: newSize - row.size }, row.volume_type_id);
     if (!(await this.d.stores.volumes.update(id, { status: 'extending', previous_status: row.status }, [row.status]))) throw conflict('Volume status changed.');
     await this.d.jobs.enqueue(EXTEND_JOB, { volumeId: id, size: newSize });
   }
@@ -339,6 +340,26 @@ export class VolumeService {
     if (!(key in meta)) throw notFound(`Glance metadata for volume ${id} with key ${key} could not be found.`);
     delete meta[key];
     await this.d.stores.volumes.update(row.id, { image_metadata: JSON.stringify(meta) });
+  }
+
+  /** os-update_readonly_flag: Cinder refuses it while the volume is busy or attached. */
+  async setReadonly(auth: AuthContext, id: string, readonly: boolean): Promise<void> {
+    const row = await this.find(auth, id);
+    if (!(await this.d.stores.volumes.update(row.id, { readonly: readonly ? 1 : 0 }, ['available']))) throw invalidVolume(`Volume status must be available to update readonly flag, but current status is: ${row.status}.`);
+  }
+
+  /**
+   * os-retype within the one back end: the type changes, the bytes stay. A change of encryption
+   * would need the data rewritten (a migration), which is not done: refused as Cinder refuses a
+   * retype that needs a migration under `migration_policy=never`.
+   */
+  async retype(auth: AuthContext, id: string, newType: string): Promise<void> {
+    const row = await this.find(auth, id);
+    if (!['available', 'in-use'].includes(row.status)) throw invalidVolume(`Volume status must be available or in-use to retype, but current status is: ${row.status}.`);
+    const [from, to] = [await this.types.byId(row.volume_type_id), await this.types.find(auth, newType)];
+    if (to.row.id === row.volume_type_id) throw badRequest('Invalid input received: New volume type must be different from the current one.');
+    if (!from || isEncryptedType(from) !== isEncryptedType(to)) throw badRequest('Invalid volume type: retype needs a migration (the encryption changes), which this cloud does not do.');
+    if (!(await this.d.stores.volumes.update(row.id, { volume_type_id: to.row.id }, ['available', 'in-use']))) throw conflict('Volume status changed.');
   }
 
   async resetStatus(auth: AuthContext, id: string, f: { status?: string; attach_status?: string }): Promise<void> {

@@ -117,4 +117,39 @@ export const volumeMigrations: ServiceMigration[] = [
       await db.schema.alterTable('vol_types').addColumn('encryption', 'text').execute();
     },
   },
+  {
+    name: '0003_transfers',
+    async up(db) {
+      await db.schema
+        .createTable('vol_transfers')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('volume_id', 'text', (c) => c.notNull())
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text')
+        .addColumn('salt', 'text', (c) => c.notNull())
+        .addColumn('crypt_hash', 'text', (c) => c.notNull())
+        .addColumn('no_snapshots', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
+  {
+    name: '0004_readonly',
+    async up(db) {
+      await db.schema.alterTable('vol_volumes').addColumn('readonly', 'integer').execute();
+    },
+  },
+  {
+    name: '0005_quota_classes',
+    async up(db) {
+      await db.schema
+        .createTable('vol_quota_classes')
+        .addColumn('class_name', 'text', (c) => c.notNull())
+        .addColumn('resource', 'text', (c) => c.notNull())
+        .addColumn('hard_limit', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('vol_quota_classes_pk', ['class_name', 'resource'])
+        .execute();
+    },
+  },
 ];

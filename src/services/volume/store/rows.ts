@@ -87,6 +87,18 @@ export class QuotaStore {
   }
 }
 
+export class QuotaClassStore {
+  constructor(private readonly db: Kysely<VolumeTables>) {}
+  async limits(name: string): Promise<Record<string, number>> {
+    const rows = await this.db.selectFrom('vol_quota_classes').selectAll().where('class_name', '=', name).execute();
+    return Object.fromEntries(rows.map((r) => [r.resource, r.hard_limit]));
+  }
+  async set(name: string, resource: string, limit: number): Promise<void> {
+    await this.db.deleteFrom('vol_quota_classes').where('class_name', '=', name).where('resource', '=', resource).execute();
+    await this.db.insertInto('vol_quota_classes').values({ class_name: name, resource, hard_limit: limit }).execute();
+  }
+}
+
 export interface VolumeStores {
   volumes: Rows<'vol_volumes'>;
   attachments: Rows<'vol_attachments'>;
@@ -95,6 +107,8 @@ export interface VolumeStores {
   snapshots: Rows<'vol_snapshots'>;
   backups: Rows<'vol_backups'>;
   quotas: QuotaStore;
+  transfers: Rows<'vol_transfers'>;
+  quotaClasses: QuotaClassStore;
 }
 
 export function volumeStores(db: Kysely<VolumeTables>): VolumeStores {
@@ -107,5 +121,7 @@ export function volumeStores(db: Kysely<VolumeTables>): VolumeStores {
     snapshots: new Rows(any, 'vol_snapshots'),
     backups: new Rows(any, 'vol_backups'),
     quotas: new QuotaStore(db),
+    transfers: new Rows(any, 'vol_transfers'),
+    quotaClasses: new QuotaClassStore(db),
   };
 }

@@ -13,6 +13,8 @@ export interface VolumeRow {
   volume_type_id: string;
   bootable: number;
   multiattach: number;
+  /** Cinder's admin `readonly` flag (`os-update_readonly_flag`), null until first set. */
+  readonly: number | null;
   source_volid: string | null;
   snapshot_id: string | null;
   image_id: string | null;
@@ -97,8 +99,29 @@ export interface BackupRow {
   updated_at: string;
 }
 
+/** A volume offered to another project (Cinder's volume transfer); gone once accepted or deleted. */
+export interface TransferRow {
+  id: string;
+  volume_id: string;
+  /** The volume's project when the transfer was made. */
+  project_id: string;
+  name: string | null;
+  salt: string;
+  /** sha256 of salt and auth key; the key itself is shown once, at creation. */
+  crypt_hash: string;
+  no_snapshots: number;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface QuotaRow {
   project_id: string;
+  resource: string;
+  hard_limit: number;
+}
+
+export interface QuotaClassRow {
+  class_name: string;
   resource: string;
   hard_limit: number;
 }
@@ -111,4 +134,6 @@ export interface VolumeTables {
   vol_snapshots: SnapshotRow;
   vol_backups: BackupRow;
   vol_quotas: QuotaRow;
+  vol_transfers: TransferRow;
+  vol_quota_classes: QuotaClassRow;
 }

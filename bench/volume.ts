@@ -1,15 +1,21 @@
 /**
  * `npm run bench:volume`: create a 10 GiB volume from a 1 GiB image (POST /v3/volumes with
- * imageRef until `available`) and back it up (POST /v3/backups until `available`), against a
- * plain copy of the same 1 GiB file on the same disk in the same run (dd bs=1M). Throughput is
- * the image's MiB per second of wall time; the volume is sparse, so its 9 GiB tail costs nothing.
- * The cloud runs in this process with its defaults (images encrypted at rest, volume type
- * __DEFAULT__); BENCH_TYPE=LUKS measures an encrypted volume, BENCH_CLEAR_IMAGES=1 stores the image
- * in clear text. Median of BENCH_RUNS (default 3).
+ * imageRef until `available`) and back it up (POST /v3/backups until `available`), each against
+ * a plain copy of the same 1 GiB on the same disk with the same durability, measured in the same
+ * run next to it: `dd bs=1M conv=fsync` (the copy is on disk when dd ends, as a volume or backup
+ * is on disk when it becomes `available`), right before and right after each operation (the mean
+ * of the two is its reference: what the disk does after a burst of writes depends on the burst).
+ * Throughput is the image's MiB per second of wall time; the volume is sparse, so its 9 GiB tail
+ * costs nothing. A page-cache copy (dd without fsync) is shown for context. The cloud runs in this process with its defaults (images
+ * encrypted at rest, volume type __DEFAULT__); BENCH_TYPE=LUKS measures an encrypted volume,
+ * BENCH_CLEAR_IMAGES=1 stores the image in clear text. Ratios are taken per run (reference and
+ * operations back to back), reported as median and range over BENCH_RUNS (default 5).
+ * BENCH_PROFILE=<dir> writes a CPU profile of each create and backup phase there.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -20,11 +26,15 @@ import { startCloud } from '../src/cloud.js';
 const run = promisify(execFile);
 const SIZE_MIB = Number(process.env.BENCH_SIZE_MIB ?? 1024);
 const VOLUME_GIB = 10;
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const TYPE = process.env.BENCH_TYPE ?? '__DEFAULT__';
 const CLEAR_IMAGES = process.env.BENCH_CLEAR_IMAGES === '1';
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (n: number) => n.toFixed(0).padStart(6);
+const PROFILE = process.env.BENCH_PROFILE;
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)];
+const spread = (xs: number[], unit: (n: number) => string) => `${unit(median(xs))} (${unit(sorted(xs)[0])}-${unit(sorted(xs)[xs.length - 1])})`;
+const mib = (n: number) => `${n.toFixed(0)} MiB/s`;
+const pct = (n: number) => `${(n * 100).toFixed(0)}%`;
 
 function makeFile(path: string): void {
   const fd = openSync(path, 'w');
@@ -33,6 +43,7 @@ function makeFile(path: string): void {
     block.writeUInt32LE(i, 0);
     writeSync(fd, block);
   }
+  fsyncSync(fd);
   closeSync(fd);
 }
 
@@ -42,6 +53,23 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
+/** Runs `fn` under the CPU profiler when BENCH_PROFILE is set. */
+async function profiled<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  if (!PROFILE) return fn();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(PROFILE, { recursive: true });
+    writeFileSync(join(PROFILE, `${name}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
 async function main() {
   const work = mkdtempSync(join(tmpdir(), 'scs-bench-volume-'));
   const cloud = await startCloud({ dataDir: join(work, 'data'), allPorts: 0, logLevel: 'warn', only: ['identity', 'image', 'volume'], services: { image: { standardImages: false, encryptAtRest: !CLEAR_IMAGES } } });
@@ -49,12 +77,13 @@ async function main() {
     const file = join(work, 'image.bin');
     process.stderr.write(`writing a ${SIZE_MIB} MiB test file...\n`);
     makeFile(file);
-    const copy: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const dst = join(work, 'copy.bin');
-      copy.push(SIZE_MIB / (await timed(() => run('dd', [`if=${file}`, `of=${dst}`, 'bs=1M', 'status=none']))));
-      rmSync(dst);
-    }
+    // Copies are kept until the end of a run: deleting 1 GiB (this disk may discard freed blocks) must not land inside a measurement.
+    const copies: string[] = [];
+    const copy = async (durable: boolean) => {
+      const dst = join(work, `copy-${copies.length}.bin`);
+      copies.push(dst);
+      return SIZE_MIB / (await timed(() => run('dd', [`if=${file}`, `of=${dst}`, 'bs=1M', 'status=none', ...(durable ? ['conv=fsync'] : [])])));
+    };
 
     const clouds = parseYaml(readFileSync(join(work, 'data', 'clouds.yaml'), 'utf8')) as { clouds: Record<string, { auth: Record<string, string> }> };
     const a = clouds.clouds['scs-admin'].auth;
@@ -83,41 +112,52 @@ async function main() {
     const image = await call('POST', `${cloud.urls.image}/v2/images`, { name: 'bench', disk_format: 'raw', container_format: 'bare' });
     const up = await fetch(`${cloud.urls.image}/v2/images/${image.id}/file`, { method: 'PUT', headers: { ...headers, 'content-type': 'application/octet-stream' }, body: Readable.toWeb(createReadStream(file)) as ReadableStream, duplex: 'half' } as RequestInit);
     if (up.status !== 204) throw new Error(`image upload: ${up.status}`);
+    await run('sync');
 
     // The image service's own read of the image (decrypting it), the ceiling of create-from-image.
     const auth = await cloud.clients.identity.validate(headers['x-auth-token']);
-    const read: number[] = [];
+    const r = { cached: [] as number[], durable: [] as number[], read: [] as number[], create: [] as number[], backup: [] as number[], createRatio: [] as number[], backupRatio: [] as number[] };
     for (let i = 0; i < RUNS; i++) {
-      read.push(SIZE_MIB / (await timed(async () => {
+      r.cached.push(await copy(false));
+      r.read.push(SIZE_MIB / (await timed(async () => {
         for await (const _chunk of await cloud.clients.image.openData(auth, image.id)) void _chunk;
       })));
-    }
-
-    const create: number[] = [];
-    const backup: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
+      // Each operation's reference is the mean of the durable copies right before and right after it.
+      const before = await copy(true);
       let volumeId = '';
-      create.push(SIZE_MIB / (await timed(async () => {
+      const create = SIZE_MIB / (await timed(() => profiled(`create-${i}`, async () => {
         volumeId = (await call('POST', `${vol}/volumes`, { volume: { size: VOLUME_GIB, imageRef: image.id, volume_type: TYPE } })).volume.id;
         await until('volumes', volumeId, 'available');
       })));
+      const middle = await copy(true);
       let backupId = '';
-      backup.push(SIZE_MIB / (await timed(async () => {
+      const backup = SIZE_MIB / (await timed(() => profiled(`backup-${i}`, async () => {
         backupId = (await call('POST', `${vol}/backups`, { backup: { volume_id: volumeId } })).backup.id;
         await until('backups', backupId, 'available');
       })));
+      const after = await copy(true);
+      const [createRef, backupRef] = [(before + middle) / 2, (middle + after) / 2];
+      r.durable.push(before, middle, after);
+      r.create.push(create);
+      r.backup.push(backup);
+      r.createRatio.push(create / createRef);
+      r.backupRatio.push(backup / backupRef);
+      process.stderr.write(`run ${i + 1}: durable copies ${[before, middle, after].map(mib).join(', ')}; create ${mib(create)} (${pct(create / createRef)}), backup ${mib(backup)} (${pct(backup / backupRef)})\n`);
       await call('DELETE', `${vol}/backups/${backupId}`);
       await call('DELETE', `${vol}/volumes/${volumeId}`);
       await cloud.ctx.jobs.drain();
+      for (const f of copies.splice(0)) rmSync(f);
+      await run('sync');
     }
 
-    const ref = median(copy);
-    console.log(`volume bench: ${VOLUME_GIB} GiB volume (type ${TYPE}) from a ${SIZE_MIB} MiB image (${CLEAR_IMAGES ? 'clear text' : 'encrypted at rest'}), median of ${RUNS}`);
-    console.log(`  plain copy (dd bs=1M, same disk)   ${fmt(ref)} MiB/s   (reference)`);
-    console.log(`  image service read alone           ${fmt(median(read))} MiB/s   ${((median(read) / ref) * 100).toFixed(0)}% of the copy (the source's ceiling)`);
-    console.log(`  create volume from image           ${fmt(median(create))} MiB/s   ${((median(create) / ref) * 100).toFixed(0)}% of the copy, ${((median(create) / median(read)) * 100).toFixed(0)}% of the image read`);
-    console.log(`  back up the volume                 ${fmt(median(backup))} MiB/s   ${((median(backup) / ref) * 100).toFixed(0)}% of the copy`);
-    console.log(`  goal: at least 70% of the plain copy for each`);
+    console.log(`volume bench: ${VOLUME_GIB} GiB volume (type ${TYPE}) from a ${SIZE_MIB} MiB image (${CLEAR_IMAGES ? 'clear text' : 'encrypted at rest'}), ${RUNS} runs, median (min-max)`);
+    console.log(`  reference: dd bs=1M conv=fsync of the same ${SIZE_MIB} MiB on the same disk, the mean of the copies right before and right after each operation`);
+    console.log(`  durable copy (reference)        ${spread(r.durable, mib)}`);
+    console.log(`  page-cache copy (no fsync)      ${spread(r.cached, mib)}   context only`);
+    console.log(`  image service read alone        ${spread(r.read, mib)}   the ceiling of create from image`);
+    console.log(`  create volume from image        ${spread(r.create, mib)}   ${spread(r.createRatio, pct)} of the durable copy`);
+    console.log(`  back up the volume              ${spread(r.backup, mib)}   ${spread(r.backupRatio, pct)} of the durable copy`);
+    console.log(`  goal: at least 70% of the durable copy for each`);
   } finally {
     await cloud.close();
     rmSync(work, { recursive: true, force: true });

@@ -1,16 +1,18 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { badRequest } from '../../../platform/errors.js';
 import { GiB, type BlockRef, type VolumeDriver } from './driver.js';
-import { SECTOR, decryptSector, encryptSector, isZero } from './sectors.js';
+import { SECTOR, decryptSectors, encryptSectors, isZero, isZeroSector } from './sectors.js';
 
 const BATCH = 1024 * 1024;
+/** Bytes written between two early writeback syncs of an import. */
+const WRITEBACK_EVERY = 64 * 1024 * 1024;
 /** Glance disk formats qemu-img converts, by qemu's name for them; raw-like formats are copied as they are. */
 const QEMU_FORMATS: Record<string, string> = { qcow2: 'qcow2', vmdk: 'vmdk', vdi: 'vdi', vhd: 'vpc', vhdx: 'vhdx', qed: 'qed', ploop: 'parallels' };
 const RAW_FORMATS = ['raw', 'iso', 'ami', 'img'];
@@ -46,12 +48,31 @@ export class FileVolumeDriver implements VolumeDriver {
     return `${this.localPath(ref)}.${randomUUID()}.part`;
   }
 
+  /**
+   * Puts a finished temporary file under its real name durably: the caller has synced the file,
+   * the rename is synced through the folder, so a block is complete on disk before its row says
+   * `available`, and a crash leaves at most a `.part` file that `remove` sweeps.
+   */
+  private async commit(tmp: string, ref: BlockRef): Promise<void> {
+    await rename(tmp, this.localPath(ref));
+    const dir = await open(this.dirs[ref.kind], 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  }
+
   async create(ref: BlockRef, bytes: number): Promise<void> {
     const tmp = await this.tempPath(ref);
     const fh = await open(tmp, 'w', 0o600);
-    await fh.truncate(bytes);
-    await fh.close();
-    await rename(tmp, this.localPath(ref));
+    try {
+      await fh.truncate(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await this.commit(tmp, ref);
   }
 
   async importData(ref: BlockRef, data: Readable, bytes: number, key?: Buffer, format?: string | null): Promise<void> {
@@ -60,14 +81,20 @@ export class FileVolumeDriver implements VolumeDriver {
     if (format && !RAW_FORMATS.includes(format)) throw badRequest(`Image disk format ${format} cannot be written to a volume.`);
     const tmp = await this.tempPath(ref);
     const fh = await open(tmp, 'w', 0o600);
+    const writeback = new Writeback(fh);
     try {
-      const written = key ? await importSealed(fh, data, bytes, key) : await importPlain(fh, data, bytes);
+      const written = key ? await importSealed(fh, data, bytes, key, writeback) : await importPlain(fh, data, bytes, writeback);
       if (written > bytes) throw tooLarge(bytes);
       await fh.truncate(bytes);
+      await writeback.finish();
+    } catch (e) {
+      await writeback.settle();
+      await rm(tmp, { force: true });
+      throw e;
     } finally {
       await fh.close();
     }
-    await rename(tmp, this.localPath(ref));
+    await this.commit(tmp, ref);
   }
 
   /** Disk images in another format go through `qemu-img convert` to raw (as Cinder does), then in as raw. */
@@ -121,14 +148,26 @@ export class FileVolumeDriver implements VolumeDriver {
     const tmp = await this.tempPath(to);
     // GNU cp copies only the data extents (SEEK_DATA/SEEK_HOLE), in the kernel or by reflink where it can.
     await run('cp', ['--sparse=auto', '--reflink=auto', this.localPath(from), tmp]);
-    const size = (await stat(tmp)).size;
-    if (bytes > size) await truncate(tmp, bytes);
-    await rename(tmp, this.localPath(to));
+    const fh = await open(tmp, 'r+');
+    try {
+      if (bytes > (await fh.stat()).size) await fh.truncate(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await this.commit(tmp, to);
   }
 
   async resize(ref: BlockRef, bytes: number): Promise<void> {
-    const path = this.localPath(ref);
-    if ((await stat(path)).size < bytes) await truncate(path, bytes);
+    const fh = await open(this.localPath(ref), 'r+');
+    try {
+      if ((await fh.stat()).size < bytes) {
+        await fh.truncate(bytes);
+        await fh.sync();
+      }
+    } finally {
+      await fh.close();
+    }
   }
 
   async remove(ref: BlockRef): Promise<void> {
@@ -142,80 +181,138 @@ export class FileVolumeDriver implements VolumeDriver {
 }
 
 /**
- * Clear text: chunks are written as they come, batched into one writev per MiB; all-zero
- * chunks are skipped so the file stays sparse. Returns the number of bytes consumed.
+ * Starts the disk writing while an import still runs: every WRITEBACK_EVERY bytes an fdatasync
+ * is started (one at a time, not awaited), so the page cache drains to disk while the next chunks
+ * are read and decrypted, and the final sync has little left to do. The first error is kept and
+ * thrown by `finish`, because Linux reports a writeback error to a file descriptor only once.
  */
-async function importPlain(fh: FileHandle, data: Readable, bytes: number): Promise<number> {
-  let pos = 0;
-  let batch: Buffer[] = [];
-  let batchAt = 0;
-  let batchLen = 0;
-  // One write in flight while the next chunks are read: reading and writing overlap.
-  let inflight: Promise<unknown> = Promise.resolve();
-  const flush = async () => {
-    if (!batchLen) return;
-    const [bufs, at] = [batch, batchAt];
-    batch = [];
-    batchLen = 0;
-    await inflight;
-    inflight = fh.writev(bufs, at);
-  };
-  for await (const chunk of data as AsyncIterable<Buffer>) {
-    if (pos + chunk.length > bytes) throw tooLarge(bytes);
-    if (isZero(chunk)) {
-      await flush();
-    } else {
-      if (!batchLen) batchAt = pos;
-      batch.push(chunk);
-      batchLen += chunk.length;
-      if (batchLen >= BATCH) await flush();
-    }
-    pos += chunk.length;
+class Writeback {
+  private since = 0;
+  private running?: Promise<void>;
+  private error?: unknown;
+
+  constructor(private readonly fh: FileHandle) {}
+
+  wrote(bytes: number): void {
+    this.since += bytes;
+    if (this.since < WRITEBACK_EVERY || this.running) return;
+    this.since = 0;
+    this.running = this.fh.datasync().then(
+      () => void (this.running = undefined),
+      (e: unknown) => void ((this.error ??= e), (this.running = undefined)),
+    );
   }
-  await flush();
-  await inflight;
+
+  /** Waits for a sync in flight (before the file is closed on a failure). */
+  async settle(): Promise<void> {
+    await this.running;
+  }
+
+  /** Makes the whole file durable (data, size and allocation). */
+  async finish(): Promise<void> {
+    await this.settle();
+    if (this.error) throw this.error;
+    await this.fh.sync();
+  }
+}
+
+/**
+ * Writes runs of bytes at their offsets: adjacent runs are gathered into one writev of BATCH
+ * bytes or more, with one write in flight while the caller produces the next runs; a gap (a
+ * hole left unwritten) starts a new batch.
+ */
+class RunWriter {
+  private batch: Buffer[] = [];
+  private at = 0;
+  private length = 0;
+  private inflight: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly writeback: Writeback,
+  ) {}
+
+  async put(buf: Buffer, pos: number): Promise<void> {
+    if (this.length && pos !== this.at + this.length) await this.flush();
+    if (!this.length) this.at = pos;
+    this.batch.push(buf);
+    this.length += buf.length;
+    if (this.length >= BATCH) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (!this.length) return;
+    const [bufs, at, length] = [this.batch, this.at, this.length];
+    this.batch = [];
+    this.length = 0;
+    await this.inflight;
+    this.inflight = this.fh.writev(bufs, at).then(({ bytesWritten }) => {
+      if (bytesWritten !== length) throw new Error(`short write to a volume: ${bytesWritten} of ${length} bytes`);
+      this.writeback.wrote(length);
+    });
+    // A failed write is thrown by the next flush or by `end`, not reported as unhandled meanwhile.
+    this.inflight.catch(() => undefined);
+  }
+
+  /** Writes what is gathered and waits for every write. */
+  async end(): Promise<void> {
+    await this.flush();
+    await this.inflight;
+  }
+}
+
+/** Clear text: chunks are written as they come; all-zero chunks are skipped so the file stays sparse. Returns the bytes consumed. */
+async function importPlain(fh: FileHandle, data: Readable, bytes: number, writeback: Writeback): Promise<number> {
+  const writer = new RunWriter(fh, writeback);
+  let pos = 0;
+  try {
+    for await (const chunk of data as AsyncIterable<Buffer>) {
+      if (pos + chunk.length > bytes) throw tooLarge(bytes);
+      if (!isZero(chunk)) await writer.put(chunk, pos);
+      pos += chunk.length;
+    }
+  } finally {
+    await writer.end();
+  }
   return pos;
 }
 
-/** Encrypted: whole sectors, each sealed with its number as the tweak; zero sectors stay holes. */
-async function importSealed(fh: FileHandle, data: Readable, bytes: number, key: Buffer): Promise<number> {
+/** Encrypted: whole sectors, runs of non-zero sectors sealed together (the sector number is each one's tweak); zero sectors stay holes. */
+async function importSealed(fh: FileHandle, data: Readable, bytes: number, key: Buffer, writeback: Writeback): Promise<number> {
+  const writer = new RunWriter(fh, writeback);
   let pos = 0;
   let pending: Buffer[] = [];
   let pendingLen = 0;
-  // Sealed sectors are gathered into runs between holes, one write per run.
-  const flush = async (buf: Buffer) => {
+  const seal = async (buf: Buffer) => {
     if (pos + buf.length > bytes) throw tooLarge(bytes);
-    let run: Buffer[] = [];
-    let runAt = 0;
-    const write = async () => {
-      if (run.length) await fh.writev(run, runAt);
-      run = [];
-    };
-    for (let off = 0; off < buf.length; off += SECTOR) {
-      const sealed = encryptSector(key, (pos + off) / SECTOR, buf.subarray(off, off + SECTOR));
-      if (!sealed) {
-        await write();
-        continue;
+    let runStart = -1;
+    for (let off = 0; off <= buf.length; off += SECTOR) {
+      const hole = off === buf.length || isZeroSector(buf, off);
+      if (!hole && runStart < 0) runStart = off;
+      if (hole && runStart >= 0) {
+        await writer.put(encryptSectors(key, (pos + runStart) / SECTOR, buf.subarray(runStart, off)), pos + runStart);
+        runStart = -1;
       }
-      if (!run.length) runAt = pos + off;
-      run.push(sealed);
     }
-    await write();
     pos += buf.length;
   };
-  for await (const chunk of data as AsyncIterable<Buffer>) {
-    pending.push(chunk);
-    pendingLen += chunk.length;
-    if (pendingLen >= CHUNK) {
-      const all = Buffer.concat(pending, pendingLen);
-      const whole = all.length - (all.length % SECTOR);
-      await flush(all.subarray(0, whole));
-      pending = [all.subarray(whole)];
-      pendingLen = all.length - whole;
+  try {
+    for await (const chunk of data as AsyncIterable<Buffer>) {
+      pending.push(chunk);
+      pendingLen += chunk.length;
+      if (pendingLen >= CHUNK) {
+        const all = pending.length === 1 ? chunk : Buffer.concat(pending, pendingLen);
+        const whole = all.length - (all.length % SECTOR);
+        await seal(all.subarray(0, whole));
+        pending = whole < all.length ? [all.subarray(whole)] : [];
+        pendingLen = all.length - whole;
+      }
     }
+    // The last partial sector is padded with zeros: a block device is whole sectors.
+    if (pendingLen) await seal(Buffer.concat([...pending, Buffer.alloc((SECTOR - (pendingLen % SECTOR)) % SECTOR)]));
+  } finally {
+    await writer.end();
   }
-  // The last partial sector is padded with zeros: a block device is whole sectors.
-  if (pendingLen) await flush(Buffer.concat([...pending, Buffer.alloc((SECTOR - (pendingLen % SECTOR)) % SECTOR)]));
   return pos;
 }
 
@@ -225,10 +322,9 @@ async function* decrypted(stored: AsyncIterable<Buffer>, key: Buffer): AsyncGene
   for await (const chunk of stored) {
     const buf: Buffer = carry.length ? Buffer.concat([carry, chunk]) : chunk;
     const whole = buf.length - (buf.length % SECTOR);
-    const out = Buffer.allocUnsafe(whole);
-    for (let off = 0; off < whole; off += SECTOR) decryptSector(key, (pos + off) / SECTOR, buf.subarray(off, off + SECTOR)).copy(out, off);
-    pos += whole;
     carry = buf.subarray(whole);
-    if (whole) yield out;
+    if (!whole) continue;
+    yield decryptSectors(key, pos / SECTOR, buf.subarray(0, whole));
+    pos += whole;
   }
 }

@@ -1,22 +1,27 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { endianness } from 'node:os';
 
 /**
- * Encryption at rest for block devices: AES-256-XTS per 4 KiB sector, the tweak being the
- * sector number (as dm-crypt/LUKS do), so any sector can be read or written on its own. A
- * sector that was never written is a hole in the sparse file and reads as zeros; writing a
- * sector of zeros leaves it a hole, so encrypted volumes stay sparse.
+ * Encryption at rest for block devices: AES-256-XTS per 4 KiB sector (IEEE 1619), the tweak
+ * being the sector number (as dm-crypt/LUKS "aes-xts-plain64" do), so any sector can be read or
+ * written on its own. A sector that was never written is a hole in the sparse file and reads as
+ * zeros; writing a sector of zeros leaves it a hole, so encrypted volumes stay sparse.
+ *
+ * The bytes are exactly OpenSSL's aes-256-xts of each sector, but computed for many sectors at
+ * once: one AES-ECB call encrypts every sector's tweak, the per-block tweaks (each the previous
+ * one times x in GF(2^128)) are made here, and one AES-ECB call per direction does the blocks.
+ * An OpenSSL XTS context per 4 KiB sector cost more than the encryption itself (about 150-250
+ * MiB/s against the disk's 300+).
  */
 export const SECTOR = 4096;
 export const KEY_BYTES = 64;
 
+const BLOCK = 16;
+const BLOCKS_PER_SECTOR = SECTOR / BLOCK;
 const ZERO_SECTOR = Buffer.alloc(SECTOR);
 const ZERO_RUN = Buffer.alloc(1024 * 1024);
-
-function tweak(sector: number): Buffer {
-  const iv = Buffer.alloc(16);
-  iv.writeBigUInt64LE(BigInt(sector));
-  return iv;
-}
+// The tweak arithmetic reads 128-bit blocks as four little-endian 32-bit words through typed arrays.
+const LITTLE_ENDIAN = endianness() === 'LE';
 
 export const isZero = (buf: Buffer): boolean => {
   for (let off = 0; off < buf.length; off += ZERO_RUN.length) {
@@ -26,15 +31,78 @@ export const isZero = (buf: Buffer): boolean => {
   return true;
 };
 
-/** Encrypts whole sectors of `plain` starting at sector `first`; zero sectors come back as undefined (holes). */
-export function encryptSector(key: Buffer, sector: number, plain: Buffer): Buffer | undefined {
-  if (plain.equals(ZERO_SECTOR)) return undefined;
-  const c = createCipheriv('aes-256-xts', key, tweak(sector));
-  return Buffer.concat([c.update(plain), c.final()]);
+export const isZeroSector = (buf: Buffer, off: number): boolean => buf.subarray(off, off + SECTOR).equals(ZERO_SECTOR);
+
+/** 32-bit words over a fresh, aligned copy of `buf`. */
+function wordsOf(buf: Buffer): Uint32Array {
+  const words = new Uint32Array(buf.length / 4);
+  Buffer.from(words.buffer).set(buf);
+  return words;
 }
 
-export function decryptSector(key: Buffer, sector: number, stored: Buffer): Buffer {
-  if (stored.equals(ZERO_SECTOR)) return ZERO_SECTOR;
-  const d = createDecipheriv('aes-256-xts', key, tweak(sector));
-  return Buffer.concat([d.update(stored), d.final()]);
+function ecb(key: Buffer, encrypt: boolean, data: Buffer): Buffer {
+  const c = encrypt ? createCipheriv('aes-256-ecb', key, null) : createDecipheriv('aes-256-ecb', key, null);
+  c.setAutoPadding(false);
+  const out = c.update(data);
+  c.final();
+  return out;
+}
+
+/**
+ * AES-256-XTS of whole sectors `first`, `first + 1`, ... of `data` (a multiple of SECTOR bytes),
+ * into a new buffer. Zero sectors are not special here: callers keep holes out of the run.
+ */
+function xts(key: Buffer, first: number, data: Buffer, encrypt: boolean): Buffer {
+  if (!LITTLE_ENDIAN) throw new Error('Volume encryption needs a little-endian CPU.');
+  const sectors = data.length / SECTOR;
+  // Each sector's initial tweak: its number as a 128-bit little-endian value, encrypted with the second key half.
+  const numbers = Buffer.alloc(sectors * BLOCK);
+  for (let i = 0; i < sectors; i++) numbers.writeBigUInt64LE(BigInt(first + i), i * BLOCK);
+  const tweaks = wordsOf(ecb(key.subarray(32), true, numbers));
+  const masks = new Uint32Array(data.length / 4);
+  const input = wordsOf(data);
+  for (let s = 0, w = 0; s < sectors; s++) {
+    let a = tweaks[s * 4];
+    let b = tweaks[s * 4 + 1];
+    let c = tweaks[s * 4 + 2];
+    let d = tweaks[s * 4 + 3];
+    for (let j = 0; j < BLOCKS_PER_SECTOR; j++, w += 4) {
+      masks[w] = a;
+      masks[w + 1] = b;
+      masks[w + 2] = c;
+      masks[w + 3] = d;
+      input[w] ^= a;
+      input[w + 1] ^= b;
+      input[w + 2] ^= c;
+      input[w + 3] ^= d;
+      // Times x in GF(2^128) with the polynomial x^128 + x^7 + x^2 + x + 1.
+      const carry = d >>> 31;
+      d = (d << 1) | (c >>> 31);
+      c = (c << 1) | (b >>> 31);
+      b = (b << 1) | (a >>> 31);
+      a = (a << 1) ^ (carry * 0x87);
+    }
+  }
+  const out = wordsOf(ecb(key.subarray(0, 32), encrypt, Buffer.from(input.buffer)));
+  for (let w = 0; w < out.length; w++) out[w] ^= masks[w];
+  return Buffer.from(out.buffer);
+}
+
+/** Encrypts whole sectors of `plain` starting at sector `first` (callers leave zero sectors out as holes). */
+export const encryptSectors = (key: Buffer, first: number, plain: Buffer): Buffer => xts(key, first, plain, true);
+
+/** Decrypts whole stored sectors starting at sector `first`; a hole (a zero sector) reads as zeros. */
+export function decryptSectors(key: Buffer, first: number, stored: Buffer): Buffer {
+  const out = Buffer.alloc(stored.length);
+  // Runs of non-zero sectors are decrypted together; the zero sectors between them stay zeros.
+  let runStart = -1;
+  for (let off = 0; off <= stored.length; off += SECTOR) {
+    const hole = off === stored.length || isZeroSector(stored, off);
+    if (!hole && runStart < 0) runStart = off;
+    if (hole && runStart >= 0) {
+      out.set(xts(key, first + runStart / SECTOR, stored.subarray(runStart, off), false), runStart);
+      runStart = -1;
+    }
+  }
+  return out;
 }

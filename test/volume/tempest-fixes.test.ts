@@ -174,4 +174,29 @@ describe('block storage: Cinder response shapes (tempest)', () => {
     assert.deepEqual(posted.body.extra_specs, { b: '2' });
     assert.ok(snapVol.id);
   });
+
+  test('snapshot actions: force delete in any status (admin), update_snapshot_status with progress; offset paging', async () => {
+    const v = await createVolume(base, demo, { name: 'snapact' });
+    const mk = async () => {
+      const c = await api(`${base}/v3/snapshots`, { method: 'POST', token: demo, body: { snapshot: { volume_id: v.id } } });
+      return waitStatus(base, demo, 'snapshots', c.body.snapshot.id, ['available']);
+    };
+    const act = (token: string, id: string, body: unknown) => api(`${base}/v3/snapshots/${id}/action`, { method: 'POST', token, body });
+    const s1 = await mk();
+    assert.equal((await act(admin, s1.id, { 'os-reset_status': { status: 'creating' } })).status, 202);
+    assert.equal((await act(demo, s1.id, { 'os-update_snapshot_status': { status: 'error', progress: '80%' } })).status, 202);
+    const shown = (await api(`${base}/v3/snapshots/${s1.id}`, { token: demo })).body.snapshot;
+    assert.deepEqual([shown.status, shown['os-extended-snapshot-attributes:progress']], ['error', '80%']);
+    assert.equal((await act(demo, s1.id, { 'os-update_snapshot_status': { status: 'available' } })).status, 400, 'only from creating or deleting');
+    await act(admin, s1.id, { 'os-reset_status': { status: 'error_deleting' } });
+    assert.equal((await act(demo, s1.id, { 'os-force_delete': {} })).status, 403);
+    assert.equal((await act(admin, s1.id, { 'os-force_delete': {} })).status, 202);
+    await waitStatus(base, demo, 'snapshots', s1.id, ['gone']);
+    const ids = [(await mk()).id, (await mk()).id, (await mk()).id];
+    const all = (await api(`${base}/v3/snapshots`, { token: demo })).body.snapshots.map((s: any) => s.id);
+    const paged = (await api(`${base}/v3/snapshots?offset=2&limit=3`, { token: demo })).body.snapshots.map((s: any) => s.id);
+    assert.deepEqual(paged, all.slice(2, 5));
+    assert.ok(ids.every((id) => all.includes(id)));
+    assert.equal((await api(`${base}/v3/snapshots?offset=x`, { token: demo })).status, 400);
+  });
 });

@@ -37,6 +37,8 @@ export const volumePolicy: PolicyTable = {
   'volume_extension:volume_actions:update_readonly_flag': member,
   'volume:retype': member,
   'volume_extension:snapshot_admin_actions:reset_status': admin,
+  'volume_extension:snapshot_admin_actions:force_delete': admin,
+  'snapshot_extension:snapshot_actions:update_snapshot_status': member,
   'volume_extension:backup_admin_actions:reset_status': admin,
   'volume_extension:backup_admin_actions:force_delete': admin,
   'volume:multiattach': member,

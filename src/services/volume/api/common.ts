@@ -102,6 +102,10 @@ export function page<R extends { id: string }>(rows: R[], query: Record<string, 
     if (at < 0) throw notFound(`Marker ${query.marker} could not be found.`);
     start = at + 1;
   }
+  if (query.offset !== undefined) {
+    if (!/^\d+$/.test(query.offset)) throw badRequest('Invalid input received: offset param must be an integer');
+    start += Number(query.offset);
+  }
   let limit: number | undefined;
   if (query.limit !== undefined) {
     if (!/^\d+$/.test(query.limit)) throw badRequest(`Invalid input received: limit param must be an integer`);

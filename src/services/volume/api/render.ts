@@ -89,7 +89,7 @@ export function snapshotView(req: FastifyRequest, s: SnapshotRow, extended = tru
     metadata: json(s.metadata, {}),
     created_at: time(s.created_at),
     updated_at: time(s.updated_at),
-    ...(extended ? { 'os-extended-snapshot-attributes:progress': s.status === 'available' ? '100%' : '0%', 'os-extended-snapshot-attributes:project_id': s.project_id } : {}),
+    ...(extended ? { 'os-extended-snapshot-attributes:progress': s.progress ?? (s.status === 'available' ? '100%' : '0%'), 'os-extended-snapshot-attributes:project_id': s.project_id } : {}),
     ...(mv >= 14 ? { group_snapshot_id: null } : {}),
     ...(mv >= 41 ? { user_id: s.user_id } : {}),
     ...(mv >= 65 ? { consumes_quota: true } : {}),

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest, notFound } from '../../../platform/errors.js';
-import { boolParam, isObj, optString, reqString, wrapped } from '../../../platform/http/validate.js';
+import { boolParam, isObj, optString, reqString, wrapped, type Obj } from '../../../platform/http/validate.js';
 import { authorize, listScope, body, filtersOf, metadataOf, nextLinks, page, params, q, sortOf, v3Route, type ApiDeps } from './common.js';
 import { snapshotView } from './render.js';
 import { atLeast } from './versions.js';
@@ -63,14 +63,32 @@ export function registerSnapshotRoutes(app: FastifyInstance, d: ApiDeps): void {
   });
   v3Route(app, 'POST', '/snapshots/:id/action', async (req, reply) => {
     const b = body(req);
-    const reset = b['os-reset_status'];
-    if (Object.keys(b).length !== 1 || !isObj(reset)) throw badRequest(`There is no such action: ${Object.keys(b)[0] ?? ''}`);
-    const { auth, s } = await find(req, 'volume_extension:snapshot_admin_actions:reset_status');
-    const status = reqString(reset, 'status');
-    if (!['available', 'error', 'creating', 'deleting', 'error_deleting'].includes(status)) throw badRequest('Invalid input received: Must specify a valid status.');
-    await d.snapshots.resetStatus(auth, s.id, status);
+    const [action] = Object.keys(b);
+    const args = b[action];
+    if (Object.keys(b).length !== 1 || !(isObj(args) || (action === 'os-force_delete' && args === null))) throw badRequest(`There is no such action: ${action ?? ''}`);
     reply.code(202);
-    return '';
+    switch (action) {
+      case 'os-reset_status': {
+        const { auth, s } = await find(req, 'volume_extension:snapshot_admin_actions:reset_status');
+        const status = reqString(args as Obj, 'status');
+        if (!['available', 'error', 'creating', 'deleting', 'error_deleting'].includes(status)) throw badRequest('Invalid input received: Must specify a valid status.');
+        await d.snapshots.resetStatus(auth, s.id, status);
+        return '';
+      }
+      case 'os-force_delete': {
+        const { auth, s } = await find(req, 'volume_extension:snapshot_admin_actions:force_delete');
+        await d.snapshots.forceDelete(auth, s.id);
+        return '';
+      }
+      case 'os-update_snapshot_status': {
+        const { auth, s } = await find(req, 'snapshot_extension:snapshot_actions:update_snapshot_status');
+        const a = args as Obj;
+        await d.snapshots.updateStatus(auth, s.id, reqString(a, 'status'), optString(a, 'progress') ?? undefined);
+        return '';
+      }
+      default:
+        throw badRequest(`There is no such action: ${action}`);
+    }
   });
 
   v3Route(app, 'GET', '/snapshots/:id/metadata', async (req) => ({ metadata: JSON.parse((await find(req, 'volume:get_snapshot')).s.metadata) }));

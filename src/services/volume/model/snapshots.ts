@@ -64,6 +64,7 @@ export class SnapshotService {
       metadata: JSON.stringify(f.metadata ?? {}),
       encryption_key: vol.encryption_key,
       fault: null,
+      progress: null,
       created_at: at,
       updated_at: at,
     };
@@ -101,6 +102,21 @@ export class SnapshotService {
     if (!(key in meta)) throw notFound(`Snapshot ${id} has no metadata with key ${key}.`);
     delete meta[key];
     await this.d.stores.snapshots.update(row.id, { metadata: JSON.stringify(meta) });
+  }
+
+  /** os-force_delete (admin): deletes the snapshot whatever its status. */
+  async forceDelete(auth: AuthContext, id: string): Promise<void> {
+    const row = await this.find(auth, id);
+    if (!(await this.d.stores.snapshots.update(id, { status: 'deleting' }, [row.status]))) throw conflict('Snapshot status changed.');
+    await this.d.jobs.enqueue(SNAPSHOT_DELETE_JOB, { snapshotId: id });
+  }
+
+  /** os-update_snapshot_status: the steps Cinder allows a snapshot someone else makes (Nova's assisted snapshots). */
+  async updateStatus(auth: AuthContext, id: string, status: string, progress?: string): Promise<void> {
+    const row = await this.find(auth, id);
+    const allowed: Record<string, string[]> = { creating: ['creating', 'available', 'error'], deleting: ['deleting', 'error_deleting'] };
+    if (!(allowed[row.status] ?? []).includes(status)) throw invalidSnapshot(`Snapshot status ${row.status} not allowed for update_snapshot_status`);
+    if (!(await this.d.stores.snapshots.update(id, { status, ...(progress !== undefined ? { progress } : {}) }, [row.status]))) throw conflict('Snapshot status changed.');
   }
 
   async resetStatus(auth: AuthContext, id: string, status: string): Promise<void> {

@@ -152,4 +152,10 @@ export const volumeMigrations: ServiceMigration[] = [
         .execute();
     },
   },
+  {
+    name: '0006_snapshot_progress',
+    async up(db) {
+      await db.schema.alterTable('vol_snapshots').addColumn('progress', 'text').execute();
+    },
+  },
 ];

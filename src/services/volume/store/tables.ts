@@ -73,6 +73,8 @@ export interface SnapshotRow {
   metadata: string;
   encryption_key: string | null;
   fault: string | null;
+  /** Progress reported through `os-update_snapshot_status` (Nova's assisted snapshots); null: derived from the status. */
+  progress: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -28,6 +28,18 @@ describe('network: upstream behaviours tempest relies on', () => {
     assert.equal(one.body.NeutronError.type, 'AgentNotFound');
   });
 
+  it('routes: null clears the extra routes of a router', async () => {
+    const router = await make('router', { name: 'r' });
+    const net = await make('network', { name: 'routed' });
+    const sub = await make('subnet', { network_id: net.id, ip_version: 4, cidr: '10.66.0.0/24' });
+    assert.equal((await n.call('PUT', `/v2.0/routers/${router.id}/add_router_interface`, n.demo, { subnet_id: sub.id })).status, 200);
+    const set = await n.call('PUT', `/v2.0/routers/${router.id}`, n.demo, { router: { routes: [{ destination: '10.67.0.0/24', nexthop: '10.66.0.2' }] } });
+    assert.equal(set.body.router.routes.length, 1);
+    const cleared = await n.call('PUT', `/v2.0/routers/${router.id}`, n.demo, { router: { routes: null } });
+    assert.equal(cleared.status, 200);
+    assert.deepEqual(cleared.body.router.routes, []);
+  });
+
   it('deleting an external network takes its unassociated floating IPs along', async () => {
     const ext = await make('network', { name: 'ext', 'router:external': true }, n.admin);
     await make('subnet', { network_id: ext.id, ip_version: 4, cidr: '198.51.100.0/24' }, n.admin);

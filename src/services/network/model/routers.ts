@@ -144,6 +144,8 @@ export class Routers implements Collection {
   }
 
   private routesOf(v: unknown): Route[] {
+    // `routes: null` clears them (Neutron converts None to an empty list).
+    if (v === null) return [];
     if (!Array.isArray(v)) throw invalid('routes', v, 'is not a list');
     const out = v.map((r) => {
       const dest = isObj(r) ? parseCidr(String(r.destination ?? '')) : undefined;

@@ -122,6 +122,28 @@ describe('objectstore: engine, signatures and chunk decoding (units)', () => {
     assert.deepEqual(readdirSync(join(dir, 'large', 'tmp')), []);
   });
 
+  it('flushes long bodies in the background before the final sync, and keeps cached data keys bound to their blob', async () => {
+    const blobs = new BlobStore(join(dir, 'flush'));
+    await blobs.init();
+    const engine = new Engine(blobs, MasterKey.loadOrCreate(dir));
+    after(() => engine.close());
+    // 40 MiB: two background flushes (every 16 MiB) while the body still streams.
+    const block = randomBytes(1 << 20);
+    const blocks = Array.from({ length: 40 }, (_, i) => Buffer.concat([Buffer.from([i]), block.subarray(1)]));
+    const data = Buffer.concat(blocks);
+    const ing = await engine.ingest(Readable.from(blocks), [], { size: data.length }, true);
+    assert.ok(ing.digests.md5.equals(createHash('md5').update(data).digest()));
+    await blobs.place(ing.pending);
+    assert.ok((await collect(engine.read([ing.segment], 0, data.length - 1))).equals(data));
+    assert.ok((await engine.readSmall([ing.segment], 39 << 20, (39 << 20) + 9))!.equals(data.subarray(39 << 20, (39 << 20) + 10)));
+    // The data key of a small blob, once unwrapped and cached, opens nothing but that blob.
+    const small = await engine.ingest(Readable.from([Buffer.from('small')]), [], {}, true);
+    await blobs.place(small.pending);
+    assert.equal((await engine.readSmall([small.segment], 0, 4))!.toString(), 'small');
+    await assert.rejects(engine.readSmall([{ ...ing.segment, size: 5, key: small.segment.key }], 0, 4));
+    await assert.rejects(engine.readSmall([{ ...small.segment, key: ing.segment.key }], 0, 4));
+  });
+
   it('sweeps temp files and unreferenced blobs, sparing young and referenced ones', async () => {
     const root = join(dir, 'sweep');
     const blobs = new BlobStore(root);

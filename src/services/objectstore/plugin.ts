@@ -43,6 +43,13 @@ const DEFAULTS: ObjectStoreSettings = {
 
 const LIFECYCLE_JOB = 'objectstore.lifecycle';
 
+/** S3-style request ids (16 hex digits): a random prefix per process and a counter, no random bytes per request. */
+function requestIds(): () => string {
+  const prefix = randomBytes(3).toString('hex').toUpperCase();
+  let n = 0;
+  return () => prefix + (n++ % 0x10000000000).toString(16).toUpperCase().padStart(10, '0');
+}
+
 const objectstore: ServiceModule<Clients> = {
   name: 'objectstore',
   migrations: objectstoreMigrations,
@@ -72,13 +79,14 @@ const objectstore: ServiceModule<Clients> = {
       metrics: ctx.metrics,
       renderFault: s3Fault,
       requestIdHeader: 'x-amz-request-id',
-      newRequestId: () => randomBytes(8).toString('hex').toUpperCase(),
+      newRequestId: requestIds(),
     });
     // Bodies are streams the handlers consume themselves (objects of any size, aws-chunked).
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', (_req, _payload, done) => done(null));
-    app.addHook('onRequest', async (req, reply) => {
+    app.addHook('onRequest', (req, reply, done) => {
       reply.header('x-amz-id-2', Buffer.from(`${req.id}:${ctx.config.region}`).toString('base64'));
+      done();
     });
     exposeMetrics(app, ctx.metrics);
     registerS3Routes(app, deps, new RequestContext(() => ctx.clients.identity, settings.domain, settings.credentialCacheSeconds * 1000));

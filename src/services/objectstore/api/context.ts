@@ -74,7 +74,8 @@ export class RequestContext {
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const rawQuery = q < 0 ? '' : url.slice(q + 1);
-    const query = new Map(queryPairs(rawQuery));
+    const pairs = queryPairs(rawQuery);
+    const query = new Map(pairs);
     const host = String(req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
     let bucket: string | undefined;
     let key: string | undefined;
@@ -88,7 +89,7 @@ export class RequestContext {
       key = i < 0 ? '' : decode(path.slice(i + 1));
     }
     const s3: S3Request = { bucket: bucket || undefined, key: key || undefined, query };
-    const signed = { method: req.method, path, query: rawQuery, headers: req.headers };
+    const signed = { method: req.method, path, query: rawQuery, pairs, headers: req.headers };
     const verified = SigV2Verifier.applies(signed) ? await this.v2.verify(signed, virtual ? bucket : undefined) : await this.verifier.verify(signed);
     if (verified) {
       const { userId, projectId } = verified.credential;

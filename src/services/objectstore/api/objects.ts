@@ -3,7 +3,7 @@ import { authorize } from '../model/access.js';
 import { parseAlgorithm, type StoredChecksum } from '../model/checksums.js';
 import type { CustomerKey } from '../model/engine.js';
 import { invalidArgument, invalidRequest, notImplemented, preconditionFailed } from '../model/errors.js';
-import { contentOf, etagMatches, segmentsOf, type ObjectAttrs } from '../model/objects.js';
+import { contentOf, etagMatches, segmentsOf, visible, type ObjectAttrs } from '../model/objects.js';
 import type { BucketRow, ObjectRow } from '../store/tables.js';
 import { asBodyError, header, requestBody, type Body } from './body.js';
 import type { S3Request } from './context.js';
@@ -77,10 +77,10 @@ export async function putObject(s3: S3Request, req: FastifyRequest, reply: Fasti
 
 /** GET and HEAD of an object. */
 export async function getObject(s3: S3Request, req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
-  const bucket = await deps.buckets.get(s3.bucket!);
   const versionId = s3.query.get('versionId');
+  const { bucket, row: found } = await deps.objects.lookup(s3.bucket!, s3.key!, versionId);
   authorize(bucket, versionId ? 's3:GetObjectVersion' : 's3:GetObject', 'objectstore:read', s3.key, s3.auth);
-  const row = await deps.objects.find(bucket.name, s3.key!, versionId);
+  const row = visible(found, versionId);
   const customer = requireCustomerKey(row, customerKey(req));
   const partNumber = s3.query.get('partNumber');
   if (partNumber !== undefined && (partNumber !== '1' || row.parts_count > 1)) throw notImplemented('partNumber');

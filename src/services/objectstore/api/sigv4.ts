@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { accessDenied, invalidArgument, invalidRequest, s3Error, signatureMismatch } from '../model/errors.js';
 
@@ -41,6 +41,8 @@ export interface SignedRequest {
   path: string;
   /** Raw query string without `?`. */
   query: string;
+  /** The query already parsed by `queryPairs`, when the caller has it. */
+  pairs?: Array<[string, string]>;
   headers: IncomingHttpHeaders;
 }
 
@@ -59,7 +61,8 @@ const safeDecode = (s: string) => {
 };
 
 export const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data).digest();
-export const sha256Hex = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+/** One-shot SHA-256 (no Hash object per call: every signed request hashes its canonical form). */
+export const sha256Hex = (data: string | Buffer) => hash('sha256', data, 'hex');
 
 /** Parses a raw query string into decoded pairs (order kept). */
 export function queryPairs(query: string): Array<[string, string]> {
@@ -137,7 +140,6 @@ export class SigV4Verifier {
 
   private parse(req: SignedRequest, pairs: Array<[string, string]>): Parsed | undefined {
     const auth = req.headers.authorization;
-    const q = new Map(pairs);
     if (auth) {
       if (!auth.startsWith(`${ALGORITHM} `)) throw invalidArgument('Unsupported Authorization Type');
       const fields = new Map(
@@ -155,6 +157,7 @@ export class SigV4Verifier {
       if (typeof payloadHash !== 'string') throw invalidRequest('Missing required header for this request: x-amz-content-sha256');
       return { ...scope(cred), signedHeaders: signed.split(';'), signature, amzDate, payloadHash, presigned: false };
     }
+    const q = new Map(pairs);
     if (q.has('X-Amz-Signature') || q.has('X-Amz-Algorithm')) {
       if (q.get('X-Amz-Algorithm') !== ALGORITHM) throw invalidArgument('X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"');
       const cred = q.get('X-Amz-Credential');
@@ -177,11 +180,12 @@ export class SigV4Verifier {
   }
 
   async verify(req: SignedRequest): Promise<Verified | undefined> {
-    const pairs = queryPairs(req.query);
+    const pairs = req.pairs ?? queryPairs(req.query);
     const p = this.parse(req, pairs);
     if (!p) return undefined;
     if (!p.presigned) {
-      const t = Number.isNaN(parseAmzDate(p.amzDate)) ? Date.parse(String(req.headers.date ?? '')) : parseAmzDate(p.amzDate);
+      const amzTime = parseAmzDate(p.amzDate);
+      const t = Number.isNaN(amzTime) ? Date.parse(String(req.headers.date ?? '')) : amzTime;
       if (Number.isNaN(t)) throw accessDenied('AWS authentication requires a valid Date or x-amz-date header');
       if (Math.abs(this.now() - t) > MAX_SKEW_MS) {
         throw s3Error('forbidden', 'RequestTimeTooSkewed', "The difference between the request time and the current time is too large.");
@@ -197,8 +201,8 @@ export class SigV4Verifier {
     const credScope = `${p.date}/${p.region}/${p.service}/aws4_request`;
     const query = canonicalQuery(p.presigned ? pairs.filter(([k]) => k !== 'X-Amz-Signature') : pairs);
     const headers = p.signedHeaders.map((h) => `${h}:${headerValue(req.headers, h)}\n`).join('');
-    const decodedPath = safeDecode(req.path);
-    const paths = [...new Set([awsEncode(decodedPath, true), req.path])];
+    const encoded = awsEncode(safeDecode(req.path), true);
+    const paths = encoded === req.path ? [encoded] : [encoded, req.path];
     const ok = paths.some((path) => {
       const canonical = [req.method, path, query, headers, p.signedHeaders.join(';'), p.payloadHash].join('\n');
       const toSign = [ALGORITHM, p.amzDate, credScope, sha256Hex(canonical)].join('\n');

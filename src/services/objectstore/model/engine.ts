@@ -15,6 +15,8 @@ const SMALL_READ = 256 * 1024;
 const OFFLOAD_HASHING = 1 << 20;
 /** Sealed chunks per file read of a large encrypted object (about 1 MiB). */
 const READ_CHUNKS = 16;
+/** Data keys kept unwrapped (32 bytes each). */
+const KEY_CACHE = 4096;
 
 /** A customer-provided key (SSE-C) and the base64 MD5 that identifies it. */
 export interface CustomerKey {
@@ -46,6 +48,13 @@ const customerPrefix = 'c:';
  * verifies what the client promised, and reads any byte range back through the decryptor.
  */
 export class Engine {
+  /**
+   * Master-key data keys already unwrapped, by blob: a small GET would otherwise spend as much on
+   * unwrapping its key as on decrypting its bytes. Keys live as long as their blob and the master
+   * key is in this process anyway; SSE-C keys are never kept (every read must present the key).
+   */
+  private readonly dataKeys = new Map<string, { wrapped: string; key: Buffer }>();
+
   constructor(
     readonly blobs: BlobStore,
     private readonly masterKey: MasterKey,
@@ -72,7 +81,12 @@ export class Engine {
         throw s3Error('forbidden', 'AccessDenied', 'The provided SSE-C key does not match the key the object was encrypted with.');
       }
     }
-    return this.masterKey.unwrap(wrapped, `s3:${seg.blob}`);
+    const hit = this.dataKeys.get(seg.blob);
+    if (hit?.wrapped === wrapped) return hit.key;
+    const key = this.masterKey.unwrap(wrapped, `s3:${seg.blob}`);
+    if (this.dataKeys.size >= KEY_CACHE) this.dataKeys.delete(this.dataKeys.keys().next().value!);
+    this.dataKeys.set(seg.blob, { wrapped, key });
+    return key;
   }
 
   /** Streams a body into a synced temp blob and checks it; nothing is visible yet. */

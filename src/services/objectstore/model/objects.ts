@@ -4,7 +4,7 @@ import { PAST, type ObjectRowStore } from '../store/objects.js';
 import type { BucketRow, ObjectRow, Segment } from '../store/tables.js';
 import type { StoredChecksum } from './checksums.js';
 import type { CustomerKey, Engine, Ingested } from './engine.js';
-import { accessDenied, noSuchKey, noSuchVersion, preconditionFailed, s3Error } from './errors.js';
+import { accessDenied, noSuchBucket, noSuchKey, noSuchVersion, preconditionFailed, s3Error } from './errors.js';
 
 /** Attributes a client sets on an object besides its bytes. */
 export interface ObjectAttrs {
@@ -70,14 +70,17 @@ export class Objects {
 
   /** The current version (or the given one); 404 as S3 answers for missing keys and delete markers. */
   async find(bucket: string, key: string, versionId?: string): Promise<ObjectRow> {
-    const row = versionId ? await this.rows.version(bucket, key, versionId) : await this.rows.latest(bucket, key);
-    if (!row) throw versionId ? noSuchVersion() : noSuchKey();
-    if (row.delete_marker) {
-      const headers = { 'x-amz-delete-marker': 'true', ...(row.version_id !== 'null' || versionId ? { 'x-amz-version-id': row.version_id } : {}) };
-      if (versionId) throw s3Error('methodNotAllowed', 'MethodNotAllowed', 'The specified method is not allowed against this resource.', 405, headers);
-      throw s3Error('notFound', 'NoSuchKey', 'The specified key does not exist.', 404, headers);
-    }
-    return row;
+    return visible(versionId ? await this.rows.version(bucket, key, versionId) : await this.rows.latest(bucket, key), versionId);
+  }
+
+  /**
+   * A bucket (NoSuchBucket when missing) and the current (or the given) version of a key, in one
+   * read; the caller authorizes on the bucket, then checks the version with `visible`.
+   */
+  async lookup(bucket: string, key: string, versionId?: string): Promise<{ bucket: BucketRow; row?: ObjectRow }> {
+    const found = await this.rows.withBucket(bucket, key, versionId);
+    if (!found.bucket) throw noSuchBucket();
+    return { bucket: found.bucket, row: found.row };
   }
 
   /** The current version when it exists and is not a delete marker (conditional writes). */
@@ -269,6 +272,17 @@ export class Objects {
   async setLegalHold(row: ObjectRow, on: boolean): Promise<void> {
     await this.rows.updateRow(row.id, { legal_hold: on ? 1 : 0 });
   }
+}
+
+/** A version found by key: 404 as S3 answers for missing keys and delete markers, 405 for a delete marker asked by version. */
+export function visible(row: ObjectRow | undefined, versionId?: string): ObjectRow {
+  if (!row) throw versionId ? noSuchVersion() : noSuchKey();
+  if (row.delete_marker) {
+    const headers = { 'x-amz-delete-marker': 'true', ...(row.version_id !== 'null' || versionId ? { 'x-amz-version-id': row.version_id } : {}) };
+    if (versionId) throw s3Error('methodNotAllowed', 'MethodNotAllowed', 'The specified method is not allowed against this resource.', 405, headers);
+    throw s3Error('notFound', 'NoSuchKey', 'The specified key does not exist.', 404, headers);
+  }
+  return row;
 }
 
 /** The common prefix `key` rolls up into, if any. */

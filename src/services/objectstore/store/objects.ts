@@ -1,5 +1,6 @@
-import type { Transaction } from 'kysely';
-import type { ObjectRow, ObjectStoreDb, ObjectStoreTables } from './tables.js';
+import { sql, type Compilable, type Kysely, type Transaction } from 'kysely';
+import { Prepared } from './prepared.js';
+import type { BucketRow, ObjectRow, ObjectStoreDb, ObjectStoreTables } from './tables.js';
 
 /** Greater than every key that starts with the string it is appended to (UTF-8 byte order). */
 export const PAST = '\u{10FFFF}';
@@ -11,12 +12,56 @@ export interface KeyRange {
   limit: number;
 }
 
+const BUCKET_FIELDS: Record<keyof BucketRow, true> = {
+  name: true, project_id: true, owner_user_id: true, region: true, created_at: true, versioning: true, object_lock: true, acl: true,
+  policy: true, cors: true, lifecycle: true, tagging: true, encryption: true, lock_config: true, encrypt: true,
+};
+const OBJECT_FIELDS: Record<keyof ObjectRow, true> = {
+  id: true, bucket: true, key: true, version_id: true, is_latest: true, delete_marker: true, size: true, etag: true, last_modified: true,
+  owner_user_id: true, content_type: true, headers: true, meta: true, tags: true, checksum: true, segments: true, sse_c_md5: true,
+  encrypted: true, parts_count: true, lock_mode: true, lock_until: true, legal_hold: true,
+};
+const BUCKET_COLUMNS = Object.keys(BUCKET_FIELDS) as Array<keyof BucketRow>;
+const OBJECT_COLUMNS = Object.keys(OBJECT_FIELDS) as Array<keyof ObjectRow>;
+
 /** Object version rows: one row per version (or delete marker) of a key. */
 export class ObjectRowStore {
-  constructor(private readonly db: ObjectStoreDb) {}
+  private readonly latestWithBucket: Prepared<Record<string, unknown>>;
+  private readonly versionWithBucket: Prepared<Record<string, unknown>>;
+
+  constructor(private readonly db: ObjectStoreDb) {
+    this.latestWithBucket = this.withBucketQuery(false);
+    this.versionWithBucket = this.withBucketQuery(true);
+  }
 
   latest(bucket: string, key: string): Promise<ObjectRow | undefined> {
     return this.db.selectFrom('s3_objects').selectAll().where('bucket', '=', bucket).where('key', '=', key).where('is_latest', '=', 1).executeTakeFirst();
+  }
+
+  /** A bucket and the current (or the given) version of a key in it, in one query; bucket columns come back as `b_<column>`. */
+  private withBucketQuery(byVersion: boolean): Prepared<Record<string, unknown>> {
+    return new Prepared(this.db as Kysely<unknown>, (v) =>
+      this.db
+        .selectFrom('s3_buckets')
+        .leftJoin('s3_objects', (j) => {
+          const on = j.onRef('s3_objects.bucket', '=', 's3_buckets.name').on('s3_objects.key', '=', v(1));
+          return byVersion ? on.on('s3_objects.version_id', '=', v(2)) : on.on('s3_objects.is_latest', '=', 1);
+        })
+        .selectAll('s3_objects')
+        .select(BUCKET_COLUMNS.map((c) => sql.ref(`s3_buckets.${c}`).as(`b_${c}`)))
+        .where('s3_buckets.name', '=', v(0)) as Compilable<Record<string, unknown>>,
+    );
+  }
+  /** The GET path reads a bucket and an object version on every request: one prepared query. */
+  async withBucket(bucket: string, key: string, versionId?: string): Promise<{ bucket?: BucketRow; row?: ObjectRow }> {
+    const found = versionId === undefined ? await this.latestWithBucket.first([bucket, key]) : await this.versionWithBucket.first([bucket, key, versionId]);
+    if (!found) return {};
+    const b: Record<string, unknown> = {};
+    for (const c of BUCKET_COLUMNS) b[c] = found[`b_${c}`];
+    if (found.id === null || found.id === undefined) return { bucket: b as unknown as BucketRow };
+    const row: Record<string, unknown> = {};
+    for (const c of OBJECT_COLUMNS) row[c] = found[c];
+    return { bucket: b as unknown as BucketRow, row: row as unknown as ObjectRow };
   }
 
   version(bucket: string, key: string, versionId: string): Promise<ObjectRow | undefined> {

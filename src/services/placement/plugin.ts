@@ -6,6 +6,7 @@ import { placementFault } from './api/faults.js';
 import { registerPlacementRoutes } from './api/routes.js';
 import type { PlacementClient } from './client.js';
 import { placementMigrations } from './store/migrations.js';
+import { NameStore } from './store/names.js';
 import { ProviderStore } from './store/providers.js';
 import type { PlacementTables } from './store/tables.js';
 
@@ -25,7 +26,13 @@ const placement: ServiceModule<Clients> = {
       tokens: identityEdge(ctx).tokens,
       serviceType: 'placement',
     });
-    registerPlacementRoutes(app, store, () => ctx.urls.placement);
+    const db = ctx.db.typed<PlacementTables>();
+    registerPlacementRoutes(app, {
+      providers: store,
+      traits: new NameStore(db, 'trait'),
+      classes: new NameStore(db, 'resource class'),
+      baseUrl: () => ctx.urls.placement,
+    });
     const client: PlacementClient = {
       async ensureProvider(id, name, inventories) {
         const existing = await store.list({ uuid: id });

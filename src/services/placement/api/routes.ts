@@ -4,8 +4,8 @@ import { ApiError, badRequest, forbidden } from '../../../platform/errors.js';
 import { isObj, optString, query, type Obj } from '../../../platform/http/validate.js';
 import { uuid } from '../../../platform/ids.js';
 import type { InventoryInput, Resources } from '../client.js';
-import type { ProviderStore } from '../store/providers.js';
-import type { InventoryRow, ProviderRow } from '../store/tables.js';
+import type { ProviderRow } from '../store/tables.js';
+import { inventoryBody, parseInventory, registerNameRoutes, type NameDeps } from './names.js';
 
 export const MAX_VERSION = '1.39';
 const MIN = 0;
@@ -17,7 +17,6 @@ declare module 'fastify' {
   }
 }
 
-const STANDARD_CLASSES = ['VCPU', 'MEMORY_MB', 'DISK_GB', 'PCI_DEVICE', 'SRIOV_NET_VF', 'NUMA_SOCKET', 'NUMA_CORE', 'NUMA_THREAD', 'NUMA_MEMORY_MB', 'IPV4_ADDRESS', 'VGPU', 'VGPU_DISPLAY_HEAD', 'NET_BW_EGR_KILOBIT_PER_SEC', 'NET_BW_IGR_KILOBIT_PER_SEC', 'PCPU', 'MEM_ENCRYPTION_CONTEXT', 'FPGA', 'PGPU'];
 
 /** `placement 1.N` from OpenStack-API-Version (default 1.0, `latest` = max); 406 outside the range. */
 function negotiate(req: FastifyRequest): number {
@@ -50,8 +49,24 @@ function parseResources(spec: string | undefined): Resources {
   return out;
 }
 
-/** The placement API as far as operators and the scheduler need it (admin only, as upstream's defaults). */
-export function registerPlacementRoutes(app: FastifyInstance, store: ProviderStore, baseUrl: () => string): void {
+/** `member_of` (each given parameter is one `in:`-list, all must hold) and `required` (`!` forbids) filters. */
+function providerFilter(req: FastifyRequest) {
+  const raw = req.query as Record<string, string | string[] | undefined>;
+  const all = (k: string) => ([] as string[]).concat(raw[k] ?? []).filter((v) => v !== '');
+  const memberOf = all('member_of').map((v) => (v.startsWith('in:') ? v.slice(3) : v).split(','));
+  const traits = all('required').flatMap((v) => v.split(','));
+  if (req.placementVersion < 3 && memberOf.length) throw badRequest("Invalid query string parameters: Additional properties are not allowed ('member_of' was unexpected)");
+  if (req.placementVersion < 18 && traits.length) throw badRequest("Invalid query string parameters: Additional properties are not allowed ('required' was unexpected)");
+  return {
+    memberOf,
+    required: traits.filter((t) => !t.startsWith('!')),
+    forbidden: traits.filter((t) => t.startsWith('!')).map((t) => t.slice(1)),
+  };
+}
+
+/** The placement API as far as operators, the scheduler and osc-placement need it (admin only, as upstream's defaults). */
+export function registerPlacementRoutes(app: FastifyInstance, d: NameDeps): void {
+  const { providers: store, baseUrl } = d;
   app.decorateRequest('placementVersion', 0);
   app.addHook('preHandler', async (req, reply) => {
     if (req.url === '/' || req.url === '') return;
@@ -71,16 +86,11 @@ export function registerPlacementRoutes(app: FastifyInstance, store: ProviderSto
       { rel: 'inventories', href: `/resource_providers/${p.id}/inventories` },
       { rel: 'usages', href: `/resource_providers/${p.id}/usages` },
       { rel: 'allocations', href: `/resource_providers/${p.id}/allocations` },
+      ...(v >= 1 ? [{ rel: 'aggregates', href: `/resource_providers/${p.id}/aggregates` }] : []),
+      ...(v >= 6 ? [{ rel: 'traits', href: `/resource_providers/${p.id}/traits` }] : []),
     ],
   });
-  const inventory = (i: InventoryRow) => ({
-    total: i.total,
-    reserved: i.reserved,
-    min_unit: i.min_unit,
-    max_unit: i.max_unit,
-    step_size: i.step_size,
-    allocation_ratio: i.allocation_ratio,
-  });
+  const inventory = inventoryBody;
 
   app.get('/', { config: { public: true } }, async () => ({
     versions: [{ id: 'v1.0', max_version: MAX_VERSION, min_version: '1.0', status: 'CURRENT', links: [{ rel: 'self', href: `${baseUrl()}/` }] }],
@@ -88,7 +98,12 @@ export function registerPlacementRoutes(app: FastifyInstance, store: ProviderSto
 
   app.get('/resource_providers', async (req) => {
     const q = query(req.query);
-    return { resource_providers: (await store.list({ name: q.name, uuid: q.uuid })).map((p) => provider(p, req.placementVersion)) };
+    let found = await store.list({ name: q.name, uuid: q.uuid, ...providerFilter(req) });
+    if (q.resources) {
+      const fitting = new Set((await store.candidates(parseResources(q.resources), found.map((p) => p.id))).map((c) => c.providerId));
+      found = found.filter((p) => fitting.has(p.id));
+    }
+    return { resource_providers: found.map((p) => provider(p, req.placementVersion)) };
   });
   app.post('/resource_providers', async (req, reply) => {
     if (!isObj(req.body)) throw badRequest('Malformed JSON');
@@ -122,8 +137,8 @@ export function registerPlacementRoutes(app: FastifyInstance, store: ProviderSto
     }
     const inventories: Record<string, InventoryInput> = {};
     for (const [rc, v] of Object.entries(req.body.inventories as Obj)) {
-      if (!isObj(v) || typeof v.total !== 'number' || !Number.isInteger(v.total) || v.total < 1) throw badRequest(`JSON does not validate: inventory of ${rc} needs an integer 'total' of at least 1`);
-      inventories[rc] = v as unknown as InventoryInput;
+      if (!(await d.classes.exists(rc))) throw badRequest(`Unknown resource class in inventory for resource provider ${req.params.id}: ${rc}`);
+      inventories[rc] = parseInventory(rc, v);
     }
     const p = await store.setInventories(req.params.id, inventories, req.body.resource_provider_generation);
     const inv = await store.inventories(p.id);
@@ -176,7 +191,9 @@ export function registerPlacementRoutes(app: FastifyInstance, store: ProviderSto
   app.get('/allocation_candidates', async (req) => {
     const q = query(req.query);
     const want = parseResources(q.resources);
-    const found = await store.candidates(want);
+    const filter = providerFilter(req);
+    const among = filter.memberOf.length || filter.required.length || filter.forbidden.length ? (await store.list(filter)).map((p) => p.id) : undefined;
+    const found = await store.candidates(want, among);
     const limit = q.limit ? Number(q.limit) : undefined;
     const picked = limit && limit > 0 ? found.slice(0, limit) : found;
     const summaries: Record<string, { resources: Record<string, { capacity: number; used: number }> }> = {};
@@ -191,6 +208,5 @@ export function registerPlacementRoutes(app: FastifyInstance, store: ProviderSto
       provider_summaries: summaries,
     };
   });
-  app.get('/resource_classes', async () => ({ resource_classes: STANDARD_CLASSES.map((name) => ({ name, links: [{ rel: 'self', href: `/resource_classes/${name}` }] })) }));
-  app.get('/traits', async () => ({ traits: [] }));
+  registerNameRoutes(app, d);
 }

@@ -38,4 +38,26 @@ export const placementMigrations: ServiceMigration[] = [
       await s.createIndex('placement_allocations_provider').on('placement_allocations').columns(['provider_id', 'resource_class']).execute();
     },
   },
+  {
+    name: '0002_traits_aggregates_classes',
+    async up(db) {
+      const s = db.schema;
+      await s.createTable('placement_traits').addColumn('name', 'text', (c) => c.primaryKey()).addColumn('created_at', 'text', (c) => c.notNull()).execute();
+      await s
+        .createTable('placement_provider_traits')
+        .addColumn('provider_id', 'text', (c) => c.notNull())
+        .addColumn('trait', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('placement_provider_traits_pk', ['provider_id', 'trait'])
+        .execute();
+      await s.createIndex('placement_provider_traits_trait').on('placement_provider_traits').column('trait').execute();
+      await s
+        .createTable('placement_provider_aggregates')
+        .addColumn('provider_id', 'text', (c) => c.notNull())
+        .addColumn('aggregate', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('placement_provider_aggregates_pk', ['provider_id', 'aggregate'])
+        .execute();
+      await s.createIndex('placement_provider_aggregates_agg').on('placement_provider_aggregates').column('aggregate').execute();
+      await s.createTable('placement_resource_classes').addColumn('name', 'text', (c) => c.primaryKey()).addColumn('created_at', 'text', (c) => c.notNull()).execute();
+    },
+  },
 ];

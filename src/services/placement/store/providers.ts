@@ -12,10 +12,20 @@ export const capacity = (i: InventoryRow): number => Math.floor((i.total - i.res
 export class ProviderStore {
   constructor(private readonly db: Kysely<PlacementTables>) {}
 
-  list(filter: { name?: string; uuid?: string } = {}): Promise<ProviderRow[]> {
+  /** Providers by name, uuid, aggregate membership (any of each `memberOf` group) and required/forbidden traits. */
+  list(filter: { name?: string; uuid?: string; memberOf?: string[][]; required?: string[]; forbidden?: string[] } = {}): Promise<ProviderRow[]> {
     let q = this.db.selectFrom('placement_providers').selectAll().orderBy('name');
     if (filter.name) q = q.where('name', '=', filter.name);
     if (filter.uuid) q = q.where('id', '=', filter.uuid);
+    for (const anyOf of filter.memberOf ?? []) {
+      q = q.where('id', 'in', this.db.selectFrom('placement_provider_aggregates').select('provider_id').where('aggregate', 'in', anyOf));
+    }
+    for (const trait of filter.required ?? []) {
+      q = q.where('id', 'in', this.db.selectFrom('placement_provider_traits').select('provider_id').where('trait', '=', trait));
+    }
+    if (filter.forbidden?.length) {
+      q = q.where('id', 'not in', this.db.selectFrom('placement_provider_traits').select('provider_id').where('trait', 'in', filter.forbidden));
+    }
     return q.execute();
   }
 
@@ -44,8 +54,12 @@ export class ProviderStore {
     await this.get(id);
     const used = await this.db.selectFrom('placement_allocations').select('consumer_id').where('provider_id', '=', id).executeTakeFirst();
     if (used) throw conflict(`Unable to delete resource provider ${id}: Resource provider has allocations.`);
-    await this.db.deleteFrom('placement_inventories').where('provider_id', '=', id).execute();
-    await this.db.deleteFrom('placement_providers').where('id', '=', id).execute();
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('placement_inventories').where('provider_id', '=', id).execute();
+      await trx.deleteFrom('placement_provider_traits').where('provider_id', '=', id).execute();
+      await trx.deleteFrom('placement_provider_aggregates').where('provider_id', '=', id).execute();
+      await trx.deleteFrom('placement_providers').where('id', '=', id).execute();
+    });
   }
 
   inventories(id: string, db: Db = this.db): Promise<InventoryRow[]> {
@@ -58,18 +72,84 @@ export class ProviderStore {
       const p = await this.get(id, trx);
       if (generation !== undefined && generation !== p.generation) throw generationConflict(id);
       await trx.deleteFrom('placement_inventories').where('provider_id', '=', id).execute();
-      const rows = Object.entries(inventories).map(([rc, i]) => ({
-        provider_id: id,
-        resource_class: rc,
-        total: i.total,
-        reserved: i.reserved ?? 0,
-        min_unit: i.min_unit ?? 1,
-        max_unit: i.max_unit ?? i.total,
-        step_size: i.step_size ?? 1,
-        allocation_ratio: i.allocation_ratio ?? 1,
-      }));
+      const rows = Object.entries(inventories).map(([rc, i]) => inventoryRow(id, rc, i));
       if (rows.length) await trx.insertInto('placement_inventories').values(rows).execute();
       await this.bump(trx, p);
+      return this.get(id, trx);
+    });
+  }
+
+  /** Creates or replaces one class's inventory under the generation guard. */
+  async setInventory(id: string, rc: string, input: InventoryInput, generation: number): Promise<ProviderRow> {
+    return this.guarded(id, generation, async (trx) => {
+      await trx.deleteFrom('placement_inventories').where('provider_id', '=', id).where('resource_class', '=', rc).execute();
+      await trx.insertInto('placement_inventories').values(inventoryRow(id, rc, input)).execute();
+    });
+  }
+
+  /** Deletes one class's inventory (all when `rc` is undefined); refused while allocations use it. */
+  async deleteInventory(id: string, rc: string | undefined, generation?: number): Promise<ProviderRow> {
+    return this.guarded(id, generation, async (trx) => {
+      let used = trx.selectFrom('placement_allocations').select('resource_class').where('provider_id', '=', id);
+      if (rc) used = used.where('resource_class', '=', rc);
+      const inUse = await used.executeTakeFirst();
+      if (inUse) throw conflict(`Inventory for '${inUse.resource_class}' on resource provider '${id}' in use.`, 'placement.inventory.inuse');
+      const del = trx.deleteFrom('placement_inventories').where('provider_id', '=', id);
+      if (rc) {
+        const r = await del.where('resource_class', '=', rc).executeTakeFirst();
+        if (Number(r.numDeletedRows) === 0) throw notFound(`No inventory of class ${rc} found for delete`);
+        return;
+      }
+      await del.execute();
+    });
+  }
+
+  async traits(id: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('placement_provider_traits').select('trait').where('provider_id', '=', id).orderBy('trait').execute();
+    return rows.map((r) => r.trait);
+  }
+
+  async setTraits(id: string, traits: string[], generation?: number): Promise<ProviderRow> {
+    return this.guarded(id, generation, async (trx) => {
+      await trx.deleteFrom('placement_provider_traits').where('provider_id', '=', id).execute();
+      const rows = [...new Set(traits)].map((trait) => ({ provider_id: id, trait }));
+      if (rows.length) await trx.insertInto('placement_provider_traits').values(rows).execute();
+    });
+  }
+
+  async traitInUse(trait: string): Promise<boolean> {
+    return !!(await this.db.selectFrom('placement_provider_traits').select('trait').where('trait', '=', trait).executeTakeFirst());
+  }
+
+  async classInUse(rc: string): Promise<boolean> {
+    return !!(await this.db.selectFrom('placement_inventories').select('resource_class').where('resource_class', '=', rc).executeTakeFirst());
+  }
+
+  /** Names of traits held by at least one provider. */
+  async associatedTraits(): Promise<Set<string>> {
+    return new Set((await this.db.selectFrom('placement_provider_traits').select('trait').distinct().execute()).map((r) => r.trait));
+  }
+
+  async aggregates(id: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('placement_provider_aggregates').select('aggregate').where('provider_id', '=', id).orderBy('aggregate').execute();
+    return rows.map((r) => r.aggregate);
+  }
+
+  async setAggregates(id: string, aggregates: string[], generation?: number): Promise<ProviderRow> {
+    return this.guarded(id, generation, async (trx) => {
+      await trx.deleteFrom('placement_provider_aggregates').where('provider_id', '=', id).execute();
+      const rows = [...new Set(aggregates)].map((aggregate) => ({ provider_id: id, aggregate }));
+      if (rows.length) await trx.insertInto('placement_provider_aggregates').values(rows).execute();
+    });
+  }
+
+  /** Runs `change` in a transaction that bumps the provider's generation, which must be `generation` when given. */
+  private async guarded(id: string, generation: number | undefined, change: (trx: Db) => Promise<void>): Promise<ProviderRow> {
+    return this.db.transaction().execute(async (trx) => {
+      const p = await this.get(id, trx);
+      if (generation !== undefined && generation !== p.generation) throw generationConflict(id);
+      await change(trx);
+      if (!(await this.bump(trx, p))) throw generationConflict(id);
       return this.get(id, trx);
     });
   }
@@ -194,6 +274,17 @@ export class ProviderStore {
     return Number(r.numUpdatedRows) === 1;
   }
 }
+
+const inventoryRow = (id: string, rc: string, i: InventoryInput): InventoryRow => ({
+  provider_id: id,
+  resource_class: rc,
+  total: i.total,
+  reserved: i.reserved ?? 0,
+  min_unit: i.min_unit ?? 1,
+  max_unit: i.max_unit ?? i.total,
+  step_size: i.step_size ?? 1,
+  allocation_ratio: i.allocation_ratio ?? 1,
+});
 
 const generationConflict = (id: string) =>
   conflict(`resource provider generation conflict: the provider ${id} was changed by another request.`, 'placement.concurrent_update');

@@ -26,8 +26,18 @@ export interface AllocationRow {
   user_id: string;
 }
 
+/** Custom traits and resource classes (the standard ones are data in the code). */
+export interface NamedRow {
+  name: string;
+  created_at: string;
+}
+
 export interface PlacementTables {
   placement_providers: ProviderRow;
   placement_inventories: InventoryRow;
   placement_allocations: AllocationRow;
+  placement_traits: NamedRow;
+  placement_provider_traits: { provider_id: string; trait: string };
+  placement_provider_aggregates: { provider_id: string; aggregate: string };
+  placement_resource_classes: NamedRow;
 }

@@ -7,12 +7,14 @@ import type { ServiceModule } from '../../platform/service.js';
 import type { Clients } from '../registry.js';
 import { identityEdge } from '../identity-edge.js';
 import { registerActionRoutes } from './api/actions.js';
+import { registerAddressRoutes } from './api/addresses.js';
 import { registerAggregateRoutes } from './api/aggregates.js';
 import type { ComputeApi } from './api/common.js';
 import { novaFault } from './api/faults.js';
 import { registerFlavorRoutes } from './api/flavors.js';
 import { registerServerGroupRoutes } from './api/groups.js';
 import { registerDiagnosticsRoutes } from './api/diagnostics.js';
+import { registerExtensionRoutes } from './api/extensions.js';
 import { registerHostRoutes } from './api/hosts.js';
 import { registerImageRoutes } from './api/images.js';
 import { registerMigrationRoutes } from './api/migrations.js';
@@ -123,6 +125,8 @@ const compute: ServiceModule<Clients> = {
     registerHostRoutes(app, api);
     registerDiagnosticsRoutes(app, api);
     registerMigrationRoutes(app, api);
+    registerAddressRoutes(app, api);
+    registerExtensionRoutes(app);
 
     const client: ComputeClient = {
       async serverExists(auth, id) {

@@ -137,27 +137,22 @@ const HANDLERS: Record<string, Handler> = {
     const a = obj(arg, 'createImage');
     const name = optString(a, 'name', { max: 255, min: 1 });
     if (!name) throw badRequest("Invalid input for field/attribute createImage. 'name' is a required property");
-    const metadata = stringMap(a, 'metadata');
+    const id = await snapshot(api, req, row, 'createImage', name, { ...stringMap(a, 'metadata'), image_type: 'snapshot' });
+    return imageCreated(api, req, id);
+  },
+  createBackup: async (api, req, row, arg) => {
+    const a = obj(arg, 'createBackup');
+    const name = optString(a, 'name', { max: 255, min: 1 });
+    const type = optString(a, 'backup_type', { min: 1, max: 255 });
+    const rotation = optInt(a, 'rotation', { min: 0 });
+    if (!name || !type || rotation === undefined || rotation === null) throw badRequest("Invalid input for field/attribute createBackup. 'name', 'backup_type' and 'rotation' are required properties");
     const images = api.model.peers().image;
-    if (!images) throw conflict('Snapshots need the image service, which this cloud does not run.');
-    const spec = { vmStates: ['active', 'stopped', 'paused', 'suspended'] };
-    if (!spec.vmStates.includes(row.vm_state) || row.task_state) throw stateConflict('createImage', row);
-    const flavor = JSON.parse(row.flavor) as { disk: number; ram: number };
-    const image = await images.createImage(req.auth, {
-      name,
-      disk_format: 'raw',
-      container_format: 'bare',
-      min_disk: flavor.disk,
-      min_ram: 0,
-      properties: { ...metadata, image_type: 'snapshot', instance_uuid: row.id, base_image_ref: row.image_id ?? '', user_id: req.auth.userId },
-    });
-    try {
-      await api.lifecycle.start(req.auth, row, 'createImage', req.id, { imageId: image.id, userId: req.auth.userId });
-    } catch (e) {
-      await images.deleteImage(req.auth, image.id).catch(() => undefined);
-      throw e;
-    }
-    return req.mv >= 45 ? { status: 202, body: { image_id: image.id } } : { status: 202, location: `${api.imageUrl()}/v2/images/${image.id}` };
+    if (!images) throw conflict('Backups need the image service, which this cloud does not run.');
+    // Older backups of this type beyond `rotation` (counting the new one) go, as Nova's rotation does.
+    const old = await images.listImages(req.auth, { properties: { instance_uuid: row.id, image_type: 'backup', backup_type: type }, limit: 1000 });
+    const id = rotation > 0 ? await snapshot(api, req, row, 'createBackup', name, { ...stringMap(a, 'metadata'), image_type: 'backup', backup_type: type }) : undefined;
+    for (const gone of old.slice(Math.max(0, rotation - 1))) await images.deleteImage(req.auth, gone.id).catch(() => undefined);
+    return id ? imageCreated(api, req, id) : accepted;
   },
   'os-getConsoleOutput': async (api, _req, row, arg) => {
     const a = obj(arg, 'os-getConsoleOutput');
@@ -200,6 +195,33 @@ const HANDLERS: Record<string, Handler> = {
   },
 };
 
+/** Starts a snapshot of the server into a new image with these properties; returns the image id. */
+async function snapshot(api: ComputeApi, req: FastifyRequest, row: ServerRow, action: string, name: string, props: Record<string, string>): Promise<string> {
+  const images = api.model.peers().image;
+  if (!images) throw conflict('Snapshots need the image service, which this cloud does not run.');
+  if (!['active', 'stopped', 'paused', 'suspended'].includes(row.vm_state) || row.task_state) throw stateConflict(action, row);
+  const flavor = JSON.parse(row.flavor) as { disk: number };
+  const image = await images.createImage(req.auth, {
+    name,
+    disk_format: 'raw',
+    container_format: 'bare',
+    min_disk: flavor.disk,
+    min_ram: 0,
+    properties: { ...props, instance_uuid: row.id, base_image_ref: row.image_id ?? '', user_id: req.auth.userId },
+  });
+  try {
+    await api.lifecycle.start(req.auth, row, 'createImage', req.id, { imageId: image.id, userId: req.auth.userId });
+  } catch (e) {
+    await images.deleteImage(req.auth, image.id).catch(() => undefined);
+    throw e;
+  }
+  return image.id;
+}
+
+/** The image id in the body since 2.45, the Location header before. */
+const imageCreated = (api: ComputeApi, req: FastifyRequest, id: string) =>
+  req.mv >= 45 ? { status: 202, body: { image_id: id } } : { status: 202, location: `${api.imageUrl()}/v2/images/${id}` };
+
 export function registerActionRoutes(app: FastifyInstance, api: ComputeApi): void {
   app.post<{ Params: { id: string } }>('/v2.1/servers/:id/action', async (req, reply) => {
     if (!isObj(req.body) || Object.keys(req.body).length !== 1) throw badRequest('Malformed request body');
@@ -214,13 +236,14 @@ export function registerActionRoutes(app: FastifyInstance, api: ComputeApi): voi
     return out.body ?? '';
   });
 
+  // Since 2.21 the actions of a deleted server stay visible.
   app.get<{ Params: { id: string } }>('/v2.1/servers/:id/os-instance-actions', async (req) => {
-    const row = await api.servers.find(req.auth, req.params.id);
+    const row = await api.servers.find(req.auth, req.params.id, req.mv >= 21);
     const actions = await api.model.servers.actions(row.id);
     return { instanceActions: actions.map((a) => renderAction(a, req.mv)) };
   });
   app.get<{ Params: { id: string; req: string } }>('/v2.1/servers/:id/os-instance-actions/:req', async (req) => {
-    const row = await api.servers.find(req.auth, req.params.id);
+    const row = await api.servers.find(req.auth, req.params.id, req.mv >= 21);
     const a = await api.model.servers.action(row.id, req.params.req);
     if (!a) throw notFound(`Action for request_id ${req.params.req} on instance ${row.id} not found`);
     const admin = allowed(computePolicy, 'server:instance_actions:events:details', req.auth);

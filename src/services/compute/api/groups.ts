@@ -12,8 +12,7 @@ function render(g: ServerGroup, mv: number) {
     name: g.row.name,
     ...(mv >= 64 ? { policy: g.row.policy, rules: g.rules } : { policies: [g.row.policy], metadata: {} }),
     members: g.members,
-    project_id: g.row.project_id,
-    user_id: g.row.user_id,
+    ...(mv >= 13 ? { project_id: g.row.project_id, user_id: g.row.user_id } : {}),
   };
 }
 

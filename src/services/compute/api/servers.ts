@@ -136,8 +136,10 @@ function parseFilters(q: Record<string, string>, admin: boolean, allTenantsAllow
   const time = (name: string) => {
     const v = q[name];
     if (v === undefined) return undefined;
-    const d = new Date(v.includes('T') && !/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? `${v}Z` : v);
-    if (Number.isNaN(d.getTime())) throw badRequest(`Invalid input for query parameters ${name}. Value: ${v}. '${v}' is not a 'date-time'`);
+    // ISO 8601 only (Nova's 'date-time' format), with or without a zone.
+    const iso = /^\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?([zZ]|[+-]\d\d:?\d\d)?)?$/.test(v);
+    const d = new Date(iso && /[T ]/.test(v) && !/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? `${v.replace(' ', 'T')}Z` : v);
+    if (!iso || Number.isNaN(d.getTime())) throw badRequest(`Invalid input for query parameters ${name}. Value: ${v}. '${v}' is not a 'date-time'`);
     return d.toISOString();
   };
   const list = (name: string) => (q[name] ? q[name].split(',').filter(Boolean) : undefined);

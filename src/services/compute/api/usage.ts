@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { badRequest } from '../../../platform/errors.js';
+import { badRequest, notFound } from '../../../platform/errors.js';
 import { isoNaive } from '../../../platform/ids.js';
 import { boolParam, query } from '../../../platform/http/validate.js';
 import { enforce } from '../../../platform/policy.js';
@@ -62,6 +62,8 @@ function tenantUsage(projectId: string, rows: ServerRow[], start: Date, end: Dat
 /** `os-simple-tenant-usage`: vCPU, RAM and disk hours per project over a period (default the last day). */
 export function registerUsageRoutes(app: FastifyInstance, api: ComputeApi): void {
   app.get('/v2.1/os-simple-tenant-usage', async (req) => {
+    // `/os-simple-tenant-usage/` names an empty project (Nova: 404), not the listing.
+    if (req.url.split('?')[0].endsWith('/')) throw notFound('The resource could not be found.');
     enforce(computePolicy, 'usage:all', req.auth);
     const q = query(req.query);
     const { start, end } = period(q);

@@ -72,6 +72,21 @@ export function registerVersionRoutes(app: FastifyInstance, baseUrl: () => strin
       v21(baseUrl()),
     ],
   }));
+  // The v2.0 compatibility endpoint's version document (its routes are v2.1's, as in Nova).
+  app.get('/v2', { config: { public: true } }, async () => ({
+    version: {
+      id: 'v2.0',
+      status: 'SUPPORTED',
+      version: '',
+      min_version: '',
+      updated: '2011-01-21T11:33:21Z',
+      links: [
+        { rel: 'self', href: `${baseUrl()}/v2/` },
+        { rel: 'describedby', type: 'text/html', href: 'http://docs.openstack.org/' },
+      ],
+      'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.compute+json;version=2' }],
+    },
+  }));
   app.get('/v2.1', { config: { public: true } }, async () => ({
     version: {
       ...v21(baseUrl()),

@@ -118,6 +118,8 @@ export class SimulatedDriver implements ComputeDriver {
       `[    0.000004] ssh key: ${guest.keyData ? 'injected (simulated)' : 'none'}`,
       `[    0.000005] simulated guest reached the running state.`,
     ];
-    return (lines !== undefined ? log.slice(-lines) : log).join('\n') + '\n';
+    // Nova tails the log text (which ends with a newline) by lines, as `'\n'.join(text.split('\n')[-n:])`.
+    const text = `${log.join('\n')}\n`;
+    return lines !== undefined ? text.split('\n').slice(-lines).join('\n') : text;
   }
 }

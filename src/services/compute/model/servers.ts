@@ -70,9 +70,9 @@ const hostnameOf = (name: string) =>
 export class ServerService {
   constructor(private readonly m: ComputeModel) {}
 
-  /** A server of the caller's project (admins: any); another project's is not found. */
-  async find(auth: AuthContext, id: string): Promise<ServerRow> {
-    const row = await this.m.servers.get(id);
+  /** A server of the caller's project (admins: any); another project's is not found. `withDeleted`: deleted ones too. */
+  async find(auth: AuthContext, id: string, withDeleted = false): Promise<ServerRow> {
+    const row = await (withDeleted ? this.m.servers.getAny(id) : this.m.servers.get(id));
     if (!row || (!auth.roles.includes('admin') && row.project_id !== auth.projectId)) throw notFound(`Instance ${id} could not be found.`);
     return row;
   }

@@ -1,0 +1,61 @@
+import type { FastifyInstance } from 'fastify';
+import { notFound } from '../../../platform/errors.js';
+
+/** Nova's legacy extension names of what this API implements (the list is informational since v2.1). */
+const EXTENSIONS: Array<[name: string, alias: string, description: string]> = [
+  ['AdminActions', 'os-admin-actions', 'Enable admin-only server actions.'],
+  ['Aggregates', 'os-aggregates', 'Admin-only aggregate administration.'],
+  ['AttachInterfaces', 'os-attach-interfaces', 'Attach interface support.'],
+  ['AvailabilityZone', 'os-availability-zone', '1. Add availability_zone to the Create Server API. 2. Add availability zones describing.'],
+  ['ConsoleOutput', 'os-console-output', 'Console log output support, with tailing ability.'],
+  ['CreateBackup', 'os-create-backup', 'Create a backup of a server.'],
+  ['DiskConfig', 'OS-DCF', 'Disk Management Extension.'],
+  ['ExtendedAvailabilityZone', 'OS-EXT-AZ', 'Extended Availability Zone support.'],
+  ['ExtendedServerAttributes', 'OS-EXT-SRV-ATTR', 'Extended Server Attributes support.'],
+  ['ExtendedStatus', 'OS-EXT-STS', 'Extended Status support.'],
+  ['ExtendedVolumes', 'os-extended-volumes', 'Extended Volumes support.'],
+  ['FlavorAccess', 'os-flavor-access', 'Flavor access support.'],
+  ['FlavorExtraSpecs', 'os-flavor-extra-specs', 'Flavors extra specs support.'],
+  ['FlavorManage', 'os-flavor-manage', 'Flavor create/delete API support.'],
+  ['Hosts', 'os-hosts', 'Admin-only host administration.'],
+  ['Hypervisors', 'os-hypervisors', 'Admin-only hypervisor administration.'],
+  ['InstanceActions', 'os-instance-actions', 'View a log of actions and events taken on an instance.'],
+  ['InstanceUsageAuditLog', 'os-instance_usage_audit_log', 'Admin-only Task Log Monitoring.'],
+  ['Keypairs', 'os-keypairs', 'Keypair Support.'],
+  ['Lock', 'os-lock-server', 'Enable lock/unlock server actions.'],
+  ['MigrateServer', 'os-migrate-server', 'Enable migrate and live-migrate server actions.'],
+  ['Migrations', 'os-migrations', 'Provide data on migrations.'],
+  ['PauseServer', 'os-pause-server', 'Enable pause/unpause server actions.'],
+  ['QuotaClasses', 'os-quota-class-sets', 'Quota classes management support.'],
+  ['Quotas', 'os-quota-sets', 'Quotas management support.'],
+  ['Rescue', 'os-rescue', 'Instance rescue mode.'],
+  ['ServerDiagnostics', 'os-server-diagnostics', 'Allow Admins to view server diagnostics through server action.'],
+  ['ServerGroups', 'os-server-groups', 'Server group support.'],
+  ['ServerPassword', 'os-server-password', 'Server password support.'],
+  ['ServerStartStop', 'os-server-start-stop', 'Start/Stop instance compute API support.'],
+  ['ServerUsage', 'OS-SRV-USG', 'Adds launched_at and terminated_at on Servers.'],
+  ['Services', 'os-services', 'Services support.'],
+  ['Shelve', 'os-shelve', 'Instance shelve mode.'],
+  ['SimpleTenantUsage', 'os-simple-tenant-usage', 'Simple tenant usage extension.'],
+  ['SuspendServer', 'os-suspend-server', 'Enable suspend/resume server actions.'],
+  ['Volumes', 'os-volumes', 'Volume attachments of servers.'],
+];
+
+const render = ([name, alias, description]: (typeof EXTENSIONS)[number]) => ({
+  name,
+  alias,
+  description,
+  namespace: `http://docs.openstack.org/compute/ext/${alias}/api/v2.1`,
+  updated: '2014-12-03T00:00:00Z',
+  links: [],
+});
+
+/** `GET /extensions` (deprecated discovery of the legacy v2 extensions). */
+export function registerExtensionRoutes(app: FastifyInstance): void {
+  app.get('/v2.1/extensions', async () => ({ extensions: EXTENSIONS.map(render) }));
+  app.get<{ Params: { alias: string } }>('/v2.1/extensions/:alias', async (req) => {
+    const found = EXTENSIONS.find((e) => e[1] === req.params.alias);
+    if (!found) throw notFound('Extension could not be found.');
+    return { extension: render(found) };
+  });
+}

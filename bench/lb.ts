@@ -16,6 +16,8 @@ import { startCloud } from '../src/cloud.js';
 
 const run = promisify(execFile);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/** Worker processes serving the listener besides the service process (the `workers` setting). */
+const WORKERS = Number(process.env.BENCH_LB_WORKERS ?? 1);
 const NGINX = '/usr/sbin/nginx';
 const WRK = '/usr/bin/wrk';
 
@@ -71,6 +73,21 @@ async function wrk(url: string, connections: number, threads: number): Promise<W
   };
 }
 
+/** CPU time (us) of the load balancer's worker processes (children of this process running the worker entry). */
+async function workerCpuMicros(): Promise<number> {
+  const { stdout } = await run('ps', ['--ppid', String(process.pid), '-o', 'pid=,args=']).catch(() => ({ stdout: '' }));
+  let ticks = 0;
+  for (const line of stdout.split('\n')) {
+    const [pid, ...args] = line.trim().split(/\s+/);
+    if (!args.join(' ').includes('loadbalancer/drivers/worker')) continue;
+    // utime and stime: fields 14 and 15 of /proc/<pid>/stat, counted after the command's closing parenthesis.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return (ticks * 1e6) / 100;
+}
+
 async function call(url: string, token: string, method = 'GET', body?: unknown): Promise<any> {
   const res = await fetch(url, { method, headers: { 'x-auth-token': token, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
@@ -83,7 +100,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'scs-bench-lb-'));
   const ports = [await freePort(), await freePort()];
   const nginx: ChildProcess[] = [];
-  const cloud = await startCloud({ dataDir: join(dir, 'data'), allPorts: 0, logLevel: 'warn', only: ['identity', 'network', 'loadbalancer'], services: { loadbalancer: { ephemeralPorts: true } } });
+  const cloud = await startCloud({ dataDir: join(dir, 'data'), allPorts: 0, logLevel: 'warn', only: ['identity', 'network', 'loadbalancer'], services: { loadbalancer: { ephemeralPorts: true, workers: WORKERS } } });
   try {
     for (const p of ports) nginx.push(await startNginx(dir, p));
     const clouds = parseYaml(readFileSync(join(dir, 'data', 'clouds.yaml'), 'utf8')) as { clouds: Record<string, { auth: { password: string } }> };
@@ -122,17 +139,19 @@ async function main(): Promise<void> {
     const direct = { rps: d1.rps + d2.rps, p99ms: Math.max(d1.p99ms, d2.p99ms), errors: d1.errors + d2.errors };
     // CPU of this process (the data plane) per proxied request: steadier than req/s on a busy machine.
     const cpu0 = process.cpuUsage();
+    const workers0 = await workerCpuMicros();
     const viaLb = await wrk(`http://${bound}/`, 64, 2);
     const cpu = process.cpuUsage(cpu0);
+    const lbCpu = cpu.user + cpu.system + (await workerCpuMicros()) - workers0;
     const stats = (await call(`${lbApi}/loadbalancers/${lb.id}/stats`, token)).stats;
 
     const f = (n: number, d = 0) => n.toFixed(d);
-    console.log(`bench:lb  ${SECONDS}s per run, concurrency 64, wrk, two nginx backends on 127.0.0.1`);
+    console.log(`bench:lb  ${SECONDS}s per run, concurrency 64, wrk, two nginx backends on 127.0.0.1, load balancer: service process + ${WORKERS} worker(s)`);
     console.log(`  direct to backends   ${f(direct.rps).padStart(8)} req/s   p99 ${f(direct.p99ms, 2)} ms   errors ${direct.errors}`);
     console.log(`  through proxy LB     ${f(viaLb.rps).padStart(8)} req/s   p99 ${f(viaLb.p99ms, 2)} ms   errors ${viaLb.errors}`);
     console.log(`  ratio LB/direct      ${f((viaLb.rps / direct.rps) * 100, 1)}%   (goal >= 50%)`);
     console.log(`  p99 overhead         ${f(viaLb.p99ms - direct.p99ms, 2)} ms   (goal < 2 ms)`);
-    console.log(`  LB CPU per request   ${f((cpu.user + cpu.system) / viaLb.requests, 1)} us   (user ${f(cpu.user / viaLb.requests, 1)}, system ${f(cpu.system / viaLb.requests, 1)}; ${f((cpu.user + cpu.system) / (SECONDS * 1e6), 2)} cores busy)`);
+    console.log(`  LB CPU per request   ${f(lbCpu / viaLb.requests, 1)} us   (${f(lbCpu / (SECONDS * 1e6), 2)} cores busy; service process alone: user ${f(cpu.user / viaLb.requests, 1)}, system ${f(cpu.system / viaLb.requests, 1)})`);
     console.log(`  LB stats             total_connections ${stats.total_connections}, request_errors ${stats.request_errors}`);
   } finally {
     for (const n of nginx) n.kill('SIGTERM');

@@ -62,7 +62,7 @@ describe('load balancer proxy: HTTP/1.1 framing', () => {
   const servers: Server[] = [];
 
   before(() => {
-    driver = proxyDriver({ bindAddress: '127.0.0.1', portOffset: 0, ephemeralPorts: true }, { memberHealth: () => undefined });
+    driver = proxyDriver({ bindAddress: '127.0.0.1', portOffset: 0, ephemeralPorts: true, workers: 0 }, { memberHealth: () => undefined });
   });
   after(async () => {
     await driver.stop();
@@ -244,5 +244,66 @@ describe('load balancer proxy: HTTP/1.1 framing', () => {
     await new Promise((r) => s.once('close', r));
     assert.match(text, /^HTTP\/1\.1 101 /);
     assert.ok(text.endsWith('PING'), text);
+  });
+});
+
+describe('load balancer proxy: worker processes sharing a listener', () => {
+  const health: string[] = [];
+  const driver = proxyDriver({ bindAddress: '127.0.0.1', portOffset: 0, ephemeralPorts: true, workers: 1 }, { memberHealth: (_lb, m, up) => void health.push(`${m} ${up}`) });
+  const members: Server[] = [];
+  after(async () => {
+    await driver.stop();
+    for (const s of members) await closeServer(s).catch(() => undefined);
+  });
+
+  it('serves from every process, with the health and counters of the service process', async () => {
+    const ports: number[] = [];
+    for (const name of ['a', 'b']) {
+      const s = httpMember((_req, res) => res.end(name));
+      members.push(s);
+      ports.push(await listen(s));
+    }
+    const monitor = { type: 'TCP', delaySec: 1, timeoutSec: 1, maxRetries: 1, maxRetriesDown: 1, httpMethod: 'GET', urlPath: '/', expectedCodes: '200', adminUp: true };
+    const spec: ListenerSpec = {
+      id: 'shared-l',
+      protocol: 'HTTP',
+      tls: null,
+      port: 80,
+      adminUp: true,
+      connectionLimit: -1,
+      allowedCidrs: null,
+      insertHeaders: {},
+      timeoutClientDataMs: 50_000,
+      timeoutMemberConnectMs: 5_000,
+      timeoutMemberDataMs: 50_000,
+      pool: { id: 'p', algorithm: 'ROUND_ROBIN', persistence: null, monitor, members: ports.map((port, i) => ({ id: `m${i}`, address: '127.0.0.1', port, weight: 1, backup: false, adminUp: true, monitorAddress: null, monitorPort: null })) },
+      l7policies: [],
+    };
+    const address = (await driver.apply({ id: 'shared', adminUp: true, listeners: [spec] }))['shared-l'];
+    // Each request on a new connection: the kernel hands connections to either process.
+    const once = async () => {
+      const r = await fetch(`http://${address}/`, { headers: { connection: 'close' } });
+      assert.equal(r.status, 200);
+      return r.text();
+    };
+    const names = new Set<string>();
+    for (let i = 0; i < 20; i++) names.add(await once());
+    assert.deepEqual([...names].sort(), ['a', 'b']);
+    const counted = async () => {
+      for (let i = 0; i < 100; i++) {
+        if (driver.stats('shared', 'shared-l').total_connections === 20) return true;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return false;
+    };
+    assert.ok(await counted(), JSON.stringify(driver.stats('shared', 'shared-l')));
+    // Member b goes down: once the service process's monitor sees it, no process sends traffic there.
+    await closeServer(members[1]);
+    for (let i = 0; i < 100 && !health.includes('m1 false'); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(health.includes('m1 false'), health.join());
+    await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 20; i++) assert.equal(await once(), 'a');
+    await driver.remove('shared');
+    await assert.rejects(fetch(`http://${address}/`));
   });
 });

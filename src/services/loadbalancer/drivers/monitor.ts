@@ -57,6 +57,10 @@ export class HealthChecker {
     return this.state.get(memberId)?.up !== false;
   }
 
+  memberIds(): string[] {
+    return this.members.map((m) => m.id);
+  }
+
   start(): void {
     void this.round();
     this.timer = setInterval(() => void this.round(), Math.max(1, this.monitor.delaySec) * 1000);

@@ -1,12 +1,7 @@
-import { BlockList, connect, createServer as createTcpServer, isIPv6, type AddressInfo, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
-import { Balancer } from './balancer.js';
 import { NO_TRAFFIC, type DriverEvents, type ListenerSpec, type LoadBalancerDriver, type LoadBalancerSpec, type PoolSpec, type TrafficStats } from './driver.js';
-import type { RequestHead } from './http1.js';
-import { matchPolicy } from './l7.js';
+import { ListenerRuntime } from './listener.js';
 import { HealthChecker } from './monitor.js';
-import { clientIp, HttpSession, type Route, type SessionHost } from './session.js';
-import { UpstreamPool } from './upstream.js';
+import { sum, WorkerPool } from './workers.js';
 
 export interface ProxySettings {
   /** Address every listener binds to. */
@@ -15,41 +10,30 @@ export interface ProxySettings {
   portOffset: number;
   /** Bind every listener to a free port instead (tests); the bound address is reported. */
   ephemeralPorts: boolean;
+  /**
+   * Worker processes that serve every listener's socket besides this process (0: this process
+   * alone). Listeners with a connection_limit are served by this process alone.
+   */
+  workers: number;
 }
 
-
-function cidrList(cidrs: string[] | null): BlockList | undefined {
-  if (!cidrs?.length) return undefined;
-  const list = new BlockList();
-  for (const c of cidrs) {
-    const [addr, prefix] = c.split('/');
-    const type = isIPv6(addr) ? 'ipv6' : 'ipv4';
-    list.addSubnet(addr, Number(prefix ?? (type === 'ipv4' ? 32 : 128)), type);
-  }
-  return list;
-}
-
-/** One listening socket and what it needs to balance: the running shape of a listener. */
-class ListenerRuntime implements SessionHost {
-  /** Counters; bytes of connections still open are added when read (`snapshot`). */
-  readonly stats: TrafficStats = { ...NO_TRAFFIC };
-  readonly balancer: Balancer;
-  private readonly sockets = new Set<Socket>();
-  readonly upstreams = new UpstreamPool(() => ({ connectMs: this.spec.timeoutMemberConnectMs, dataMs: this.spec.timeoutMemberDataMs }));
+/**
+ * A listener of this process: its data plane, the health checkers of its pools, and the worker
+ * processes that share its socket.
+ */
+class ProxiedListener {
+  readonly runtime: ListenerRuntime;
   /** One health checker per monitored pool (default and L7 redirect pools), by pool id. */
   private readonly checkers = new Map<string, { key: string; checker: HealthChecker }>();
-  private allowed?: BlockList;
-  server?: Server;
-  address = '';
+  private shared = false;
 
   constructor(
-    public spec: ListenerSpec,
+    spec: ListenerSpec,
     private readonly onHealth: (memberId: string, up: boolean) => void,
+    private readonly workers: WorkerPool | undefined,
   ) {
-    this.balancer = new Balancer((id) => {
-      for (const c of this.checkers.values()) if (!c.checker.isUp(id)) return false;
-      return true;
-    });
+    this.runtime = new ListenerRuntime(spec, (id) => this.isUp(id));
+    this.update(spec);
   }
 
   /** Socket-level shape: a change here needs a new socket. */
@@ -57,9 +41,24 @@ class ListenerRuntime implements SessionHost {
     return JSON.stringify([s.protocol, s.port, s.tls]);
   }
 
+  get spec(): ListenerSpec {
+    return this.runtime.spec;
+  }
+
+  private isUp(memberId: string): boolean {
+    for (const c of this.checkers.values()) if (!c.checker.isUp(memberId)) return false;
+    return true;
+  }
+
+  /** Members some health checker holds down (what worker processes need to know). */
+  private down(): string[] {
+    const out = new Set<string>();
+    for (const { checker } of this.checkers.values()) for (const id of checker.memberIds()) if (!checker.isUp(id)) out.add(id);
+    return [...out];
+  }
+
   update(spec: ListenerSpec): void {
-    this.spec = spec;
-    this.allowed = cidrList(spec.allowedCidrs);
+    this.runtime.update(spec);
     const pools = new Map<string, PoolSpec>();
     for (const p of [spec.pool, ...spec.l7policies.map((l) => l.pool)]) if (p?.monitor?.adminUp) pools.set(p.id, p);
     for (const [id, c] of this.checkers) {
@@ -71,174 +70,103 @@ class ListenerRuntime implements SessionHost {
     }
     for (const [id, p] of pools) {
       if (this.checkers.has(id)) continue;
-      const checker = new HealthChecker(p.monitor!, p.members, this.onHealth);
+      const checker = new HealthChecker(p.monitor!, p.members, (memberId, up) => {
+        this.onHealth(memberId, up);
+        if (this.shared) this.workers!.update(spec.id, this.spec, this.down());
+      });
       this.checkers.set(id, { key: JSON.stringify([p.monitor, p.members]), checker });
       checker.start();
     }
+    this.share();
   }
 
   async listen(host: string, port: number): Promise<string> {
-    const server = this.spec.protocol === 'HTTP' ? this.httpServer() : createTcpServer((s) => this.admit(s) && this.tcpConnection(s));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-    this.server = server;
-    const a = server.address() as AddressInfo;
-    this.address = `${a.address}:${a.port}`;
-    return this.address;
+    const address = await this.runtime.listen({ host, port });
+    this.share();
+    return address;
   }
 
-  /** Every connection: allowed_cidrs and connection_limit first, then counted. */
-  private admit(s: Socket): boolean {
-    const refuse = (this.allowed && !this.allowed.check(clientIp(s), isIPv6(clientIp(s)) ? 'ipv6' : 'ipv4')) || (this.spec.connectionLimit >= 0 && this.stats.active_connections >= this.spec.connectionLimit);
-    if (refuse) {
-      s.destroy();
-      return false;
-    }
-    this.sockets.add(s);
-    this.stats.active_connections++;
-    this.stats.total_connections++;
-    s.once('close', () => {
-      this.sockets.delete(s);
-      this.stats.active_connections--;
-      this.stats.bytes_in += s.bytesRead;
-      this.stats.bytes_out += s.bytesWritten;
-    });
-    return true;
+  /**
+   * Hands the socket to the worker processes too, or tells them the new spec; a connection limit
+   * counts the connections of one process, so a listener with one is served by this one alone.
+   */
+  private share(): void {
+    const server = this.runtime.server;
+    const wanted = this.workers !== undefined && server !== undefined && this.spec.connectionLimit < 0;
+    if (wanted && this.shared) this.workers!.update(this.spec.id, this.spec, this.down());
+    else if (wanted) this.workers!.share(this.spec.id, this.spec, this.down(), server);
+    else if (this.shared) void this.unshare();
+    this.shared = wanted;
   }
 
-  private tcpConnection(client: Socket): void {
-    const member = this.spec.pool && this.balancer.pick(this.spec.pool, clientIp(client));
-    if (!member) {
-      this.stats.request_errors++;
-      return void client.destroy();
-    }
-    this.balancer.opened(member.id);
-    const upstream = connect({ host: member.address, port: member.port });
-    upstream.setTimeout(this.spec.timeoutMemberConnectMs, () => upstream.destroy());
-    upstream.once('connect', () => upstream.setTimeout(this.spec.timeoutMemberDataMs));
-    client.setTimeout(this.spec.timeoutClientDataMs, () => client.destroy());
-    client.pipe(upstream).pipe(client);
-    const fail = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    upstream.once('error', () => {
-      this.stats.request_errors++;
-      fail();
-    });
-    client.once('error', fail);
-    upstream.once('close', () => {
-      this.balancer.closed(member.id);
-      client.end();
-    });
-  }
-
-  /** Plain or TLS-terminating: either way each connection is an HttpSession on a byte stream. */
-  private httpServer(): Server {
-    const tls = this.spec.tls;
-    if (!tls) return createTcpServer({ allowHalfOpen: true, noDelay: true }, (s) => this.admit(s) && new HttpSession(this, s));
-    const server = createTlsServer({ cert: tls.cert, key: tls.key, passphrase: tls.passphrase, allowHalfOpen: true }, (s) => new HttpSession(this, s));
-    // Counted and filtered on the TCP connection, before the handshake.
-    server.on('connection', (s: Socket) => this.admit(s));
-    server.on('tlsClientError', () => undefined);
-    return server;
-  }
-
-  clientTimeoutMs(): number {
-    return this.spec.timeoutClientDataMs;
-  }
-
-  route(req: RequestHead, ip: string): Route {
-    const policy = this.spec.l7policies.length ? matchPolicy(this.spec.l7policies, req) : undefined;
-    if (policy?.action === 'REJECT') return { status: 403 };
-    if (policy?.action === 'REDIRECT_TO_URL') return { status: policy.redirectHttpCode, location: policy.redirectUrl! };
-    if (policy?.action === 'REDIRECT_PREFIX') return { status: policy.redirectHttpCode, location: `${policy.redirectPrefix!.replace(/\/$/, '')}${req.url}` };
-    const pool = policy ? policy.pool : this.spec.pool;
-    const member = pool && this.balancer.pick(pool, ip);
-    return member ? { member, pool } : { status: 503 };
-  }
-
-  forwardedFields(ip: string): Buffer | null {
-    const insert = this.spec.insertHeaders;
-    let lines = '';
-    // A separate X-Forwarded-For line: members read repeated fields as one comma-separated list.
-    if (insert['X-Forwarded-For'] === 'true') lines += `x-forwarded-for: ${ip}\r\n`;
-    if (insert['X-Forwarded-Port'] === 'true') lines += `x-forwarded-port: ${this.spec.port}\r\n`;
-    if (insert['X-Forwarded-Proto'] === 'true') lines += `x-forwarded-proto: ${this.spec.tls ? 'https' : 'http'}\r\n`;
-    return lines ? Buffer.from(lines, 'latin1') : null;
-  }
-
-  requestError(): void {
-    this.stats.request_errors++;
+  /** The workers stop serving the listener; their counters become this process's. */
+  private async unshare(): Promise<void> {
+    const theirs = await this.workers!.unshare(this.spec.id);
+    const own = this.runtime.stats;
+    for (const k of ['bytes_in', 'bytes_out', 'total_connections', 'request_errors'] as const) own[k] += theirs[k];
   }
 
   snapshot(): TrafficStats {
-    const s = { ...this.stats };
-    for (const sock of this.sockets) {
-      s.bytes_in += sock.bytesRead;
-      s.bytes_out += sock.bytesWritten;
-    }
-    return s;
+    const own = this.runtime.snapshot();
+    if (!this.shared) return own;
+    return sum([own, this.workers!.stats(this.spec.id)]);
   }
 
   async close(): Promise<void> {
     for (const c of this.checkers.values()) c.checker.stop();
     this.checkers.clear();
-    this.upstreams.close();
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    const closed = new Promise<void>((r) => server.close(() => r()));
-    for (const s of this.sockets) s.destroy();
-    await closed;
+    if (this.shared) await this.workers!.unshare(this.spec.id);
+    this.shared = false;
+    await this.runtime.close();
   }
 }
 
 /**
- * A real data plane inside this process: every enabled listener is a listening socket that
- * balances TCP connections (TCP, HTTPS passthrough) or HTTP requests over its default pool.
+ * A real data plane run by this process (and its worker processes, if configured): every enabled
+ * listener is a listening socket that balances TCP connections (TCP, HTTPS passthrough) or HTTP
+ * requests over its pools.
  */
 export function proxyDriver(settings: ProxySettings, events: DriverEvents): LoadBalancerDriver {
-  const lbs = new Map<string, Map<string, ListenerRuntime>>();
+  const lbs = new Map<string, Map<string, ProxiedListener>>();
+  let workers: WorkerPool | undefined;
+  const workerPool = () => (settings.workers > 0 ? (workers ??= new WorkerPool(settings.workers)) : undefined);
 
   async function closeAll(lbId: string): Promise<void> {
-    for (const rt of lbs.get(lbId)?.values() ?? []) await rt.close();
+    for (const l of lbs.get(lbId)?.values() ?? []) await l.close();
     lbs.delete(lbId);
   }
 
   return {
     name: 'proxy',
-    description: 'In-process TCP and HTTP proxy with health monitors.',
+    description: 'TCP and HTTP proxy with health monitors, run by the service process.',
     runsMonitors: true,
 
     async apply(lb: LoadBalancerSpec) {
-      const running = lbs.get(lb.id) ?? new Map<string, ListenerRuntime>();
+      const pool = workerPool();
+      const running = lbs.get(lb.id) ?? new Map<string, ProxiedListener>();
       lbs.set(lb.id, running);
       const wanted = new Map(lb.adminUp ? lb.listeners.filter((l) => l.adminUp).map((l) => [l.id, l]) : []);
-      for (const [id, rt] of running) {
+      for (const [id, l] of running) {
         const spec = wanted.get(id);
-        if (!spec || ListenerRuntime.bindKey(spec) !== ListenerRuntime.bindKey(rt.spec)) {
-          await rt.close();
+        if (!spec || ProxiedListener.bindKey(spec) !== ProxiedListener.bindKey(l.spec)) {
+          await l.close();
           running.delete(id);
         }
       }
       const bound: Record<string, string> = {};
       for (const [id, spec] of wanted) {
-        let rt = running.get(id);
-        if (!rt) {
-          rt = new ListenerRuntime(spec, (memberId, up) => events.memberHealth(lb.id, memberId, up));
-          rt.update(spec);
+        let l = running.get(id);
+        if (!l) {
+          l = new ProxiedListener(spec, (memberId, up) => events.memberHealth(lb.id, memberId, up), pool);
           try {
-            await rt.listen(settings.bindAddress, settings.ephemeralPorts ? 0 : spec.port + settings.portOffset);
+            await l.listen(settings.bindAddress, settings.ephemeralPorts ? 0 : spec.port + settings.portOffset);
           } catch (e) {
-            await rt.close();
+            await l.close();
             throw e;
           }
-          running.set(id, rt);
-        } else rt.update(spec);
-        bound[id] = rt.address;
+          running.set(id, l);
+        } else l.update(spec);
+        bound[id] = l.runtime.address;
       }
       return bound;
     },
@@ -251,6 +179,8 @@ export function proxyDriver(settings: ProxySettings, events: DriverEvents): Load
 
     async stop() {
       for (const id of [...lbs.keys()]) await closeAll(id);
+      await workers?.stop();
+      workers = undefined;
     },
   };
 }

@@ -16,6 +16,7 @@ export const DEFAULT_SETTINGS: LoadBalancerSettings = {
   bindAddress: '127.0.0.1',
   portOffset: 0,
   ephemeralPorts: false,
+  workers: 0,
   simulatedDelayMs: 0,
   quotas: Object.fromEntries(QUOTA_KEYS.map((k) => [k, -1])),
 };

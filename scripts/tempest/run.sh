@@ -57,6 +57,10 @@ auth_version = v3
 region = RegionOne
 v3_endpoint_type = public
 disable_ssl_certificate_validation = true
+# Lockout and password history are off by default, as in Keystone (services.identity.
+# lockoutFailureAttempts / lockoutDuration enable lockout; password history is not implemented).
+user_lockout_failure_attempts = 0
+user_unique_last_password_count = 0
 
 [identity-feature-enabled]
 api_v2 = false
@@ -105,6 +109,8 @@ build_timeout = 60
 api_v1 = false
 api_v2 = true
 import_image = true
+# os_glance_* properties are reserved (403), as in Glance.
+os_glance_reserved = true
 
 [network]
 public_network_id = $pub

@@ -10,7 +10,7 @@ describe('block storage: Cinder response shapes (tempest)', () => {
   let demo: string;
   let admin: string;
   before(async () => {
-    cloud = await startTestCloud({ only: ['identity', 'volume'] });
+    cloud = await startTestCloud({ only: ['identity', 'volume'], services: { volume: { quotas: { volumes: 100, snapshots: 100, gigabytes: 1000 } } } });
     base = cloud.urls.volume;
     demo = await cloud.demoToken();
     admin = await cloud.adminToken();
@@ -198,5 +198,57 @@ describe('block storage: Cinder response shapes (tempest)', () => {
     assert.deepEqual(paged, all.slice(2, 5));
     assert.ok(ids.every((id) => all.includes(id)));
     assert.equal((await api(`${base}/v3/snapshots?offset=x`, { token: demo })).status, 400);
+  });
+
+  test('QoS specs: admin CRUD, keys, associations with types; front-end specs reach the connection info', async () => {
+    const c = await api(`${base}/v3/qos-specs`, { method: 'POST', token: admin, body: { qos_specs: { name: 'gold', consumer: 'front-end', read_iops_sec: '2000' } } });
+    assert.equal(c.status, 200);
+    assert.deepEqual(c.body.qos_specs.specs, { read_iops_sec: '2000' });
+    const id = c.body.qos_specs.id;
+    assert.equal((await api(`${base}/v3/qos-specs`, { token: demo })).status, 403);
+    assert.deepEqual((await api(`${base}/v3/qos-specs`, { token: admin })).body.qos_specs.find((x: any) => x.id === id), c.body.qos_specs);
+    assert.equal((await api(`${base}/v3/qos-specs`, { method: 'POST', token: admin, body: { qos_specs: { name: 'gold' } } })).status, 409);
+    assert.equal((await api(`${base}/v3/qos-specs`, { method: 'POST', token: admin, body: { qos_specs: { name: 'x', consumer: 'nobody' } } })).status, 400);
+    assert.deepEqual((await api(`${base}/v3/qos-specs/${id}`, { method: 'PUT', token: admin, body: { qos_specs: { iops_bytes: '500' } } })).body.qos_specs, { iops_bytes: '500' });
+    assert.equal((await api(`${base}/v3/qos-specs/${id}/delete_keys`, { method: 'PUT', token: admin, body: { keys: ['iops_bytes'] } })).status, 202);
+    assert.deepEqual((await api(`${base}/v3/qos-specs/${id}`, { token: admin })).body.qos_specs.specs, { read_iops_sec: '2000' });
+    const t = (await api(`${base}/v3/types`, { method: 'POST', token: admin, body: { volume_type: { name: 'qos-type' } } })).body.volume_type;
+    assert.equal((await api(`${base}/v3/qos-specs/${id}/associate?vol_type_id=${t.id}`, { token: admin })).status, 202);
+    assert.deepEqual((await api(`${base}/v3/qos-specs/${id}/associations`, { token: admin })).body.qos_associations, [{ association_type: 'volume_type', name: 'qos-type', id: t.id }]);
+    assert.equal((await api(`${base}/v3/types/${t.id}`, { token: admin })).body.volume_type.qos_specs_id, id);
+    const v = await createVolume(base, demo, { volume_type: 'qos-type' });
+    const conn = await api(`${base}/v3/volumes/${v.id}/action`, { method: 'POST', token: demo, body: { 'os-initialize_connection': { connector: { host: 'h' } } } });
+    assert.deepEqual(conn.body.connection_info.data.qos_specs, { read_iops_sec: '2000' });
+    assert.equal((await api(`${base}/v3/qos-specs/${id}`, { method: 'DELETE', token: admin })).status, 400, 'in use');
+    assert.equal((await api(`${base}/v3/qos-specs/${id}/disassociate_all`, { token: admin })).status, 202);
+    assert.equal((await api(`${base}/v3/types/${t.id}`, { token: admin })).body.volume_type.qos_specs_id, null);
+    assert.equal((await api(`${base}/v3/qos-specs/${id}`, { method: 'DELETE', token: admin })).status, 202);
+    assert.equal((await api(`${base}/v3/qos-specs/${id}`, { token: admin })).status, 404);
+  });
+
+  test('os-services: disable (with a reason) sends new volumes to error, enable restores; freeze/thaw name a volume back end', async () => {
+    const put = (action: string, body: unknown, token = admin) => api(`${base}/v3/os-services/${action}`, { method: 'PUT', token, body });
+    const host = (await api(`${base}/v3/os-services?binary=cinder-volume`, { token: admin })).body.services[0].host;
+    assert.equal((await put('disable', { host, binary: 'cinder-volume' }, demo)).status, 403);
+    assert.equal((await put('disable-log-reason', { host, binary: 'cinder-volume', disabled_reason: null })).status, 400);
+    assert.equal((await put('disable', { host: 'nowhere', binary: 'cinder-volume' })).status, 404);
+    const off = await put('disable-log-reason', { host, binary: 'cinder-volume', disabled_reason: 'maintenance' });
+    assert.deepEqual(off.body, { host, service: 'cinder-volume', binary: 'cinder-volume', disabled: true, status: 'disabled', disabled_reason: 'maintenance' });
+    const listed = (await api(`${base}/v3/os-services?binary=cinder-volume`, { token: admin })).body.services[0];
+    assert.deepEqual([listed.status, listed.disabled_reason], ['disabled', 'maintenance']);
+    const failed = await api(`${base}/v3/volumes`, { method: 'POST', token: demo, body: { volume: { size: 1 } } });
+    assert.equal(failed.status, 202);
+    assert.equal((await api(`${base}/v3/volumes/${failed.body.volume.id}`, { token: demo })).body.volume.status, 'error');
+    const on = await put('enable', { host, binary: 'cinder-volume' });
+    assert.deepEqual([on.body.status, on.body.disabled, on.body.disabled_reason], ['enabled', false, null]);
+    assert.equal((await createVolume(base, demo, {})).status, 'available');
+    assert.equal((await put('freeze', { host: 'invalid_host' })).status, 400);
+    assert.equal((await put('freeze', { host: host.split('@')[0] })).status, 200);
+    assert.equal((await api(`${base}/v3/os-services?binary=cinder-volume`, { token: admin })).body.services[0].frozen, true);
+    const frozen = await api(`${base}/v3/volumes`, { method: 'POST', token: demo, body: { volume: { size: 1 } } });
+    assert.equal((await api(`${base}/v3/volumes/${frozen.body.volume.id}`, { token: demo })).body.volume.status, 'error');
+    assert.equal((await put('thaw', { host })).status, 200);
+    assert.equal((await put('thaw', { host: 'invalid_host' })).status, 400);
+    assert.equal((await createVolume(base, demo, {})).status, 'available');
   });
 });

@@ -12,6 +12,7 @@ import { registerBackupRoutes } from './api/backups.js';
 import type { ApiDeps } from './api/common.js';
 import { cinderFault } from './api/faults.js';
 import { registerMiscRoutes } from './api/misc.js';
+import { registerQosRoutes } from './api/qos.js';
 import { registerSnapshotRoutes } from './api/snapshots.js';
 import { registerTransferRoutes } from './api/transfers.js';
 import { registerTypeRoutes } from './api/types.js';
@@ -22,6 +23,8 @@ import { FileVolumeDriver } from './drivers/file.js';
 import { AttachmentService } from './model/attachments.js';
 import { BackupService } from './model/backups.js';
 import { DEFAULT_SETTINGS, json, VolumeKeys, type ModelDeps, type VolumeSettings } from './model/common.js';
+import { QosService } from './model/qos.js';
+import { ServiceAdmin } from './model/services.js';
 import { QuotaService } from './model/quotas.js';
 import { reconcile } from './model/reconcile.js';
 import { SnapshotService } from './model/snapshots.js';
@@ -62,11 +65,12 @@ const volume: ServiceModule<Clients> = {
     const backups = new BackupService(d, volumes, quotas);
     const attachments = new AttachmentService(d, volumes);
     const transfers = new TransferService(d, volumes, quotas);
+    const services = new ServiceAdmin(d);
     volumes.registerJobs();
     snapshots.registerJobs();
     backups.registerJobs();
 
-    const deps: ApiDeps = { volumes, types, snapshots, backups, attachments, quotas, transfers, settings, baseUrl: () => ctx.urls.volume };
+    const deps: ApiDeps = { volumes, types, snapshots, backups, attachments, quotas, transfers, qos: new QosService(d), services, settings, baseUrl: () => ctx.urls.volume };
     const app = createServiceApp({
       service: 'volume',
       log: ctx.log,
@@ -85,6 +89,7 @@ const volume: ServiceModule<Clients> = {
     registerMiscRoutes(app, deps);
     registerTransferRoutes(app, deps);
     registerBackendRoutes(app, deps);
+    registerQosRoutes(app, deps);
 
     /** Waits for a volume row to leave a transient status (jobs may run in any process). */
     const settle = async (id: string, transient: string[]): Promise<string | undefined> => {

@@ -132,7 +132,7 @@ export function registerActionRoutes(app: FastifyInstance, d: ApiDeps): void {
         may('volume_extension:volume_actions:initialize_connection');
         if (!isObj(args.connector)) throw badRequest('Must specify \'connector\'');
         reply.code(200);
-        return { connection_info: d.attachments.connectionInfo(vol) };
+        return { connection_info: await d.attachments.connectionInfo(vol) };
       case 'os-terminate_connection':
         may('volume_extension:volume_actions:terminate_connection');
         return '';

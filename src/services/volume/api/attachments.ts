@@ -13,7 +13,7 @@ export function registerAttachmentRoutes(app: FastifyInstance, d: ApiDeps): void
   };
   const view = async (req: FastifyRequest, a: AttachmentRow) => {
     const vol = await d.volumes.find(req.auth, a.volume_id);
-    return attachmentView(a, d.attachments.connectionInfo(vol));
+    return attachmentView(a, await d.attachments.connectionInfo(vol));
   };
   const find = async (req: FastifyRequest, action: string) => {
     needs(req, 27);

@@ -1,18 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { notFound } from '../../../platform/errors.js';
+import { BACKEND, POOL_NAME, SERVICES, VOLUME_HOST } from '../model/services.js';
 import { authorize, params, v3Route, type ApiDeps } from './common.js';
 
-/** The one back end: the file driver on this process's host, as Cinder names hosts and pools. */
-export const BACKEND = { host: 'localhost', backend: 'file', pool: 'file', vendor: 'SCS', driverVersion: '1.0', protocol: 'file' } as const;
-export const VOLUME_HOST = `${BACKEND.host}@${BACKEND.backend}`;
-export const POOL_NAME = `${VOLUME_HOST}#${BACKEND.pool}`;
-
-/** Cinder's service binaries and the host each one runs on here (one process hosts them all). */
-export const SERVICES = [
-  { binary: 'cinder-scheduler', host: BACKEND.host },
-  { binary: 'cinder-volume', host: VOLUME_HOST },
-  { binary: 'cinder-backup', host: BACKEND.host },
-] as const;
 
 /** The capabilities the scheduler reports for the pool (`get_pools?detail=true`). */
 export const POOL_CAPABILITIES = {
@@ -35,6 +25,7 @@ const EXTENSIONS: Array<[alias: string, name: string, description: string]> = [
   ['os-hosts', 'Hosts', 'Admin-only host administration.'],
   ['os-quota-sets', 'Quotas', 'Quota management support.'],
   ['os-quota-class-sets', 'QuotaClasses', 'Quota classes management support.'],
+  ['qos-specs', 'Qos_specs_manage', 'QoS specs support.'],
   ['scheduler-stats', 'Scheduler_stats', 'Scheduler stats support.'],
   ['os-services', 'Services', 'Services support.'],
   ['os-used-limits', 'UsedLimits', 'Provide data on limited resources that are being used.'],

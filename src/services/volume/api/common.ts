@@ -6,7 +6,9 @@ import { allowed, enforce } from '../../../platform/policy.js';
 import type { AttachmentService } from '../model/attachments.js';
 import type { BackupService } from '../model/backups.js';
 import type { VolumeSettings } from '../model/common.js';
+import type { QosService } from '../model/qos.js';
 import type { QuotaService } from '../model/quotas.js';
+import type { ServiceAdmin } from '../model/services.js';
 import type { SnapshotService } from '../model/snapshots.js';
 import type { TransferService } from '../model/transfers.js';
 import type { TypeService } from '../model/types.js';
@@ -22,6 +24,8 @@ export interface ApiDeps {
   attachments: AttachmentService;
   quotas: QuotaService;
   transfers: TransferService;
+  qos: QosService;
+  services: ServiceAdmin;
   settings: VolumeSettings;
   baseUrl(): string;
 }

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { badRequest } from '../../../platform/errors.js';
+import { badRequest, notFound } from '../../../platform/errors.js';
 import { boolParam, isObj } from '../../../platform/http/validate.js';
 import { authorize, body, params, q, v3Route, type ApiDeps } from './common.js';
-import { POOL_CAPABILITIES, POOL_NAME, SERVICES } from './backend.js';
+import { POOL_NAME } from '../model/services.js';
+import { POOL_CAPABILITIES } from './backend.js';
 import { minorVersion } from './versions.js';
 
 /** The integer limits of a quota set body (numeric strings accepted, as Cinder does). */
@@ -90,11 +91,41 @@ export function registerMiscRoutes(app: FastifyInstance, d: ApiDeps): void {
     authorize(req, 'volume_extension:services:index');
     const zone = d.settings.availabilityZone;
     const cluster = minorVersion(req) >= 7 ? { cluster: null } : {};
-    const services = SERVICES.map(({ binary, host }) => ({ binary, host, zone, status: 'enabled', state: 'up', updated_at: started, disabled_reason: null, frozen: false, ...cluster, replication_status: binary === 'cinder-volume' ? 'disabled' : undefined }));
+    const services = (await d.services.list()).map((s) => ({
+      binary: s.binary,
+      host: s.host,
+      zone,
+      status: s.disabled ? 'disabled' : 'enabled',
+      state: 'up',
+      updated_at: s.updated_at ? s.updated_at.replace(/\.\d+Z$/, '.000000') : started,
+      disabled_reason: s.disabled_reason,
+      frozen: !!s.frozen,
+      ...cluster,
+      replication_status: s.binary === 'cinder-volume' ? 'disabled' : undefined,
+    }));
     const query = q(req);
     // Cinder's host filter matches the host and its back ends (`host@backend`, `host@backend#pool`).
     const onHost = (host: string) => !query.host || host === query.host || host.startsWith(`${query.host}@`) || host.startsWith(`${query.host}#`);
     return { services: services.filter((s) => (!query.binary || s.binary === query.binary) && onHost(s.host)) };
+  });
+
+  // PUT /os-services/{enable,disable,disable-log-reason,freeze,thaw}, as cinderclient sends them.
+  v3Route(app, 'PUT', '/os-services/:action', async (req) => {
+    authorize(req, 'volume_extension:services:update');
+    const b = body(req);
+    const action = params(req).action;
+    if (action === 'freeze' || action === 'thaw') {
+      if (typeof b.host !== 'string' || !b.host) throw badRequest('Missing required element host in request body.');
+      await d.services.setFrozen(b.host, action === 'freeze');
+      return '';
+    }
+    if (!['enable', 'disable', 'disable-log-reason'].includes(action)) throw notFound(`Unknown action ${action}.`);
+    if (typeof b.host !== 'string' || typeof b.binary !== 'string') throw badRequest('Missing required element host or binary in request body.');
+    const reason = action === 'disable-log-reason' ? b.disabled_reason : null;
+    if (action === 'disable-log-reason' && (typeof reason !== 'string' || !reason.trim() || reason.length > 255)) throw badRequest('Disabled reason contains invalid characters or is too long');
+    const s = await d.services.setDisabled(b.binary, b.host, action !== 'enable', reason as string | null);
+    const status = s.disabled ? 'disabled' : 'enabled';
+    return { host: s.host, service: s.binary, binary: s.binary, disabled: !!s.disabled, status, ...(action !== 'disable' ? { disabled_reason: s.disabled_reason } : {}) };
   });
 
   v3Route(app, 'GET', '/scheduler-stats/get_pools', async (req) => {

@@ -134,7 +134,7 @@ export function typeView(req: FastifyRequest, t: VolumeType, form: 'show' | 'cre
     ...(form !== 'update' ? { 'os-volume-type-access:is_public': !!t.row.is_public } : {}),
     // Cinder shows extra specs to admins only.
     extra_specs: admin ? t.extraSpecs : {},
-    ...(admin && form === 'show' ? { qos_specs_id: null } : {}),
+    ...(admin && form === 'show' ? { qos_specs_id: t.row.qos_specs_id } : {}),
   };
 }
 

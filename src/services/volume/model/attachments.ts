@@ -141,7 +141,10 @@ export class AttachmentService {
     const target = attachmentId ? live.find((a) => a.id === attachmentId) : live.length === 1 ? live[0] : undefined;
     if (!target) {
       if (attachmentId) throw notFound(`Volume attachment ${attachmentId} could not be found.`);
-      throw invalidVolume(live.length ? 'Volume has more than one attachment: an attachment_id is required.' : 'Volume is not attached.');
+      if (live.length) throw invalidVolume('Volume has more than one attachment: an attachment_id is required.');
+      // Cinder degrades gracefully: a detach of a volume without attachments just makes it available.
+      await this.d.stores.volumes.update(vol.id, { status: 'available' }, ['in-use', 'attaching', 'detaching', 'reserved', 'error_detaching']);
+      return;
     }
     await this.remove(auth, target.id);
   }
@@ -156,11 +159,17 @@ export class AttachmentService {
     await this.d.stores.volumes.update(vol.id, { status: left.some((l) => l.attach_status === 'attached') ? 'in-use' : left.length ? 'reserved' : 'available' });
   }
 
-  /** Where the data plane finds the bytes: a local file for the file driver. */
-  connectionInfo(vol: VolumeRow): Record<string, unknown> {
+  /**
+   * Where the data plane finds the bytes: a local file for the file driver. As Cinder, the QoS
+   * specs of the volume's type go along for a front-end consumer (the hypervisor applies them).
+   */
+  async connectionInfo(vol: VolumeRow): Promise<Record<string, unknown>> {
+    const type = await this.d.stores.types.get(vol.volume_type_id);
+    const qos = type?.qos_specs_id ? await this.d.stores.qos.get(type.qos_specs_id) : undefined;
+    const qosSpecs = qos && ['front-end', 'both'].includes(qos.consumer) ? JSON.parse(qos.specs) : null;
     return {
       driver_volume_type: 'file',
-      data: { device_path: this.d.driver.localPath(volRef(vol.id)) ?? null, encrypted: !!vol.encryption_key, access_mode: vol.readonly ? 'ro' : 'rw', volume_id: vol.id },
+      data: { device_path: this.d.driver.localPath(volRef(vol.id)) ?? null, encrypted: !!vol.encryption_key, access_mode: vol.readonly ? 'ro' : 'rw', volume_id: vol.id, qos_specs: qosSpecs },
     };
   }
 }

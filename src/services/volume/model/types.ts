@@ -52,7 +52,7 @@ export class TypeService {
       if (existing.has(t.name)) continue;
       const at = now();
       const encryption = t.encryption && { ...encryptionSpec(t.encryption), created_at: at, updated_at: null };
-      await this.d.stores.types.insert({ id: uuid(), name: t.name, description: t.description, is_public: 1, extra_specs: '{}', encryption: encryption && JSON.stringify(encryption), created_at: at, updated_at: at });
+      await this.d.stores.types.insert({ id: uuid(), name: t.name, description: t.description, is_public: 1, extra_specs: '{}', encryption: encryption && JSON.stringify(encryption), qos_specs_id: null, created_at: at, updated_at: at });
     }
   }
 
@@ -97,7 +97,7 @@ export class TypeService {
   async create(f: { name: string; description?: string | null; is_public?: boolean; extra_specs?: Record<string, string> }): Promise<VolumeType> {
     if ((await this.d.stores.types.where({ name: f.name })).length) throw conflict(`Volume Type ${f.name} already exists.`);
     const at = now();
-    const row: TypeRow = { id: uuid(), name: f.name, description: f.description ?? null, is_public: f.is_public === false ? 0 : 1, extra_specs: JSON.stringify(f.extra_specs ?? {}), encryption: null, created_at: at, updated_at: at };
+    const row: TypeRow = { id: uuid(), name: f.name, description: f.description ?? null, is_public: f.is_public === false ? 0 : 1, extra_specs: JSON.stringify(f.extra_specs ?? {}), encryption: null, qos_specs_id: null, created_at: at, updated_at: at };
     await this.d.stores.types.insert(row);
     return wrap(row);
   }

@@ -5,6 +5,7 @@ import { GiB, type BlockRef } from '../drivers/driver.js';
 import type { VolumeRow } from '../store/tables.js';
 import { invalidVolume, isAdmin, jobAuth, json, messageOf, now, requireProject, visible, type ModelDeps } from './common.js';
 import type { QuotaService } from './quotas.js';
+import { ServiceAdmin } from './services.js';
 import { isEncryptedType, type TypeService } from './types.js';
 
 export const CREATE_JOB = 'volume.create';
@@ -50,11 +51,14 @@ export interface ListOptions {
 
 /** The volume state machine: every transition is a compare-and-set on `status`; long work is a durable job. */
 export class VolumeService {
+  private readonly services: ServiceAdmin;
   constructor(
     private readonly d: ModelDeps,
     private readonly types: TypeService,
     private readonly quotas: QuotaService,
-  ) {}
+  ) {
+    this.services = new ServiceAdmin(d);
+  }
 
   registerJobs(): void {
     this.d.jobs.register<CreatePayload>(CREATE_JOB, {
@@ -189,6 +193,8 @@ export class VolumeService {
     if (f.availability_zone && f.availability_zone !== this.d.settings.availabilityZone) throw badRequest(`Invalid input received: Availability zone '${f.availability_zone}' is invalid.`);
 
     await this.quotas.check(project, { volumes: 1, gigabytes: size }, type.row.id);
+    // As Cinder's scheduler: without an enabled back end the volume is created in `error`.
+    const noBackend = internal.status ? undefined : await this.services.noBackend();
     const at = now();
     const row: VolumeRow = {
       id: uuid(),
@@ -197,7 +203,7 @@ export class VolumeService {
       name: f.name ?? null,
       description: f.description ?? null,
       size,
-      status: internal.status ?? 'creating',
+      status: internal.status ?? (noBackend ? 'error' : 'creating'),
       previous_status: null,
       availability_zone: this.d.settings.availabilityZone,
       volume_type_id: type.row.id,
@@ -211,12 +217,12 @@ export class VolumeService {
       image_metadata: JSON.stringify(imageMeta),
       encryption_key: wrappedKey,
       encryption_key_id: keyId,
-      fault: null,
+      fault: noBackend ?? null,
       created_at: at,
       updated_at: at,
     };
     await this.d.stores.volumes.insert(row);
-    if (!internal.status) await this.d.jobs.enqueue(CREATE_JOB, { volumeId: row.id, source, auth: jobAuth(auth) } satisfies CreatePayload);
+    if (!internal.status && !noBackend) await this.d.jobs.enqueue(CREATE_JOB, { volumeId: row.id, source, auth: jobAuth(auth) } satisfies CreatePayload);
     return row;
   }
 

@@ -158,4 +158,34 @@ export const volumeMigrations: ServiceMigration[] = [
       await db.schema.alterTable('vol_snapshots').addColumn('progress', 'text').execute();
     },
   },
+  {
+    name: '0007_qos_specs',
+    async up(db) {
+      await db.schema
+        .createTable('vol_qos_specs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('consumer', 'text', (c) => c.notNull())
+        .addColumn('specs', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.alterTable('vol_types').addColumn('qos_specs_id', 'text').execute();
+    },
+  },
+  {
+    name: '0008_services',
+    async up(db) {
+      await db.schema
+        .createTable('vol_services')
+        .addColumn('binary', 'text', (c) => c.notNull())
+        .addColumn('host', 'text', (c) => c.notNull())
+        .addColumn('disabled', 'integer', (c) => c.notNull())
+        .addColumn('disabled_reason', 'text')
+        .addColumn('frozen', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('vol_services_pk', ['binary', 'host'])
+        .execute();
+    },
+  },
 ];

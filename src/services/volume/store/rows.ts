@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { VolumeTables } from './tables.js';
+import type { ServiceRow, VolumeTables } from './tables.js';
 
 type Table = keyof VolumeTables;
 
@@ -99,6 +99,17 @@ export class QuotaClassStore {
   }
 }
 
+export class ServiceStore {
+  constructor(private readonly db: Kysely<VolumeTables>) {}
+  list(): Promise<ServiceRow[]> {
+    return this.db.selectFrom('vol_services').selectAll().execute();
+  }
+  async set(row: ServiceRow): Promise<void> {
+    await this.db.deleteFrom('vol_services').where('binary', '=', row.binary).where('host', '=', row.host).execute();
+    await this.db.insertInto('vol_services').values(row).execute();
+  }
+}
+
 export interface VolumeStores {
   volumes: Rows<'vol_volumes'>;
   attachments: Rows<'vol_attachments'>;
@@ -109,6 +120,8 @@ export interface VolumeStores {
   quotas: QuotaStore;
   transfers: Rows<'vol_transfers'>;
   quotaClasses: QuotaClassStore;
+  qos: Rows<'vol_qos_specs'>;
+  services: ServiceStore;
 }
 
 export function volumeStores(db: Kysely<VolumeTables>): VolumeStores {
@@ -123,5 +136,7 @@ export function volumeStores(db: Kysely<VolumeTables>): VolumeStores {
     quotas: new QuotaStore(db),
     transfers: new Rows(any, 'vol_transfers'),
     quotaClasses: new QuotaClassStore(db),
+    qos: new Rows(any, 'vol_qos_specs'),
+    services: new ServiceStore(db),
   };
 }

@@ -52,6 +52,8 @@ export interface TypeRow {
   extra_specs: string;
   /** JSON of the type's encryption spec; volumes of a type with one are encrypted at rest. */
   encryption: string | null;
+  /** The QoS specs associated with the type. */
+  qos_specs_id: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -116,6 +118,26 @@ export interface TransferRow {
   updated_at: string;
 }
 
+/** Cinder's QoS specs: key/values for a consumer (`front-end`: the hypervisor, `back-end`: the driver). */
+export interface QosRow {
+  id: string;
+  name: string;
+  consumer: string;
+  specs: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Admin state of a Cinder service (`os-services` enable/disable, freeze/thaw); a missing row is enabled. */
+export interface ServiceRow {
+  binary: string;
+  host: string;
+  disabled: number;
+  disabled_reason: string | null;
+  frozen: number;
+  updated_at: string;
+}
+
 export interface QuotaRow {
   project_id: string;
   resource: string;
@@ -138,4 +160,6 @@ export interface VolumeTables {
   vol_quotas: QuotaRow;
   vol_transfers: TransferRow;
   vol_quota_classes: QuotaClassRow;
+  vol_qos_specs: QosRow;
+  vol_services: ServiceRow;
 }

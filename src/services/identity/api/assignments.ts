@@ -53,7 +53,8 @@ export function registerAssignmentRoutes(app: FastifyInstance, d: IdentityDeps):
     if (p.role !== undefined) {
       role = await d.roles.getRole(p.role);
       if (!role) throw notFound(`Could not find role: ${p.role}.`);
-      if (role.domain_id && role.domain_id !== targetDomain) {
+      // Keystone checks a domain-specific role against the project's domain only; domain grants may use it.
+      if (kind === 'projects' && role.domain_id && role.domain_id !== targetDomain) {
         throw forbidden(`Domain-specific role ${role.id} cannot be granted outside domain ${role.domain_id}.`);
       }
     }

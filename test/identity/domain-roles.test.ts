@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { api, startTestCloud, type TestCloud } from '../helpers/cloud.js';
+
+let cloud: TestCloud;
+let admin: string;
+const v3 = (path: string, method = 'GET', body?: unknown) => api(`${cloud.urls.identity}/v3${path}`, { method, token: admin, body });
+
+before(async () => {
+  cloud = await startTestCloud({ only: ['identity'] });
+  admin = await cloud.adminToken();
+});
+after(() => cloud.close());
+
+// Keystone refuses a domain-specific role only on a project of another domain; a grant on a
+// domain itself is accepted (gophercloud's acceptance tests rely on it).
+test('a domain-specific role is granted on any domain, but only on projects of its own domain', async () => {
+  const other = (await v3('/domains', 'POST', { domain: { name: 'other-domain' } })).body.domain.id;
+  const role = (await v3('/roles', 'POST', { role: { name: 'specific', domain_id: 'default' } })).body.role.id;
+  const user = (await v3('/users', 'POST', { user: { name: 'dsr-user', domain_id: 'default' } })).body.user.id;
+  assert.equal((await v3(`/domains/${other}/users/${user}/roles/${role}`, 'PUT')).status, 204);
+  assert.equal((await v3(`/domains/${other}/users/${user}/roles/${role}`, 'HEAD')).status, 204);
+  const foreign = (await v3('/projects', 'POST', { project: { name: 'foreign', domain_id: other } })).body.project.id;
+  const own = (await v3('/projects', 'POST', { project: { name: 'own', domain_id: 'default' } })).body.project.id;
+  assert.equal((await v3(`/projects/${foreign}/users/${user}/roles/${role}`, 'PUT')).status, 403);
+  assert.equal((await v3(`/projects/${own}/users/${user}/roles/${role}`, 'PUT')).status, 204);
+});

@@ -21,11 +21,12 @@ describe('network: upstream behaviours tempest relies on', () => {
     assert.deepEqual(Object.keys(r.body.quota.network).sort(), ['limit', 'reserved', 'used']);
   });
 
-  it('agents: none in this cloud, an empty list for everyone and 404 for any id', async () => {
+  it('agents and service providers: none in this cloud, empty lists for everyone, 404 for any agent id', async () => {
     assert.deepEqual((await n.call('GET', '/v2.0/agents', n.demo)).body, { agents: [] });
     const one = await n.call('GET', '/v2.0/agents/00000000-0000-0000-0000-000000000000', n.admin);
     assert.equal(one.status, 404);
     assert.equal(one.body.NeutronError.type, 'AgentNotFound');
+    assert.deepEqual((await n.call('GET', '/v2.0/service-providers', n.demo)).body, { service_providers: [] });
   });
 
   it('routes: null clears the extra routes of a router', async () => {

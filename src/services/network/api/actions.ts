@@ -90,6 +90,8 @@ export function registerInfoRoutes(app: FastifyInstance, zone: string, availabil
   app.get('/v2.0/agents/:id', async (req: IdReq) => {
     throw nNotFound('AgentNotFound', `Agent ${req.params.id} could not be found.`);
   });
+  // service-type: the simulated driver has no pluggable service providers to name.
+  app.get('/v2.0/service-providers', async () => ({ service_providers: [] }));
   const collection = { plural: 'network_ip_availabilities', attributes: ['network_id', 'network_name', 'total_ips', 'used_ips', 'subnet_ip_availability'] };
   app.get('/v2.0/network-ip-availabilities', async (req) => {
     enforce(networkPolicy, 'get_network_ip_availability', req.auth);

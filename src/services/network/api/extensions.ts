@@ -33,6 +33,7 @@ export const EXTENSIONS: Array<{ alias: string; name: string; description: strin
   { alias: 'router_availability_zone', name: 'Router Availability Zone', description: 'Availability zone support for router.', updated: '2015-01-01T10:00:00-00:00' },
   { alias: 'security-group', name: 'security-group', description: 'The security groups extension.', updated: '2012-10-05T10:00:00-00:00' },
   { alias: 'security-groups-default-rules', name: 'Default rules for security groups', description: 'Configure set of security group rules used as default rules for every new security group', updated: '2022-12-19T10:00:00-00:00' },
+  { alias: 'service-type', name: 'Service Type Management', description: 'API for retrieving service providers for Neutron advanced services', updated: '2013-01-20T00:00:00-00:00' },
   { alias: 'sorting', name: 'Sorting support', description: 'Extension that indicates that sorting is enabled.', updated: '2016-06-12T00:00:00-00:00' },
   { alias: 'standard-attr-description', name: 'standard-attr-description', description: 'Extension to add descriptions to standard attributes', updated: '2016-02-10T10:00:00-00:00' },
   { alias: 'standard-attr-revisions', name: 'Resource revision numbers', description: 'This extension will display the revision number of neutron resources.', updated: '2016-04-11T10:00:00-00:00' },

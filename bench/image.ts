@@ -1,24 +1,44 @@
 /**
- * `npm run bench:image`: upload (PUT /v2/images/{id}/file) and download (GET .../file) of a
- * 1 GiB image with curl against `scs up` in its own process, side by side with a plain file copy
- * of the same file on the same disk in the same run (dd bs=1M, with conv=fsync for the upload
- * since an upload is fsynced before the image becomes active). Median of BENCH_RUNS (default 3).
- * BENCH_SIZE_MIB changes the size; BENCH_PLAIN=1 also measures with encryption at rest off.
- * Upstream glance-api is not driven from here (see docs/image.md for its baseline figures).
+ * `npm run bench:image`: upload (PUT /v2/images/{id}/file) and download (GET .../file) of a 1 GiB
+ * image with curl, in rounds; each round measures, back to back on the same file and disk:
+ *  - the plain copy reference: `dd bs=1M conv=fsync` for the upload (an upload is fsynced before
+ *    the image becomes active) and `dd bs=1M` for the download (curl writes the download to a file);
+ *  - `scs up` in its own process (ephemeral ports), encryption at rest on (the default);
+ *  - upstream glance-api when one answers (see below), the same requests.
+ * Ratios are taken within each round (the machine is shared: absolute figures move with the load
+ * of others) and reported as median (min-max) over BENCH_RUNS rounds (default 3).
+ *
+ * Upstream Glance: used when BENCH_UPSTREAM_AUTH_URL (default http://127.0.0.1:5000/v3) accepts
+ * admin / BENCH_UPSTREAM_PASSWORD (default `bench-admin-pw`, the upstream baseline scripts'
+ * default) and its catalog has an image endpoint. With BENCH_UPSTREAM_SCRIPTS=<folder of the
+ * baseline scripts> and no upstream answering, the bench starts keystone and glance-api with the
+ * folder's setup-keystone.sh and setup-glance.sh and stops them afterwards.
+ * BENCH_SIZE_MIB changes the size; BENCH_PLAIN=1 adds a server with encryption at rest off.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync, closeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parse as parseYaml } from 'yaml';
-import { cpuMs, fmt, stopServer, waitFor } from './lib.js';
+import { parse as parseYaml, stringify } from 'yaml';
+import { DEFAULT_PORTS } from '../src/platform/config.js';
+import { cpuMs, fmt, stopServer } from './lib.js';
 
 const run = promisify(execFile);
 const SIZE_MIB = Number(process.env.BENCH_SIZE_MIB ?? 1024);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const UPSTREAM_AUTH = process.env.BENCH_UPSTREAM_AUTH_URL ?? 'http://127.0.0.1:5000/v3';
+const UPSTREAM_PASSWORD = process.env.BENCH_UPSTREAM_PASSWORD ?? 'bench-admin-pw';
+const UPSTREAM_SCRIPTS = process.env.BENCH_UPSTREAM_SCRIPTS;
+
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)];
+/** `median (min-max)` of a series. */
+const spread = (xs: number[], d = 1, unit = '') => {
+  const s = sorted(xs);
+  return `${fmt(median(xs), d)}${unit} (${fmt(s[0], d)}-${fmt(s[s.length - 1], d)})`;
+};
 
 function makeFile(path: string): void {
   const fd = openSync(path, 'w');
@@ -42,97 +62,161 @@ async function curl(args: string[]): Promise<number> {
   return Number(stdout.trim());
 }
 
-function startUp(dataDir: string, encrypt: boolean): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'up', '--data', dataDir], {
-    env: { ...process.env, SCS_LOG_LEVEL: 'warn', SCS_ENCRYPT_AT_REST: String(encrypt) },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+/** A Glance v2 endpoint and a project-scoped admin token for it. */
+interface GlanceApi {
+  token: string;
+  image: string;
 }
 
-async function token(dataDir: string): Promise<{ token: string; image: string }> {
-  const clouds = parseYaml(readFileSync(join(dataDir, 'clouds.yaml'), 'utf8')) as { clouds: Record<string, { auth: Record<string, string> }> };
-  const a = clouds.clouds['scs-admin'].auth;
-  const res = await fetch(`${a.auth_url}/auth/tokens`, {
+async function login(authUrl: string, user: string, password: string): Promise<GlanceApi> {
+  const res = await fetch(`${authUrl.replace(/\/$/, '')}/auth/tokens`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       auth: {
-        identity: { methods: ['password'], password: { user: { name: a.username, domain: { id: 'default' }, password: a.password } } },
+        identity: { methods: ['password'], password: { user: { name: user, domain: { id: 'default' }, password } } },
         scope: { project: { name: 'admin', domain: { id: 'default' } } },
       },
     }),
+    signal: AbortSignal.timeout(30_000),
   });
-  const body = (await res.json()) as { token: { catalog: Array<{ type: string; endpoints: Array<{ url: string }> }> } };
-  return { token: res.headers.get('x-subject-token')!, image: body.token.catalog.find((s) => s.type === 'image')!.endpoints[0].url };
+  if (res.status !== 201) throw new Error(`${authUrl}: token request answered ${res.status}`);
+  const body = (await res.json()) as { token: { catalog: Array<{ type: string; endpoints: Array<{ interface: string; url: string }> }> } };
+  const eps = body.token.catalog.find((s) => s.type === 'image')?.endpoints ?? [];
+  const ep = eps.find((e) => e.interface === 'public') ?? eps[0];
+  if (!ep) throw new Error(`${authUrl}: no image endpoint in the catalog`);
+  return { token: res.headers.get('x-subject-token')!, image: ep.url.replace(/\/$/, '') };
 }
 
-async function measureServer(work: string, file: string, encrypt: boolean) {
-  const dataDir = join(work, `data-${encrypt ? 'enc' : 'plain'}`);
-  const server = startUp(dataDir, encrypt);
+/** One create + upload + download + delete; MiB/s of the upload and of the download. */
+async function roundTrip(api: GlanceApi, file: string, out: string, name: string): Promise<{ up: number; down: number }> {
+  const h = ['-H', `X-Auth-Token: ${api.token}`];
+  const res = await fetch(`${api.image}/v2/images`, {
+    method: 'POST',
+    headers: { 'x-auth-token': api.token, 'content-type': 'application/json' },
+    body: JSON.stringify({ name, disk_format: 'raw', container_format: 'bare', visibility: 'private' }),
+  });
+  if (res.status !== 201) throw new Error(`${api.image}: image create answered ${res.status}`);
+  const id = ((await res.json()) as { id: string }).id;
   try {
-    await waitFor(async () => {
-      try {
-        statSync(join(dataDir, 'clouds.yaml'));
-        await token(dataDir);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 120_000);
-    const { token: t, image } = await token(dataDir);
-    const h = ['-H', `X-Auth-Token: ${t}`];
-    const up: number[] = [];
-    const down: number[] = [];
-    let cpu = 0;
-    for (let i = 0; i < RUNS; i++) {
-      const res = await fetch(`${image}/v2/images`, {
-        method: 'POST',
-        headers: { 'x-auth-token': t, 'content-type': 'application/json' },
-        body: JSON.stringify({ name: `bench-${i}`, disk_format: 'raw', container_format: 'bare', visibility: 'private' }),
-      });
-      const id = ((await res.json()) as { id: string }).id;
-      const c0 = cpuMs([server.pid!]);
-      up.push(SIZE_MIB / (await curl([...h, '-H', 'Content-Type: application/octet-stream', '-T', file, '-X', 'PUT', `${image}/v2/images/${id}/file`])));
-      const out = join(work, 'download.bin');
-      down.push(SIZE_MIB / (await curl([...h, "-o", out, `${image}/v2/images/${id}/file`])));
-      cpu += cpuMs([server.pid!]) - c0;
-      rmSync(out, { force: true });
-      await fetch(`${image}/v2/images/${id}`, { method: 'DELETE', headers: { 'x-auth-token': t } });
-    }
-    return { up: median(up), down: median(down), cpuSecPerGiB: cpu / 1000 / RUNS / (SIZE_MIB / 1024) / 2 };
+    const up = SIZE_MIB / (await curl([...h, '-H', 'Content-Type: application/octet-stream', '-T', file, '-X', 'PUT', `${api.image}/v2/images/${id}/file`]));
+    const down = SIZE_MIB / (await curl([...h, '-o', out, `${api.image}/v2/images/${id}/file`]));
+    return { up, down };
   } finally {
-    await stopServer(server);
+    rmSync(out, { force: true });
+    await fetch(`${api.image}/v2/images/${id}`, { method: 'DELETE', headers: { 'x-auth-token': api.token } });
   }
 }
 
+/** `scs up` from the sources on ephemeral ports; resolves with its process and service URLs. */
+async function startScs(dataDir: string, encrypt: boolean): Promise<{ proc: ChildProcess; api: GlanceApi }> {
+  mkdirSync(dataDir);
+  writeFileSync(join(dataDir, 'scs.yaml'), stringify({ ports: Object.fromEntries(Object.keys(DEFAULT_PORTS).map((k) => [k, 0])) }));
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'up', '--data', dataDir], {
+    env: { ...process.env, SCS_LOG_LEVEL: 'warn', SCS_ENCRYPT_AT_REST: String(encrypt) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const urls: Record<string, string> = {};
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      for (const m of out.matchAll(/^(\w+)\s+(http:\/\/\S+)$/gm)) urls[m[1]] = m[2];
+      if (out.includes('Cloud ready')) resolve();
+    });
+    proc.once('exit', (code) => reject(new Error(`scs up exited with ${code}`)));
+  });
+  const clouds = parseYaml(readFileSync(join(dataDir, 'clouds.yaml'), 'utf8')) as { clouds: Record<string, { auth: Record<string, string> }> };
+  return { proc, api: await login(`${urls.identity}/v3`, 'admin', clouds.clouds['scs-admin'].auth.password) };
+}
+
+/** Runs one of the baseline scripts; its output goes to stderr. */
+async function script(name: string): Promise<void> {
+  const p = spawn(join(UPSTREAM_SCRIPTS!, name), [], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const code = await new Promise<number | null>((r) => p.once('exit', r));
+  if (code !== 0) throw new Error(`${name} exited with ${code}`);
+}
+
+/** Upstream glance-api if one answers, or started by the baseline scripts; `stop` undoes a start. */
+async function upstream(): Promise<{ api?: GlanceApi; note: string; stop: () => Promise<void> }> {
+  const none = async () => undefined;
+  try {
+    return { api: await login(UPSTREAM_AUTH, 'admin', UPSTREAM_PASSWORD), note: `running at ${UPSTREAM_AUTH}`, stop: none };
+  } catch (e) {
+    if (!UPSTREAM_SCRIPTS) return { note: `not measured: ${(e as Error).message} (set BENCH_UPSTREAM_SCRIPTS to start it)`, stop: none };
+  }
+  process.stderr.write('starting upstream keystone and glance-api with the baseline scripts...\n');
+  const stop = async () => {
+    await script('stop-glance.sh').catch(() => undefined);
+    await script('stop-keystone.sh').catch(() => undefined);
+  };
+  try {
+    await script('setup-keystone.sh');
+    await script('setup-glance.sh');
+    return { api: await login(UPSTREAM_AUTH, 'admin', UPSTREAM_PASSWORD), note: 'started for this run by the baseline scripts', stop };
+  } catch (e) {
+    await stop();
+    return { note: `not measured: could not start it (${(e as Error).message})`, stop: none };
+  }
+}
+
+interface Series {
+  up: number[];
+  down: number[];
+}
+const series = (): Series => ({ up: [], down: [] });
+
 async function main() {
   const work = mkdtempSync(join(tmpdir(), 'scs-bench-image-'));
+  const servers: ChildProcess[] = [];
+  const glance = await upstream();
   try {
     const file = join(work, 'image.bin');
+    const out = join(work, 'download.bin');
     process.stderr.write(`writing a ${SIZE_MIB} MiB test file...\n`);
     makeFile(file);
-    const copySync: number[] = [];
-    const copy: number[] = [];
+    const targets: Array<{ name: string; api: GlanceApi; pid?: number; s: Series; cpuMs: number }> = [];
+    for (const encrypt of process.env.BENCH_PLAIN === '1' ? [true, false] : [true]) {
+      const dataDir = join(work, `data-${encrypt ? 'enc' : 'plain'}`);
+      const { proc, api } = await startScs(dataDir, encrypt);
+      servers.push(proc);
+      targets.push({ name: encrypt ? 'scs, encrypted at rest (default)' : 'scs, encryption off', api, pid: proc.pid, s: series(), cpuMs: 0 });
+    }
+    if (glance.api) targets.push({ name: 'upstream glance-api (file store)', api: glance.api, s: series(), cpuMs: 0 });
+
+    const copy = series();
     for (let i = 0; i < RUNS; i++) {
       const dst = join(work, 'copy.bin');
-      copySync.push(SIZE_MIB / (await seconds('dd', [`if=${file}`, `of=${dst}`, 'bs=1M', 'conv=fsync', 'status=none'])));
+      copy.up.push(SIZE_MIB / (await seconds('dd', [`if=${file}`, `of=${dst}`, 'bs=1M', 'conv=fsync', 'status=none'])));
       rmSync(dst);
-      copy.push(SIZE_MIB / (await seconds('dd', [`if=${file}`, `of=${dst}`, 'bs=1M', 'status=none'])));
+      copy.down.push(SIZE_MIB / (await seconds('dd', [`if=${file}`, `of=${dst}`, 'bs=1M', 'status=none'])));
       rmSync(dst);
+      for (const t of targets) {
+        const c0 = t.pid ? cpuMs([t.pid]) : 0;
+        const r = await roundTrip(t.api, file, out, `bench-${i}`);
+        if (t.pid) t.cpuMs += cpuMs([t.pid]) - c0;
+        t.s.up.push(r.up);
+        t.s.down.push(r.down);
+      }
     }
-    const ref = { sync: median(copySync), plain: median(copy) };
-    const rows: Array<[string, Awaited<ReturnType<typeof measureServer>>]> = [['encrypted at rest (default)', await measureServer(work, file, true)]];
-    if (process.env.BENCH_PLAIN === '1') rows.push(['encryption off', await measureServer(work, file, false)]);
 
-    console.log(`# image bench: ${SIZE_MIB} MiB, median of ${RUNS} runs, curl client, server in its own process`);
-    console.log(`plain copy on the same disk: dd bs=1M conv=fsync ${fmt(ref.sync)} MiB/s, dd bs=1M ${fmt(ref.plain)} MiB/s`);
-    console.log('| server | upload MiB/s | vs copy+fsync | download MiB/s (to a file) | vs copy | server CPU s per GiB moved |');
-    console.log('|---|---|---|---|---|---|');
-    for (const [name, r] of rows) {
-      console.log(`| ${name} | ${fmt(r.up)} | ${fmt((100 * r.up) / ref.sync, 0)}% | ${fmt(r.down)} | ${fmt((100 * r.down) / ref.plain, 0)}% | ${fmt(r.cpuSecPerGiB, 2)} |`);
+    const ratio = (a: number[], b: number[], k = 100) => a.map((x, i) => (k * x) / b[i]);
+    const up = glance.api ? targets[targets.length - 1].s : undefined;
+    console.log(`# image bench: ${SIZE_MIB} MiB image, ${RUNS} rounds, curl client; median (min-max) over the rounds`);
+    console.log(`upstream glance-api: ${glance.note}`);
+    console.log('| | upload MiB/s | vs copy+fsync | vs upstream | download MiB/s (to a file) | vs copy | vs upstream | server CPU s per GiB moved |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    console.log(`| plain copy (dd bs=1M conv=fsync / dd bs=1M) | ${spread(copy.up)} | | | ${spread(copy.down)} | | | |`);
+    for (const t of targets) {
+      const vsUp = (xs: number[], ys?: number[]) => (ys && xs !== ys ? spread(ratio(xs, ys, 1), 2, 'x') : '');
+      const cpu = t.pid ? fmt(t.cpuMs / 1000 / RUNS / (SIZE_MIB / 1024) / 2, 2) : '';
+      console.log(
+        `| ${t.name} | ${spread(t.s.up)} | ${spread(ratio(t.s.up, copy.up), 0, '%')} | ${vsUp(t.s.up, up?.up)} | ${spread(t.s.down)} | ${spread(ratio(t.s.down, copy.down), 0, '%')} | ${vsUp(t.s.down, up?.down)} | ${cpu} |`,
+      );
     }
-    console.log('upstream glance-api: not driven by this script (not installed here); its 64 MiB baseline is quoted in docs/image.md.');
   } finally {
+    for (const s of servers) await stopServer(s);
+    await glance.stop();
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -3,103 +3,173 @@ import { Worker } from 'node:worker_threads';
 
 /** Several digests (hex, by algorithm name) of one byte stream, fed in order. */
 export interface MultiHash<A extends string> {
-  /** Hands the buffer over: the caller must not reuse it. */
+  /** Takes the bytes of `buf` (copied or consumed before it resolves: the caller may reuse the buffer afterwards). */
   update(buf: Buffer): Promise<void>;
   digest(): Promise<Record<A, string>>;
   abort(): void;
 }
 
+declare global {
+  /** ES2024, in Node since 16; the project's TypeScript lib predates it. */
+  interface Atomics {
+    waitAsync(typedArray: Int32Array, index: number, value: number): { async: boolean; value: Promise<'ok' | 'not-equal' | 'timed-out'> | 'not-equal' | 'timed-out' };
+  }
+}
+
+/** Ring geometry per stream: SLOTS slots of SLOT bytes bound memory when a worker falls behind. */
+const SLOT = 1024 * 1024;
+const SLOTS = 8;
+/** Slot lengths that are not data: the end of the stream, and an abort. */
+const END = -1;
+const ABORT = -2;
+/**
+ * Control words: head, one tail and one "asleep" flag per worker of the stream, one length per
+ * slot; padded to a cache line.
+ */
+const MAX_WORKERS_PER_STREAM = 4;
+const TAIL = 1;
+const ASLEEP = TAIL + MAX_WORKERS_PER_STREAM;
+const LENS = ASLEEP + MAX_WORKERS_PER_STREAM;
+const CTRL_WORDS = LENS + SLOTS;
+const CTRL_BYTES = 64 * Math.ceil((CTRL_WORDS * 4) / 64);
+
 /**
  * A hash worker computes one digest of one stream at a time. md5, sha256 and sha512 each cost
  * more CPU than AES-GCM, so a large upload hashes on other threads while the request thread
- * receives, encrypts and writes. Plain JS (eval) so it runs the same from src/ and dist/.
+ * receives, encrypts and writes. The bytes travel through a ring of shared memory that all the
+ * workers of a stream read (one copy for any number of digests, no message per slot): the
+ * producer fills a slot and bumps `head` (waking only workers that sleep: a wake-up is a
+ * syscall); each worker hashes the slot in place and bumps its own `tail`. Plain JS (eval) so it runs the same from src/ and dist/.
  */
 const WORKER = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-let h;
-parentPort.on('message', (m) => {
-  if (m.type === 'start') { h = createHash(m.algorithm); return; }
-  if (m.type === 'data') { h.update(Buffer.from(m.buf)); parentPort.postMessage({ type: 'ack' }); return; }
-  if (m.type === 'end') { parentPort.postMessage({ type: 'digest', hex: h.digest('hex') }); h = undefined; }
+parentPort.on('message', ({ algorithm, ring, me }) => {
+  const ctrl = new Int32Array(ring, 0, ${CTRL_WORDS});
+  const lens = ctrl.subarray(${LENS});
+  const h = createHash(algorithm);
+  let seen = 0;
+  for (;;) {
+    while (Atomics.load(ctrl, 0) === seen) {
+      Atomics.store(ctrl, ${ASLEEP} + me, 1);
+      if (Atomics.load(ctrl, 0) === seen) Atomics.wait(ctrl, 0, seen);
+      Atomics.store(ctrl, ${ASLEEP} + me, 0);
+    }
+    const i = seen % ${SLOTS};
+    const n = lens[i];
+    if (n < 0) { parentPort.postMessage(n === ${END} ? h.digest('hex') : null); return; }
+    h.update(new Uint8Array(ring, ${CTRL_BYTES} + i * ${SLOT}, n));
+    seen++;
+    Atomics.store(ctrl, ${TAIL} + me, seen);
+    Atomics.notify(ctrl, ${TAIL} + me);
+  }
 });
 `;
 
-/** Buffers in flight per stream: bounds memory when a worker falls behind the network. */
-const MAX_IN_FLIGHT = 8;
-
-interface StreamHash {
-  update(ab: ArrayBuffer): Promise<void>;
-  digest(): Promise<string>;
-  abort(): void;
-}
-
-class WorkerStreamHash implements StreamHash {
-  private inFlight = 0;
-  private waiters: Array<() => void> = [];
-  private done?: (hex: string) => void;
-  private finished = false;
-  private readonly onMessage = (m: { type: string; hex?: string }) => {
-    if (m.type === 'ack') {
-      this.inFlight--;
-      this.waiters.shift()?.();
-    } else if (m.type === 'digest') this.done?.(m.hex!);
-  };
+/** The digests of one stream computed by pooled workers reading a shared ring. */
+class RingHash<A extends string> implements MultiHash<A> {
+  private readonly ring = new SharedArrayBuffer(CTRL_BYTES + SLOTS * SLOT);
+  private readonly ctrl = new Int32Array(this.ring, 0, CTRL_WORDS);
+  private readonly lens = this.ctrl.subarray(LENS);
+  private readonly data = Buffer.from(this.ring, CTRL_BYTES);
+  private readonly results: Array<Promise<string | null>>;
+  private head = 0;
+  private fill = 0;
+  private ended = false;
 
   constructor(
-    private readonly worker: Worker,
-    algorithm: string,
-    private readonly release: (w: Worker) => void,
+    private readonly algorithms: readonly A[],
+    private readonly workers: Worker[],
+    release: (w: Worker) => void,
+    lost: (w: Worker) => void,
   ) {
-    worker.on('message', this.onMessage);
-    worker.postMessage({ type: 'start', algorithm });
+    this.results = workers.map(
+      (w, me) =>
+        new Promise((resolve, reject) => {
+          const onError = (e: Error) => {
+            lost(w);
+            reject(e);
+          };
+          w.once('error', onError);
+          w.once('message', (hex: string | null) => {
+            w.off('error', onError);
+            release(w);
+            resolve(hex);
+          });
+          w.postMessage({ algorithm: algorithms[me], ring: this.ring, me });
+        }),
+    );
+    // A worker's failure surfaces in digest(); after an abort nobody waits for it.
+    for (const r of this.results) r.catch(() => undefined);
   }
 
-  async update(ab: ArrayBuffer): Promise<void> {
-    while (this.inFlight >= MAX_IN_FLIGHT) await new Promise<void>((r) => this.waiters.push(r));
-    this.inFlight++;
-    this.worker.postMessage({ type: 'data', buf: ab }, [ab]);
+  /** Waits until every worker is done with the slot the next write goes to. */
+  private async slotFree(): Promise<void> {
+    for (let k = 0; k < this.workers.length; k++) {
+      for (;;) {
+        const tail = Atomics.load(this.ctrl, TAIL + k);
+        if (this.head - tail < SLOTS) break;
+        await Atomics.waitAsync(this.ctrl, TAIL + k, tail).value;
+      }
+    }
   }
 
-  digest(): Promise<string> {
-    return new Promise((resolve) => {
-      this.done = (hex) => {
-        this.finish();
-        resolve(hex);
-      };
-      this.worker.postMessage({ type: 'end' });
-    });
+  private publish(len: number): void {
+    this.lens[this.head % SLOTS] = len;
+    this.head++;
+    this.fill = 0;
+    Atomics.store(this.ctrl, 0, this.head);
+    for (let k = 0; k < this.workers.length; k++) {
+      if (Atomics.load(this.ctrl, ASLEEP + k) === 1) {
+        Atomics.notify(this.ctrl, 0);
+        break;
+      }
+    }
+  }
+
+  async update(buf: Buffer): Promise<void> {
+    for (let off = 0; off < buf.length; ) {
+      if (this.fill === 0) await this.slotFree();
+      const n = buf.copy(this.data, (this.head % SLOTS) * SLOT + this.fill, off, Math.min(buf.length, off + SLOT - this.fill));
+      this.fill += n;
+      off += n;
+      if (this.fill === SLOT) this.publish(SLOT);
+    }
+  }
+
+  async digest(): Promise<Record<A, string>> {
+    if (this.fill > 0) this.publish(this.fill);
+    await this.slotFree();
+    this.ended = true;
+    this.publish(END);
+    const hex = await Promise.all(this.results);
+    return Object.fromEntries(this.algorithms.map((a, i) => [a, hex[i]!])) as Record<A, string>;
   }
 
   abort(): void {
-    if (this.finished || this.done) return;
-    // End the worker's stream and drop the result before the worker goes back to the pool.
-    this.done = () => this.finish();
-    this.worker.postMessage({ type: 'end' });
-  }
-
-  private finish(): void {
-    this.finished = true;
-    this.worker.off('message', this.onMessage);
-    this.release(this.worker);
+    if (this.ended) return;
+    this.ended = true;
+    // The workers may still be busy with filled slots: the marker goes to the next slot once it is free.
+    void this.slotFree().then(() => this.publish(ABORT));
   }
 }
 
-class InlineStreamHash implements StreamHash {
-  private readonly h;
-  constructor(algorithm: string) {
-    this.h = createHash(algorithm);
+/** Hashing on the calling thread, when no worker is free. */
+class InlineHash<A extends string> implements MultiHash<A> {
+  private readonly hashes;
+  constructor(private readonly algorithms: readonly A[]) {
+    this.hashes = algorithms.map((a) => createHash(a));
   }
-  async update(ab: ArrayBuffer): Promise<void> {
-    this.h.update(Buffer.from(ab));
+  async update(buf: Buffer): Promise<void> {
+    for (const h of this.hashes) h.update(buf);
   }
-  async digest(): Promise<string> {
-    return this.h.digest('hex');
+  async digest(): Promise<Record<A, string>> {
+    return Object.fromEntries(this.algorithms.map((a, i) => [a, this.hashes[i].digest('hex')])) as Record<A, string>;
   }
   abort(): void {}
 }
 
-/** Long-lived hash workers; a stream that finds none free hashes inline. */
+/** Long-lived hash workers; a stream that cannot get one worker per algorithm hashes inline. */
 export class HashPool {
   private readonly idle: Worker[] = [];
   private created = 0;
@@ -107,33 +177,34 @@ export class HashPool {
   /** One worker per algorithm of each concurrent upload. */
   constructor(private readonly size = 4) {}
 
-  private one(algorithm: string): StreamHash {
+  private take(): Worker | undefined {
     let w = this.idle.pop();
     if (!w && this.created < this.size) {
       w = new Worker(WORKER, { eval: true });
       w.unref();
       this.created++;
     }
-    return w ? new WorkerStreamHash(w, algorithm, (done) => this.idle.push(done)) : new InlineStreamHash(algorithm);
+    return w;
   }
 
   start<A extends string>(algorithms: readonly A[]): MultiHash<A> {
-    const hashes = algorithms.map((a) => this.one(a));
-    return {
-      async update(buf: Buffer) {
-        // Each worker but the last gets a copy, the last the buffer itself (or a copy when it is a view).
-        const copy = () => buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
-        const own = buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength && buf.buffer instanceof ArrayBuffer;
-        await Promise.all(hashes.map((h, i) => h.update(i === hashes.length - 1 && own ? (buf.buffer as ArrayBuffer) : copy())));
-      },
-      async digest() {
-        const hex = await Promise.all(hashes.map((h) => h.digest()));
-        return Object.fromEntries(algorithms.map((a, i) => [a, hex[i]])) as Record<A, string>;
-      },
-      abort() {
-        for (const h of hashes) h.abort();
-      },
-    };
+    if (algorithms.length > MAX_WORKERS_PER_STREAM) return new InlineHash(algorithms);
+    const workers: Worker[] = [];
+    for (const _ of algorithms) {
+      const w = this.take();
+      if (!w) break;
+      workers.push(w);
+    }
+    if (workers.length < algorithms.length) {
+      this.idle.push(...workers);
+      return new InlineHash(algorithms);
+    }
+    return new RingHash(
+      algorithms,
+      workers,
+      (w) => this.idle.push(w),
+      () => this.created--,
+    );
   }
 
   async close(): Promise<void> {

@@ -45,7 +45,9 @@ const scsMeta = (extra: Record<string, unknown> = {}) => ({
 async function waitStatus(base: string, token: string, id: string, want: string[]): Promise<Record<string, any>> {
   for (let i = 0; i < 400; i++) {
     const img = (await api(`${base}/v2/images/${id}`, { token })).body;
-    if (want.includes(img.status)) return img;
+    // An import records its outcome (task, os_glance_* properties) just after the status changes.
+    const task = (await api(`${base}/v2/images/${id}/tasks`, { token })).body.tasks[0];
+    if (want.includes(img.status) && task?.status !== 'processing') return (await api(`${base}/v2/images/${id}`, { token })).body;
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`image ${id} never reached ${want.join('/')}`);

@@ -277,9 +277,10 @@ export class DataService {
     const rec = await this.store.get(id);
     if (!rec) return;
     const task = rec.row.import_task ? (JSON.parse(rec.row.import_task) as ImportTask) : undefined;
-    if (task) await this.store.update(id, { import_task: JSON.stringify({ ...task, status, message, updated_at: nowIso() }) });
     await this.store.setProperty(id, 'os_glance_importing_to_stores', '');
     await this.store.setProperty(id, 'os_glance_failed_import', status === 'failure' ? STORE_ID : '');
+    // The task's status last: once it is final, so are the properties.
+    if (task) await this.store.update(id, { import_task: JSON.stringify({ ...task, status, message, updated_at: nowIso() }) });
   }
 
   /**

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { MasterKey } from '../../../platform/keys.js';
@@ -69,6 +69,7 @@ export class LocalImageStore {
     const part = join(this.dir, `${file}.part`);
     // 'w': a retried import of the same transfer starts its part file over.
     const fh = await open(part, 'w', 0o600);
+    const out = new FileWriter(fh);
     const hash = this.hashes.start(['md5', 'sha512']);
     const dataKey = this.encrypt ? this.masterKey.newDataKey(keyContext(imageId)) : undefined;
     let size = 0;
@@ -77,19 +78,17 @@ export class LocalImageStore {
     let filled = 0;
     const flush = async (last: boolean) => {
       const plain = filled === CHUNK ? chunk : chunk.subarray(0, filled);
+      // The hash takes its own copy; the write of clear text keeps `chunk`, so that one is replaced.
+      await hash.update(plain);
       if (dataKey) {
         const c = createCipheriv(ALG, dataKey.key, iv(index));
         c.setAAD(aad(imageId, index, last));
-        const sealed = [c.update(plain), c.final(), c.getAuthTag()];
-        await hash.update(plain);
-        await fh.writev(sealed);
+        await out.write([c.update(plain), c.final(), c.getAuthTag()]);
       } else {
-        await fh.write(plain);
-        await hash.update(plain);
+        await out.write([plain]);
+        chunk = Buffer.allocUnsafeSlow(CHUNK);
       }
       index++;
-      // The chunk went to the hash worker: start a fresh one.
-      chunk = Buffer.allocUnsafeSlow(CHUNK);
       filled = 0;
     };
     try {
@@ -97,7 +96,7 @@ export class LocalImageStore {
         const header = Buffer.alloc(HEADER);
         MAGIC.copy(header);
         header.writeUInt32BE(CHUNK, MAGIC.length);
-        await fh.write(header);
+        await out.write([header]);
       }
       for await (const raw of source) {
         const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
@@ -117,12 +116,14 @@ export class LocalImageStore {
       if (opts.expectedSize !== undefined && size !== opts.expectedSize) throw new WriteLimitError('size', `Expected ${opts.expectedSize} bytes, received ${size}.`);
       await flush(true);
       const digests = await hash.digest();
-      await fh.sync();
+      await out.finish();
       await fh.close();
       await rename(part, join(this.dir, file));
+      await syncDir(this.dir);
       return { file, key: dataKey?.wrapped ?? null, size, ...digests };
     } catch (e) {
       hash.abort();
+      await out.settle();
       await fh.close().catch(() => undefined);
       await unlink(part).catch(() => undefined);
       throw e;
@@ -165,6 +166,74 @@ export class LocalImageStore {
       removed.push(name);
     }
     return removed;
+  }
+}
+
+/** Writes in flight behind the producer (bounded memory: WRITES_IN_FLIGHT chunks). */
+const WRITES_IN_FLIGHT = 4;
+/** Bytes after which the file's writeback is started (fdatasync in the background). */
+const WRITEBACK_EVERY = 64 * 1024 * 1024;
+
+/**
+ * Appends to a file with positional writes that run while the next chunk is received, hashed and
+ * sealed. The kernel is told to write the file back as it grows (one fdatasync at a time, in the
+ * background), so the final fsync finds little left to do instead of the whole file: receiving
+ * and disk writeback overlap rather than follow each other.
+ */
+class FileWriter {
+  private pos = 0;
+  private readonly inFlight: Array<Promise<void>> = [];
+  private written = 0;
+  private syncedUpTo = 0;
+  private syncing?: Promise<void>;
+
+  constructor(private readonly fh: FileHandle) {}
+
+  async write(bufs: Buffer[]): Promise<void> {
+    if (this.inFlight.length >= WRITES_IN_FLIGHT) await this.inFlight.shift();
+    const len = bufs.reduce((n, b) => n + b.length, 0);
+    const done = this.fh.writev(bufs, this.pos).then(({ bytesWritten }) => {
+      if (bytesWritten !== len) throw new Error(`short write: ${bytesWritten} of ${len} bytes`);
+      this.written += len;
+      this.startWriteback();
+    });
+    done.catch(() => undefined); // rethrown when awaited
+    this.inFlight.push(done);
+    this.pos += len;
+  }
+
+  private startWriteback(): void {
+    if (this.syncing || this.written - this.syncedUpTo < WRITEBACK_EVERY) return;
+    const upTo = this.written;
+    const sync = this.fh.datasync().then(() => {
+      this.syncedUpTo = upTo;
+      this.syncing = undefined;
+      this.startWriteback();
+    });
+    sync.catch(() => undefined); // rethrown by finish()
+    this.syncing = sync;
+  }
+
+  /** Waits for every write, then makes the file durable. */
+  async finish(): Promise<void> {
+    while (this.inFlight.length) await this.inFlight.shift();
+    while (this.syncing) await this.syncing;
+    await this.fh.sync();
+  }
+
+  /** Waits for what is in flight without failing (before the file is closed and removed). */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.inFlight, this.syncing]);
+  }
+}
+
+/** Makes a rename in `dir` durable. */
+async function syncDir(dir: string): Promise<void> {
+  const d = await open(dir, 'r');
+  try {
+    await d.sync();
+  } finally {
+    await d.close();
   }
 }
 
@@ -214,12 +283,18 @@ async function* decryptedChunks(path: string, imageId: string, key: Buffer, star
     const count = Math.max(1, Math.ceil(body / (chunk + TAG)));
     const first = Math.floor(start / chunk);
     const last = Math.min(count - 1, Math.floor(end / chunk));
+    // Ciphertext buffers are reused: a fresh buffer per chunk costs page faults worth more than the AES.
+    const spare: Buffer[] = [];
     const decrypt = async (i: number): Promise<Buffer> => {
       const len = i === count - 1 ? body - i * (chunk + TAG) : chunk + TAG;
-      const cipher = Buffer.allocUnsafeSlow(len);
-      const { bytesRead } = await fh.read(cipher, 0, len, HEADER + i * (chunk + TAG));
-      if (bytesRead !== len || len < TAG) throw new Error('image file is truncated');
-      return decryptChunk(key, i, aad(imageId, i, i === count - 1), cipher);
+      const buf = spare.pop() ?? Buffer.allocUnsafeSlow(chunk + TAG);
+      try {
+        const { bytesRead } = await fh.read(buf, 0, len, HEADER + i * (chunk + TAG));
+        if (bytesRead !== len || len < TAG) throw new Error('image file is truncated');
+        return decryptChunk(key, i, aad(imageId, i, i === count - 1), buf.subarray(0, len));
+      } finally {
+        spare.push(buf);
+      }
     };
     let queued = first;
     for (let i = first; i <= last; i++) {

@@ -46,8 +46,8 @@ describe('identity: EC2 and generic credentials', () => {
 
     assert.equal((await api(`${base}/users/${me.userId}/credentials/OS-EC2/${c.access}`, { method: 'DELETE', token: demo })).status, 204);
     const gone = await api(`${base}/users/${me.userId}/credentials/OS-EC2/${c.access}`, { token: demo });
-    assert.equal(gone.status, 401);
-    assert.equal(gone.body.error.message, 'EC2 access key not found.');
+    assert.equal(gone.status, 404);
+    assert.match(gone.body.error.message, /^Could not find credential: [0-9a-f]{64}\.$/);
     assert.equal(await identity().findEc2Credential(c.access), undefined);
   });
 
@@ -150,7 +150,7 @@ describe('identity: EC2 and generic credentials', () => {
       [`/users/${u}/application_credentials/${unknown}`, 404],
       [`/users/${u}/access_rules/${unknown}`, 404],
       [`/credentials/${unknown}`, 404],
-      [`/users/${u}/credentials/OS-EC2/${unknown}`, 401],
+      [`/users/${u}/credentials/OS-EC2/${unknown}`, 404],
     ] as const) {
       for (const method of ['GET', 'DELETE']) fault(await api(`${base}${path}`, { method, token: demo }), status, `${method} ${path}`);
     }

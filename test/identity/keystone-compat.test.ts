@@ -97,5 +97,9 @@ describe('identity: Keystone compatibility details', () => {
     const scoped = await post('auth/tokens', { auth: { identity: { methods: ['token'], token: { id: unscoped } }, scope: { project: { name: 'demo', domain: { id: 'default' } } } } });
     assert.equal(scoped.status, 201);
     assert.deepEqual([...scoped.body.token.methods].sort(), ['password', 'token']);
+    // A revoked token given to the token method is Keystone's TokenNotFound, a 404.
+    await api(`${base}/auth/tokens`, { method: 'DELETE', token: admin, headers: { 'x-subject-token': unscoped } });
+    const again = await post('auth/tokens', { auth: { identity: { methods: ['token'], token: { id: unscoped } } } });
+    assert.equal(again.status, 404);
   });
 });

@@ -116,12 +116,14 @@ export function registerCredentialRoutes(app: FastifyInstance, d: IdentityDeps):
     return { credentials: rows.map((c) => renderEc2(base(), c)), links: collectionLinks(base(), req) };
   });
 
-  /** Keystone answers an unknown EC2 access key with 401. */
+  /** Keystone answers a missing credential with 404, one that is not the user's EC2 one with 401. */
   const loadEc2 = async (req: FastifyRequest, action: string) => {
     const userId = param(req, 'user_id');
     enforce(identityPolicy, action, req.auth, { user_id: userId });
-    const c = await d.credentials.get(ec2CredentialId(param(req, 'access')));
-    if (!c || c.type !== 'ec2' || c.userId !== userId) throw unauthorized('EC2 access key not found.');
+    const id = ec2CredentialId(param(req, 'access'));
+    const c = await d.credentials.get(id);
+    if (!c) throw notFound(`Could not find credential: ${id}.`);
+    if (c.type !== 'ec2' || c.userId !== userId) throw unauthorized('EC2 access key not found.');
     return c;
   };
 

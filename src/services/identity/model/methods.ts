@@ -1,4 +1,4 @@
-import { badRequest, forbidden, unauthorized } from '../../../platform/errors.js';
+import { badRequest, forbidden, notFound, unauthorized } from '../../../platform/errors.js';
 import { fromDbBool } from '../../../platform/db/database.js';
 import type { AccessRule } from '../../../platform/auth.js';
 import type { ProjectStore } from '../store/projects.js';
@@ -71,7 +71,13 @@ export function tokenMethod(deps: { tokens: TokenService; users: UserStore; proj
   return async (body: Record<string, unknown>): Promise<Principal> => {
     const id = str(body.id);
     if (!id) throw badRequest("Invalid input for field 'token/id': expected a string.");
-    const parent = deps.tokens.validatePayload(id);
+    // Keystone answers an invalid, expired or revoked token here with 404 (TokenNotFound).
+    let parent;
+    try {
+      parent = deps.tokens.validatePayload(id);
+    } catch {
+      throw notFound(`Could not find token: ${id}.`);
+    }
     if (parent.appCred) throw unauthorized('A token created with an application credential cannot be rescoped.');
     if (parent.trust) throw forbidden('You are not authorized to perform the requested action: Using trust-scoped token to create another token. Create a new trust-scoped token instead.');
     const { user, domainName } = await findUserRef({ id: parent.userId }, deps.users, deps.projects);

@@ -152,3 +152,37 @@ describe('routes tempest found missing', () => {
     assert.equal((await c.call('GET', '/servers?changes-since=2011-01-01T12:34:00Z', c.demo)).status, 200);
   });
 });
+
+describe('server actions as Nova', () => {
+  test('OS-DCF:diskConfig follows update, rebuild and resize; snapshot metadata wins over image_type', async () => {
+    const r = await c.call('POST', '/servers', c.demo, { server: { name: 'dcf', imageRef: c.imageId, flavorRef: c.flavorId, networks: 'none', 'OS-DCF:diskConfig': 'AUTO' } }, '2.37');
+    const id = r.body.server.id;
+    await c.waitFor(id, c.demo, 'ACTIVE');
+    assert.equal((await c.call('PUT', `/servers/${id}`, c.demo, { server: { 'OS-DCF:diskConfig': 'MANUAL' } })).body.server['OS-DCF:diskConfig'], 'MANUAL');
+    const rb = await c.call('POST', `/servers/${id}/action`, c.demo, { rebuild: { imageRef: c.imageId, 'OS-DCF:diskConfig': 'AUTO' } });
+    assert.equal(rb.body.server['OS-DCF:diskConfig'], 'AUTO');
+    await c.waitFor(id, c.demo, 'ACTIVE');
+    assert.equal((await c.call('POST', `/servers/${id}/action`, c.demo, { resize: { flavorRef: 'test-bigger', 'OS-DCF:diskConfig': 'MANUAL' } })).status, 202);
+    const resized = await c.waitFor(id, c.demo, 'VERIFY_RESIZE');
+    assert.equal(resized['OS-DCF:diskConfig'], 'MANUAL');
+    await c.call('POST', `/servers/${id}/action`, c.demo, { confirmResize: null });
+    const snap = await c.call('POST', `/servers/${id}/action`, c.demo, { createImage: { name: 'mine', metadata: { image_type: 'test' } } }, '2.45');
+    await c.waitFor(id, c.demo, 'ACTIVE');
+    assert.equal((await c.call('GET', `/images/${snap.body.image_id}`, c.demo)).body.image.metadata.image_type, 'test');
+    await c.call('DELETE', `/servers/${id}`, c.demo);
+  });
+
+  test('os-server-external-events: acknowledged per server, 404 when none exists, admins only', async () => {
+    const r = await c.call('POST', '/servers', c.demo, { server: { name: 'ev', imageRef: c.imageId, flavorRef: c.flavorId, networks: 'none' } }, '2.37');
+    const s = await c.waitFor(r.body.server.id, c.demo, 'ACTIVE');
+    const body = { events: [{ name: 'network-changed', server_uuid: s.id }] };
+    assert.equal((await c.call('POST', '/os-server-external-events', c.demo, body)).status, 403);
+    const ok = await c.call('POST', '/os-server-external-events', c.admin, body);
+    assert.equal(ok.status, 200);
+    assert.deepEqual(ok.body.events[0], { name: 'network-changed', server_uuid: s.id, status: 'completed', code: 200 });
+    const gone = await c.call('POST', '/os-server-external-events', c.admin, { events: [{ name: 'network-changed', server_uuid: '00000000-0000-0000-0000-000000000000' }] });
+    assert.equal(gone.status, 404);
+    assert.equal((await c.call('POST', '/os-server-external-events', c.admin, { events: [{ name: 'power-update', server_uuid: s.id }] })).status, 400);
+    await c.call('DELETE', `/servers/${s.id}`, c.demo);
+  });
+});

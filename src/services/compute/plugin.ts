@@ -13,7 +13,7 @@ import type { ComputeApi } from './api/common.js';
 import { novaFault } from './api/faults.js';
 import { registerFlavorRoutes } from './api/flavors.js';
 import { registerServerGroupRoutes } from './api/groups.js';
-import { registerDiagnosticsRoutes } from './api/diagnostics.js';
+import { registerDiagnosticsRoutes, registerExternalEventRoutes } from './api/diagnostics.js';
 import { registerExtensionRoutes } from './api/extensions.js';
 import { registerHostRoutes } from './api/hosts.js';
 import { registerImageRoutes } from './api/images.js';
@@ -124,6 +124,7 @@ const compute: ServiceModule<Clients> = {
     registerAggregateRoutes(app, api);
     registerHostRoutes(app, api);
     registerDiagnosticsRoutes(app, api);
+    registerExternalEventRoutes(app, api);
     registerMigrationRoutes(app, api);
     registerAddressRoutes(app, api);
     registerExtensionRoutes(app);

@@ -28,6 +28,7 @@ export const computePolicy: PolicyTable = {
   'host': admin,
   'migration': admin,
   'diagnostics': admin,
+  'external_events': admin,
   'service': admin,
   'availability_zone:detail': admin,
   'simulator': admin,

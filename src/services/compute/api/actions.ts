@@ -8,7 +8,7 @@ import { computePolicy } from '../policy.js';
 import { isUuid, renderCtx, type ComputeApi } from './common.js';
 import { isoNaive } from '../../../platform/ids.js';
 import { renderServer } from './render.js';
-import { stringMap } from './servers.js';
+import { parseDiskConfig, stringMap } from './servers.js';
 import { newAdminPass } from '../model/servers.js';
 
 type Handler = (api: ComputeApi, req: FastifyRequest, row: ServerRow, arg: unknown) => Promise<{ status: number; body?: unknown; location?: string }>;
@@ -69,7 +69,8 @@ const HANDLERS: Record<string, Handler> = {
     if (flavor.id === row.flavor_id) throw badRequest('When resizing, instances must change flavor!');
     if (flavor.disk < row.root_gb && flavor.disk !== 0) throw badRequest('Resize error: Unable to resize disk down.');
     await api.model.quotas.check(row.project_id, { cores: Math.max(0, flavor.vcpus - row.vcpus), ram: Math.max(0, flavor.ram - row.memory_mb) });
-    await api.lifecycle.start(req.auth, row, 'resize', req.id, { flavor, exclude: false });
+    const diskConfig = parseDiskConfig(a);
+    await api.lifecycle.start(req.auth, row, 'resize', req.id, { flavor, exclude: false, ...(diskConfig ? { diskConfig } : {}) });
     return accepted;
   },
   migrate: async (api, req, row) => {
@@ -120,6 +121,7 @@ const HANDLERS: Record<string, Handler> = {
       ...(name ? { name } : {}),
       ...(metadata ? { metadata: JSON.stringify(metadata) } : {}),
       ...(req.mv >= 19 && a.description !== undefined ? { description: optString(a, 'description', { nullable: true, max: 255 }) ?? null } : {}),
+      ...(parseDiskConfig(a) ? { disk_config: parseDiskConfig(a) } : {}),
       ...(req.mv >= 57 && a.user_data !== undefined ? { user_data: optString(a, 'user_data', { nullable: true, max: 1024 * 1024 }) ?? null } : {}),
     };
     await api.lifecycle.start(req.auth, row, 'rebuild', req.id, { patch });
@@ -137,7 +139,7 @@ const HANDLERS: Record<string, Handler> = {
     const a = obj(arg, 'createImage');
     const name = optString(a, 'name', { max: 255, min: 1 });
     if (!name) throw badRequest("Invalid input for field/attribute createImage. 'name' is a required property");
-    const id = await snapshot(api, req, row, 'createImage', name, { ...stringMap(a, 'metadata'), image_type: 'snapshot' });
+    const id = await snapshot(api, req, row, 'createImage', name, { image_type: 'snapshot', ...stringMap(a, 'metadata') });
     return imageCreated(api, req, id);
   },
   createBackup: async (api, req, row, arg) => {

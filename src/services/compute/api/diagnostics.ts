@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { conflict } from '../../../platform/errors.js';
+import { badRequest, conflict, notFound } from '../../../platform/errors.js';
+import { isObj, optString, type Obj } from '../../../platform/http/validate.js';
 import { enforce } from '../../../platform/policy.js';
 import { POWER } from '../model/states.js';
 import { computePolicy } from '../policy.js';
@@ -42,5 +43,34 @@ export function registerDiagnosticsRoutes(app: FastifyInstance, api: ComputeApi)
       nic_details: ports.map((p) => ({ mac_address: p.macAddress, rx_octets: 0, rx_errors: 0, rx_drop: 0, rx_packets: 0, rx_rate: null, tx_octets: 0, tx_errors: 0, tx_drop: 0, tx_packets: 0, tx_rate: null })),
       disk_details: Array.from({ length: disks }, () => ({ read_bytes: 0, read_requests: 0, write_bytes: 0, write_requests: 0, errors_count: 0 })),
     };
+  });
+}
+
+const EVENTS: Record<string, number> = { 'network-changed': 1, 'network-vif-plugged': 1, 'network-vif-unplugged': 1, 'network-vif-deleted': 1, 'volume-extended': 51, 'power-update': 76, 'accelerator-request-bound': 82, 'volume-reimaged': 93 };
+
+/**
+ * `POST /os-server-external-events` (admin; Neutron and Cinder notify Nova). No operation here waits
+ * on such events, so they are checked (known name, existing server with a host) and acknowledged.
+ */
+export function registerExternalEventRoutes(app: FastifyInstance, api: ComputeApi): void {
+  app.post('/v2.1/os-server-external-events', async (req, reply) => {
+    enforce(computePolicy, 'external_events', req.auth);
+    const events = isObj(req.body) ? req.body.events : undefined;
+    if (!Array.isArray(events) || !events.length || !events.every(isObj)) throw badRequest("Invalid input for field/attribute events. 'events' is a required, non-empty list of objects");
+    const out = [];
+    for (const e of events as Obj[]) {
+      const name = optString(e, 'name');
+      const serverId = optString(e, 'server_uuid');
+      const status = optString(e, 'status') ?? 'completed';
+      const tag = optString(e, 'tag', { max: 255 }) ?? undefined;
+      if (!name || !(name in EVENTS) || EVENTS[name] > req.mv) throw badRequest(`Invalid input for field/attribute name. Value: ${name}.`);
+      if (!serverId) throw badRequest("Invalid input for field/attribute server_uuid. 'server_uuid' is a required property");
+      if (!['completed', 'failed', 'in-progress'].includes(status)) throw badRequest(`Invalid input for field/attribute status. Value: ${status}.`);
+      const row = await api.model.servers.get(serverId);
+      out.push({ name, server_uuid: serverId, status, ...(tag ? { tag } : {}), code: !row ? 404 : row.host ? 200 : 422 });
+    }
+    if (out.every((e) => e.code === 404)) throw notFound('No instances found for any event');
+    reply.code(out.every((e) => e.code === 200) ? 200 : 207);
+    return { events: out };
   });
 }

@@ -58,7 +58,10 @@ const EXTENDED = /^(OS-EXT-|OS-SRV-USG:|os-extended-volumes:)|^(config_drive|key
  */
 export function renderServer(v: ServerView, c: RenderContext, core = false) {
   const body = fullServer(v, c);
-  if (!core || c.mv >= 75) return body;
+  if (!core) return body;
+  // Nova renders these addresses without the OS-EXT-IPS extension fields.
+  body.addresses = Object.fromEntries(Object.entries(v.addresses).map(([net, list]) => [net, (list as Array<{ addr: string; version: number }>).map(({ addr, version }) => ({ addr, version }))]));
+  if (c.mv >= 75) return body;
   return Object.fromEntries(Object.entries(body).filter(([k]) => !EXTENDED.test(k)));
 }
 

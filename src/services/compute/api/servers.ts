@@ -23,6 +23,13 @@ const SORT_KEYS: Record<string, keyof ServerRow> = {
   project_id: 'project_id', user_id: 'user_id', launch_index: 'launch_index', access_ip_v4: 'access_ipv4', access_ip_v6: 'access_ipv6',
 };
 
+/** `OS-DCF:diskConfig` of create, update, rebuild and resize bodies. */
+export function parseDiskConfig(o: Obj): 'AUTO' | 'MANUAL' | undefined {
+  const v = optString(o, 'OS-DCF:diskConfig') ?? undefined;
+  if (v !== undefined && v !== 'AUTO' && v !== 'MANUAL') throw badRequest(`Invalid input for field/attribute OS-DCF:diskConfig. Value: ${v}. '${v}' is not one of ['AUTO', 'MANUAL']`);
+  return v;
+}
+
 /** `accessIPv4`/`accessIPv6`: validated, IPv6 in its canonical short form (as Nova stores it). */
 function accessIp(o: Obj, field: 'accessIPv4' | 'accessIPv6'): string | undefined {
   const v = optString(o, field, { nullable: true });
@@ -91,8 +98,7 @@ function parseCreate(body: unknown, mv: number): CreateInput {
   if (sgs !== undefined && (!Array.isArray(sgs) || !sgs.every((g) => isObj(g) && typeof g.name === 'string'))) throw badRequest('Invalid input for field/attribute security_groups.');
   const bdms = s.block_device_mapping_v2 ?? s.block_device_mapping;
   if (bdms !== undefined && (!Array.isArray(bdms) || !bdms.every(isObj))) throw badRequest('Invalid input for field/attribute block_device_mapping_v2. Value: not a list of objects.');
-  const diskConfig = (optString(s, 'OS-DCF:diskConfig') ?? 'MANUAL') as string;
-  if (!['AUTO', 'MANUAL'].includes(diskConfig)) throw badRequest(`Invalid input for field/attribute OS-DCF:diskConfig. Value: ${diskConfig}. '${diskConfig}' is not one of ['AUTO', 'MANUAL']`);
+  const diskConfig = parseDiskConfig(s) ?? 'MANUAL';
   if (s.tags !== undefined) fieldSince(mv, 52, 'tags');
   if (s.description !== undefined) fieldSince(mv, 19, 'description');
   if (s.personality !== undefined && mv >= 57) throw badRequest("Invalid input for field/attribute server. Additional properties are not allowed ('personality' was unexpected)");
@@ -233,6 +239,7 @@ export function registerServerRoutes(app: FastifyInstance, api: ComputeApi): voi
       accessIPv4: accessIp(s, 'accessIPv4'),
       accessIPv6: accessIp(s, 'accessIPv6'),
       hostname: optString(s, 'hostname', { max: 63, min: 1 }) ?? undefined,
+      diskConfig: parseDiskConfig(s),
     });
     return { server: renderServer(v, renderCtx(api, req), true) };
   });

@@ -68,7 +68,7 @@ export const ACTIONS: Record<string, ActionSpec> = {
     async run(m, _g, r, p) {
       const patch = await moveTo(m, r, p.flavor as Flavor, p.exclude === true);
       await recordMove(m, r, p.exclude === true ? 'migration' : 'resize', patch, 'finished');
-      return patch;
+      return { ...patch, ...(typeof p.diskConfig === 'string' ? { disk_config: p.diskConfig } : {}) };
     },
     final: () => ({ vm_state: 'resized' }),
   },
@@ -118,6 +118,8 @@ export const ACTIONS: Record<string, ActionSpec> = {
       try {
         await image.uploadData(auth, String(p.imageId), await m.driver.snapshot(g));
       } catch (e) {
+        // An image deleted while it was saved ends the snapshot; the guest is fine (Nova's ImageNotFound path).
+        if (e instanceof ApiError && e.status === 404) return;
         await image.deleteImage(auth, String(p.imageId)).catch(() => undefined);
         throw e;
       }

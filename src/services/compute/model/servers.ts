@@ -286,7 +286,7 @@ export class ServerService {
     });
   }
 
-  async update(auth: AuthContext, id: string, patch: { name?: string; description?: string | null; accessIPv4?: string; accessIPv6?: string; hostname?: string }): Promise<ServerView> {
+  async update(auth: AuthContext, id: string, patch: { name?: string; description?: string | null; accessIPv4?: string; accessIPv6?: string; hostname?: string; diskConfig?: string }): Promise<ServerView> {
     await this.find(auth, id);
     await this.m.servers.update(id, {
       ...(patch.name !== undefined ? { name: patch.name } : {}),
@@ -294,6 +294,7 @@ export class ServerService {
       ...(patch.accessIPv4 !== undefined ? { access_ipv4: patch.accessIPv4 } : {}),
       ...(patch.accessIPv6 !== undefined ? { access_ipv6: patch.accessIPv6 } : {}),
       ...(patch.hostname !== undefined ? { hostname: patch.hostname } : {}),
+      ...(patch.diskConfig !== undefined ? { disk_config: patch.diskConfig } : {}),
     });
     return this.view(auth, id);
   }

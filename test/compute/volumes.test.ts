@@ -76,4 +76,8 @@ test('boot from an existing volume; bad mappings are 400', async () => {
   assert.equal((await c.call('POST', '/servers', c.demo, body([{ boot_index: 0, uuid: '00000000-0000-0000-0000-000000000000', source_type: 'volume', destination_type: 'volume' }]), '2.95')).status, 400);
   assert.equal((await c.call('DELETE', `/servers/${s.id}`, c.demo)).status, 204);
   assert.equal(await volumeStatus(vol.body.volume.id, 'available'), 'available');
+  // A volume marked not bootable cannot be the root disk (tempest).
+  const plain = await cinder('POST', '/volumes', { volume: { size: 1, name: 'plain' } });
+  assert.equal(await volumeStatus(plain.body.volume.id, 'available'), 'available');
+  assert.equal((await c.call('POST', '/servers', c.demo, body([{ boot_index: 0, uuid: plain.body.volume.id, source_type: 'volume', destination_type: 'volume' }]), '2.95')).status, 400);
 });

@@ -85,6 +85,7 @@ export class VolumeService {
         const v = await volumes.getVolume(auth, d.uuid);
         if (!v) throw badRequest(`Block Device Mapping is Invalid: failed to get volume ${d.uuid}.`);
         if (v.status !== 'available') throw badRequest(`Invalid volume: volume '${d.uuid}' status must be 'available'. Currently in '${v.status}'`);
+        if (d.bootIndex === 0 && !v.bootable) throw badRequest(`Block Device ${d.uuid} is not bootable.`);
       } else {
         const image = await this.peers().image?.getImage(auth, d.uuid);
         if (!image) throw badRequest(`Block Device Mapping is Invalid: failed to get image ${d.uuid}.`);

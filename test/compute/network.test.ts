@@ -39,6 +39,11 @@ test('servers on a network: ports, addresses, ip filter, os-interface, security 
   assert.equal((await c.call('GET', `/servers/${s.id}/os-interface`, c.other)).status, 404);
   const sgs = await c.call('GET', `/servers/${s.id}/os-security-groups`, c.demo);
   assert.deepEqual(sgs.body.security_groups.map((g: any) => g.name), ['default']);
+  // Show reports the groups the ports really have: none after removing the last one (tempest).
+  assert.equal((await c.call('POST', `/servers/${s.id}/action`, c.demo, { removeSecurityGroup: { name: 'default' } })).status, 202);
+  assert.equal((await c.call('GET', `/servers/${s.id}`, c.demo)).body.server.security_groups, undefined);
+  assert.equal((await c.call('POST', `/servers/${s.id}/action`, c.demo, { addSecurityGroup: { name: 'default' } })).status, 202);
+  assert.deepEqual((await c.call('GET', `/servers/${s.id}`, c.demo)).body.server.security_groups, [{ name: 'default' }]);
 
   const portId = ifaces.body.interfaceAttachments[0].port_id;
   assert.equal((await c.call('DELETE', `/servers/${s.id}`, c.demo)).status, 204);

@@ -102,7 +102,7 @@ function fullServer(v: ServerView, c: RenderContext) {
     'os-extended-volumes:volumes_attached': v.volumes.map((a) => ({ id: a.volume_id, ...(c.mv >= 3 ? { delete_on_termination: a.delete_on_termination === 1 } : {}) })),
   };
   const req = JSON.parse(r.request) as { networks: unknown; securityGroups: string[] };
-  const groups = req.securityGroups.length ? req.securityGroups : req.networks === 'none' ? [] : ['default'];
+  const groups = v.securityGroups ?? (req.securityGroups.length ? req.securityGroups : req.networks === 'none' ? [] : ['default']);
   if (groups.length) body.security_groups = groups.map((name) => ({ name }));
   if (c.admin) {
     body['OS-EXT-SRV-ATTR:host'] = r.host;

@@ -45,6 +45,8 @@ export interface ServerView {
   volumes: VolumeAttachmentRow[];
   /** Nova's host_status: UP, DOWN (down or forced down), MAINTENANCE (disabled), '' without a host. */
   hostStatus: string;
+  /** Names of the security groups on the server's ports, when looked up. */
+  securityGroups?: string[];
 }
 
 export interface ListFilters extends Omit<ServerQuery, 'vmStates' | 'taskStates'> {
@@ -96,8 +98,12 @@ export class ServerService {
     }));
   }
 
+  /** One server, with the security groups its ports really have (lists show the requested ones). */
   async view(auth: AuthContext, id: string): Promise<ServerView> {
-    return (await this.views([await this.find(auth, id)]))[0];
+    const [v] = await this.views([await this.find(auth, id)]);
+    const network = this.m.peers().network;
+    if (network) v.securityGroups = [...new Set((await network.serverSecurityGroups(auth, id)).map((g) => g.name))];
+    return v;
   }
 
   private async resolveImage(auth: AuthContext, imageRef: string, flavor: Flavor) {

@@ -92,6 +92,23 @@ describe('identity: Keystone compatibility details', () => {
     assert.equal((await api(`${base}/policies/${p.id}`, { token: admin })).status, 404);
   });
 
+  it('OAuth1 consumers: the secret shown once, description updates, no secret change', async () => {
+    const created = await post('OS-OAUTH1/consumers', { consumer: { description: 'c1' } });
+    assert.equal(created.status, 201);
+    const c = created.body.consumer;
+    assert.ok(c.secret.length >= 32);
+    assert.match(c.links.self, new RegExp(`/v3/OS-OAUTH1/consumers/${c.id}$`));
+    const shown = await api(`${base}/OS-OAUTH1/consumers/${c.id}`, { token: admin });
+    assert.deepEqual(shown.body.consumer, { id: c.id, description: 'c1', links: c.links });
+    const patch = (body: unknown) => api(`${base}/OS-OAUTH1/consumers/${c.id}`, { method: 'PATCH', token: admin, body: { consumer: body } });
+    assert.equal((await patch({ description: 'c2' })).body.consumer.description, 'c2');
+    assert.equal((await patch({ secret: 'x' })).status, 400);
+    assert.deepEqual((await api(`${base}/OS-OAUTH1/consumers`, { token: admin })).body.consumers.map((x: { id: string }) => x.id), [c.id]);
+    assert.equal((await api(`${base}/OS-OAUTH1/consumers`, { token: await cloud.demoToken() })).status, 403);
+    assert.equal((await api(`${base}/OS-OAUTH1/consumers/${c.id}`, { method: 'DELETE', token: admin })).status, 204);
+    assert.equal((await api(`${base}/OS-OAUTH1/consumers/${c.id}`, { token: admin })).status, 404);
+  });
+
   it('a rescoped token lists the token method with the original ones', async () => {
     const unscoped = (await post('auth/tokens', { auth: { identity: { methods: ['password'], password: { user: { name: 'demo', domain: { id: 'default' }, password: cloud.passwords.demo } } }, scope: 'unscoped' } })).headers.get('x-subject-token')!;
     const scoped = await post('auth/tokens', { auth: { identity: { methods: ['token'], token: { id: unscoped } }, scope: { project: { name: 'demo', domain: { id: 'default' } } } } });

@@ -10,6 +10,7 @@ import { registerAppCredentialRoutes } from './api/appcreds.js';
 import { registerAssignmentRoutes } from './api/assignments.js';
 import { registerAuthRoutes } from './api/auth.js';
 import { registerCatalogRoutes } from './api/catalog.js';
+import { registerConsumerRoutes } from './api/consumers.js';
 import { registerCredentialRoutes } from './api/credentials.js';
 import { registerEndpointFilterRoutes } from './api/endpoint-filter.js';
 import type { IdentityDeps } from './api/deps.js';
@@ -27,6 +28,7 @@ import { DEFAULT_SETTINGS, TokenService, toAuthContext, type IdentitySettings } 
 import { AppCredentials } from './model/appcreds.js';
 import { bootstrap, writeCloudsYaml } from './model/bootstrap.js';
 import { Catalog } from './model/catalog.js';
+import { Consumers } from './model/consumers.js';
 import { Credentials } from './model/credentials.js';
 import { EndpointFilter } from './model/endpoint-filter.js';
 import { Federation } from './model/federation.js';
@@ -94,6 +96,7 @@ const identity: ServiceModule<Clients> = {
       trusts: new Trusts(db, roles, resolver, users, projects, revocations),
       endpointFilter: new EndpointFilter(catalogStore, projects, catalog),
       policies: new Policies(db),
+      consumers: new Consumers(db, ctx.masterKey),
       baseUrl: () => ctx.urls.identity,
     };
 
@@ -120,6 +123,7 @@ const identity: ServiceModule<Clients> = {
     registerTrustRoutes(app, deps);
     registerEndpointFilterRoutes(app, deps);
     registerPolicyRoutes(app, deps);
+    registerConsumerRoutes(app, deps);
 
     await revocations.load();
     await catalog.reload();

@@ -122,6 +122,12 @@ export const identityPolicy: PolicyTable = {
   'identity:update_policy': admin,
   'identity:delete_policy': admin,
 
+  'identity:get_consumer': admin,
+  'identity:list_consumers': admin,
+  'identity:create_consumer': admin,
+  'identity:update_consumer': admin,
+  'identity:delete_consumer': admin,
+
   // OS-EP-FILTER: project endpoint filtering is the cloud admin's.
   'identity:list_endpoint_groups': admin,
   'identity:get_endpoint_group': admin,

@@ -5,6 +5,7 @@ import type { Metrics } from '../../../platform/metrics.js';
 import type { AppCredentials } from '../model/appcreds.js';
 import type { IdentitySettings, TokenService } from '../model/auth.js';
 import type { Catalog } from '../model/catalog.js';
+import type { Consumers } from '../model/consumers.js';
 import type { Credentials } from '../model/credentials.js';
 import type { EndpointFilter } from '../model/endpoint-filter.js';
 import type { Federation } from '../model/federation.js';
@@ -42,6 +43,7 @@ export interface IdentityDeps {
   trusts: Trusts;
   endpointFilter: EndpointFilter;
   policies: Policies;
+  consumers: Consumers;
   /** `http://host:port` of the identity listener. */
   baseUrl(): string;
 }

@@ -257,4 +257,18 @@ export const identityMigrations: ServiceMigration[] = [
         .execute();
     },
   },
+  {
+    name: '0004_oauth1_consumers',
+    async up(db) {
+      await db.schema
+        .createTable('id_consumers')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('description', 'text')
+        // Wrapped by the master key: OAuth1 signatures are checked with the plain secret.
+        .addColumn('secret', 'text', (c) => c.notNull())
+        .addColumn('extra', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 ];

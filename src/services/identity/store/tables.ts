@@ -174,6 +174,13 @@ export interface PolicyRow {
   blob: string;
   extra: string;
 }
+export interface ConsumerRow {
+  id: string;
+  description: string | null;
+  secret: string;
+  extra: string;
+  created_at: string;
+}
 
 export interface IdentityTables {
   id_domains: DomainRow;
@@ -199,6 +206,7 @@ export interface IdentityTables {
   id_project_endpoints: { project_id: string; endpoint_id: string };
   id_project_endpoint_groups: { project_id: string; endpoint_group_id: string };
   id_policies: PolicyRow;
+  id_consumers: ConsumerRow;
 }
 
 export type IdentityDb = Kysely<IdentityTables>;

@@ -81,3 +81,29 @@ test('boot from an existing volume; bad mappings are 400', async () => {
   assert.equal(await volumeStatus(plain.body.volume.id, 'available'), 'available');
   assert.equal((await c.call('POST', '/servers', c.demo, body([{ boot_index: 0, uuid: plain.body.volume.id, source_type: 'volume', destination_type: 'volume' }]), '2.95')).status, 400);
 });
+
+test('os-volumes and os-snapshots proxy (before 2.36)', async () => {
+  const made = await c.call('POST', '/os-volumes', c.demo, { volume: { size: 1, display_name: 'proxied', metadata: { k: 'v' } } });
+  assert.equal(made.status, 200, JSON.stringify(made.body));
+  const id = made.body.volume.id;
+  assert.equal(made.body.volume.displayName, 'proxied');
+  assert.deepEqual(made.body.volume.metadata, { k: 'v' });
+  assert.equal(await volumeStatus(id, 'available'), 'available');
+  const shown = await c.call('GET', `/os-volumes/${id}`, c.demo);
+  assert.deepEqual(shown.body.volume.attachments, [{}]);
+  assert.ok((await c.call('GET', '/os-volumes/detail?limit=1', c.demo)).body.volumes.length <= 1);
+  assert.equal((await c.call('GET', `/os-volumes/${id}`, c.other)).status, 404);
+  for (const size of [0, 'abc', undefined]) assert.equal((await c.call('POST', '/os-volumes', c.demo, { volume: { size } })).status, 400);
+  assert.equal((await c.call('GET', '/os-volumes', c.demo, undefined, '2.36')).status, 404);
+
+  const snap = await c.call('POST', '/os-snapshots', c.demo, { snapshot: { volume_id: id, display_name: 'snap' } });
+  assert.equal(snap.status, 200, JSON.stringify(snap.body));
+  assert.equal(snap.body.snapshot.volumeId, id);
+  assert.ok((await c.call('GET', '/os-snapshots', c.demo)).body.snapshots.some((s: any) => s.id === snap.body.snapshot.id));
+  for (let i = 0; i < 400 && (await c.call('GET', `/os-snapshots/${snap.body.snapshot.id}`, c.demo)).body.snapshot.status !== 'available'; i++) await new Promise((res) => setTimeout(res, 25));
+  assert.equal((await c.call('DELETE', `/os-snapshots/${snap.body.snapshot.id}`, c.demo)).status, 202);
+  for (let i = 0; i < 400 && (await c.call('GET', `/os-snapshots/${snap.body.snapshot.id}`, c.demo)).status !== 404; i++) await new Promise((res) => setTimeout(res, 25));
+  assert.equal((await c.call('DELETE', `/os-volumes/${id}`, c.demo)).status, 202);
+  assert.equal(await volumeStatus(id, 'deleted'), 'deleted');
+  assert.equal((await c.call('DELETE', `/os-volumes/${id}`, c.demo)).status, 404);
+});

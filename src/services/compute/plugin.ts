@@ -25,6 +25,7 @@ import { registerQuotaRoutes } from './api/quotas.js';
 import { registerServerRoutes } from './api/servers.js';
 import { registerUsageRoutes } from './api/usage.js';
 import { registerVersionRoutes } from './api/versions.js';
+import { registerVolumeProxyRoutes } from './api/volume-proxy.js';
 import { registerVolumeRoutes } from './api/volumes.js';
 import type { ComputeClient } from './client.js';
 import { SimulatedDriver } from './drivers/simulated.js';
@@ -128,6 +129,7 @@ const compute: ServiceModule<Clients> = {
     registerMigrationRoutes(app, api);
     registerAddressRoutes(app, api);
     registerExtensionRoutes(app);
+    registerVolumeProxyRoutes(app, api);
 
     const client: ComputeClient = {
       async serverExists(auth, id) {

@@ -14,6 +14,21 @@ export interface VolumeInfo {
   availability_zone: string;
   attachments: Array<{ attachment_id: string; server_id: string; device: string | null; host_name: string | null }>;
   volume_image_metadata: Record<string, string>;
+  description: string | null;
+  metadata: Record<string, string>;
+  snapshot_id: string | null;
+  created_at: string;
+}
+
+/** A volume snapshot as compute's deprecated `os-snapshots` proxy shows it. */
+export interface SnapshotInfo {
+  id: string;
+  volume_id: string;
+  status: string;
+  size: number;
+  name: string | null;
+  description: string | null;
+  created_at: string;
 }
 
 /**
@@ -38,4 +53,15 @@ export interface VolumeClient {
   createFromImageForBoot(ctx: AuthContext, opts: { imageId: string; size: number; name?: string; availabilityZone?: string; volumeType?: string }): Promise<string>;
   /** Deletes a volume (delete_on_termination): detaches what is left, then deletes; resolves when gone. */
   deleteVolume(ctx: AuthContext, id: string): Promise<void>;
+
+  // Compute's deprecated `os-volumes`/`os-snapshots` proxy (before 2.36): the caller's project only.
+  listVolumes(ctx: AuthContext): Promise<VolumeInfo[]>;
+  /** Starts creating a volume (status `creating`), as Cinder's create; 4xx ApiErrors as Cinder's. */
+  createVolume(ctx: AuthContext, f: { size: number; name?: string | null; description?: string | null; metadata?: Record<string, string>; availabilityZone?: string; volumeType?: string; snapshotId?: string }): Promise<VolumeInfo>;
+  /** Starts deleting an unattached volume, as Cinder's delete (no cascade). */
+  removeVolume(ctx: AuthContext, id: string): Promise<void>;
+  listSnapshots(ctx: AuthContext): Promise<SnapshotInfo[]>;
+  getSnapshot(ctx: AuthContext, id: string): Promise<SnapshotInfo | undefined>;
+  createSnapshot(ctx: AuthContext, f: { volumeId: string; name?: string | null; description?: string | null; force: boolean }): Promise<SnapshotInfo>;
+  removeSnapshot(ctx: AuthContext, id: string): Promise<void>;
 }

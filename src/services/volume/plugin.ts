@@ -11,6 +11,7 @@ import { registerBackendRoutes } from './api/backend.js';
 import { registerBackupRoutes } from './api/backups.js';
 import type { ApiDeps } from './api/common.js';
 import { cinderFault } from './api/faults.js';
+import { registerMessageRoutes } from './api/messages.js';
 import { registerMiscRoutes } from './api/misc.js';
 import { registerQosRoutes } from './api/qos.js';
 import { registerSnapshotRoutes } from './api/snapshots.js';
@@ -18,11 +19,12 @@ import { registerTransferRoutes } from './api/transfers.js';
 import { registerTypeRoutes } from './api/types.js';
 import { registerVersionRoutes } from './api/versions.js';
 import { registerVolumeRoutes } from './api/volumes.js';
-import type { VolumeClient, VolumeInfo } from './client.js';
+import type { SnapshotInfo, VolumeClient, VolumeInfo } from './client.js';
 import { FileVolumeDriver } from './drivers/file.js';
 import { AttachmentService } from './model/attachments.js';
 import { BackupService } from './model/backups.js';
 import { DEFAULT_SETTINGS, json, VolumeKeys, type ModelDeps, type VolumeSettings } from './model/common.js';
+import { MessageService } from './model/messages.js';
 import { QosService } from './model/qos.js';
 import { ServiceAdmin } from './model/services.js';
 import { QuotaService } from './model/quotas.js';
@@ -33,7 +35,7 @@ import { TypeService } from './model/types.js';
 import { VolumeService } from './model/volumes.js';
 import { volumeMigrations } from './store/migrations.js';
 import { volumeStores } from './store/rows.js';
-import type { VolumeTables } from './store/tables.js';
+import type { SnapshotRow, VolumeTables } from './store/tables.js';
 
 const POLL_MS = 100;
 
@@ -70,7 +72,7 @@ const volume: ServiceModule<Clients> = {
     snapshots.registerJobs();
     backups.registerJobs();
 
-    const deps: ApiDeps = { volumes, types, snapshots, backups, attachments, quotas, transfers, qos: new QosService(d), services, settings, baseUrl: () => ctx.urls.volume };
+    const deps: ApiDeps = { volumes, types, snapshots, backups, attachments, quotas, transfers, qos: new QosService(d), services, messages: new MessageService(d), settings, baseUrl: () => ctx.urls.volume };
     const app = createServiceApp({
       service: 'volume',
       log: ctx.log,
@@ -90,6 +92,7 @@ const volume: ServiceModule<Clients> = {
     registerTransferRoutes(app, deps);
     registerBackendRoutes(app, deps);
     registerQosRoutes(app, deps);
+    registerMessageRoutes(app, deps);
 
     /** Waits for a volume row to leave a transient status (jobs may run in any process). */
     const settle = async (id: string, transient: string[]): Promise<string | undefined> => {
@@ -115,8 +118,13 @@ const volume: ServiceModule<Clients> = {
         availability_zone: v.availability_zone,
         attachments: (await attachments.of(v.id)).map((a) => ({ attachment_id: a.id, server_id: a.instance_uuid ?? '', device: a.mountpoint, host_name: a.attached_host })),
         volume_image_metadata: json(v.image_metadata, {}),
+        description: v.description,
+        metadata: json(v.metadata, {}),
+        snapshot_id: v.snapshot_id,
+        created_at: v.created_at,
       };
     };
+    const snapshotInfo = (s: SnapshotRow): SnapshotInfo => ({ id: s.id, volume_id: s.volume_id, status: s.status, size: s.size, name: s.name, description: s.description, created_at: s.created_at });
     const client: VolumeClient = {
       async getVolume(auth, id) {
         try {
@@ -144,6 +152,30 @@ const volume: ServiceModule<Clients> = {
         await volumes.remove(auth, id, true);
         await settle(id, ['deleting']);
       },
+      async listVolumes(auth) {
+        const rows = await volumes.list(auth, { allTenants: false, filters: {}, sort: [['created_at', 'desc']] });
+        return Promise.all(rows.map((r) => info(auth, r.id)));
+      },
+      async createVolume(auth, f) {
+        const row = await volumes.create(auth, { size: f.size, name: f.name, description: f.description, metadata: f.metadata, availability_zone: f.availabilityZone, volume_type: f.volumeType, snapshot_id: f.snapshotId });
+        return info(auth, row.id);
+      },
+      removeVolume: (auth, id) => volumes.remove(auth, id, false),
+      async listSnapshots(auth) {
+        return (await snapshots.list(auth, { allTenants: false, filters: {}, sort: [['created_at', 'desc']] })).map(snapshotInfo);
+      },
+      async getSnapshot(auth, id) {
+        try {
+          return snapshotInfo(await snapshots.find(auth, id));
+        } catch (e) {
+          if (e instanceof ApiError && e.status === 404) return undefined;
+          throw e;
+        }
+      },
+      async createSnapshot(auth, f) {
+        return snapshotInfo(await snapshots.create(auth, { volumeId: f.volumeId, name: f.name, description: f.description, force: f.force }));
+      },
+      removeSnapshot: (auth, id) => snapshots.remove(auth, id),
     };
 
     let timer: NodeJS.Timeout | undefined;

@@ -6,7 +6,8 @@ import { startNetCloud, type NetCloud } from './helpers.js';
 describe('network: upstream behaviours tempest relies on', () => {
   let n: NetCloud;
   const make = async (kind: string, body: Record<string, unknown>, token = n.demo) => {
-    const r = await n.call('POST', `/v2.0/${kind}s`, token, { [kind]: body });
+    const path = kind === 'rbac_policy' ? 'rbac-policies' : `${kind.replace(/_/g, '-')}s`;
+    const r = await n.call('POST', `/v2.0/${path}`, token, { [kind]: body });
     assert.equal(r.status, 201, JSON.stringify(r.body));
     return r.body[kind];
   };
@@ -82,5 +83,31 @@ describe('network: upstream behaviours tempest relies on', () => {
     const bad = await n.call('POST', '/v2.0/ports', n.demo, { port: { network_id: net.id, extra_dhcp_opts: [{ opt_value: 'x' }] } });
     assert.equal(bad.status, 400);
     assert.ok(bad.body.NeutronError);
+  });
+
+  it('RBAC shares a security group: the target project sees it as shared, uses it on ports by id, cannot change it', async () => {
+    const sg = await make('security_group', { name: 'web' });
+    const net = await make('network', { name: 'for-other', project_id: n.otherProjectId }, n.admin);
+    await make('subnet', { network_id: net.id, ip_version: 4, cidr: '10.88.0.0/24', project_id: n.otherProjectId }, n.admin);
+    assert.equal((await n.call('GET', `/v2.0/security-groups/${sg.id}`, n.other)).status, 404);
+    const bad = await n.call('POST', '/v2.0/rbac-policies', n.demo, { rbac_policy: { object_type: 'security_group', object_id: sg.id, action: 'access_as_external', target_tenant: n.otherProjectId } });
+    assert.equal(bad.status, 400);
+    const rbac = await make('rbac_policy', { object_type: 'security_group', object_id: sg.id, action: 'access_as_shared', target_tenant: n.otherProjectId });
+    const seen = await n.call('GET', `/v2.0/security-groups/${sg.id}`, n.other);
+    assert.equal(seen.status, 200);
+    assert.equal(seen.body.security_group.shared, true);
+    assert.equal((await n.call('GET', `/v2.0/security-groups/${sg.id}`, n.demo)).body.security_group.shared, false);
+    assert.ok((await n.call('GET', '/v2.0/security-groups', n.other)).body.security_groups.some((g: { id: string }) => g.id === sg.id));
+    assert.equal((await n.call('PUT', `/v2.0/security-groups/${sg.id}`, n.other, { security_group: { name: 'mine' } })).status, 403);
+    const rule = await n.call('POST', '/v2.0/security-group-rules', n.other, { security_group_rule: { security_group_id: sg.id, direction: 'ingress' } });
+    assert.equal(rule.status, 404);
+    const port = await make('port', { network_id: net.id, security_groups: [sg.id] }, n.other);
+    assert.deepEqual(port.security_groups, [sg.id]);
+    const inUse = await n.call('DELETE', `/v2.0/rbac-policies/${rbac.id}`, n.demo);
+    assert.equal(inUse.status, 409);
+    assert.equal(inUse.body.NeutronError.type, 'RbacPolicyInUse');
+    assert.equal((await n.call('DELETE', `/v2.0/ports/${port.id}`, n.other)).status, 204);
+    assert.equal((await n.call('DELETE', `/v2.0/rbac-policies/${rbac.id}`, n.demo)).status, 204);
+    assert.equal((await n.call('GET', `/v2.0/security-groups/${sg.id}`, n.other)).status, 404);
   });
 });

@@ -7,9 +7,16 @@ import { invalid, isAdmin, onlyKeys, type ModelContext } from './context.js';
 import { nConflict, notFoundOf } from './errors.js';
 import type { NetworkDoc, PortDoc, RbacDoc } from './types.js';
 
-const ACTIONS = ['access_as_shared', 'access_as_external'] as const;
+/** The actions each object type supports (rbac-policies, rbac-security-groups). */
+const ACTIONS: Record<RbacDoc['object_type'], readonly RbacDoc['action'][]> = {
+  network: ['access_as_shared', 'access_as_external'],
+  security_group: ['access_as_shared'],
+};
 
-/** Network RBAC policies (rbac-policies): share a network or offer it as external to a project or `*`. */
+/**
+ * RBAC policies (rbac-policies, rbac-security-groups): share a network or a security group with
+ * a project or `*`, or offer a network as external.
+ */
 export class RbacPolicies implements Collection {
   readonly kind = 'rbac_policy' as const;
   readonly singular = 'rbac_policy';
@@ -38,19 +45,20 @@ export class RbacPolicies implements Collection {
     onlyKeys(body, ['object_type', 'object_id', 'action', 'target_tenant', 'target_project', 'project_id', 'tenant_id']);
     const project = this.m.owner(auth, body);
     const objectType = reqString(body, 'object_type');
-    if (objectType !== 'network') throw invalid('object_type', objectType, "is not in ['network']");
+    if (!(objectType in ACTIONS)) throw invalid('object_type', objectType, `is not in ${JSON.stringify(Object.keys(ACTIONS))}`);
+    const type = objectType as RbacDoc['object_type'];
     const action = reqString(body, 'action');
-    if (!(ACTIONS as readonly string[]).includes(action)) throw invalid('action', action, `is not in ${JSON.stringify(ACTIONS)}`);
+    if (!(ACTIONS[type] as readonly string[]).includes(action)) throw invalid('action', action, `is not in ${JSON.stringify(ACTIONS[type])}`);
     const target = (body.target_project ?? body.target_tenant) as unknown;
     if (typeof target !== 'string' || target === '') throw invalid('target_tenant', target ?? null, 'is a required property');
     const objectId = reqString(body, 'object_id');
-    const net = await this.m.store.get<NetworkDoc>('network', objectId);
-    if (!net || (!isAdmin(auth) && net.project_id !== auth.projectId)) throw notFoundOf('network', objectId);
+    const object = await this.m.store.get(type, objectId);
+    if (!object || (!isAdmin(auth) && object.project_id !== auth.projectId)) throw notFoundOf(type, objectId);
     if (target !== '*' && !(await this.m.projectExists(target))) throw invalid('target_tenant', target, 'is not a known project');
     await this.m.checkQuota(project, 'rbac_policy');
     const dup = (await this.m.store.list<RbacDoc>('rbac_policy', { parent_id: objectId })).find((p) => p.doc.action === action && p.doc.target_tenant === target);
     if (dup) throw nConflict('DuplicateRbacPolicy', 'An RBAC policy already exists with those values.');
-    const doc: RbacDoc = { object_type: 'network', object_id: objectId, action: action as RbacDoc['action'], target_tenant: target };
+    const doc: RbacDoc = { object_type: type, object_id: objectId, action: action as RbacDoc['action'], target_tenant: target };
     return this.view(await this.m.insertCounted('rbac_policy', { id: uuid(), project_id: project, parent_id: objectId, doc }));
   }
 
@@ -62,14 +70,19 @@ export class RbacPolicies implements Collection {
     return this.view(await this.m.modify(p, ifMatch, (d) => ({ ...d, target_tenant: target })));
   }
 
-  /** A grant that a project's ports rely on cannot go (RbacPolicyInUse). */
+  /** A grant that another project's ports rely on cannot go (RbacPolicyInUse). */
   private async refuseIfUsed(p: Res<RbacDoc>): Promise<void> {
-    const net = await this.m.load<NetworkDoc>('network', p.doc.object_id);
-    const ports = await this.m.store.list<PortDoc>('port', { parent_id: net.id });
-    const users = ports.filter((x) => x.project_id && x.project_id !== net.project_id && (p.doc.target_tenant === '*' || x.project_id === p.doc.target_tenant));
-    if (p.doc.action === 'access_as_shared' && users.length && !net.doc.shared) {
-      throw nConflict('RbacPolicyInUse', `RBAC policy on object ${net.id} cannot be removed because other objects depend on it.`);
+    if (p.doc.action !== 'access_as_shared') return;
+    const grantee = (x: Res<PortDoc>, owner: string) => x.project_id && x.project_id !== owner && (p.doc.target_tenant === '*' || x.project_id === p.doc.target_tenant);
+    let used: boolean;
+    if (p.doc.object_type === 'network') {
+      const net = await this.m.load<NetworkDoc>('network', p.doc.object_id);
+      used = !net.doc.shared && (await this.m.store.list<PortDoc>('port', { parent_id: net.id })).some((x) => grantee(x, net.project_id));
+    } else {
+      const group = await this.m.load('security_group', p.doc.object_id);
+      used = (await this.m.store.list<PortDoc>('port')).some((x) => x.doc.security_groups.includes(group.id) && grantee(x, group.project_id));
     }
+    if (used) throw nConflict('RbacPolicyInUse', `RBAC policy on object ${p.doc.object_id} cannot be removed because other objects depend on it.`);
   }
 
   async remove(auth: AuthContext, id: string): Promise<void> {

@@ -31,12 +31,13 @@ export class SecurityGroups implements Collection {
 
   constructor(private readonly m: ModelContext) {}
 
-  private async view(groups: Res<SecurityGroupDoc>[]): Promise<Obj[]> {
+  private async view(auth: AuthContext, groups: Res<SecurityGroupDoc>[]): Promise<Obj[]> {
     const rules = await this.m.store.list<RuleDoc>('security_group_rule');
+    const shared = (await this.m.grants(auth.projectId)).shared;
     return groups.map((g) => ({
       ...standard(g),
       stateful: g.doc.stateful,
-      shared: false,
+      shared: shared.has(g.id),
       security_group_rules: rules.filter((r) => r.parent_id === g.id).map(ruleView),
     }));
   }
@@ -71,26 +72,38 @@ export class SecurityGroups implements Collection {
     }
   }
 
+  /** A group of the caller's project or shared with it by RBAC (changes stay the owner's: policy). */
   async find(auth: AuthContext, id: string): Promise<Res<SecurityGroupDoc>> {
-    return this.m.owned<SecurityGroupDoc>(auth, 'security_group', id);
+    const g = await this.m.store.get<SecurityGroupDoc>('security_group', id);
+    if (g && (isAdmin(auth) || g.project_id === auth.projectId || (await this.m.grants(auth.projectId)).shared.has(g.id))) return g;
+    throw notFoundOf('security_group', id);
   }
 
   async list(auth: AuthContext): Promise<Obj[]> {
     if (auth.projectId) await this.ensureDefault(auth.projectId);
-    return this.view(await this.m.store.list<SecurityGroupDoc>('security_group', isAdmin(auth) ? {} : { project_id: auth.projectId }));
+    return this.view(auth, isAdmin(auth) ? await this.m.store.list<SecurityGroupDoc>('security_group') : await this.usable(auth.projectId ?? ''));
+  }
+
+  /** The groups a project may see and put on its ports: its own and those shared with it. */
+  private async usable(projectId: string): Promise<Res<SecurityGroupDoc>[]> {
+    const all = await this.m.store.list<SecurityGroupDoc>('security_group');
+    const shared = (await this.m.grants(projectId)).shared;
+    return all.filter((g) => g.project_id === projectId || shared.has(g.id));
   }
 
   async show(auth: AuthContext, id: string): Promise<Obj> {
-    return (await this.view([await this.find(auth, id)]))[0];
+    return (await this.view(auth, [await this.find(auth, id)]))[0];
   }
 
   /** Group ids or names of the port's project, as ids (404 for unknown or foreign groups). */
   async checkUsable(auth: AuthContext, projectId: string, refs: string[]): Promise<string[]> {
     await this.ensureDefault(projectId);
-    const own = await this.m.store.list<SecurityGroupDoc>('security_group', { project_id: projectId });
+    const usable = await this.usable(projectId);
+    const own = usable.filter((g) => g.project_id === projectId);
     return [...new Set(refs.map((ref) => {
-      const byId = own.find((g) => g.id === ref);
+      const byId = usable.find((g) => g.id === ref);
       if (byId) return byId.id;
+      // Names resolve among the project's own groups (shared ones are used by id).
       const byName = own.filter((g) => g.doc.name === ref);
       if (byName.length === 1) return byName[0].id;
       if (byName.length > 1) throw nConflict('NoUniqueMatch', `Multiple security groups named ${ref}.`);
@@ -180,6 +193,8 @@ export class SecurityGroupRules implements Collection {
   async create(auth: AuthContext, body: Obj): Promise<Obj> {
     onlyKeys(body, RULE_CREATE);
     const group = await this.groups.find(auth, reqString(body, 'security_group_id'));
+    // Rules are the owner's to change, also on a group shared with the caller.
+    if (!isAdmin(auth) && group.project_id !== auth.projectId) throw notFoundOf('security_group', group.id);
     const fields = parseRuleFields(body);
     if (fields.remote_group_id) await this.groups.find(auth, fields.remote_group_id);
     const existing = await this.m.store.list<RuleDoc>('security_group_rule', { parent_id: group.id });

@@ -257,7 +257,7 @@ describe('block storage API', () => {
     assert.match(luks.description, /^\[scs:encrypted\]/);
     assert.equal((await api(`${base}/v3/types/default`, { token: demo })).body.volume_type.name, '__DEFAULT__');
     assert.equal((await api(`${base}/v3/types`, { method: 'POST', token: demo, body: { volume_type: { name: 'x' } } })).status, 403);
-    const t = await api(`${base}/v3/types`, { method: 'POST', token: admin, body: { volume_type: { name: 'private', 'os-volume-type-access:is_public': false, extra_specs: { a: 'b' } } } });
+    const t = await api(`${base}/v3/types`, { method: 'POST', token: admin, body: { volume_type: { name: 'private', 'os-volume-type-access:is_public': false, extra_specs: { 'scs:a': 'b' } } } });
     assert.equal(t.status, 200);
     assert.equal((await api(`${base}/v3/types`, { method: 'POST', token: admin, body: { volume_type: { name: 'private' } } })).status, 409);
     const id = t.body.volume_type.id;
@@ -269,7 +269,7 @@ describe('block storage API', () => {
     assert.deepEqual((await api(`${base}/v3/types/${id}/extra_specs`, { method: 'POST', token: admin, body: { extra_specs: { c: 'd' } } })).body.extra_specs, { c: 'd' }, 'Cinder echoes the posted specs');
     assert.equal((await api(`${base}/v3/types/${id}/extra_specs/c`, { method: 'DELETE', token: admin })).status, 202);
     const v = await createVolume(base, demo, { volume_type: 'private' });
-    assert.equal(v.volume_type, 'private');
+    assert.deepEqual([v.volume_type, v.status], ['private', 'available'], 'a scoped extra spec does not stop scheduling');
     assert.equal((await api(`${base}/v3/types/${id}`, { method: 'DELETE', token: admin })).status, 400, 'in use');
     await api(`${base}/v3/volumes/${v.id}`, { method: 'DELETE', token: demo });
     await waitStatus(base, demo, 'volumes', v.id, ['gone']);

@@ -251,4 +251,26 @@ describe('block storage: Cinder response shapes (tempest)', () => {
     assert.equal((await put('thaw', { host: 'invalid_host' })).status, 400);
     assert.equal((await createVolume(base, demo, {})).status, 'available');
   });
+
+  test('scheduling by extra specs: a type the back end cannot meet leaves the volume in error with a user message', async () => {
+    const pools = (await api(`${base}/v3/scheduler-stats/get_pools?detail=true`, { token: admin })).body.pools;
+    const caps = pools[0].capabilities;
+    const good = await api(`${base}/v3/types`, { method: 'POST', token: admin, body: { volume_type: { name: 'caps-good', extra_specs: { storage_protocol: caps.storage_protocol, vendor_name: caps.vendor_name, thin_provisioning_support: '<is> True', 'capabilities:multiattach': '<is> True', 'vendor:anything': 'x' } } } });
+    assert.equal((await createVolume(base, demo, { volume_type: good.body.volume_type.name })).status, 'available');
+    await api(`${base}/v3/types`, { method: 'POST', token: admin, body: { volume_type: { name: 'caps-bad', extra_specs: { storage_protocol: 'fibre', vendor_name: 'nobody' } } } });
+    const bad = await api(`${base}/v3/volumes`, { method: 'POST', token: demo, body: { volume: { size: 1, volume_type: 'caps-bad' } } });
+    assert.equal(bad.status, 202);
+    const requestId = bad.headers.get('x-openstack-request-id');
+    assert.equal((await waitStatus(base, demo, 'volumes', bad.body.volume.id, ['error'])).status, 'error');
+    assert.equal((await api(`${base}/v3/messages`, { token: demo })).status, 404, 'messages need 3.3');
+    const messages = (await api(`${base}/v3/messages`, { token: demo, headers: MV('3.3') })).body.messages;
+    const m = messages.find((x: any) => x.resource_uuid === bad.body.volume.id);
+    assert.deepEqual([m.resource_type, m.message_level, m.event_id, m.request_id], ['VOLUME', 'ERROR', 'VOLUME_VOLUME_001_002', requestId]);
+    assert.match(m.user_message, /^schedule allocate volume: No valid backend/);
+    const other = await addTenant(cloud, 'msg-other');
+    assert.equal((await api(`${base}/v3/messages/${m.id}`, { token: await other.token(), headers: MV('3.3') })).status, 404);
+    assert.equal((await api(`${base}/v3/messages/${m.id}`, { token: demo, headers: MV('3.3') })).body.message.id, m.id);
+    assert.equal((await api(`${base}/v3/messages/${m.id}`, { method: 'DELETE', token: demo, headers: MV('3.3') })).status, 204);
+    assert.equal((await api(`${base}/v3/messages/${m.id}`, { token: demo, headers: MV('3.3') })).status, 404);
+  });
 });

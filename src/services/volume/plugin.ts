@@ -11,6 +11,7 @@ import { registerBackendRoutes } from './api/backend.js';
 import { registerBackupRoutes } from './api/backups.js';
 import type { ApiDeps } from './api/common.js';
 import { cinderFault } from './api/faults.js';
+import { registerMessageRoutes } from './api/messages.js';
 import { registerMiscRoutes } from './api/misc.js';
 import { registerQosRoutes } from './api/qos.js';
 import { registerSnapshotRoutes } from './api/snapshots.js';
@@ -23,6 +24,7 @@ import { FileVolumeDriver } from './drivers/file.js';
 import { AttachmentService } from './model/attachments.js';
 import { BackupService } from './model/backups.js';
 import { DEFAULT_SETTINGS, json, VolumeKeys, type ModelDeps, type VolumeSettings } from './model/common.js';
+import { MessageService } from './model/messages.js';
 import { QosService } from './model/qos.js';
 import { ServiceAdmin } from './model/services.js';
 import { QuotaService } from './model/quotas.js';
@@ -70,7 +72,7 @@ const volume: ServiceModule<Clients> = {
     snapshots.registerJobs();
     backups.registerJobs();
 
-    const deps: ApiDeps = { volumes, types, snapshots, backups, attachments, quotas, transfers, qos: new QosService(d), services, settings, baseUrl: () => ctx.urls.volume };
+    const deps: ApiDeps = { volumes, types, snapshots, backups, attachments, quotas, transfers, qos: new QosService(d), services, messages: new MessageService(d), settings, baseUrl: () => ctx.urls.volume };
     const app = createServiceApp({
       service: 'volume',
       log: ctx.log,
@@ -90,6 +92,7 @@ const volume: ServiceModule<Clients> = {
     registerTransferRoutes(app, deps);
     registerBackendRoutes(app, deps);
     registerQosRoutes(app, deps);
+    registerMessageRoutes(app, deps);
 
     /** Waits for a volume row to leave a transient status (jobs may run in any process). */
     const settle = async (id: string, transient: string[]): Promise<string | undefined> => {

@@ -1,19 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { notFound } from '../../../platform/errors.js';
-import { BACKEND, POOL_NAME, SERVICES, VOLUME_HOST } from '../model/services.js';
+import { POOL_CAPABILITIES, POOL_NAME, SERVICES, VOLUME_HOST } from '../model/services.js';
 import { authorize, params, v3Route, type ApiDeps } from './common.js';
 
 
-/** The capabilities the scheduler reports for the pool (`get_pools?detail=true`). */
-export const POOL_CAPABILITIES = {
-  volume_backend_name: BACKEND.backend,
-  vendor_name: BACKEND.vendor,
-  driver_version: BACKEND.driverVersion,
-  storage_protocol: BACKEND.protocol,
-  thin_provisioning_support: true,
-  multiattach: true,
-  QoS_support: false,
-};
 
 /** Extensions of Cinder's `/extensions` list this service implements. */
 const EXTENSIONS: Array<[alias: string, name: string, description: string]> = [

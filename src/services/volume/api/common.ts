@@ -6,6 +6,7 @@ import { allowed, enforce } from '../../../platform/policy.js';
 import type { AttachmentService } from '../model/attachments.js';
 import type { BackupService } from '../model/backups.js';
 import type { VolumeSettings } from '../model/common.js';
+import type { MessageService } from '../model/messages.js';
 import type { QosService } from '../model/qos.js';
 import type { QuotaService } from '../model/quotas.js';
 import type { ServiceAdmin } from '../model/services.js';
@@ -26,6 +27,7 @@ export interface ApiDeps {
   transfers: TransferService;
   qos: QosService;
   services: ServiceAdmin;
+  messages: MessageService;
   settings: VolumeSettings;
   baseUrl(): string;
 }

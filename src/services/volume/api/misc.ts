@@ -2,8 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { badRequest, notFound } from '../../../platform/errors.js';
 import { boolParam, isObj } from '../../../platform/http/validate.js';
 import { authorize, body, params, q, v3Route, type ApiDeps } from './common.js';
-import { POOL_NAME } from '../model/services.js';
-import { POOL_CAPABILITIES } from './backend.js';
+import { POOL_CAPABILITIES, POOL_NAME } from '../model/services.js';
 import { minorVersion } from './versions.js';
 
 /** The integer limits of a quota set body (numeric strings accepted, as Cinder does). */

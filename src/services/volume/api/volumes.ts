@@ -75,6 +75,7 @@ export function registerVolumeRoutes(app: FastifyInstance, d: ApiDeps): void {
       source_volid: optString(v, 'source_volid', { nullable: true }) ?? undefined,
       backup_id: atLeast(req, 47) ? (optString(v, 'backup_id', { nullable: true }) ?? undefined) : undefined,
       multiattach,
+      requestId: req.id,
     });
     reply.code(202);
     return { volume: await render(req, row, undefined, false) };

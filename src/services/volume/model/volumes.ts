@@ -5,6 +5,7 @@ import { GiB, type BlockRef } from '../drivers/driver.js';
 import type { VolumeRow } from '../store/tables.js';
 import { invalidVolume, isAdmin, jobAuth, json, messageOf, now, requireProject, visible, type ModelDeps } from './common.js';
 import type { QuotaService } from './quotas.js';
+import { recordMessage, SCHEDULE_FAILED } from './messages.js';
 import { ServiceAdmin } from './services.js';
 import { isEncryptedType, type TypeService } from './types.js';
 
@@ -39,6 +40,8 @@ export interface CreateVolume {
   source_volid?: string;
   backup_id?: string;
   multiattach?: boolean;
+  /** The API request, named in a user message if the volume cannot be scheduled. */
+  requestId?: string;
 }
 
 export interface ListOptions {
@@ -194,7 +197,7 @@ export class VolumeService {
 
     await this.quotas.check(project, { volumes: 1, gigabytes: size }, type.row.id);
     // As Cinder's scheduler: without an enabled back end the volume is created in `error`.
-    const noBackend = internal.status ? undefined : await this.services.noBackend();
+    const noBackend = internal.status ? undefined : await this.services.noBackend(type.extraSpecs);
     const at = now();
     const row: VolumeRow = {
       id: uuid(),
@@ -222,6 +225,7 @@ export class VolumeService {
       updated_at: at,
     };
     await this.d.stores.volumes.insert(row);
+    if (noBackend) await recordMessage(this.d, { project_id: project, request_id: f.requestId ?? '', resource_type: 'VOLUME', resource_uuid: row.id, event_id: SCHEDULE_FAILED, user_message: `schedule allocate volume: ${noBackend}` });
     if (!internal.status && !noBackend) await this.d.jobs.enqueue(CREATE_JOB, { volumeId: row.id, source, auth: jobAuth(auth) } satisfies CreatePayload);
     return row;
   }

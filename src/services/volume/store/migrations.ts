@@ -188,4 +188,23 @@ export const volumeMigrations: ServiceMigration[] = [
         .execute();
     },
   },
+  {
+    name: '0009_messages',
+    async up(db) {
+      await db.schema
+        .createTable('vol_messages')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('request_id', 'text', (c) => c.notNull())
+        .addColumn('resource_type', 'text', (c) => c.notNull())
+        .addColumn('resource_uuid', 'text', (c) => c.notNull())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('message_level', 'text', (c) => c.notNull())
+        .addColumn('user_message', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('vol_messages_project').on('vol_messages').column('project_id').execute();
+    },
+  },
 ];

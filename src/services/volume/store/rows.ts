@@ -122,6 +122,7 @@ export interface VolumeStores {
   quotaClasses: QuotaClassStore;
   qos: Rows<'vol_qos_specs'>;
   services: ServiceStore;
+  messages: Rows<'vol_messages'>;
 }
 
 export function volumeStores(db: Kysely<VolumeTables>): VolumeStores {
@@ -138,5 +139,6 @@ export function volumeStores(db: Kysely<VolumeTables>): VolumeStores {
     quotaClasses: new QuotaClassStore(db),
     qos: new Rows(any, 'vol_qos_specs'),
     services: new ServiceStore(db),
+    messages: new Rows(any, 'vol_messages'),
   };
 }

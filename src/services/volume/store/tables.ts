@@ -138,6 +138,20 @@ export interface ServiceRow {
   updated_at: string;
 }
 
+/** Cinder's user messages: why an asynchronous request failed, for the project that made it. */
+export interface MessageRow {
+  id: string;
+  project_id: string;
+  request_id: string;
+  resource_type: string;
+  resource_uuid: string;
+  event_id: string;
+  message_level: string;
+  user_message: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface QuotaRow {
   project_id: string;
   resource: string;
@@ -162,4 +176,5 @@ export interface VolumeTables {
   vol_quota_classes: QuotaClassRow;
   vol_qos_specs: QosRow;
   vol_services: ServiceRow;
+  vol_messages: MessageRow;
 }

@@ -110,4 +110,18 @@ describe('network: upstream behaviours tempest relies on', () => {
     assert.equal((await n.call('DELETE', `/v2.0/rbac-policies/${rbac.id}`, n.demo)).status, 204);
     assert.equal((await n.call('GET', `/v2.0/security-groups/${sg.id}`, n.other)).status, 404);
   });
+
+  it('RBAC shares a subnet pool: the target project allocates from it; the grant stays while used', async () => {
+    const pool = await make('subnetpool', { name: 'team', prefixes: ['10.200.0.0/16'], default_prefixlen: 24 });
+    const net = await make('network', { name: 'pooled' }, n.other);
+    const denied = await n.call('POST', '/v2.0/subnets', n.other, { subnet: { network_id: net.id, ip_version: 4, subnetpool_id: pool.id } });
+    assert.equal(denied.status, 404);
+    const rbac = await make('rbac_policy', { object_type: 'subnetpool', object_id: pool.id, action: 'access_as_shared', target_tenant: n.otherProjectId });
+    assert.equal((await n.call('GET', `/v2.0/subnetpools/${pool.id}`, n.other)).body.subnetpool.shared, true);
+    const sub = await make('subnet', { network_id: net.id, ip_version: 4, subnetpool_id: pool.id }, n.other);
+    assert.equal(sub.cidr, '10.200.0.0/24');
+    assert.equal((await n.call('DELETE', `/v2.0/rbac-policies/${rbac.id}`, n.demo)).body.NeutronError.type, 'RbacPolicyInUse');
+    assert.equal((await n.call('DELETE', `/v2.0/subnets/${sub.id}`, n.other)).status, 204);
+    assert.equal((await n.call('DELETE', `/v2.0/rbac-policies/${rbac.id}`, n.demo)).status, 204);
+  });
 });

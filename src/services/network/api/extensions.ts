@@ -29,6 +29,7 @@ export const EXTENSIONS: Array<{ alias: string; name: string; description: strin
   { alias: 'quota_details', name: 'Quota details management support', description: 'Expose functions for quotas usage statistics per project', updated: '2017-02-10T10:00:00-00:00' },
   { alias: 'rbac-policies', name: 'RBAC Policies', description: 'Allows creation and modification of policies that control tenant access to resources.', updated: '2015-06-17T12:15:12-00:00' },
   { alias: 'rbac-security-groups', name: 'rbac-security-groups', description: 'Add security_group type to RBAC', updated: '2018-06-07T10:00:00-00:00' },
+  { alias: 'rbac-subnetpool', name: 'Add subnetpool type to RBAC', description: 'Add subnetpool type to RBAC', updated: '2019-07-18T00:00:00-00:00' },
   { alias: 'revision-if-match', name: 'If-Match constraints based on revision_number', description: 'Extension indicating that If-Match based on revision_number is supported.', updated: '2016-12-11T00:00:00-00:00' },
   { alias: 'router', name: 'Neutron L3 Router', description: 'Router abstraction for basic L3 forwarding between L2 Neutron networks and access to external networks via a NAT gateway.', updated: '2012-07-20T10:00:00-00:00' },
   { alias: 'router_availability_zone', name: 'Router Availability Zone', description: 'Availability zone support for router.', updated: '2015-01-01T10:00:00-00:00' },

@@ -5,17 +5,18 @@ import type { Res } from '../store/resources.js';
 import type { Collection } from './collection.js';
 import { invalid, isAdmin, onlyKeys, type ModelContext } from './context.js';
 import { nConflict, notFoundOf } from './errors.js';
-import type { NetworkDoc, PortDoc, RbacDoc } from './types.js';
+import type { NetworkDoc, PortDoc, RbacDoc, SubnetDoc } from './types.js';
 
-/** The actions each object type supports (rbac-policies, rbac-security-groups). */
+/** The actions each object type supports (rbac-policies, rbac-security-groups, rbac-subnetpool). */
 const ACTIONS: Record<RbacDoc['object_type'], readonly RbacDoc['action'][]> = {
   network: ['access_as_shared', 'access_as_external'],
   security_group: ['access_as_shared'],
+  subnetpool: ['access_as_shared'],
 };
 
 /**
- * RBAC policies (rbac-policies, rbac-security-groups): share a network or a security group with
- * a project or `*`, or offer a network as external.
+ * RBAC policies (rbac-policies, rbac-security-groups, rbac-subnetpool): share a network, a
+ * security group or a subnet pool with a project or `*`, or offer a network as external.
  */
 export class RbacPolicies implements Collection {
   readonly kind = 'rbac_policy' as const;
@@ -73,11 +74,14 @@ export class RbacPolicies implements Collection {
   /** A grant that another project's ports rely on cannot go (RbacPolicyInUse). */
   private async refuseIfUsed(p: Res<RbacDoc>): Promise<void> {
     if (p.doc.action !== 'access_as_shared') return;
-    const grantee = (x: Res<PortDoc>, owner: string) => x.project_id && x.project_id !== owner && (p.doc.target_tenant === '*' || x.project_id === p.doc.target_tenant);
+    const grantee = (x: Res<unknown>, owner: string) => x.project_id && x.project_id !== owner && (p.doc.target_tenant === '*' || x.project_id === p.doc.target_tenant);
     let used: boolean;
     if (p.doc.object_type === 'network') {
       const net = await this.m.load<NetworkDoc>('network', p.doc.object_id);
       used = !net.doc.shared && (await this.m.store.list<PortDoc>('port', { parent_id: net.id })).some((x) => grantee(x, net.project_id));
+    } else if (p.doc.object_type === 'subnetpool') {
+      const pool = await this.m.load('subnetpool', p.doc.object_id);
+      used = (await this.m.store.list<SubnetDoc>('subnet')).some((x) => x.doc.subnetpool_id === pool.id && grantee(x, pool.project_id));
     } else {
       const group = await this.m.load('security_group', p.doc.object_id);
       used = (await this.m.store.list<PortDoc>('port')).some((x) => x.doc.security_groups.includes(group.id) && grantee(x, group.project_id));

@@ -20,23 +20,29 @@ export class SubnetPools implements Collection {
 
   constructor(private readonly m: ModelContext) {}
 
-  private view(p: Res<SubnetPoolDoc>): Obj {
-    return { ...p.doc, ...standard(p), address_scope_id: null };
+  /** `shared` is the pool's own flag or an RBAC grant to the caller (to `*` or its project). */
+  private view(p: Res<SubnetPoolDoc>, granted: Set<string>): Obj {
+    return { ...p.doc, ...standard(p), shared: p.doc.shared || granted.has(p.id), address_scope_id: null };
+  }
+
+  private visible(auth: AuthContext, p: Res<SubnetPoolDoc>, granted: Set<string>): boolean {
+    return isAdmin(auth) || p.project_id === auth.projectId || p.doc.shared || granted.has(p.id);
   }
 
   private async find(auth: AuthContext, id: string): Promise<Res<SubnetPoolDoc>> {
     const p = await this.m.store.get<SubnetPoolDoc>('subnetpool', id);
-    if (!p || !(isAdmin(auth) || p.project_id === auth.projectId || p.doc.shared)) throw notFoundOf('subnetpool', id);
+    if (!p || !this.visible(auth, p, (await this.m.grants(auth.projectId)).shared)) throw notFoundOf('subnetpool', id);
     return p;
   }
 
   async list(auth: AuthContext): Promise<Obj[]> {
+    const granted = (await this.m.grants(auth.projectId)).shared;
     const all = await this.m.store.list<SubnetPoolDoc>('subnetpool');
-    return all.filter((p) => isAdmin(auth) || p.project_id === auth.projectId || p.doc.shared).map((p) => this.view(p));
+    return all.filter((p) => this.visible(auth, p, granted)).map((p) => this.view(p, granted));
   }
 
   async show(auth: AuthContext, id: string): Promise<Obj> {
-    return this.view(await this.find(auth, id));
+    return this.view(await this.find(auth, id), (await this.m.grants(auth.projectId)).shared);
   }
 
   async defaultPool(version: 4 | 6): Promise<Res<SubnetPoolDoc> | undefined> {
@@ -89,7 +95,7 @@ export class SubnetPools implements Collection {
     };
     const doc = this.lengths(body, base);
     if (doc.is_default && (await this.defaultPool(version))) throw nConflict('InvalidInput', `Invalid input for operation: A default subnetpool for this IP family has already been set. Only one default may exist per IP family.`);
-    return this.view(await this.m.insertCounted('subnetpool', { id: uuid(), project_id: project, doc }));
+    return this.show(auth, (await this.m.insertCounted('subnetpool', { id: uuid(), project_id: project, doc })).id);
   }
 
   async update(auth: AuthContext, id: string, body: Obj, ifMatch?: number): Promise<Obj> {
@@ -115,7 +121,7 @@ export class SubnetPools implements Collection {
         is_default: isDefault ?? doc.is_default,
       });
     });
-    return this.view(saved);
+    return this.show(auth, saved.id);
   }
 
   async remove(auth: AuthContext, id: string): Promise<void> {

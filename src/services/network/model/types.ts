@@ -130,7 +130,7 @@ export interface DefaultRuleDoc extends RuleFields {
 }
 
 export interface RbacDoc {
-  object_type: 'network' | 'security_group';
+  object_type: 'network' | 'security_group' | 'subnetpool';
   object_id: string;
   action: 'access_as_shared' | 'access_as_external';
   target_tenant: string;

@@ -80,6 +80,10 @@ describe('network: upstream behaviours tempest relies on', () => {
       { opt_name: 'tftp-server', opt_value: '2015::beef', ip_version: 6 },
       { opt_name: 'mtu', opt_value: '1400', ip_version: 4 },
     ]);
+    const regenerated = await n.call('PUT', `/v2.0/ports/${port.id}`, n.admin, { port: { mac_address: null } });
+    assert.equal(regenerated.status, 200, 'mac_address: null regenerates (port-mac-address-regenerate)');
+    assert.match(regenerated.body.port.mac_address, /^fa:16:3e(:[0-9a-f]{2}){3}$/);
+    assert.notEqual(regenerated.body.port.mac_address, port.mac_address);
     const bad = await n.call('POST', '/v2.0/ports', n.demo, { port: { network_id: net.id, extra_dhcp_opts: [{ opt_value: 'x' }] } });
     assert.equal(bad.status, 400);
     assert.ok(bad.body.NeutronError);

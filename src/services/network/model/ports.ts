@@ -288,9 +288,11 @@ export class Ports implements Collection {
           throw nConflict('PortSecurityPortHasSecurityGroup', 'Port has security group associated. Cannot disable port security or ip address until security group is removed.');
         }
         if (!next.port_security_enabled && next.allowed_address_pairs.length) throw nConflict('AddressPairAndPortSecurityRequired', 'Port Security must be enabled in order to have allowed address pairs on a port.');
-        const mac = optString(body, 'mac_address') ?? undefined;
-        if (mac !== undefined && mac.toLowerCase() !== d.mac_address) {
-          if (d.host_id) throw nConflict('PortBound', `Unable to complete operation on port ${port.id}, port is already bound, port type: ${d.vif_type}, old_mac ${d.mac_address}, new_mac ${mac}.`);
+        // port-mac-address-regenerate: `mac_address: null` asks for a fresh random MAC.
+        const regenerate = body.mac_address === null;
+        const mac = optString(body, 'mac_address', { nullable: true }) ?? undefined;
+        if (regenerate || (mac !== undefined && mac.toLowerCase() !== d.mac_address)) {
+          if (d.host_id) throw nConflict('PortBound', `Unable to complete operation on port ${port.id}, port is already bound, port type: ${d.vif_type}, old_mac ${d.mac_address}, new_mac ${mac ?? 'generated'}.`);
           next.mac_address = await this.claimMac(d.network_id, port.id, mac);
           await this.m.ipam.releaseMac(d.network_id, d.mac_address);
         }

@@ -16,10 +16,16 @@ describe('network: upstream behaviours tempest relies on', () => {
   });
   after(async () => n?.cloud.close());
 
-  it('quota details answer with a .json suffix too', async () => {
+  it('every path takes an optional .json suffix (python-neutronclient, tempest quota details)', async () => {
     const r = await n.call('GET', `/v2.0/quotas/${n.demoProjectId}/details.json`, n.admin);
     assert.equal(r.status, 200);
     assert.deepEqual(Object.keys(r.body.quota.network).sort(), ['limit', 'reserved', 'used']);
+    const net = (await n.call('POST', '/v2.0/networks.json', n.demo, { network: { name: 'x.json' } })).body.network;
+    assert.equal(net.name, 'x.json');
+    assert.equal((await n.call('GET', `/v2.0/networks/${net.id}.json`, n.demo)).body.network.id, net.id);
+    const listed = await n.call('GET', '/v2.0/networks.json?name=x.json', n.demo);
+    assert.deepEqual(listed.body.networks.map((x: { id: string }) => x.id), [net.id]);
+    assert.equal((await n.call('DELETE', `/v2.0/networks/${net.id}.json`, n.demo)).status, 204);
   });
 
   it('agents and service providers: none in this cloud, empty lists for everyone, 404 for any agent id', async () => {

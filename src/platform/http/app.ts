@@ -36,6 +36,8 @@ export interface ServiceAppOptions {
    */
   serviceType?: string;
   bodyLimit?: number;
+  /** Rewrites a request URL before routing (e.g. Neutron's optional `.json` suffix). */
+  rewriteUrl?: (url: string) => string;
 }
 
 /** Maps Fastify's own errors (bad JSON, body too large, schema validation) to domain errors. */
@@ -63,6 +65,7 @@ function toApiError(err: FastifyError): ApiError {
  */
 export function createServiceApp(opts: ServiceAppOptions): FastifyInstance {
   const header = opts.requestIdHeader ?? 'x-openstack-request-id';
+  const rewrite = opts.rewriteUrl;
   const app = Fastify({
     loggerInstance: opts.log.child({ service: opts.service }) as unknown as FastifyBaseLogger,
     // One log line per request is written by the onResponse hook below.
@@ -71,6 +74,7 @@ export function createServiceApp(opts: ServiceAppOptions): FastifyInstance {
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 1024 },
     trustProxy: false,
+    ...(rewrite ? { rewriteUrl: (req: { url?: string }) => rewrite(req.url ?? '/') } : {}),
   });
 
   // JSON bodies: an empty body is "no body" (clients send Content-Type on bodiless requests).

@@ -73,6 +73,8 @@ const network: ServiceModule<Clients> = {
       metrics: ctx.metrics,
       renderFault: neutronFault(identityEdge(ctx).authUrl),
       tokens: identityEdge(ctx).tokens,
+      // Neutron accepts `.json` after any resource path; python-neutronclient always sends it.
+      rewriteUrl: (url) => url.replace(/^([^?]*)\.json(?=\?|$)/, '$1'),
     });
     registerVersionRoutes(app, baseUrl, [...collections.map(([p]) => p), 'quotas', 'availability_zones', 'network-ip-availabilities']);
     for (const [path, c] of collections) registerCollection(app, c, path, baseUrl);

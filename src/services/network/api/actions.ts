@@ -53,13 +53,10 @@ export function registerQuotaRoutes(app: FastifyInstance, quotas: Quotas): void 
     enforce(networkPolicy, 'get_quota', req.auth, target(req));
     return { quota: quotas.defaults() };
   });
-  // tempest's quotas client asks for `details.json` (Neutron accepts a `.json` suffix).
-  for (const path of ['/v2.0/quotas/:id/details', '/v2.0/quotas/:id/details.json']) {
-    app.get(path, async (req: IdReq) => {
-      enforce(networkPolicy, 'get_quota', req.auth, target(req));
-      return { quota: await quotas.details(req.params.id) };
-    });
-  }
+  app.get('/v2.0/quotas/:id/details', async (req: IdReq) => {
+    enforce(networkPolicy, 'get_quota', req.auth, target(req));
+    return { quota: await quotas.details(req.params.id) };
+  });
   app.put('/v2.0/quotas/:id', async (req: IdReq) => {
     enforce(networkPolicy, 'update_quota', req.auth, target(req));
     return { quota: await quotas.update(req.params.id, req.body) };

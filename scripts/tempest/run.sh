@@ -80,6 +80,7 @@ fixed_network_name =
 min_microversion = 2.1
 max_microversion = 2.95
 build_timeout = 60
+min_compute_nodes = 2
 
 [compute-feature-enabled]
 console_output = true
@@ -92,8 +93,8 @@ change_password = false
 vnc_console = false
 spice_console = false
 serial_console = false
-rescue = false
-live_migration = false
+rescue = true
+live_migration = true
 cold_migration = true
 interface_attach = true
 attach_encrypted_volume = false
@@ -154,6 +155,8 @@ cinder = true
 swift = false
 heat = false
 horizon = false
+barbican = true
+load_balancer = true
 CONF
 
 cd "$work"

@@ -107,3 +107,18 @@ test('os-volumes and os-snapshots proxy (before 2.36)', async () => {
   assert.equal(await volumeStatus(id, 'deleted'), 'deleted');
   assert.equal((await c.call('DELETE', `/os-volumes/${id}`, c.demo)).status, 404);
 });
+
+test('a rescued server keeps its volumes: detach is 409 until unrescue', async () => {
+  const r = await c.call('POST', '/servers', c.demo, { server: { name: 'resc', imageRef: c.imageId, flavorRef: c.flavorId, networks: 'none' } }, '2.37');
+  const s = await c.waitFor(r.body.server.id, c.demo, 'ACTIVE');
+  const vol = await cinder('POST', '/volumes', { volume: { size: 1, name: 'resc-data' } });
+  assert.equal(await volumeStatus(vol.body.volume.id, 'available'), 'available');
+  assert.equal((await c.call('POST', `/servers/${s.id}/os-volume_attachments`, c.demo, { volumeAttachment: { volumeId: vol.body.volume.id } })).status, 200);
+  assert.equal((await c.call('POST', `/servers/${s.id}/action`, c.demo, { rescue: null })).status, 200);
+  await c.waitFor(s.id, c.demo, 'RESCUE');
+  assert.equal((await c.call('DELETE', `/servers/${s.id}/os-volume_attachments/${vol.body.volume.id}`, c.demo)).status, 409);
+  assert.equal((await c.call('POST', `/servers/${s.id}/action`, c.demo, { unrescue: null })).status, 202);
+  await c.waitFor(s.id, c.demo, 'ACTIVE');
+  assert.equal((await c.call('DELETE', `/servers/${s.id}/os-volume_attachments/${vol.body.volume.id}`, c.demo)).status, 202);
+  assert.equal((await c.call('DELETE', `/servers/${s.id}`, c.demo)).status, 204);
+});

@@ -156,6 +156,10 @@ export class VolumeService {
     if (!att) throw notFound(`volume_id not found: ${volumeId}`);
     if (att.boot_index === 0) throw badRequest(`Cannot detach a root device volume`);
     if (row.task_state) throw conflict(`Cannot 'detach_volume' instance ${row.id} while it is in task_state ${row.task_state}`);
+    // Nova's detach states: not while rescued, building or in error.
+    if (!['active', 'stopped', 'paused', 'suspended', 'resized', 'shelved', 'shelved_offloaded'].includes(row.vm_state)) {
+      throw conflict(`Cannot 'detach_volume' instance ${row.id} while it is in vm_state ${row.vm_state}`);
+    }
     if (row.host) await this.driver.detachVolume(guestOf(row, row.host), volumeId);
     await this.client().detach(auth, volumeId, row.id);
     await this.store.remove(row.id, volumeId);

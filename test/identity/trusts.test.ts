@@ -100,6 +100,13 @@ describe('identity: trusts (OS-TRUST) and trust-scoped tokens', () => {
 
     // A trust token cannot make another token, nor manage trusts.
     const trustToken = res.headers.get('x-subject-token')!;
+    // Its subject is the trustee, who may validate it although it acts as the trustor.
+    const trusteeLogin = await api(`${base}/auth/tokens`, {
+      method: 'POST',
+      body: { auth: { identity: { methods: ['password'], password: { user: { id: trusteeId, password: trusteePassword } } } } },
+    });
+    const trusteeToken = trusteeLogin.headers.get('x-subject-token')!;
+    assert.equal((await api(`${base}/auth/tokens`, { token: trusteeToken, headers: { 'x-subject-token': trustToken } })).status, 200);
     const rescope = await api(`${base}/auth/tokens`, { method: 'POST', body: { auth: { identity: { methods: ['token'], token: { id: trustToken } } } } });
     assert.equal(rescope.status, 403);
     assert.equal((await createTrust({}, trustToken)).status, 403);

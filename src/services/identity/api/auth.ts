@@ -87,7 +87,9 @@ export function registerAuthRoutes(app: FastifyInstance, d: IdentityDeps): void 
       throw notFound(`Could not find token: ${t}.`);
     }
     const caller = req.auth;
-    const mayCheck = caller.roles.includes('admin') || caller.roles.includes('service') || caller.userId === payload.userId;
+    // The subject of a trust token is its trustee, also when it impersonates the trustor (Keystone).
+    const subjectUser = payload.trust?.trusteeId ?? payload.userId;
+    const mayCheck = caller.roles.includes('admin') || caller.roles.includes('service') || caller.userId === subjectUser;
     if (!mayCheck) throw forbidden('You are not authorized to perform the requested action: identity:validate_token.');
     return payload;
   };

@@ -6,7 +6,7 @@ import { startNetCloud, type NetCloud } from './helpers.js';
 describe('network: upstream behaviours tempest relies on', () => {
   let n: NetCloud;
   const make = async (kind: string, body: Record<string, unknown>, token = n.demo) => {
-    const path = kind === 'rbac_policy' ? 'rbac-policies' : `${kind.replace(/_/g, '-')}s`;
+    const path = kind === 'rbac_policy' ? 'rbac-policies' : kind === 'address_scope' ? 'address-scopes' : `${kind.replace(/_/g, '-')}s`;
     const r = await n.call('POST', `/v2.0/${path}`, token, { [kind]: body });
     assert.equal(r.status, 201, JSON.stringify(r.body));
     return r.body[kind];
@@ -133,5 +133,30 @@ describe('network: upstream behaviours tempest relies on', () => {
     assert.equal((await n.call('DELETE', `/v2.0/rbac-policies/${rbac.id}`, n.demo)).body.NeutronError.type, 'RbacPolicyInUse');
     assert.equal((await n.call('DELETE', `/v2.0/subnets/${sub.id}`, n.other)).status, 204);
     assert.equal((await n.call('DELETE', `/v2.0/rbac-policies/${rbac.id}`, n.demo)).status, 204);
+  });
+
+  it('address scopes: pools of one scope never overlap, networks show the scope of their pools, RBAC shares them', async () => {
+    const scope = await make('address_scope', { name: 'corp', ip_version: 4 });
+    assert.deepEqual(Object.keys(scope).sort(), ['id', 'ip_version', 'name', 'project_id', 'shared', 'tenant_id']);
+    const wrong = await n.call('POST', '/v2.0/subnetpools', n.demo, { subnetpool: { name: 'v6', prefixes: ['2001:db8:100::/48'], address_scope_id: scope.id } });
+    assert.equal(wrong.body.NeutronError.type, 'IllegalSubnetPoolAssociationToAddressScope');
+    const pool = await make('subnetpool', { name: 'a', prefixes: ['10.210.0.0/16'], default_prefixlen: 24, address_scope_id: scope.id });
+    assert.equal(pool.address_scope_id, scope.id);
+    const clash = await n.call('POST', '/v2.0/subnetpools', n.demo, { subnetpool: { name: 'b', prefixes: ['10.210.128.0/17'], address_scope_id: scope.id } });
+    assert.equal(clash.status, 400);
+    assert.equal(clash.body.NeutronError.type, 'AddressScopePrefixConflict');
+    const net = await make('network', { name: 'scoped' });
+    await make('subnet', { network_id: net.id, ip_version: 4, subnetpool_id: pool.id });
+    const shown = (await n.call('GET', `/v2.0/networks/${net.id}`, n.demo)).body.network;
+    assert.equal(shown.ipv4_address_scope, scope.id);
+    assert.equal(shown.ipv6_address_scope, null);
+    const busy = await n.call('DELETE', `/v2.0/address-scopes/${scope.id}`, n.demo);
+    assert.equal(busy.status, 409);
+    assert.equal(busy.body.NeutronError.type, 'AddressScopeInUse');
+    assert.equal((await n.call('GET', `/v2.0/address-scopes/${scope.id}`, n.other)).body.NeutronError.type, 'AddressScopeNotFound');
+    await make('rbac_policy', { object_type: 'address_scope', object_id: scope.id, action: 'access_as_shared', target_tenant: '*' });
+    assert.equal((await n.call('GET', `/v2.0/address-scopes/${scope.id}`, n.other)).body.address_scope.shared, true);
+    assert.equal((await n.call('PUT', `/v2.0/address-scopes/${scope.id}`, n.demo, { address_scope: { shared: true } })).status, 403);
+    assert.equal((await n.call('PUT', `/v2.0/address-scopes/${scope.id}`, n.demo, { address_scope: { name: 'corp2' } })).body.address_scope.name, 'corp2');
   });
 });

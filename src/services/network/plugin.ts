@@ -9,6 +9,7 @@ import { registerCollection } from './api/resources.js';
 import { registerVersionRoutes } from './api/versions.js';
 import type { NetworkClient } from './client.js';
 import { simulatedDriver } from './drivers/simulated.js';
+import { AddressScopes } from './model/addressscopes.js';
 import { IpAvailability } from './model/availability.js';
 import { bootstrap } from './model/bootstrap.js';
 import type { Collection } from './model/collection.js';
@@ -47,7 +48,8 @@ const network: ServiceModule<Clients> = {
       ctx.clients.identity.projectExists(id),
     );
     const groups = new SecurityGroups(m);
-    const pools = new SubnetPools(m);
+    const scopes = new AddressScopes(m);
+    const pools = new SubnetPools(m, scopes);
     const subnets = new Subnets(m, pools);
     const ports = new Ports(m, groups);
     const routers = new Routers(m, ports, subnets);
@@ -64,6 +66,7 @@ const network: ServiceModule<Clients> = {
       ['security-group-rules', new SecurityGroupRules(m, groups)],
       ['default-security-group-rules', new DefaultRules(m)],
       ['rbac-policies', new RbacPolicies(m)],
+      ['address-scopes', scopes],
     ];
 
     const baseUrl = () => ctx.urls.network;

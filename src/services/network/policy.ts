@@ -29,6 +29,7 @@ export const networkPolicy: PolicyTable = {
   ...crud('security_group'),
   ...crud('security_group_rule'),
   ...crud('rbac_policy'),
+  ...crud('address_scope'),
   add_router_interface: adminOrOwnerMember,
   remove_router_interface: adminOrOwnerMember,
   add_extraroutes: adminOrOwnerMember,

@@ -3,6 +3,7 @@
  * `updated` dates are upstream's.
  */
 export const EXTENSIONS: Array<{ alias: string; name: string; description: string; updated: string }> = [
+  { alias: 'address-scope', name: 'Address scope', description: 'Address scopes extension.', updated: '2015-07-26T10:00:00-00:00' },
   { alias: 'allowed-address-pairs', name: 'Allowed Address Pairs', description: 'Provides allowed address pairs', updated: '2013-07-23T10:00:00-00:00' },
   { alias: 'availability_zone', name: 'Availability Zone', description: 'The availability zone extension.', updated: '2015-01-01T10:00:00-00:00' },
   { alias: 'binding', name: 'Port Binding', description: 'Expose port bindings of a virtual port to external application', updated: '2014-02-03T10:00:00-00:00' },
@@ -29,6 +30,7 @@ export const EXTENSIONS: Array<{ alias: string; name: string; description: strin
   { alias: 'quotas', name: 'Quota management support', description: 'Expose functions for quotas management per project', updated: '2012-07-29T10:00:00-00:00' },
   { alias: 'quota_details', name: 'Quota details management support', description: 'Expose functions for quotas usage statistics per project', updated: '2017-02-10T10:00:00-00:00' },
   { alias: 'rbac-policies', name: 'RBAC Policies', description: 'Allows creation and modification of policies that control tenant access to resources.', updated: '2015-06-17T12:15:12-00:00' },
+  { alias: 'rbac-address-scope', name: 'Add address_scope type to RBAC', description: 'Add address_scope type to RBAC', updated: '2019-01-30T00:00:00-00:00' },
   { alias: 'rbac-security-groups', name: 'rbac-security-groups', description: 'Add security_group type to RBAC', updated: '2018-06-07T10:00:00-00:00' },
   { alias: 'rbac-subnetpool', name: 'Add subnetpool type to RBAC', description: 'Add subnetpool type to RBAC', updated: '2019-07-18T00:00:00-00:00' },
   { alias: 'revision-if-match', name: 'If-Match constraints based on revision_number', description: 'Extension indicating that If-Match based on revision_number is supported.', updated: '2016-12-11T00:00:00-00:00' },

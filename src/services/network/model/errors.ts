@@ -23,6 +23,7 @@ const TYPES: Record<string, string> = {
   security_group_rule: 'SecurityGroupRuleNotFound',
   default_security_group_rule: 'DefaultSecurityGroupRuleNotFound',
   rbac_policy: 'RbacPolicyNotFound',
+  address_scope: 'AddressScopeNotFound',
 };
 const LABELS: Record<string, string> = {
   network: 'Network',
@@ -35,6 +36,7 @@ const LABELS: Record<string, string> = {
   security_group_rule: 'Security group rule',
   default_security_group_rule: 'Default Security Group rule',
   rbac_policy: 'RBAC policy',
+  address_scope: 'Address scope',
 };
 
 export const notFoundOf = (kind: string, id: string) => nNotFound(TYPES[kind] ?? 'NotFound', `${LABELS[kind] ?? kind} ${id} could not be found.`);

@@ -6,7 +6,7 @@ import { checkTags, standard, type Collection } from './collection.js';
 import { adminOnly, isAdmin, onlyKeys, type ModelContext } from './context.js';
 import { inUse, nBadRequest } from './errors.js';
 import type { FloatingIps } from './floatingips.js';
-import type { NetworkDoc, PortDoc, SubnetDoc } from './types.js';
+import type { NetworkDoc, PortDoc, SubnetDoc, SubnetPoolDoc } from './types.js';
 
 const PROVIDER = ['provider:network_type', 'provider:physical_network', 'provider:segmentation_id'] as const;
 const ADMIN_ONLY = ['router:external', 'is_default', ...PROVIDER] as const;
@@ -32,6 +32,12 @@ export class Networks implements Collection {
   async view(auth: AuthContext, nets: Res<NetworkDoc>[]): Promise<Obj[]> {
     const g = await this.m.grants(auth.projectId);
     const subnets = await this.m.store.list<SubnetDoc>('subnet');
+    const poolScope = new Map((await this.m.store.list<SubnetPoolDoc>('subnetpool')).map((p) => [p.id, p.doc.address_scope_id ?? null]));
+    /** The scope every subnet of a family draws from (through its pool), else null, as Neutron. */
+    const scopeOf = (netId: string, version: 4 | 6) => {
+      const scopes = subnets.filter((s) => s.parent_id === netId && s.doc.ip_version === version).map((s) => (s.doc.subnetpool_id ? poolScope.get(s.doc.subnetpool_id) ?? null : null));
+      return scopes.length && scopes.every((x) => x === scopes[0]) ? scopes[0] : null;
+    };
     return nets.map((n) => {
       const v: Obj = {
         ...standard(n),
@@ -46,8 +52,8 @@ export class Networks implements Collection {
         port_security_enabled: n.doc.port_security_enabled,
         dns_domain: n.doc.dns_domain,
         is_default: n.doc.is_default,
-        ipv4_address_scope: null,
-        ipv6_address_scope: null,
+        ipv4_address_scope: scopeOf(n.id, 4),
+        ipv6_address_scope: scopeOf(n.id, 6),
         l2_adjacency: true,
         qos_policy_id: null,
       };

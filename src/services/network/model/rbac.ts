@@ -5,18 +5,20 @@ import type { Res } from '../store/resources.js';
 import type { Collection } from './collection.js';
 import { invalid, isAdmin, onlyKeys, type ModelContext } from './context.js';
 import { nConflict, notFoundOf } from './errors.js';
-import type { NetworkDoc, PortDoc, RbacDoc, SubnetDoc } from './types.js';
+import type { NetworkDoc, PortDoc, RbacDoc, SubnetDoc, SubnetPoolDoc } from './types.js';
 
-/** The actions each object type supports (rbac-policies, rbac-security-groups, rbac-subnetpool). */
+/** The actions each object type supports (rbac-policies, rbac-security-groups, rbac-subnetpool, rbac-address-scope). */
 const ACTIONS: Record<RbacDoc['object_type'], readonly RbacDoc['action'][]> = {
   network: ['access_as_shared', 'access_as_external'],
   security_group: ['access_as_shared'],
   subnetpool: ['access_as_shared'],
+  address_scope: ['access_as_shared'],
 };
 
 /**
- * RBAC policies (rbac-policies, rbac-security-groups, rbac-subnetpool): share a network, a
- * security group or a subnet pool with a project or `*`, or offer a network as external.
+ * RBAC policies (rbac-policies, rbac-security-groups, rbac-subnetpool, rbac-address-scope): share
+ * a network, security group, subnet pool or address scope with a project or `*`, or offer a
+ * network as external.
  */
 export class RbacPolicies implements Collection {
   readonly kind = 'rbac_policy' as const;
@@ -79,6 +81,9 @@ export class RbacPolicies implements Collection {
     if (p.doc.object_type === 'network') {
       const net = await this.m.load<NetworkDoc>('network', p.doc.object_id);
       used = !net.doc.shared && (await this.m.store.list<PortDoc>('port', { parent_id: net.id })).some((x) => grantee(x, net.project_id));
+    } else if (p.doc.object_type === 'address_scope') {
+      const scope = await this.m.load('address_scope', p.doc.object_id);
+      used = (await this.m.store.list<SubnetPoolDoc>('subnetpool')).some((x) => x.doc.address_scope_id === scope.id && grantee(x, scope.project_id));
     } else if (p.doc.object_type === 'subnetpool') {
       const pool = await this.m.load('subnetpool', p.doc.object_id);
       used = (await this.m.store.list<SubnetDoc>('subnet')).some((x) => x.doc.subnetpool_id === pool.id && grantee(x, pool.project_id));

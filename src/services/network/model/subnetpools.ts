@@ -6,9 +6,10 @@ import { cidrSize, cidrsOverlap, formatCidr, parseCidr, type Cidr } from './addr
 import { checkTags, standard, type Collection } from './collection.js';
 import { adminOnly, invalid, isAdmin, onlyKeys, type ModelContext } from './context.js';
 import { inUse, nBadRequest, nConflict, notFoundOf } from './errors.js';
+import type { AddressScopes } from './addressscopes.js';
 import type { SubnetDoc, SubnetPoolDoc } from './types.js';
 
-const UPDATE = ['name', 'description', 'prefixes', 'default_prefixlen', 'min_prefixlen', 'max_prefixlen', 'is_default', 'default_quota'];
+const UPDATE = ['name', 'description', 'prefixes', 'default_prefixlen', 'min_prefixlen', 'max_prefixlen', 'is_default', 'default_quota', 'address_scope_id'];
 const CREATE = [...UPDATE, 'shared', 'project_id', 'tenant_id', 'tags'];
 
 /** Subnet pools (subnet_allocation) and default pools (default-subnetpools). */
@@ -16,13 +17,16 @@ export class SubnetPools implements Collection {
   readonly kind = 'subnetpool' as const;
   readonly singular = 'subnetpool';
   readonly plural = 'subnetpools';
-  readonly attributes = ['prefixes', 'ip_version', 'default_prefixlen', 'min_prefixlen', 'max_prefixlen', 'shared', 'is_default', 'default_quota'];
+  readonly attributes = ['prefixes', 'ip_version', 'default_prefixlen', 'min_prefixlen', 'max_prefixlen', 'shared', 'is_default', 'default_quota', 'address_scope_id'];
 
-  constructor(private readonly m: ModelContext) {}
+  constructor(
+    private readonly m: ModelContext,
+    private readonly scopes: Pick<AddressScopes, 'checkMembership'>,
+  ) {}
 
   /** `shared` is the pool's own flag or an RBAC grant to the caller (to `*` or its project). */
   private view(p: Res<SubnetPoolDoc>, granted: Set<string>): Obj {
-    return { ...p.doc, ...standard(p), shared: p.doc.shared || granted.has(p.id), address_scope_id: null };
+    return { ...p.doc, ...standard(p), shared: p.doc.shared || granted.has(p.id), address_scope_id: p.doc.address_scope_id ?? null };
   }
 
   private visible(auth: AuthContext, p: Res<SubnetPoolDoc>, granted: Set<string>): boolean {
@@ -92,8 +96,10 @@ export class SubnetPools implements Collection {
       shared: optBool(body, 'shared') ?? false,
       is_default: optBool(body, 'is_default') ?? false,
       default_quota: optInt(body, 'default_quota', { nullable: true, min: 0 }) ?? null,
+      address_scope_id: optString(body, 'address_scope_id', { nullable: true }) ?? null,
     };
     const doc = this.lengths(body, base);
+    if (doc.address_scope_id) await this.scopes.checkMembership(auth, doc.address_scope_id, version, doc.prefixes);
     if (doc.is_default && (await this.defaultPool(version))) throw nConflict('InvalidInput', `Invalid input for operation: A default subnetpool for this IP family has already been set. Only one default may exist per IP family.`);
     return this.show(auth, (await this.m.insertCounted('subnetpool', { id: uuid(), project_id: project, doc })).id);
   }
@@ -113,13 +119,16 @@ export class SubnetPools implements Collection {
         const other = await this.defaultPool(doc.ip_version);
         if (other && other.id !== id) throw nConflict('InvalidInput', 'Invalid input for operation: A default subnetpool for this IP family has already been set. Only one default may exist per IP family.');
       }
-      return this.lengths(body, {
+      const next = this.lengths(body, {
         ...doc,
         name: optString(body, 'name', { max: 255 }) ?? doc.name,
         description: optString(body, 'description', { max: 255 }) ?? doc.description,
         prefixes: prefixes ? prefixes.map(formatCidr) : doc.prefixes,
         is_default: isDefault ?? doc.is_default,
+        address_scope_id: body.address_scope_id === undefined ? doc.address_scope_id : (optString(body, 'address_scope_id', { nullable: true }) ?? null),
       });
+      if (next.address_scope_id) await this.scopes.checkMembership(auth, next.address_scope_id, next.ip_version, next.prefixes, id);
+      return next;
     });
     return this.show(auth, saved.id);
   }

@@ -49,6 +49,14 @@ export interface SubnetPoolDoc extends Tagged {
   shared: boolean;
   is_default: boolean;
   default_quota: number | null;
+  /** address-scope; absent on pools stored before it existed. */
+  address_scope_id?: string | null;
+}
+
+export interface AddressScopeDoc {
+  name: string;
+  ip_version: 4 | 6;
+  shared: boolean;
 }
 
 export interface FixedIp {
@@ -130,7 +138,7 @@ export interface DefaultRuleDoc extends RuleFields {
 }
 
 export interface RbacDoc {
-  object_type: 'network' | 'security_group' | 'subnetpool';
+  object_type: 'network' | 'security_group' | 'subnetpool' | 'address_scope';
   object_id: string;
   action: 'access_as_shared' | 'access_as_external';
   target_tenant: string;

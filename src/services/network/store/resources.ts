@@ -13,7 +13,8 @@ export type Kind =
   | 'security_group'
   | 'security_group_rule'
   | 'default_security_group_rule'
-  | 'rbac_policy';
+  | 'rbac_policy'
+  | 'address_scope';
 
 /** One stored resource: standard attributes plus the resource's own document. */
 export interface Res<T> {

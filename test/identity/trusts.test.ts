@@ -107,6 +107,14 @@ describe('identity: trusts (OS-TRUST) and trust-scoped tokens', () => {
     });
     const trusteeToken = trusteeLogin.headers.get('x-subject-token')!;
     assert.equal((await api(`${base}/auth/tokens`, { token: trusteeToken, headers: { 'x-subject-token': trustToken } })).status, 200);
+    // The trustee's own token works as the identity for a trust scope too (keystoneauth's v3.Token with trust_id).
+    const viaToken = await api(`${base}/auth/tokens`, {
+      method: 'POST',
+      body: { auth: { identity: { methods: ['token'], token: { id: trusteeToken } }, scope: { 'OS-TRUST:trust': { id: t.id } } } },
+    });
+    assert.equal(viaToken.status, 201);
+    assert.equal(viaToken.body.token['OS-TRUST:trust'].id, t.id);
+    assert.deepEqual([...viaToken.body.token.methods].sort(), ['password', 'token']);
     const rescope = await api(`${base}/auth/tokens`, { method: 'POST', body: { auth: { identity: { methods: ['token'], token: { id: trustToken } } } } });
     assert.equal(rescope.status, 403);
     assert.equal((await createTrust({}, trustToken)).status, 403);

@@ -81,6 +81,9 @@ const objectstore: ServiceModule<Clients> = {
       requestIdHeader: 'x-amz-request-id',
       newRequestId: requestIds(),
     });
+    // A pino child logger per request (fastify's default) costs more than the rest of the request
+    // logging; the platform's request and error lines carry the request id themselves.
+    app.setChildLoggerFactory((logger) => logger);
     // Bodies are streams the handlers consume themselves (objects of any size, aws-chunked).
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', (_req, _payload, done) => done(null));

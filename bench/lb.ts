@@ -2,8 +2,9 @@
  * `npm run bench:lb`: HTTP requests/s through a `proxy` load balancer (one HTTP listener, a
  * ROUND_ROBIN pool of two nginx backends on 127.0.0.1) at concurrency 64 with wrk, against the
  * same two backends hit directly in the same run (two wrk processes, 32 connections each). Prints
- * the throughput ratio, the p99 latency overhead and the CPU time the load balancer process
- * spends per proxied request. Duration per measurement: BENCH_SECONDS (default 10).
+ * the throughput ratio, the p99 latency overhead and the CPU time the load balancer (service
+ * process and its worker processes) spends per proxied request. Duration per measurement:
+ * BENCH_SECONDS (default 10); worker processes: BENCH_LB_WORKERS (default 1).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

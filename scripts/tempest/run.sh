@@ -57,8 +57,8 @@ auth_version = v3
 region = RegionOne
 v3_endpoint_type = public
 disable_ssl_certificate_validation = true
-# Lockout and password history are off by default, as in Keystone (services.identity.
-# lockoutFailureAttempts / lockoutDuration enable lockout; password history is not implemented).
+# Lockout and password history are off by default, as in Keystone; a cloud that turns them on
+# (services.identity lockoutFailureAttempts / lockoutDuration / uniqueLastPasswordCount) sets these alike.
 user_lockout_failure_attempts = 0
 user_unique_last_password_count = 0
 
@@ -144,6 +144,9 @@ manage_snapshot = false
 extend_attached_volume = false
 
 [load_balancer]
+[barbican_rbac_scope_verification]
+enforce_scope = true
+
 [validation]
 run_validation = false
 

@@ -67,7 +67,7 @@ export function duplicateAs(entity: string, detail: string) {
 
 /** Settings of the user routes beyond the core ones (`services.identity` in the configuration). */
 export function userSettings(d: IdentityDeps) {
-  return section(d.config, 'identity', { listLimit: 0, passwordExpiresDays: 0 });
+  return section(d.config, 'identity', { listLimit: 0, passwordExpiresDays: 0, uniqueLastPasswordCount: 0, minimumPasswordAgeDays: 0 });
 }
 
 /**

@@ -3,7 +3,7 @@ import { ApiError, badRequest, notFound } from '../../../platform/errors.js';
 import { fromDbBool, toDbBool } from '../../../platform/db/database.js';
 import { hexId, isoNaive, nowIso } from '../../../platform/ids.js';
 import { boolParam, optBool, optString, query, reqString, wrapped, type Obj } from '../../../platform/http/validate.js';
-import { changeOwnPassword, mergeUserOptions, passwordColumns, passwordExpiry, validPassword } from '../model/users.js';
+import { changeOwnPassword, historyAfterChange, mergeUserOptions, passwordColumns, passwordExpiry, validPassword } from '../model/users.js';
 import { parseJson } from '../store/json.js';
 import type { UserRow } from '../store/tables.js';
 import { collection, duplicateAs, enforceInDomain, inexactFilter, listingDomain, userSettings } from './common.js';
@@ -138,7 +138,11 @@ export function registerUserRoutes(app: FastifyInstance, d: IdentityDeps): void 
     }
     const extra = extraOf(b, USER_FIELDS);
     if (Object.keys(extra).length) patch.extra = JSON.stringify({ ...parseJson<Obj>(u.extra, {}), ...extra });
-    if (b.password !== undefined) Object.assign(patch, await passwordColumns(d.hasher, validPassword(b.password), expiresDays(), options));
+    if (b.password !== undefined) {
+      // An admin reset is not checked against the history (Keystone) but enters it.
+      Object.assign(patch, await passwordColumns(d.hasher, validPassword(b.password), expiresDays(), options));
+      patch.password_history = historyAfterChange(u, userSettings(d).uniqueLastPasswordCount);
+    }
     await d.users.updateUser(u.id, patch).catch(duplicateAs('user', `Duplicate entry found with name ${name} at domain ID ${u.domain_id}`));
     // A disabled user or a replaced password ends every session of the user at once.
     if (enabled === false || b.password !== undefined) await d.revocations.revoke({ user_id: u.id });
@@ -157,7 +161,7 @@ export function registerUserRoutes(app: FastifyInstance, d: IdentityDeps): void 
     if (typeof b.original_password !== 'string') throw badRequest("Invalid input for field 'original_password': expected a string.");
     const next = validPassword(b.password);
     if (next === null) throw badRequest("Invalid input for field 'password': expected a string.");
-    await changeOwnPassword({ ...d, passwordExpiresDays: expiresDays() }, req.params.id, b.original_password, next);
+    await changeOwnPassword({ ...d, policy: userSettings(d) }, req.params.id, b.original_password, next);
     reply.code(204);
   });
 

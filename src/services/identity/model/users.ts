@@ -64,12 +64,51 @@ export async function passwordColumns(
   };
 }
 
+/** Keystone's `[security_compliance]` password rules beyond expiry (0 turns each off, the default). */
+export interface PasswordPolicy {
+  passwordExpiresDays: number;
+  /** The new password must differ from the current one and the previous count-1 (self-service). */
+  uniqueLastPasswordCount: number;
+  /** Days a password must be kept before its owner may change it again. */
+  minimumPasswordAgeDays: number;
+}
+
+/** The history column when `user`'s current password is replaced: it keeps what the count needs. */
+export function historyAfterChange(user: UserRow, uniqueLastPasswordCount: number): string {
+  const kept = Math.max(uniqueLastPasswordCount - 1, 0);
+  const previous = user.password_hash ? [user.password_hash, ...parseJson<string[]>(user.password_history ?? '[]', [])] : [];
+  return JSON.stringify(previous.slice(0, kept));
+}
+
+/** Refuses a self-service change before the minimum age or to a password still in the history. */
+async function checkPasswordRules(hasher: PasswordHasher, user: UserRow, next: string, p: PasswordPolicy): Promise<void> {
+  if (p.minimumPasswordAgeDays > 0 && user.password_created_at) {
+    const ageDays = (Date.now() - Date.parse(user.password_created_at)) / 86_400_000;
+    if (ageDays < p.minimumPasswordAgeDays) {
+      const left = Math.ceil(p.minimumPasswordAgeDays - ageDays);
+      throw badRequest(
+        `You cannot change your password at this time due to the minimum password age. Once you change your password, it must be used for ${p.minimumPasswordAgeDays} day(s) before it can be changed. Please try again in ${left} day(s) or contact your administrator to reset your password.`,
+      );
+    }
+  }
+  if (p.uniqueLastPasswordCount <= 0) return;
+  const recent = [user.password_hash, ...parseJson<string[]>(user.password_history ?? '[]', [])].slice(0, p.uniqueLastPasswordCount);
+  for (const hash of recent) {
+    if (hash && (await hasher.verify(next, hash))) {
+      throw badRequest(
+        `The new password cannot be identical to a previous password. The total number which includes the new password must be unique is ${p.uniqueLastPasswordCount}.`,
+      );
+    }
+  }
+}
+
 /**
  * Self-service password change: the original password is the proof (no token needed, so that a
- * user with an expired password can change it); every token of the user is revoked.
+ * user with an expired password can change it); the minimum age and the history apply; every
+ * token of the user is revoked.
  */
 export async function changeOwnPassword(
-  deps: { users: UserStore; hasher: PasswordHasher; revocations: RevocationList; passwordExpiresDays: number },
+  deps: { users: UserStore; hasher: PasswordHasher; revocations: RevocationList; policy: PasswordPolicy },
   userId: string,
   original: string,
   next: string,
@@ -83,7 +122,9 @@ export async function changeOwnPassword(
       'You cannot change your password at this time due to password policy disallowing password changes. Please contact your administrator to reset your password.',
     );
   }
-  const columns = await passwordColumns(deps.hasher, next, deps.passwordExpiresDays, options);
-  await deps.users.updateUser(user.id, { ...columns, failed_auth_count: 0, failed_auth_at: null });
+  await checkPasswordRules(deps.hasher, user, next, deps.policy);
+  const columns = await passwordColumns(deps.hasher, next, deps.policy.passwordExpiresDays, options);
+  const history = historyAfterChange(user, deps.policy.uniqueLastPasswordCount);
+  await deps.users.updateUser(user.id, { ...columns, password_history: history, failed_auth_count: 0, failed_auth_at: null });
   await deps.revocations.revoke({ user_id: user.id });
 }

@@ -271,4 +271,11 @@ export const identityMigrations: ServiceMigration[] = [
         .execute();
     },
   },
+  {
+    name: '0005_password_history',
+    async up(db) {
+      // The user's previous bcrypt hashes, newest first, as many as `uniqueLastPasswordCount` needs.
+      await db.schema.alterTable('id_users').addColumn('password_history', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+    },
+  },
 ];

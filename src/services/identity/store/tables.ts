@@ -40,6 +40,8 @@ export interface UserRow {
   failed_auth_count: number;
   failed_auth_at: string | null;
   created_at: string;
+  /** JSON list of previous password hashes, newest first (defaults to `[]`). */
+  password_history?: string;
 }
 export interface GroupRow {
   id: string;

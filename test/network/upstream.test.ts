@@ -159,4 +159,38 @@ describe('network: upstream behaviours tempest relies on', () => {
     assert.equal((await n.call('PUT', `/v2.0/address-scopes/${scope.id}`, n.demo, { address_scope: { shared: true } })).status, 403);
     assert.equal((await n.call('PUT', `/v2.0/address-scopes/${scope.id}`, n.demo, { address_scope: { name: 'corp2' } })).body.address_scope.name, 'corp2');
   });
+
+  it('QoS: admins manage policies and rules, projects attach visible policies, in-use policies stay', async () => {
+    const denied = await n.call('POST', '/v2.0/qos/policies', n.demo, { policy: { name: 'mine' } });
+    assert.equal(denied.status, 403);
+    const policy = (await n.call('POST', '/v2.0/qos/policies', n.admin, { policy: { name: 'gold', shared: true } })).body.policy;
+    assert.equal(policy.shared, true);
+    const url = `/v2.0/qos/policies/${policy.id}/bandwidth_limit_rules`;
+    const rule = await n.call('POST', url, n.admin, { bandwidth_limit_rule: { max_kbps: 10000, max_burst_kbps: 800 } });
+    assert.equal(rule.status, 201);
+    assert.deepEqual(rule.body.bandwidth_limit_rule, { id: rule.body.bandwidth_limit_rule.id, max_kbps: 10000, max_burst_kbps: 800, direction: 'egress' });
+    assert.equal((await n.call('POST', url, n.admin, { bandwidth_limit_rule: { max_kbps: 1 } })).body.NeutronError.type, 'QoSRulesConflict');
+    assert.equal((await n.call('POST', url, n.admin, { bandwidth_limit_rule: { max_kbps: 1, direction: 'ingress' } })).status, 201);
+    const dscp = await n.call('POST', `/v2.0/qos/policies/${policy.id}/dscp_marking_rules`, n.admin, { dscp_marking_rule: { dscp_mark: 7 } });
+    assert.equal(dscp.status, 400);
+    const upd = await n.call('PUT', `${url}/${rule.body.bandwidth_limit_rule.id}`, n.admin, { bandwidth_limit_rule: { max_kbps: 20000 } });
+    assert.equal(upd.body.bandwidth_limit_rule.max_kbps, 20000);
+    assert.equal(upd.body.bandwidth_limit_rule.max_burst_kbps, 800);
+    const shown = (await n.call('GET', `/v2.0/qos/policies/${policy.id}`, n.demo)).body.policy;
+    assert.equal(shown.rules.length, 2);
+    assert.equal(shown.rules[0].type, 'bandwidth_limit');
+    assert.deepEqual((await n.call('GET', '/v2.0/qos/rule-types', n.demo)).body.rule_types.map((t: { type: string }) => t.type).sort(), ['bandwidth_limit', 'dscp_marking', 'minimum_bandwidth', 'minimum_packet_rate']);
+    const net = await make('network', { name: 'qos', qos_policy_id: policy.id });
+    assert.equal(net.qos_policy_id, policy.id);
+    const port = await make('port', { network_id: net.id, qos_policy_id: policy.id });
+    assert.equal(port.qos_policy_id, policy.id);
+    const busy = await n.call('DELETE', `/v2.0/qos/policies/${policy.id}`, n.admin);
+    assert.equal(busy.status, 409);
+    assert.equal(busy.body.NeutronError.type, 'QosPolicyInUse');
+    const hidden = (await n.call('POST', '/v2.0/qos/policies', n.admin, { policy: { name: 'private' } })).body.policy;
+    assert.equal((await n.call('PUT', `/v2.0/ports/${port.id}`, n.demo, { port: { qos_policy_id: hidden.id } })).body.NeutronError.type, 'QosPolicyNotFound');
+    assert.equal((await n.call('PUT', `/v2.0/ports/${port.id}`, n.demo, { port: { qos_policy_id: null } })).body.port.qos_policy_id, null);
+    assert.equal((await n.call('PUT', `/v2.0/networks/${net.id}`, n.demo, { network: { qos_policy_id: null } })).body.network.qos_policy_id, null);
+    assert.equal((await n.call('DELETE', `/v2.0/qos/policies/${policy.id}`, n.admin)).status, 204);
+  });
 });

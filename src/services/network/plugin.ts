@@ -5,6 +5,7 @@ import type { Clients } from '../registry.js';
 import { identityEdge } from '../identity-edge.js';
 import { registerInfoRoutes, registerQuotaRoutes, registerRouterActions } from './api/actions.js';
 import { neutronFault } from './api/faults.js';
+import { registerQosRoutes } from './api/qos.js';
 import { registerCollection } from './api/resources.js';
 import { registerVersionRoutes } from './api/versions.js';
 import type { NetworkClient } from './client.js';
@@ -17,6 +18,7 @@ import { ModelContext } from './model/context.js';
 import { FloatingIps } from './model/floatingips.js';
 import { Networks } from './model/networks.js';
 import { Ports } from './model/ports.js';
+import { QosPolicies } from './model/qos.js';
 import { Quotas } from './model/quotas.js';
 import { RbacPolicies } from './model/rbac.js';
 import { Routers } from './model/routers.js';
@@ -48,15 +50,16 @@ const network: ServiceModule<Clients> = {
       ctx.clients.identity.projectExists(id),
     );
     const groups = new SecurityGroups(m);
+    const qos = new QosPolicies(m);
     const scopes = new AddressScopes(m);
     const pools = new SubnetPools(m, scopes);
     const subnets = new Subnets(m, pools);
-    const ports = new Ports(m, groups);
+    const ports = new Ports(m, groups, qos);
     const routers = new Routers(m, ports, subnets);
     const floatingIps = new FloatingIps(m, ports, routers);
     // URL path -> collection; the path spelling is Neutron's (dashes), bodies use underscores.
     const collections: Array<[string, Collection]> = [
-      ['networks', new Networks(m, floatingIps)],
+      ['networks', new Networks(m, floatingIps, qos)],
       ['subnets', subnets],
       ['subnetpools', pools],
       ['ports', ports],
@@ -67,6 +70,7 @@ const network: ServiceModule<Clients> = {
       ['default-security-group-rules', new DefaultRules(m)],
       ['rbac-policies', new RbacPolicies(m)],
       ['address-scopes', scopes],
+      ['qos/policies', qos],
     ];
 
     const baseUrl = () => ctx.urls.network;
@@ -82,6 +86,7 @@ const network: ServiceModule<Clients> = {
     registerVersionRoutes(app, baseUrl, [...collections.map(([p]) => p), 'quotas', 'availability_zones', 'network-ip-availabilities']);
     for (const [path, c] of collections) registerCollection(app, c, path, baseUrl);
     registerRouterActions(app, routers);
+    registerQosRoutes(app, qos, baseUrl);
     registerQuotaRoutes(app, new Quotas(m));
     registerInfoRoutes(app, settings.availabilityZone, new IpAvailability(m), baseUrl);
     exposeMetrics(app, ctx.metrics);

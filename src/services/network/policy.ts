@@ -30,6 +30,18 @@ export const networkPolicy: PolicyTable = {
   ...crud('security_group_rule'),
   ...crud('rbac_policy'),
   ...crud('address_scope'),
+  // QoS policies and rules are admins' (Neutron's defaults); everyone reads them.
+  ...crud('policy', admin),
+  create_policy: admin,
+  ...Object.fromEntries(
+    ['bandwidth_limit', 'dscp_marking', 'minimum_bandwidth', 'minimum_packet_rate'].flatMap((t) => [
+      [`get_policy_${t}_rule`, adminOrReader],
+      [`create_policy_${t}_rule`, admin],
+      [`update_policy_${t}_rule`, admin],
+      [`delete_policy_${t}_rule`, admin],
+    ]),
+  ),
+  get_rule_type: adminOrReader,
   add_router_interface: adminOrOwnerMember,
   remove_router_interface: adminOrOwnerMember,
   add_extraroutes: adminOrOwnerMember,

@@ -8,7 +8,7 @@ const version = (base: string) => ({ id: 'v2.0', status: 'CURRENT', links: [{ hr
 export function registerVersionRoutes(app: FastifyInstance, baseUrl: () => string, collections: string[]): void {
   app.get('/', { config: { public: true } }, async () => ({ versions: [version(baseUrl())] }));
   app.get('/v2.0', { config: { public: true } }, async () => ({
-    resources: collections.map((c) => ({ name: c.replace(/-/g, '_').replace(/ies$/, 'y').replace(/s$/, ''), collection: c, links: [{ href: `${baseUrl()}/v2.0/${c}`, rel: 'self' }] })),
+    resources: collections.map((c) => ({ name: (c.split('/').pop() ?? c).replace(/-/g, '_').replace(/ies$/, 'y').replace(/s$/, ''), collection: c, links: [{ href: `${baseUrl()}/v2.0/${c}`, rel: 'self' }] })),
   }));
   const render = (e: (typeof EXTENSIONS)[number]) => ({ ...e, links: [] });
   app.get('/v2.0/extensions', async () => ({ extensions: EXTENSIONS.map(render) }));

@@ -24,6 +24,7 @@ const TYPES: Record<string, string> = {
   default_security_group_rule: 'DefaultSecurityGroupRuleNotFound',
   rbac_policy: 'RbacPolicyNotFound',
   address_scope: 'AddressScopeNotFound',
+  qos_policy: 'QosPolicyNotFound',
 };
 const LABELS: Record<string, string> = {
   network: 'Network',
@@ -37,6 +38,7 @@ const LABELS: Record<string, string> = {
   default_security_group_rule: 'Default Security Group rule',
   rbac_policy: 'RBAC policy',
   address_scope: 'Address scope',
+  qos_policy: 'QoS policy',
 };
 
 export const notFoundOf = (kind: string, id: string) => nNotFound(TYPES[kind] ?? 'NotFound', `${LABELS[kind] ?? kind} ${id} could not be found.`);

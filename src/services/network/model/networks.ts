@@ -6,11 +6,12 @@ import { checkTags, standard, type Collection } from './collection.js';
 import { adminOnly, isAdmin, onlyKeys, type ModelContext } from './context.js';
 import { inUse, nBadRequest } from './errors.js';
 import type { FloatingIps } from './floatingips.js';
+import type { QosPolicies } from './qos.js';
 import type { NetworkDoc, PortDoc, SubnetDoc, SubnetPoolDoc } from './types.js';
 
 const PROVIDER = ['provider:network_type', 'provider:physical_network', 'provider:segmentation_id'] as const;
 const ADMIN_ONLY = ['router:external', 'is_default', ...PROVIDER] as const;
-const COMMON = ['name', 'description', 'admin_state_up', 'shared', 'port_security_enabled', 'dns_domain', 'mtu', ...ADMIN_ONLY];
+const COMMON = ['name', 'description', 'admin_state_up', 'shared', 'port_security_enabled', 'dns_domain', 'mtu', 'qos_policy_id', ...ADMIN_ONLY];
 const CREATE = [...COMMON, 'project_id', 'tenant_id', 'availability_zone_hints', 'tags'];
 /** Ports that go away with their network (Neutron's auto-delete owners). */
 export const AUTO_DELETE_OWNERS = ['network:dhcp'];
@@ -27,6 +28,7 @@ export class Networks implements Collection {
   constructor(
     private readonly m: ModelContext,
     private readonly floatingIps: Pick<FloatingIps, 'removeDisassociated'>,
+    private readonly qos: Pick<QosPolicies, 'checkAttachable' | 'defaultFor'>,
   ) {}
 
   async view(auth: AuthContext, nets: Res<NetworkDoc>[]): Promise<Obj[]> {
@@ -55,7 +57,7 @@ export class Networks implements Collection {
         ipv4_address_scope: scopeOf(n.id, 4),
         ipv6_address_scope: scopeOf(n.id, 6),
         l2_adjacency: true,
-        qos_policy_id: null,
+        qos_policy_id: n.doc.qos_policy_id ?? null,
       };
       if (isAdmin(auth)) {
         v['provider:network_type'] = n.doc.network_type;
@@ -114,6 +116,8 @@ export class Networks implements Collection {
       network_type: 'vxlan', physical_network: null, segmentation_id: null, availability_zone_hints: [], port_security_enabled: true, dns_domain: '',
     };
     const doc = this.fields(auth, body, base, true);
+    // qos-default: a network without a policy gets its project's default one.
+    doc.qos_policy_id = (await this.qosOf(auth, body)) ?? (await this.qos.defaultFor(project));
     for (const z of doc.availability_zone_hints) {
       if (z !== this.m.settings.availabilityZone) throw nBadRequest('AvailabilityZoneNotFound', `AvailabilityZone ${z} could not be found.`);
     }
@@ -124,8 +128,15 @@ export class Networks implements Collection {
 
   async update(auth: AuthContext, id: string, body: Obj, ifMatch?: number): Promise<Obj> {
     const net = await this.m.network(auth, id);
-    await this.m.modify(net, ifMatch, (doc) => this.fields(auth, body, doc, false));
+    const qos = await this.qosOf(auth, body);
+    await this.m.modify(net, ifMatch, (doc) => ({ ...this.fields(auth, body, doc, false), qos_policy_id: qos === undefined ? doc.qos_policy_id : qos }));
     return this.show(auth, id);
+  }
+
+  /** The `qos_policy_id` asked for: a policy the caller sees, null to detach, undefined when not named. */
+  private async qosOf(auth: AuthContext, body: Obj): Promise<string | null | undefined> {
+    if (body.qos_policy_id === undefined) return undefined;
+    return this.qos.checkAttachable(auth, optString(body, 'qos_policy_id', { nullable: true }) ?? null);
   }
 
   async remove(auth: AuthContext, id: string, ifMatch?: number): Promise<void> {

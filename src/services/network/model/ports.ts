@@ -9,13 +9,14 @@ import { adminOnly, invalid, isAdmin, objList, onlyKeys, type ModelContext } fro
 import { extraDhcpOpts } from './dhcpopts.js';
 import { nBadRequest, nConflict } from './errors.js';
 import { Ipam, isSlaac } from './ipam.js';
+import type { QosPolicies } from './qos.js';
 import type { SecurityGroups } from './secgroups.js';
 import type { FixedIp, FloatingIpDoc, NetworkDoc, PortDoc, SubnetDoc } from './types.js';
 
 const BINDING = ['binding:host_id', 'binding:profile'] as const;
 const UPDATE = [
   'name', 'description', 'admin_state_up', 'fixed_ips', 'device_id', 'device_owner', 'security_groups', 'allowed_address_pairs',
-  'port_security_enabled', 'binding:vnic_type', 'dns_name', 'mac_address', 'extra_dhcp_opts', ...BINDING,
+  'port_security_enabled', 'binding:vnic_type', 'dns_name', 'mac_address', 'extra_dhcp_opts', 'qos_policy_id', ...BINDING,
 ];
 const CREATE = [...UPDATE, 'network_id', 'project_id', 'tenant_id', 'tags', 'dns_domain'];
 const VNIC_TYPES = ['normal', 'direct', 'macvtap', 'baremetal', 'direct-physical', 'virtio-forwarder', 'smart-nic', 'vdpa', 'remote-managed'];
@@ -46,6 +47,7 @@ export class Ports implements Collection {
   constructor(
     private readonly m: ModelContext,
     private readonly groups: SecurityGroups,
+    private readonly qos: Pick<QosPolicies, 'checkAttachable'>,
   ) {
     this.ipam = new Ipam(m.ipam);
   }
@@ -74,7 +76,8 @@ export class Ports implements Collection {
       'binding:vnic_type': d.vnic_type,
       ip_allocation: 'immediate',
       propagate_uplink_status: false,
-      qos_policy_id: null,
+      qos_policy_id: d.qos_policy_id ?? null,
+      // The network's policy is shown on the network; ports do not repeat it yet.
       qos_network_policy_id: null,
       resource_request: null,
     };
@@ -117,6 +120,7 @@ export class Ports implements Collection {
     if (groups) groups = await this.groups.checkUsable(auth, project, groups);
     else groups = security && !deviceOwner.startsWith('network:') && project ? [await this.groups.ensureDefault(project)] : [];
 
+    const qos = await this.qosOf(auth, body);
     const id = uuid();
     try {
       const mac = await this.claimMac(net.id, id, optString(body, 'mac_address') ?? undefined);
@@ -134,6 +138,7 @@ export class Ports implements Collection {
         fixed_ips: fixedIps,
         allowed_address_pairs: (pairs ?? []).map((p) => ({ ip_address: p.ip_address, mac_address: p.mac_address ?? mac })),
         extra_dhcp_opts: extraDhcpOpts(body, []) ?? [],
+        qos_policy_id: qos ?? null,
         security_groups: groups,
         port_security_enabled: security,
         host_id: host,
@@ -234,6 +239,12 @@ export class Ports implements Collection {
     });
   }
 
+  /** The `qos_policy_id` asked for: a policy the caller sees, null to detach, undefined when not named. */
+  private async qosOf(auth: AuthContext, body: Obj): Promise<string | null | undefined> {
+    if (body.qos_policy_id === undefined) return undefined;
+    return this.qos.checkAttachable(auth, optString(body, 'qos_policy_id', { nullable: true }) ?? null);
+  }
+
   private vnicOf(body: Obj): string | undefined {
     const v = optString(body, 'binding:vnic_type');
     if (v !== undefined && v !== null && !VNIC_TYPES.includes(v)) throw invalid('binding:vnic_type', v, `is not in ${JSON.stringify(VNIC_TYPES)}`);
@@ -262,6 +273,7 @@ export class Ports implements Collection {
     if (!binds) adminOnly(auth, body, [...BINDING, 'mac_address'], 'update_port');
     const net = await this.m.load<NetworkDoc>('network', port.doc.network_id);
     const wantedIps = objList(body, 'fixed_ips');
+    const qos = await this.qosOf(auth, body);
     const saved = await this.m.modify(
       port,
       ifMatch,
@@ -279,6 +291,7 @@ export class Ports implements Collection {
           profile: this.profileOf(body) ?? d.profile,
           dns_name: this.dnsNameOf(body) ?? d.dns_name,
           extra_dhcp_opts: extraDhcpOpts(body, d.extra_dhcp_opts ?? []) ?? d.extra_dhcp_opts ?? [],
+          qos_policy_id: qos === undefined ? d.qos_policy_id : qos,
         };
         const groups = optStringArray(body, 'security_groups');
         if (groups) next.security_groups = await this.groups.checkUsable(auth, port.project_id, groups);

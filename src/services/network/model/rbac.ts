@@ -7,17 +7,18 @@ import { invalid, isAdmin, onlyKeys, type ModelContext } from './context.js';
 import { nConflict, notFoundOf } from './errors.js';
 import type { NetworkDoc, PortDoc, RbacDoc, SubnetDoc, SubnetPoolDoc } from './types.js';
 
-/** The actions each object type supports (rbac-policies, rbac-security-groups, rbac-subnetpool, rbac-address-scope). */
+/** The actions each object type supports (rbac-policies with qos, rbac-security-groups, rbac-subnetpool, rbac-address-scope). */
 const ACTIONS: Record<RbacDoc['object_type'], readonly RbacDoc['action'][]> = {
   network: ['access_as_shared', 'access_as_external'],
   security_group: ['access_as_shared'],
   subnetpool: ['access_as_shared'],
   address_scope: ['access_as_shared'],
+  qos_policy: ['access_as_shared'],
 };
 
 /**
  * RBAC policies (rbac-policies, rbac-security-groups, rbac-subnetpool, rbac-address-scope): share
- * a network, security group, subnet pool or address scope with a project or `*`, or offer a
+ * a network, security group, subnet pool, address scope or QoS policy with a project or `*`, or offer a
  * network as external.
  */
 export class RbacPolicies implements Collection {
@@ -81,6 +82,10 @@ export class RbacPolicies implements Collection {
     if (p.doc.object_type === 'network') {
       const net = await this.m.load<NetworkDoc>('network', p.doc.object_id);
       used = !net.doc.shared && (await this.m.store.list<PortDoc>('port', { parent_id: net.id })).some((x) => grantee(x, net.project_id));
+    } else if (p.doc.object_type === 'qos_policy') {
+      const policy = await this.m.load('qos_policy', p.doc.object_id);
+      const users = [...(await this.m.store.list<NetworkDoc>('network')), ...(await this.m.store.list<PortDoc>('port'))];
+      used = users.some((x) => x.doc.qos_policy_id === policy.id && grantee(x, policy.project_id));
     } else if (p.doc.object_type === 'address_scope') {
       const scope = await this.m.load('address_scope', p.doc.object_id);
       used = (await this.m.store.list<SubnetPoolDoc>('subnetpool')).some((x) => x.doc.address_scope_id === scope.id && grantee(x, scope.project_id));

@@ -17,6 +17,8 @@ export interface NetworkDoc extends Tagged {
   port_security_enabled: boolean;
   dns_domain: string;
   is_default: boolean;
+  /** qos; absent on networks stored before it existed. */
+  qos_policy_id?: string | null;
 }
 
 export interface Pool {
@@ -51,6 +53,17 @@ export interface SubnetPoolDoc extends Tagged {
   default_quota: number | null;
   /** address-scope; absent on pools stored before it existed. */
   address_scope_id?: string | null;
+}
+
+export interface QosPolicyDoc extends Tagged {
+  shared: boolean;
+  is_default: boolean;
+}
+
+/** A QoS rule: its type and that type's fields (see RULE_TYPES). */
+export interface QosRuleDoc {
+  type: string;
+  [field: string]: unknown;
 }
 
 export interface AddressScopeDoc {
@@ -90,6 +103,8 @@ export interface PortDoc extends Tagged {
   vif_details: Record<string, unknown>;
   dns_name: string;
   dns_domain: string;
+  /** qos; absent on ports stored before it existed. */
+  qos_policy_id?: string | null;
   /** Set on ports compute created for a server (deleted with it), unset on ports a user passed in. */
   server_owned?: boolean;
 }
@@ -138,7 +153,7 @@ export interface DefaultRuleDoc extends RuleFields {
 }
 
 export interface RbacDoc {
-  object_type: 'network' | 'security_group' | 'subnetpool' | 'address_scope';
+  object_type: 'network' | 'security_group' | 'subnetpool' | 'address_scope' | 'qos_policy';
   object_id: string;
   action: 'access_as_shared' | 'access_as_external';
   target_tenant: string;

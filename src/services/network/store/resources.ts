@@ -14,7 +14,9 @@ export type Kind =
   | 'security_group_rule'
   | 'default_security_group_rule'
   | 'rbac_policy'
-  | 'address_scope';
+  | 'address_scope'
+  | 'qos_policy'
+  | 'qos_rule';
 
 /** One stored resource: standard attributes plus the resource's own document. */
 export interface Res<T> {

@@ -16,7 +16,7 @@ describe('network: upstream behaviours tempest relies on', () => {
   });
   after(async () => n?.cloud.close());
 
-  it('every path takes an optional .json suffix (python-neutronclient, tempest quota details)', async () => {
+  it('every path takes an optional .json suffix (quota details.json from tempest and python-neutronclient)', async () => {
     const r = await n.call('GET', `/v2.0/quotas/${n.demoProjectId}/details.json`, n.admin);
     assert.equal(r.status, 200);
     assert.deepEqual(Object.keys(r.body.quota.network).sort(), ['limit', 'reserved', 'used']);

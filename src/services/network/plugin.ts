@@ -80,7 +80,7 @@ const network: ServiceModule<Clients> = {
       metrics: ctx.metrics,
       renderFault: neutronFault(identityEdge(ctx).authUrl),
       tokens: identityEdge(ctx).tokens,
-      // Neutron accepts `.json` after any resource path; python-neutronclient always sends it.
+      // Neutron accepts `.json` after any resource path; python-neutronclient sends it (quota details, and every path in older releases).
       rewriteUrl: (url) => url.replace(/^([^?]*)\.json(?=\?|$)/, '$1'),
     });
     registerVersionRoutes(app, baseUrl, [...collections.map(([p]) => p), 'quotas', 'availability_zones', 'network-ip-availabilities']);

@@ -54,6 +54,11 @@ describe('network listing: filters, fields, sorting, pagination, tags, revisions
     const back = await n.call('GET', new URL(prev).pathname + new URL(prev).search, n.demo);
     assert.deepEqual(names(back), ['n-a', 'n-b']);
     assert.equal((await get('/v2.0/networks?limit=x')).status, 400);
+    const all = await get('/v2.0/networks?limit=100');
+    assert.equal(all.body.networks_links, undefined, 'no links when nothing follows');
+    const unknown = await get('/v2.0/networks?limit=1&marker=00000000-0000-0000-0000-000000000000');
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.NeutronError.type, 'NetworkNotFound');
   });
 
   it('tags: set, add, check, remove, and the four tag filters', async () => {

@@ -1,9 +1,9 @@
 import { boolParam, type Obj } from '../../../platform/http/validate.js';
 import { STANDARD, type Collection } from '../model/collection.js';
-import { nBadRequest, nNotFound } from '../model/errors.js';
+import { nBadRequest, nNotFound, notFoundOf } from '../model/errors.js';
 
-/** What a list needs to know of its collection. */
-export type Listed = Pick<Collection, 'plural' | 'attributes'>;
+/** What a list needs to know of its collection (`kind` names the fault of an unknown marker). */
+export type Listed = Pick<Collection, 'plural' | 'attributes'> & Partial<Pick<Collection, 'kind'>>;
 export type RawQuery = Record<string, string | string[] | undefined>;
 
 const CONTROL = ['fields', 'sort_key', 'sort_dir', 'limit', 'marker', 'page_reverse', 'tags', 'tags-any', 'not-tags', 'not-tags-any'];
@@ -111,7 +111,8 @@ export function listResponse(c: Listed, all: Obj[], q: RawQuery, url: string): O
   let end = sorted.length;
   if (marker !== undefined) {
     const at = sorted.findIndex((i) => i.id === marker);
-    if (at < 0) throw nNotFound('MarkerNotFound', `Marker ${marker} could not be found.`);
+    // As Neutron, which loads the marker as a resource: an unknown one is that resource's 404.
+    if (at < 0) throw c.kind ? notFoundOf(c.kind, marker) : nNotFound('MarkerNotFound', `Marker ${marker} could not be found.`);
     if (reverse) end = at;
     else start = at + 1;
   }
@@ -135,7 +136,8 @@ export function listResponse(c: Listed, all: Obj[], q: RawQuery, url: string): O
     };
     if (page.length && end < sorted.length) link('next', page[page.length - 1].id, false);
     if (page.length && (marker !== undefined || reverse) && start > 0) link('previous', page[0].id, true);
-    out[`${c.plural}_links`] = links;
+    // Neutron leaves the links out when there are none.
+    if (links.length) out[`${c.plural}_links`] = links;
   }
   return out;
 }

@@ -75,6 +75,14 @@ describe('compute: real clients', () => {
     assert.deepEqual(zones.map((z: { 'Zone Name': string }) => z['Zone Name']), ['nova']);
     const hypervisors = await admin(['hypervisor', 'list', '-f', 'json']);
     assert.equal(hypervisors[0]['Hypervisor Hostname'], 'compute-1');
+    // Aggregates: a zone on the aggregate moves its host into that zone.
+    await admin(['aggregate', 'create', '--zone', 'cli-zone', 'cli-agg']);
+    const agg = await admin(['aggregate', 'add', 'host', '-f', 'json', 'cli-agg', 'compute-1']);
+    assert.deepEqual(agg.hosts, ['compute-1']);
+    const moved = await demo(['availability', 'zone', 'list', '--compute', '-f', 'json']);
+    assert.deepEqual(moved.map((z: { 'Zone Name': string }) => z['Zone Name']), ['cli-zone']);
+    await admin(['aggregate', 'remove', 'host', 'cli-agg', 'compute-1']);
+    await admin(['aggregate', 'delete', 'cli-agg']);
 
     await demo(['server', 'delete', '--wait', 'cli-vm', 'g1', 'g2']);
     assert.equal((await c.call('GET', `/servers/${server.id}`, c.demo)).status, 404);

@@ -193,4 +193,30 @@ describe('network: upstream behaviours tempest relies on', () => {
     assert.equal((await n.call('PUT', `/v2.0/networks/${net.id}`, n.demo, { network: { qos_policy_id: null } })).body.network.qos_policy_id, null);
     assert.equal((await n.call('DELETE', `/v2.0/qos/policies/${policy.id}`, n.admin)).status, 204);
   });
+
+  it('trunks: a parent port carries VLAN sub-ports; parents and sub-ports are guarded', async () => {
+    const net = await make('network', { name: 'trunked' });
+    await make('subnet', { network_id: net.id, ip_version: 4, cidr: '10.90.0.0/24' });
+    const [parent, sub1, sub2] = [await make('port', { network_id: net.id }), await make('port', { network_id: net.id }), await make('port', { network_id: net.id })];
+    const trunk = await make('trunk', { name: 't', port_id: parent.id, sub_ports: [{ port_id: sub1.id, segmentation_type: 'vlan', segmentation_id: 100 }] });
+    assert.equal(trunk.status, 'DOWN');
+    assert.deepEqual(trunk.sub_ports, [{ port_id: sub1.id, segmentation_type: 'vlan', segmentation_id: 100 }]);
+    assert.equal((await n.call('GET', `/v2.0/ports/${sub1.id}`, n.demo)).body.port.device_owner, 'trunk:subport');
+    const again = await n.call('POST', '/v2.0/trunks', n.demo, { trunk: { port_id: parent.id } });
+    assert.equal(again.body.NeutronError.type, 'TrunkPortInUse');
+    const dupVlan = await n.call('PUT', `/v2.0/trunks/${trunk.id}/add_subports`, n.demo, { sub_ports: [{ port_id: sub2.id, segmentation_type: 'vlan', segmentation_id: 100 }] });
+    assert.equal(dupVlan.body.NeutronError.type, 'DuplicateSubPort');
+    const added = await n.call('PUT', `/v2.0/trunks/${trunk.id}/add_subports`, n.demo, { sub_ports: [{ port_id: sub2.id, segmentation_type: 'vlan', segmentation_id: 200 }] });
+    assert.equal(added.body.sub_ports.length, 2);
+    assert.equal((await n.call('GET', `/v2.0/trunks/${trunk.id}/get_subports`, n.demo)).body.sub_ports.length, 2);
+    assert.equal((await n.call('DELETE', `/v2.0/ports/${parent.id}`, n.demo)).body.NeutronError.type, 'PortInUseAsTrunkParent');
+    assert.equal((await n.call('DELETE', `/v2.0/ports/${sub2.id}`, n.demo)).body.NeutronError.type, 'PortInUseAsSubPort');
+    const removed = await n.call('PUT', `/v2.0/trunks/${trunk.id}/remove_subports`, n.demo, { sub_ports: [{ port_id: sub2.id }] });
+    assert.deepEqual(removed.body.sub_ports.map((x: { port_id: string }) => x.port_id), [sub1.id]);
+    assert.equal((await n.call('GET', `/v2.0/ports/${sub2.id}`, n.demo)).body.port.device_owner, '');
+    assert.equal((await n.call('PUT', `/v2.0/trunks/${trunk.id}/remove_subports`, n.demo, { sub_ports: [{ port_id: sub2.id }] })).body.NeutronError.type, 'SubPortNotFound');
+    assert.equal((await n.call('GET', `/v2.0/trunks/${trunk.id}`, n.other)).body.NeutronError.type, 'TrunkNotFound');
+    assert.equal((await n.call('DELETE', `/v2.0/trunks/${trunk.id}`, n.demo)).status, 204);
+    assert.equal((await n.call('DELETE', `/v2.0/ports/${parent.id}`, n.demo)).status, 204);
+  });
 });

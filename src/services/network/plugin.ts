@@ -3,7 +3,7 @@ import { createServiceApp, exposeMetrics } from '../../platform/http/app.js';
 import type { ServiceModule } from '../../platform/service.js';
 import type { Clients } from '../registry.js';
 import { identityEdge } from '../identity-edge.js';
-import { registerInfoRoutes, registerQuotaRoutes, registerRouterActions } from './api/actions.js';
+import { registerInfoRoutes, registerQuotaRoutes, registerRouterActions, registerTrunkActions } from './api/actions.js';
 import { neutronFault } from './api/faults.js';
 import { registerQosRoutes } from './api/qos.js';
 import { registerCollection } from './api/resources.js';
@@ -27,6 +27,7 @@ import { ServerNetworking } from './model/servers.js';
 import { DEFAULT_SETTINGS, type NetworkSettings } from './model/settings.js';
 import { SubnetPools } from './model/subnetpools.js';
 import { Subnets } from './model/subnets.js';
+import { Trunks } from './model/trunks.js';
 import { IpamStore } from './store/ipam.js';
 import { networkMigrations } from './store/migrations.js';
 import { ProjectStateStore } from './store/projects.js';
@@ -55,6 +56,7 @@ const network: ServiceModule<Clients> = {
     const pools = new SubnetPools(m, scopes);
     const subnets = new Subnets(m, pools);
     const ports = new Ports(m, groups, qos);
+    const trunks = new Trunks(m, ports);
     const routers = new Routers(m, ports, subnets);
     const floatingIps = new FloatingIps(m, ports, routers);
     // URL path -> collection; the path spelling is Neutron's (dashes), bodies use underscores.
@@ -71,6 +73,7 @@ const network: ServiceModule<Clients> = {
       ['rbac-policies', new RbacPolicies(m)],
       ['address-scopes', scopes],
       ['qos/policies', qos],
+      ['trunks', trunks],
     ];
 
     const baseUrl = () => ctx.urls.network;
@@ -86,6 +89,7 @@ const network: ServiceModule<Clients> = {
     registerVersionRoutes(app, baseUrl, [...collections.map(([p]) => p), 'quotas', 'availability_zones', 'network-ip-availabilities']);
     for (const [path, c] of collections) registerCollection(app, c, path, baseUrl);
     registerRouterActions(app, routers);
+    registerTrunkActions(app, trunks);
     registerQosRoutes(app, qos, baseUrl);
     registerQuotaRoutes(app, new Quotas(m));
     registerInfoRoutes(app, settings.availabilityZone, new IpAvailability(m), baseUrl);

@@ -30,6 +30,10 @@ export const networkPolicy: PolicyTable = {
   ...crud('security_group_rule'),
   ...crud('rbac_policy'),
   ...crud('address_scope'),
+  ...crud('trunk'),
+  add_subports: adminOrOwnerMember,
+  remove_subports: adminOrOwnerMember,
+  get_subports: adminOrReader,
   // QoS policies and rules are admins' (Neutron's defaults); everyone reads them.
   ...crud('policy', admin),
   create_policy: admin,

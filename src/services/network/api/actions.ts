@@ -5,6 +5,7 @@ import { nBadRequest, nNotFound } from '../model/errors.js';
 import type { IpAvailability } from '../model/availability.js';
 import type { Quotas } from '../model/quotas.js';
 import type { Routers } from '../model/routers.js';
+import type { Trunks } from '../model/trunks.js';
 import { networkPolicy } from '../policy.js';
 import { fieldsOf, listResponse, pick, type RawQuery } from './listing.js';
 
@@ -31,6 +32,20 @@ export function registerRouterActions(app: FastifyInstance, routers: Routers): v
   action('remove_router_interface');
   action('add_extraroutes');
   action('remove_extraroutes');
+}
+
+/** Trunk member actions: add and remove sub-ports, list them. */
+export function registerTrunkActions(app: FastifyInstance, trunks: Trunks): void {
+  for (const name of ['add_subports', 'remove_subports'] as const) {
+    app.put(`/v2.0/trunks/:id/${name}`, async (req: IdReq) => {
+      enforce(networkPolicy, name, req.auth, await trunks.show(req.auth, req.params.id));
+      return name === 'add_subports' ? trunks.addSubPorts(req.auth, req.params.id, req.body) : trunks.removeSubPorts(req.auth, req.params.id, req.body);
+    });
+  }
+  app.get('/v2.0/trunks/:id/get_subports', async (req: IdReq) => {
+    enforce(networkPolicy, 'get_subports', req.auth);
+    return { sub_ports: await trunks.subPorts(req.auth, req.params.id) };
+  });
 }
 
 /** `/v2.0/quotas` (quotas, quota_details). */

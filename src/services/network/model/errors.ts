@@ -25,6 +25,7 @@ const TYPES: Record<string, string> = {
   rbac_policy: 'RbacPolicyNotFound',
   address_scope: 'AddressScopeNotFound',
   qos_policy: 'QosPolicyNotFound',
+  trunk: 'TrunkNotFound',
 };
 const LABELS: Record<string, string> = {
   network: 'Network',
@@ -39,6 +40,7 @@ const LABELS: Record<string, string> = {
   rbac_policy: 'RBAC policy',
   address_scope: 'Address scope',
   qos_policy: 'QoS policy',
+  trunk: 'Trunk',
 };
 
 export const notFoundOf = (kind: string, id: string) => nNotFound(TYPES[kind] ?? 'NotFound', `${LABELS[kind] ?? kind} ${id} could not be found.`);

@@ -11,7 +11,7 @@ import { nBadRequest, nConflict } from './errors.js';
 import { Ipam, isSlaac } from './ipam.js';
 import type { QosPolicies } from './qos.js';
 import type { SecurityGroups } from './secgroups.js';
-import type { FixedIp, FloatingIpDoc, NetworkDoc, PortDoc, SubnetDoc } from './types.js';
+import type { FixedIp, FloatingIpDoc, NetworkDoc, PortDoc, SubnetDoc, TrunkDoc } from './types.js';
 
 const BINDING = ['binding:host_id', 'binding:profile'] as const;
 const UPDATE = [
@@ -345,6 +345,10 @@ export class Ports implements Collection {
     if (ifMatch !== undefined) await this.m.modify(port, ifMatch, (d) => d);
     if (SERVICE_OWNERS.includes(port.doc.device_owner)) {
       throw nConflict('ServicePortInUse', `Port ${id} cannot be deleted directly via the port API: has device owner ${port.doc.device_owner}.`);
+    }
+    for (const t of await this.m.store.list<TrunkDoc>('trunk')) {
+      if (t.doc.port_id === id) throw nConflict('PortInUseAsTrunkParent', `Port ${id} is currently a parent port for trunk ${t.id}.`);
+      if (t.doc.sub_ports.some((x) => x.port_id === id)) throw nConflict('PortInUseAsSubPort', `Port ${id} is currently a subport for trunk ${t.id}.`);
     }
     await this.deletePort(port);
   }

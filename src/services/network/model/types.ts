@@ -66,6 +66,18 @@ export interface QosRuleDoc {
   [field: string]: unknown;
 }
 
+export interface SubPort {
+  port_id: string;
+  segmentation_type: 'vlan' | 'inherit';
+  segmentation_id: number | null;
+}
+
+export interface TrunkDoc extends Tagged {
+  port_id: string;
+  admin_state_up: boolean;
+  sub_ports: SubPort[];
+}
+
 export interface AddressScopeDoc {
   name: string;
   ip_version: 4 | 6;

@@ -16,7 +16,8 @@ export type Kind =
   | 'rbac_policy'
   | 'address_scope'
   | 'qos_policy'
-  | 'qos_rule';
+  | 'qos_rule'
+  | 'trunk';
 
 /** One stored resource: standard attributes plus the resource's own document. */
 export interface Res<T> {

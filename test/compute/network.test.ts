@@ -63,3 +63,26 @@ test('network validation: unknown network puts the build into ERROR; auto and no
   assert.ok(missing.status === 400 || m?.status === 'ERROR');
   for (const id of [s.id, a.id, m?.id].filter(Boolean)) await c.call('DELETE', `/servers/${id}`, c.demo);
 });
+
+test('os-security-groups proxy (before 2.36): groups and ingress rules in Nova shape', async () => {
+  const made = await c.call('POST', '/os-security-groups', c.demo, { security_group: { name: 'web', description: 'web servers' } });
+  assert.equal(made.status, 200, JSON.stringify(made.body));
+  const g = made.body.security_group;
+  assert.equal(g.name, 'web');
+  assert.ok(Array.isArray(g.rules));
+  assert.equal((await c.call('POST', '/os-security-groups', c.demo, { security_group: { name: 'x' } })).status, 400);
+  const rule = await c.call('POST', '/os-security-group-rules', c.demo, { security_group_rule: { parent_group_id: g.id, ip_protocol: 'tcp', from_port: 22, to_port: 22, cidr: '10.0.0.0/8' } });
+  assert.equal(rule.status, 200, JSON.stringify(rule.body));
+  assert.deepEqual({ ...rule.body.security_group_rule, id: undefined }, { id: undefined, parent_group_id: g.id, ip_protocol: 'tcp', from_port: 22, to_port: 22, ip_range: { cidr: '10.0.0.0/8' }, group: {} });
+  const dup = await c.call('POST', '/os-security-group-rules', c.demo, { security_group_rule: { parent_group_id: g.id, ip_protocol: 'tcp', from_port: 22, to_port: 22, cidr: '10.0.0.0/8' } });
+  assert.equal(dup.status, 400);
+  assert.equal((await c.call('POST', '/os-security-group-rules', c.demo, { security_group_rule: { parent_group_id: g.id, ip_protocol: 'tcp', from_port: 22, to_port: 70000 } })).status, 400);
+  const listed = await c.call('GET', '/os-security-groups', c.demo);
+  assert.ok(listed.body.security_groups.some((x: any) => x.id === g.id && x.rules.length === 1));
+  const upd = await c.call('PUT', `/os-security-groups/${g.id}`, c.demo, { security_group: { name: 'web2', description: 'd' } });
+  assert.equal(upd.body.security_group.name, 'web2');
+  assert.equal((await c.call('DELETE', `/os-security-group-rules/${rule.body.security_group_rule.id}`, c.demo)).status, 202);
+  assert.equal((await c.call('DELETE', `/os-security-groups/${g.id}`, c.demo)).status, 202);
+  assert.equal((await c.call('GET', `/os-security-groups/${g.id}`, c.demo)).status, 404);
+  assert.equal((await c.call('GET', '/os-security-groups', c.demo, undefined, '2.36')).status, 404);
+});

@@ -22,6 +22,7 @@ import { registerInterfaceRoutes } from './api/interfaces.js';
 import { registerKeypairRoutes } from './api/keypairs.js';
 import { registerOperatorRoutes } from './api/operators.js';
 import { registerQuotaRoutes } from './api/quotas.js';
+import { registerSecurityGroupProxyRoutes } from './api/secgroup-proxy.js';
 import { registerServerRoutes } from './api/servers.js';
 import { registerUsageRoutes } from './api/usage.js';
 import { registerVersionRoutes } from './api/versions.js';
@@ -130,6 +131,7 @@ const compute: ServiceModule<Clients> = {
     registerAddressRoutes(app, api);
     registerExtensionRoutes(app);
     registerVolumeProxyRoutes(app, api);
+    registerSecurityGroupProxyRoutes(app, api);
 
     const client: ComputeClient = {
       async serverExists(auth, id) {

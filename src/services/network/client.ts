@@ -50,6 +50,19 @@ export interface NetworkClient {
   createVipPort(ctx: AuthContext, req: { networkId?: string; subnetId?: string; portId?: string; address?: string; name: string; deviceId: string }): Promise<VipPort>;
   /** Deletes a port created for a service (a VIP). Idempotent. */
   deletePort(portId: string): Promise<void>;
+  /**
+   * Security groups and rules in Neutron's shape, for compute's deprecated `os-security-groups`
+   * proxy (before 2.36); Neutron's rules and errors apply.
+   */
+  securityGroups(ctx: AuthContext): {
+    list(): Promise<Array<Record<string, unknown>>>;
+    show(id: string): Promise<Record<string, unknown>>;
+    create(body: Record<string, unknown>): Promise<Record<string, unknown>>;
+    update(id: string, body: Record<string, unknown>): Promise<Record<string, unknown>>;
+    remove(id: string): Promise<void>;
+    createRule(body: Record<string, unknown>): Promise<Record<string, unknown>>;
+    removeRule(id: string): Promise<void>;
+  };
 }
 
 export interface VipPort {

@@ -7,7 +7,7 @@ import type { Res } from '../store/resources.js';
 import { parseIp } from './addresses.js';
 import { isAdmin, type ModelContext } from './context.js';
 import type { Ports } from './ports.js';
-import type { SecurityGroups } from './secgroups.js';
+import { SecurityGroupRules, type SecurityGroups } from './secgroups.js';
 import type { FloatingIpDoc, NetworkDoc, PortDoc, SecurityGroupDoc, SubnetDoc } from './types.js';
 
 const COMPUTE_OWNER = 'compute:nova';
@@ -16,11 +16,27 @@ const VIP_OWNER = 'Octavia';
 
 /** What compute asks of the network service: a server's ports, addresses and security groups. */
 export class ServerNetworking implements NetworkClient {
+  private readonly rules: SecurityGroupRules;
+
   constructor(
     private readonly m: ModelContext,
     private readonly ports: Ports,
     private readonly groups: SecurityGroups,
-  ) {}
+  ) {
+    this.rules = new SecurityGroupRules(m, groups);
+  }
+
+  securityGroups(auth: AuthContext) {
+    return {
+      list: () => this.groups.list(auth),
+      show: (id: string) => this.groups.show(auth, id),
+      create: (body: Obj) => this.groups.create(auth, body),
+      update: (id: string, body: Obj) => this.groups.update(auth, id, body),
+      remove: (id: string) => this.groups.remove(auth, id),
+      createRule: (body: Obj) => this.rules.create(auth, body),
+      removeRule: (id: string) => this.rules.remove(auth, id),
+    };
+  }
 
   private async toServerPort(p: Res<PortDoc>): Promise<ServerPort> {
     const net = await this.m.store.get<NetworkDoc>('network', p.doc.network_id);

@@ -11,8 +11,6 @@ import { GiB, type BlockRef, type VolumeDriver } from './driver.js';
 import { SECTOR, decryptSectors, encryptSectors, isZero, isZeroSector } from './sectors.js';
 
 const BATCH = 1024 * 1024;
-/** Bytes written between two early writeback syncs of an import. */
-const WRITEBACK_EVERY = 64 * 1024 * 1024;
 /** Glance disk formats qemu-img converts, by qemu's name for them; raw-like formats are copied as they are. */
 const QEMU_FORMATS: Record<string, string> = { qcow2: 'qcow2', vmdk: 'vmdk', vdi: 'vdi', vhd: 'vpc', vhdx: 'vhdx', qed: 'qed', ploop: 'parallels' };
 const RAW_FORMATS = ['raw', 'iso', 'ami', 'img'];
@@ -81,14 +79,13 @@ export class FileVolumeDriver implements VolumeDriver {
     if (format && !RAW_FORMATS.includes(format)) throw badRequest(`Image disk format ${format} cannot be written to a volume.`);
     const tmp = await this.tempPath(ref);
     const fh = await open(tmp, 'w', 0o600);
-    const writeback = new Writeback(fh);
     try {
-      const written = key ? await importSealed(fh, data, bytes, key, writeback) : await importPlain(fh, data, bytes, writeback);
+      const written = key ? await importSealed(fh, data, bytes, key) : await importPlain(fh, data, bytes);
       if (written > bytes) throw tooLarge(bytes);
       await fh.truncate(bytes);
-      await writeback.finish();
+      // One sync at the end: syncing every 64 MiB during the import measured slower on this disk.
+      await fh.sync();
     } catch (e) {
-      await writeback.settle();
       await rm(tmp, { force: true });
       throw e;
     } finally {
@@ -181,42 +178,6 @@ export class FileVolumeDriver implements VolumeDriver {
 }
 
 /**
- * Starts the disk writing while an import still runs: every WRITEBACK_EVERY bytes an fdatasync
- * is started (one at a time, not awaited), so the page cache drains to disk while the next chunks
- * are read and decrypted, and the final sync has little left to do. The first error is kept and
- * thrown by `finish`, because Linux reports a writeback error to a file descriptor only once.
- */
-class Writeback {
-  private since = 0;
-  private running?: Promise<void>;
-  private error?: unknown;
-
-  constructor(private readonly fh: FileHandle) {}
-
-  wrote(bytes: number): void {
-    this.since += bytes;
-    if (this.since < WRITEBACK_EVERY || this.running) return;
-    this.since = 0;
-    this.running = this.fh.datasync().then(
-      () => void (this.running = undefined),
-      (e: unknown) => void ((this.error ??= e), (this.running = undefined)),
-    );
-  }
-
-  /** Waits for a sync in flight (before the file is closed on a failure). */
-  async settle(): Promise<void> {
-    await this.running;
-  }
-
-  /** Makes the whole file durable (data, size and allocation). */
-  async finish(): Promise<void> {
-    await this.settle();
-    if (this.error) throw this.error;
-    await this.fh.sync();
-  }
-}
-
-/**
  * Writes runs of bytes at their offsets: adjacent runs are gathered into one writev of BATCH
  * bytes or more, with one write in flight while the caller produces the next runs; a gap (a
  * hole left unwritten) starts a new batch.
@@ -227,10 +188,7 @@ class RunWriter {
   private length = 0;
   private inflight: Promise<void> = Promise.resolve();
 
-  constructor(
-    private readonly fh: FileHandle,
-    private readonly writeback: Writeback,
-  ) {}
+  constructor(private readonly fh: FileHandle) {}
 
   async put(buf: Buffer, pos: number): Promise<void> {
     if (this.length && pos !== this.at + this.length) await this.flush();
@@ -248,7 +206,6 @@ class RunWriter {
     await this.inflight;
     this.inflight = this.fh.writev(bufs, at).then(({ bytesWritten }) => {
       if (bytesWritten !== length) throw new Error(`short write to a volume: ${bytesWritten} of ${length} bytes`);
-      this.writeback.wrote(length);
     });
     // A failed write is thrown by the next flush or by `end`, not reported as unhandled meanwhile.
     this.inflight.catch(() => undefined);
@@ -262,8 +219,8 @@ class RunWriter {
 }
 
 /** Clear text: chunks are written as they come; all-zero chunks are skipped so the file stays sparse. Returns the bytes consumed. */
-async function importPlain(fh: FileHandle, data: Readable, bytes: number, writeback: Writeback): Promise<number> {
-  const writer = new RunWriter(fh, writeback);
+async function importPlain(fh: FileHandle, data: Readable, bytes: number): Promise<number> {
+  const writer = new RunWriter(fh);
   let pos = 0;
   try {
     for await (const chunk of data as AsyncIterable<Buffer>) {
@@ -278,8 +235,8 @@ async function importPlain(fh: FileHandle, data: Readable, bytes: number, writeb
 }
 
 /** Encrypted: whole sectors, runs of non-zero sectors sealed together (the sector number is each one's tweak); zero sectors stay holes. */
-async function importSealed(fh: FileHandle, data: Readable, bytes: number, key: Buffer, writeback: Writeback): Promise<number> {
-  const writer = new RunWriter(fh, writeback);
+async function importSealed(fh: FileHandle, data: Readable, bytes: number, key: Buffer): Promise<number> {
+  const writer = new RunWriter(fh);
   let pos = 0;
   let pending: Buffer[] = [];
   let pendingLen = 0;

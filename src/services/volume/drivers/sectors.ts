@@ -33,14 +33,23 @@ export const isZero = (buf: Buffer): boolean => {
 
 export const isZeroSector = (buf: Buffer, off: number): boolean => buf.subarray(off, off + SECTOR).equals(ZERO_SECTOR);
 
-/** 32-bit words over a fresh, aligned copy of `buf`. */
+// Scratch space reused by every call (calls are synchronous): fresh 1 MiB arrays per call kept the garbage collector busy.
+let scratch = { masks: new Uint32Array(0), input: new Uint32Array(0) };
+
+function scratchFor(bytes: number): typeof scratch {
+  if (scratch.masks.length * 4 < bytes) scratch = { masks: new Uint32Array(bytes / 4), input: new Uint32Array(bytes / 4) };
+  return scratch;
+}
+
+/** 32-bit words of `buf`: a view when it is aligned, else an aligned copy. */
 function wordsOf(buf: Buffer): Uint32Array {
+  if (buf.byteOffset % 4 === 0) return new Uint32Array(buf.buffer, buf.byteOffset, buf.length / 4);
   const words = new Uint32Array(buf.length / 4);
   Buffer.from(words.buffer).set(buf);
   return words;
 }
 
-function ecb(key: Buffer, encrypt: boolean, data: Buffer): Buffer {
+function ecb(key: Buffer, encrypt: boolean, data: Uint8Array): Buffer {
   const c = encrypt ? createCipheriv('aes-256-ecb', key, null) : createDecipheriv('aes-256-ecb', key, null);
   c.setAutoPadding(false);
   const out = c.update(data);
@@ -59,8 +68,9 @@ function xts(key: Buffer, first: number, data: Buffer, encrypt: boolean): Buffer
   const numbers = Buffer.alloc(sectors * BLOCK);
   for (let i = 0; i < sectors; i++) numbers.writeBigUInt64LE(BigInt(first + i), i * BLOCK);
   const tweaks = wordsOf(ecb(key.subarray(32), true, numbers));
-  const masks = new Uint32Array(data.length / 4);
-  const input = wordsOf(data);
+  const words = data.length / 4;
+  const { masks, input } = scratchFor(data.length);
+  Buffer.from(input.buffer, 0, data.length).set(data);
   for (let s = 0, w = 0; s < sectors; s++) {
     let a = tweaks[s * 4];
     let b = tweaks[s * 4 + 1];
@@ -83,9 +93,10 @@ function xts(key: Buffer, first: number, data: Buffer, encrypt: boolean): Buffer
       a = (a << 1) ^ (carry * 0x87);
     }
   }
-  const out = wordsOf(ecb(key.subarray(0, 32), encrypt, Buffer.from(input.buffer)));
-  for (let w = 0; w < out.length; w++) out[w] ^= masks[w];
-  return Buffer.from(out.buffer);
+  const sealed = ecb(key.subarray(0, 32), encrypt, new Uint8Array(input.buffer, 0, data.length));
+  const out = wordsOf(sealed);
+  for (let w = 0; w < words; w++) out[w] ^= masks[w];
+  return out.buffer === sealed.buffer ? sealed : Buffer.from(out.buffer);
 }
 
 /** Encrypts whole sectors of `plain` starting at sector `first` (callers leave zero sectors out as holes). */
@@ -93,16 +104,19 @@ export const encryptSectors = (key: Buffer, first: number, plain: Buffer): Buffe
 
 /** Decrypts whole stored sectors starting at sector `first`; a hole (a zero sector) reads as zeros. */
 export function decryptSectors(key: Buffer, first: number, stored: Buffer): Buffer {
-  const out = Buffer.alloc(stored.length);
   // Runs of non-zero sectors are decrypted together; the zero sectors between them stay zeros.
+  const runs: Array<[number, number]> = [];
   let runStart = -1;
   for (let off = 0; off <= stored.length; off += SECTOR) {
     const hole = off === stored.length || isZeroSector(stored, off);
     if (!hole && runStart < 0) runStart = off;
     if (hole && runStart >= 0) {
-      out.set(xts(key, first + runStart / SECTOR, stored.subarray(runStart, off), false), runStart);
+      runs.push([runStart, off]);
       runStart = -1;
     }
   }
+  if (runs.length === 1 && runs[0][0] === 0 && runs[0][1] === stored.length) return xts(key, first, stored, false);
+  const out = Buffer.alloc(stored.length);
+  for (const [from, to] of runs) out.set(xts(key, first + from / SECTOR, stored.subarray(from, to), false), from);
   return out;
 }

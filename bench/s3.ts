@@ -14,7 +14,7 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, createReadStream, createWriteStream, mkdirSync, mkdtempSync, openSync, fsyncSync, closeSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { sign, type S3Keys } from '../test/objectstore/helpers.js';
@@ -348,12 +348,14 @@ async function main() {
     nginxCpu: async () => procCpuMs(nginx.pids()),
   };
   const out: string[] = [];
+  const load0 = loadavg()[0];
   try {
     await once(s.base, s3Req(s.base, s.keys, 'PUT', '/bench'));
     if (PHASES.has('small')) out.push(...(await smallPhase(s)), '');
     if (PHASES.has('large')) out.push(...(await largePhase(s)), '');
     if (PHASES.has('list')) out.push(...(await listPhase(s)));
-    console.log(`\nS3 benchmark (${SECONDS}s per phase, concurrency ${CONCURRENCY}, SigV4 + encryption at rest on)\n`);
+    // Ratios on a shared machine depend on its load more than on anything else: say what it was.
+    console.log(`\nS3 benchmark (${SECONDS}s per phase, concurrency ${CONCURRENCY}, SigV4 + encryption at rest on; load average ${fmt(load0)} at start, ${fmt(loadavg()[0])} at end)\n`);
     console.log(out.join('\n'));
   } finally {
     agent.destroy();

@@ -17,7 +17,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -88,8 +88,8 @@ async function login(authUrl: string, user: string, password: string): Promise<G
   return { token: res.headers.get('x-subject-token')!, image: ep.url.replace(/\/$/, '') };
 }
 
-/** One create + upload + download + delete; MiB/s of the upload and of the download. */
-async function roundTrip(api: GlanceApi, file: string, out: string, name: string): Promise<{ up: number; down: number }> {
+/** One create + upload + download + delete; MiB/s and server CPU ms of the upload and of the download. */
+async function roundTrip(api: GlanceApi, pids: number[], file: string, out: string, name: string) {
   const h = ['-H', `X-Auth-Token: ${api.token}`];
   const res = await fetch(`${api.image}/v2/images`, {
     method: 'POST',
@@ -99,9 +99,11 @@ async function roundTrip(api: GlanceApi, file: string, out: string, name: string
   if (res.status !== 201) throw new Error(`${api.image}: image create answered ${res.status}`);
   const id = ((await res.json()) as { id: string }).id;
   try {
+    const c0 = cpuMs(pids);
     const up = SIZE_MIB / (await curl([...h, '-H', 'Content-Type: application/octet-stream', '-T', file, '-X', 'PUT', `${api.image}/v2/images/${id}/file`]));
+    const c1 = cpuMs(pids);
     const down = SIZE_MIB / (await curl([...h, '-o', out, `${api.image}/v2/images/${id}/file`]));
-    return { up, down };
+    return { up, down, cpuUp: c1 - c0, cpuDown: cpuMs(pids) - c1 };
   } finally {
     rmSync(out, { force: true });
     await fetch(`${api.image}/v2/images/${id}`, { method: 'DELETE', headers: { 'x-auth-token': api.token } });
@@ -128,6 +130,20 @@ async function startScs(dataDir: string, encrypt: boolean): Promise<{ proc: Chil
   });
   const clouds = parseYaml(readFileSync(join(dataDir, 'clouds.yaml'), 'utf8')) as { clouds: Record<string, { auth: Record<string, string> }> };
   return { proc, api: await login(`${urls.identity}/v3`, 'admin', clouds.clouds['scs-admin'].auth.password) };
+}
+
+/** The glance-api processes (parent and workers), for their CPU time. */
+function glancePids(): number[] {
+  const pids: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('glance-api')) pids.push(Number(d));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
 }
 
 /** Runs one of the baseline scripts; its output goes to stderr. */
@@ -163,8 +179,10 @@ async function upstream(): Promise<{ api?: GlanceApi; note: string; stop: () => 
 interface Series {
   up: number[];
   down: number[];
+  cpuUp: number[];
+  cpuDown: number[];
 }
-const series = (): Series => ({ up: [], down: [] });
+const series = (): Series => ({ up: [], down: [], cpuUp: [], cpuDown: [] });
 
 async function main() {
   const work = mkdtempSync(join(tmpdir(), 'scs-bench-image-'));
@@ -175,14 +193,14 @@ async function main() {
     const out = join(work, 'download.bin');
     process.stderr.write(`writing a ${SIZE_MIB} MiB test file...\n`);
     makeFile(file);
-    const targets: Array<{ name: string; api: GlanceApi; pid?: number; s: Series; cpuMs: number }> = [];
+    const targets: Array<{ name: string; api: GlanceApi; pids: () => number[]; s: Series }> = [];
     for (const encrypt of process.env.BENCH_PLAIN === '1' ? [true, false] : [true]) {
       const dataDir = join(work, `data-${encrypt ? 'enc' : 'plain'}`);
       const { proc, api } = await startScs(dataDir, encrypt);
       servers.push(proc);
-      targets.push({ name: encrypt ? 'scs, encrypted at rest (default)' : 'scs, encryption off', api, pid: proc.pid, s: series(), cpuMs: 0 });
+      targets.push({ name: encrypt ? 'scs, encrypted at rest (default)' : 'scs, encryption off', api, pids: () => [proc.pid!], s: series() });
     }
-    if (glance.api) targets.push({ name: 'upstream glance-api (file store)', api: glance.api, s: series(), cpuMs: 0 });
+    if (glance.api) targets.push({ name: 'upstream glance-api (file store)', api: glance.api, pids: glancePids, s: series() });
 
     const copy = series();
     for (let i = 0; i < RUNS; i++) {
@@ -191,27 +209,30 @@ async function main() {
       rmSync(dst);
       copy.down.push(SIZE_MIB / (await seconds('dd', [`if=${file}`, `of=${dst}`, 'bs=1M', 'status=none'])));
       rmSync(dst);
+      const line = [`round ${i + 1}: copy ${fmt(copy.up[i])}/${fmt(copy.down[i])}`];
       for (const t of targets) {
-        const c0 = t.pid ? cpuMs([t.pid]) : 0;
-        const r = await roundTrip(t.api, file, out, `bench-${i}`);
-        if (t.pid) t.cpuMs += cpuMs([t.pid]) - c0;
+        const r = await roundTrip(t.api, t.pids(), file, out, `bench-${i}`);
         t.s.up.push(r.up);
         t.s.down.push(r.down);
+        // CPU seconds per GiB: steadier than MiB/s when other tenants load the machine.
+        t.s.cpuUp.push(r.cpuUp / 1000 / (SIZE_MIB / 1024));
+        t.s.cpuDown.push(r.cpuDown / 1000 / (SIZE_MIB / 1024));
+        line.push(`${t.name} ${fmt(r.up)}/${fmt(r.down)}`);
       }
+      process.stderr.write(`${line.join(', ')} MiB/s (up/down); load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}\n`);
     }
 
     const ratio = (a: number[], b: number[], k = 100) => a.map((x, i) => (k * x) / b[i]);
-    const up = glance.api ? targets[targets.length - 1].s : undefined;
+    const ref = glance.api ? targets[targets.length - 1].s : undefined;
+    const vsUpstream = (xs: number[], ys?: number[]) => (ys && xs !== ys ? spread(ratio(xs, ys, 1), 2, 'x') : '');
     console.log(`# image bench: ${SIZE_MIB} MiB image, ${RUNS} rounds, curl client; median (min-max) over the rounds`);
     console.log(`upstream glance-api: ${glance.note}`);
-    console.log('| | upload MiB/s | vs copy+fsync | vs upstream | download MiB/s (to a file) | vs copy | vs upstream | server CPU s per GiB moved |');
+    console.log('| | upload MiB/s | vs copy+fsync | vs upstream | download MiB/s (to a file) | vs copy | vs upstream | server CPU s/GiB up / down |');
     console.log('|---|---|---|---|---|---|---|---|');
     console.log(`| plain copy (dd bs=1M conv=fsync / dd bs=1M) | ${spread(copy.up)} | | | ${spread(copy.down)} | | | |`);
-    for (const t of targets) {
-      const vsUp = (xs: number[], ys?: number[]) => (ys && xs !== ys ? spread(ratio(xs, ys, 1), 2, 'x') : '');
-      const cpu = t.pid ? fmt(t.cpuMs / 1000 / RUNS / (SIZE_MIB / 1024) / 2, 2) : '';
+    for (const { name, s } of targets) {
       console.log(
-        `| ${t.name} | ${spread(t.s.up)} | ${spread(ratio(t.s.up, copy.up), 0, '%')} | ${vsUp(t.s.up, up?.up)} | ${spread(t.s.down)} | ${spread(ratio(t.s.down, copy.down), 0, '%')} | ${vsUp(t.s.down, up?.down)} | ${cpu} |`,
+        `| ${name} | ${spread(s.up)} | ${spread(ratio(s.up, copy.up), 0, '%')} | ${vsUpstream(s.up, ref?.up)} | ${spread(s.down)} | ${spread(ratio(s.down, copy.down), 0, '%')} | ${vsUpstream(s.down, ref?.down)} | ${fmt(median(s.cpuUp), 2)} / ${fmt(median(s.cpuDown), 2)} |`,
       );
     }
   } finally {

@@ -130,6 +130,8 @@ class RingHash<A extends string> implements MultiHash<A> {
   async update(buf: Buffer): Promise<void> {
     for (let off = 0; off < buf.length; ) {
       if (this.fill === 0) await this.slotFree();
+      // Aborted (maybe while waiting): the workers are gone, nothing more goes to the ring.
+      if (this.ended) return;
       const n = buf.copy(this.data, (this.head % SLOTS) * SLOT + this.fill, off, Math.min(buf.length, off + SLOT - this.fill));
       this.fill += n;
       off += n;

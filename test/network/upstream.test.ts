@@ -194,7 +194,7 @@ describe('network: upstream behaviours tempest relies on', () => {
     assert.equal((await n.call('DELETE', `/v2.0/qos/policies/${policy.id}`, n.admin)).status, 204);
   });
 
-  it('trunks: a parent port carries VLAN sub-ports; parents and sub-ports are guarded', async () => {
+  it('trunks: a parent port carries VLAN sub-ports (trunk_details); parents and sub-ports are guarded', async () => {
     const net = await make('network', { name: 'trunked' });
     await make('subnet', { network_id: net.id, ip_version: 4, cidr: '10.90.0.0/24' });
     const [parent, sub1, sub2] = [await make('port', { network_id: net.id }), await make('port', { network_id: net.id }), await make('port', { network_id: net.id })];
@@ -209,6 +209,10 @@ describe('network: upstream behaviours tempest relies on', () => {
     const added = await n.call('PUT', `/v2.0/trunks/${trunk.id}/add_subports`, n.demo, { sub_ports: [{ port_id: sub2.id, segmentation_type: 'vlan', segmentation_id: 200 }] });
     assert.equal(added.body.sub_ports.length, 2);
     assert.equal((await n.call('GET', `/v2.0/trunks/${trunk.id}/get_subports`, n.demo)).body.sub_ports.length, 2);
+    const details = (await n.call('GET', `/v2.0/ports/${parent.id}`, n.demo)).body.port.trunk_details;
+    assert.equal(details.trunk_id, trunk.id);
+    assert.deepEqual(details.sub_ports[1], { port_id: sub2.id, segmentation_type: 'vlan', segmentation_id: 200, mac_address: sub2.mac_address });
+    assert.equal((await n.call('GET', `/v2.0/ports?id=${sub1.id}`, n.demo)).body.ports[0].trunk_details, undefined);
     assert.equal((await n.call('DELETE', `/v2.0/ports/${parent.id}`, n.demo)).body.NeutronError.type, 'PortInUseAsTrunkParent');
     assert.equal((await n.call('DELETE', `/v2.0/ports/${sub2.id}`, n.demo)).body.NeutronError.type, 'PortInUseAsSubPort');
     const removed = await n.call('PUT', `/v2.0/trunks/${trunk.id}/remove_subports`, n.demo, { sub_ports: [{ port_id: sub2.id }] });

@@ -54,4 +54,5 @@ export const EXTENSIONS: Array<{ alias: string; name: string; description: strin
   { alias: 'subnet_allocation', name: 'Subnet Allocation', description: 'Enables allocation of subnets from a subnet pool', updated: '2015-03-30T10:00:00-00:00' },
   { alias: 'subnet-service-types', name: 'Subnet service types', description: 'Provides ability to set the subnet service_types field', updated: '2016-03-15T18:00:00-00:00' },
   { alias: 'trunk', name: 'Trunk Extension', description: 'Provides support for trunk ports', updated: '2016-01-01T10:00:00-00:00' },
+  { alias: 'trunk-details', name: 'Trunk port details', description: 'Expose trunk port details', updated: '2016-01-01T10:00:00-00:00' },
 ];

@@ -40,7 +40,7 @@ export class Ports implements Collection {
   readonly attributes = [
     'network_id', 'mac_address', 'admin_state_up', 'status', 'device_id', 'device_owner', 'fixed_ips', 'allowed_address_pairs',
     'security_groups', 'port_security_enabled', 'dns_name', 'dns_assignment', 'dns_domain', 'binding:vnic_type', 'binding:host_id',
-    'binding:vif_type', 'binding:vif_details', 'binding:profile', 'extra_dhcp_opts', 'ip_allocation', 'propagate_uplink_status', 'qos_policy_id',
+    'binding:vif_type', 'binding:vif_details', 'binding:profile', 'extra_dhcp_opts', 'ip_allocation', 'propagate_uplink_status', 'qos_policy_id', 'trunk_details',
   ];
   private readonly ipam: Ipam;
 
@@ -89,7 +89,20 @@ export class Ports implements Collection {
 
   async list(auth: AuthContext): Promise<Obj[]> {
     const rows = await this.m.store.list<PortDoc>('port', isAdmin(auth) ? {} : { project_id: auth.projectId ?? '' });
-    return rows.map((p) => this.view(auth, p));
+    return this.withTrunks(rows.map((p) => this.view(auth, p)));
+  }
+
+  /** trunk-details: a trunk's parent port shows the trunk and its sub-ports (with their MACs). */
+  private async withTrunks(views: Obj[]): Promise<Obj[]> {
+    const trunks = await this.m.store.list<TrunkDoc>('trunk');
+    if (!trunks.length) return views;
+    const subIds = trunks.flatMap((t) => t.doc.sub_ports.map((x) => x.port_id));
+    const macs = new Map((await this.m.store.list<PortDoc>('port', { ids: subIds })).map((p) => [p.id, p.doc.mac_address]));
+    return views.map((v) => {
+      const t = trunks.find((x) => x.doc.port_id === v.id);
+      if (!t) return v;
+      return { ...v, trunk_details: { trunk_id: t.id, sub_ports: t.doc.sub_ports.map((x) => ({ ...x, mac_address: macs.get(x.port_id) ?? null })) } };
+    });
   }
 
   find(auth: AuthContext, id: string): Promise<Res<PortDoc>> {
@@ -97,7 +110,7 @@ export class Ports implements Collection {
   }
 
   async show(auth: AuthContext, id: string): Promise<Obj> {
-    return this.view(auth, await this.find(auth, id));
+    return (await this.withTrunks([this.view(auth, await this.find(auth, id))]))[0];
   }
 
   async create(auth: AuthContext, body: Obj): Promise<Obj> {
@@ -265,7 +278,7 @@ export class Ports implements Collection {
   }
 
   async update(auth: AuthContext, id: string, body: Obj, ifMatch?: number): Promise<Obj> {
-    return this.view(auth, await this.updatePort(auth, await this.find(auth, id), body, ifMatch));
+    return (await this.withTrunks([this.view(auth, await this.updatePort(auth, await this.find(auth, id), body, ifMatch))]))[0];
   }
 
   async updatePort(auth: AuthContext, port: Res<PortDoc>, body: Obj, ifMatch?: number, binds = false): Promise<Res<PortDoc>> {

@@ -186,3 +186,21 @@ describe('server actions as Nova', () => {
     await c.call('DELETE', `/servers/${s.id}`, c.demo);
   });
 });
+
+describe('microversioned action bodies', () => {
+  test('unshelve to a host (2.91, admins); rebuild shows key_name since 2.54', async () => {
+    const r = await c.call('POST', '/servers', c.demo, { server: { name: 'shelf', imageRef: c.imageId, flavorRef: c.flavorId, networks: 'none' } }, '2.37');
+    const s = await c.waitFor(r.body.server.id, c.demo, 'ACTIVE');
+    const rb = await c.call('POST', `/servers/${s.id}/action`, c.demo, { rebuild: { imageRef: c.imageId } }, '2.54');
+    assert.ok('key_name' in rb.body.server);
+    await c.waitFor(s.id, c.demo, 'ACTIVE');
+    assert.equal((await c.call('POST', `/servers/${s.id}/action`, c.demo, { shelve: null })).status, 202);
+    await c.waitFor(s.id, c.demo, 'SHELVED_OFFLOADED');
+    assert.equal((await c.call('POST', `/servers/${s.id}/action`, c.demo, { unshelve: { host: 'compute-2' } }, '2.91')).status, 403);
+    assert.equal((await c.call('POST', `/servers/${s.id}/action`, c.admin, { unshelve: { host: 'nowhere' } }, '2.91')).status, 400);
+    assert.equal((await c.call('POST', `/servers/${s.id}/action`, c.admin, { unshelve: { host: 'compute-2' } }, '2.91')).status, 202);
+    const back = await c.waitFor(s.id, c.admin, 'ACTIVE');
+    assert.equal(back['OS-EXT-SRV-ATTR:host'], 'compute-2');
+    await c.call('DELETE', `/servers/${s.id}`, c.demo);
+  });
+});

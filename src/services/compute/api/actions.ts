@@ -49,7 +49,19 @@ const HANDLERS: Record<string, Handler> = {
     // Shelving already offloads (shelved_offload_time = 0): only a shelved server could be offloaded.
     throw stateConflict('shelveOffload', row);
   },
-  unshelve: simple('unshelve'),
+  unshelve: async (api, req, row, arg) => {
+    // 2.77: another availability zone; 2.91: a host (admins), or null to unpin the zone.
+    const a = obj(arg, 'unshelve');
+    const zone = req.mv >= 77 ? optString(a, 'availability_zone', { nullable: true, max: 255 }) : undefined;
+    const host = req.mv >= 91 ? optString(a, 'host', { max: 255 }) : undefined;
+    if (host) {
+      enforce(computePolicy, 'server:migrate', req.auth);
+      if (!(await api.model.hostState.get(host))) throw badRequest(`Compute host ${host} could not be found.`);
+    }
+    if (zone && !(await api.model.driver.hosts()).some((h) => h.zone === zone)) throw badRequest(`The requested availability zone is not available`);
+    await api.lifecycle.start(req.auth, row, 'unshelve', req.id, { ...(host ? { host } : {}), ...(zone !== undefined ? { zone } : {}) });
+    return accepted;
+  },
   lock: async (api, req, row, arg) => {
     const reason = req.mv >= 73 ? (optString(obj(arg, 'lock'), 'locked_reason', { max: 255 }) ?? null) : null;
     await api.lifecycle.setLock(req.auth, row, true, reason, req.id);
@@ -131,6 +143,7 @@ const HANDLERS: Record<string, Handler> = {
     const adminPass = optString(a, 'adminPass') ?? newAdminPass();
     // Since 2.57 the rebuilt server shows its user data.
     const server: Record<string, unknown> = renderServer(view, renderCtx(api, req), true);
+    if (req.mv >= 54) server.key_name = view.row.key_name;
     delete server['OS-EXT-SRV-ATTR:user_data'];
     if (req.mv >= 57) server.user_data = view.row.user_data;
     return { status: 202, body: { server: { ...server, adminPass } } };

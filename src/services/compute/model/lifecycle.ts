@@ -151,10 +151,12 @@ export const ACTIONS: Record<string, ActionSpec> = {
     vmStates: ['shelved', 'shelved_offloaded'],
     task: 'unshelving',
     event: 'compute_unshelve_instance',
-    async run(m, _g, r) {
+    async run(m, _g, r, p) {
       const flavor = JSON.parse(r.flavor) as Flavor;
       const req = JSON.parse(r.request) as Record<string, unknown>;
-      const host = await m.scheduler.select({ serverId: r.id, projectId: r.project_id, userId: r.user_id, resources: flavorResources(flavor), zone: r.requested_az, group: await groupOf(m, r) });
+      const zone = p.zone === undefined ? r.requested_az : (p.zone as string | null);
+      const forcedHost = typeof p.host === 'string' ? p.host : undefined;
+      const host = await m.scheduler.select({ serverId: r.id, projectId: r.project_id, userId: r.user_id, resources: flavorResources(flavor), zone, forcedHost, group: await groupOf(m, r) });
       const shelved = typeof req.shelvedImageId === 'string' ? req.shelvedImageId : undefined;
       await m.driver.spawn({ ...guestOf(r, host.host), imageId: shelved ?? r.image_id });
       if (shelved) {
@@ -163,7 +165,7 @@ export const ACTIONS: Record<string, ActionSpec> = {
         await m.peers().image?.deleteImage(auth, shelved).catch((e) => m.log.warn({ err: e, image: shelved }, 'deleting the shelved image failed'));
         delete req.shelvedImageId;
       }
-      return { host: host.host, availability_zone: host.zone, request: JSON.stringify(req) };
+      return { host: host.host, availability_zone: host.zone, requested_az: zone, request: JSON.stringify(req) };
     },
     final: () => active,
   },

@@ -5,10 +5,10 @@
  * run next to it: GNU `cp` then `sync FILE` (the copy is on disk when it ends, as a volume or
  * backup is on disk when it becomes `available`), right before and right after each operation
  * (the mean of the two is its reference: what the disk does after a burst of writes depends on
- * the burst). On this kind of disk cp (copy_file_range) + fsync is the fastest plain copy, faster
- * than `dd bs=1M conv=fsync`, which is shown for context with a page-cache copy (cp alone).
- * Throughput is the image's MiB per second of wall time; the volume is sparse, so its 9 GiB tail
- * costs nothing. The cloud runs in this process with its defaults (images
+ * the burst). `dd bs=1M conv=fsync` (a write() loop, as an import writes; cp uses
+ * copy_file_range, at times much faster on this disk) and a page-cache copy (cp alone) are shown
+ * for context. Throughput is the image's MiB per second of wall time; the volume is sparse, so
+ * its 9 GiB tail costs nothing. The cloud runs in this process with its defaults (images
  * encrypted at rest, volume type __DEFAULT__); BENCH_TYPE=LUKS measures an encrypted volume,
  * BENCH_CLEAR_IMAGES=1 stores the image in clear text. Ratios are taken per run (reference and
  * operations back to back), reported as median and range over BENCH_RUNS (default 5).

@@ -164,16 +164,17 @@ describe('load balancer API (Octavia v2)', () => {
     const other = await api(lbUrl(cloud, '/loadbalancers'), { method: 'POST', token: admin, body: { loadbalancer: { name: 'admins', vip_subnet_id: adminSubnet } } });
     assert.equal(other.status, 201);
     await waitActive(cloud, admin, other.body.loadbalancer.id);
-    // demo cannot see, change or delete the admin project's load balancer: 404.
+    // demo cannot see, change or delete the admin project's load balancer: 403, as Octavia answers.
     for (const method of ['GET', 'PUT', 'DELETE']) {
       const r = await api(lbUrl(cloud, `/loadbalancers/${other.body.loadbalancer.id}`), { method, token: demo, body: method === 'PUT' ? { loadbalancer: { name: 'x' } } : undefined });
-      assert.equal(r.status, 404, method);
+      assert.equal(r.status, 403, method);
+      assert.equal(r.body.faultstring, 'Policy does not allow this request to be performed.');
     }
     const list = await api(lbUrl(cloud, '/loadbalancers'), { token: demo });
     assert.ok(list.body.loadbalancers.every((x: any) => x.project_id === mine.body.loadbalancer.project_id));
     // demo cannot put its listener on the other project's load balancer either.
     const l = await api(lbUrl(cloud, '/listeners'), { method: 'POST', token: demo, body: { listener: { loadbalancer_id: other.body.loadbalancer.id, protocol: 'TCP', protocol_port: 22 } } });
-    assert.equal(l.status, 400);
+    assert.equal(l.status, 403);
     // Admin sees both; failover is admin only.
     const all = await api(lbUrl(cloud, '/loadbalancers'), { token: admin });
     assert.ok(all.body.loadbalancers.length >= 2);

@@ -15,6 +15,7 @@ import { Octavia, SYNC_JOB } from './model/octavia.js';
 import { DEFAULT_SETTINGS, type LoadBalancerSettings } from './model/settings.js';
 import { loadbalancerMigrations } from './store/migrations.js';
 import { ObjectStore } from './store/objects.js';
+import { octaviaPolicy, RBAC_MODES } from './policy.js';
 import type { LbTables } from './store/tables.js';
 
 const loadbalancer: ServiceModule<Clients> = {
@@ -30,6 +31,8 @@ const loadbalancer: ServiceModule<Clients> = {
     const drivers = new Map<string, LoadBalancerDriver>(
       [proxyDriver(settings, { memberHealth: (lb, member, up) => model?.memberHealth(lb, member, up) }), simulatedDriver(settings.simulatedDelayMs)].map((d) => [d.name, d]),
     );
+    if (!RBAC_MODES.includes(settings.rbac)) throw new Error(`loadbalancer.rbac: unknown mode '${String(settings.rbac)}' (one of: ${RBAC_MODES.join(', ')})`);
+    const policy = octaviaPolicy(settings.rbac);
     if (!drivers.has(settings.driver)) throw new Error(`loadbalancer.driver: unknown driver '${settings.driver}' (available: ${[...drivers.keys()].join(', ')})`);
     const m = new Octavia(new ObjectStore(ctx.db.typed<LbTables>()), drivers, settings, ctx.jobs, () => ctx.clients.network, new Certificates(() => ctx.clients.keymanager, ctx.masterKey), ctx.log);
     model = m;
@@ -48,8 +51,8 @@ const loadbalancer: ServiceModule<Clients> = {
       tokens: identityEdge(ctx).tokens,
     });
     registerVersionRoutes(app, baseUrl);
-    for (const kind of ['loadbalancer', 'listener', 'pool', 'member', 'healthmonitor', 'l7policy', 'l7rule'] as const) registerObjectRoutes(app, m, kind, baseUrl);
-    registerExtraRoutes(app, m, baseUrl, settings.quotas);
+    for (const kind of ['loadbalancer', 'listener', 'pool', 'member', 'healthmonitor', 'l7policy', 'l7rule'] as const) registerObjectRoutes(app, m, policy, kind, baseUrl);
+    registerExtraRoutes(app, m, policy, baseUrl, settings.quotas);
     exposeMetrics(app, ctx.metrics);
 
     return {

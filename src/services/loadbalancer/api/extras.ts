@@ -1,10 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest, notFound } from '../../../platform/errors.js';
 import { isObj, optInt, wrapped } from '../../../platform/http/validate.js';
-import { enforce } from '../../../platform/policy.js';
+import { enforce, type PolicyTable } from '../../../platform/policy.js';
 import { seesAll, type Octavia } from '../model/octavia.js';
 import { QUOTA_KEYS } from '../model/settings.js';
-import { loadbalancerPolicy } from '../policy.js';
 import { parseBody } from './bodies.js';
 import { listResponse } from './listing.js';
 import { PREFIXES, selfUrl } from './objects.js';
@@ -20,27 +19,27 @@ function quotaView(projectId: string | undefined, limits: Record<string, number>
 }
 
 /** Status tree, stats, failover, quotas, providers, flavors and availability zones. */
-export function registerExtraRoutes(app: FastifyInstance, m: Octavia, baseUrl: () => string, defaults: Record<string, number>): void {
+export function registerExtraRoutes(app: FastifyInstance, m: Octavia, policy: PolicyTable, baseUrl: () => string, defaults: Record<string, number>): void {
   for (const p of PREFIXES) {
     app.get(`${p}/loadbalancers/:id/status`, async (req: Req) => {
       const lb = await m.find(req.auth, 'loadbalancer', req.params.id);
-      enforce(loadbalancerPolicy, 'loadbalancer:get_status', req.auth, { project_id: lb.project_id });
+      enforce(policy, 'loadbalancer:get_status', req.auth, { project_id: lb.project_id });
       return statusTree(await m.store.tree(lb.id));
     });
     app.get(`${p}/loadbalancers/:id/stats`, async (req: Req) => {
       const lb = await m.find(req.auth, 'loadbalancer', req.params.id);
-      enforce(loadbalancerPolicy, 'loadbalancer:get_stats', req.auth, { project_id: lb.project_id });
+      enforce(policy, 'loadbalancer:get_stats', req.auth, { project_id: lb.project_id });
       const listeners = (await m.store.tree(lb.id)).filter((o) => o.kind === 'listener').map((o) => o.id);
       return { stats: m.stats(lb, listeners) };
     });
     app.get(`${p}/listeners/:id/stats`, async (req: Req) => {
       const listener = await m.find(req.auth, 'listener', req.params.id);
-      enforce(loadbalancerPolicy, 'listener:get_stats', req.auth, { project_id: listener.project_id });
+      enforce(policy, 'listener:get_stats', req.auth, { project_id: listener.project_id });
       return { stats: m.stats((await m.store.get('loadbalancer', listener.lb_id))!, [listener.id]) };
     });
     app.put(`${p}/loadbalancers/:id/failover`, async (req: Req, reply) => {
       const lb = await m.find(req.auth, 'loadbalancer', req.params.id);
-      enforce(loadbalancerPolicy, 'loadbalancer:put_failover', req.auth, { project_id: lb.project_id });
+      enforce(policy, 'loadbalancer:put_failover', req.auth, { project_id: lb.project_id });
       await m.failover(req.auth, lb.id);
       reply.code(202);
     });
@@ -50,28 +49,28 @@ export function registerExtraRoutes(app: FastifyInstance, m: Octavia, baseUrl: (
       if (!Array.isArray(list)) throw badRequest("Invalid input for field/attribute members. Value: 'None'. Mandatory field missing.");
       const wanted = list.map((x) => parseBody('member', { member: x }, 'post'));
       const pool = await m.find(req.auth, 'pool', req.params.parent_id);
-      enforce(loadbalancerPolicy, 'member:put', req.auth, { project_id: pool.project_id });
+      enforce(policy, 'member:put', req.auth, { project_id: pool.project_id });
       await m.replaceMembers(req.auth, pool.id, wanted);
       reply.code(202);
     });
 
     app.get(`${p}/quotas`, async (req: Req) => {
-      enforce(loadbalancerPolicy, seesAll(req.auth) ? 'quota:get_all' : 'quota:get_one', req.auth, { project_id: req.auth.projectId });
+      enforce(policy, seesAll(req.auth) ? 'quota:get_all' : 'quota:get_one', req.auth, { project_id: req.auth.projectId });
       const rows = (await m.store.quotas()).filter((r) => seesAll(req.auth) || r.project_id === req.auth.projectId);
       const items = await Promise.all(rows.map(async (r) => quotaView(r.project_id, await m.quotaLimits(r.project_id))));
       return listResponse('quotas', items.map((q) => ({ ...q, id: q.project_id })), req.query, selfUrl(req, baseUrl()));
     });
     app.get(`${p}/quotas/defaults`, async (req: Req) => {
-      enforce(loadbalancerPolicy, 'quota:get_defaults', req.auth, { project_id: req.auth.projectId });
+      enforce(policy, 'quota:get_defaults', req.auth, { project_id: req.auth.projectId });
       return { quota: quotaView(undefined, defaults) };
     });
     app.get(`${p}/quotas/:project_id`, async (req: Req) => {
-      enforce(loadbalancerPolicy, 'quota:get_one', req.auth, { project_id: req.params.project_id });
+      enforce(policy, 'quota:get_one', req.auth, { project_id: req.params.project_id });
       return { quota: quotaView(undefined, await m.quotaLimits(req.params.project_id)) };
     });
     app.put(`${p}/quotas/:project_id`, async (req: Req, reply) => {
       const body = wrapped(req.body, 'quota');
-      enforce(loadbalancerPolicy, 'quota:put', req.auth, { project_id: req.params.project_id });
+      enforce(policy, 'quota:put', req.auth, { project_id: req.params.project_id });
       const set: Record<string, number> = {};
       for (const k of Object.keys(body)) {
         const key = ALIASES[k] ?? k;
@@ -82,13 +81,13 @@ export function registerExtraRoutes(app: FastifyInstance, m: Octavia, baseUrl: (
       return { quota: quotaView(undefined, await m.setQuota(req.params.project_id, set)) };
     });
     app.delete(`${p}/quotas/:project_id`, async (req: Req, reply) => {
-      enforce(loadbalancerPolicy, 'quota:delete', req.auth, { project_id: req.params.project_id });
+      enforce(policy, 'quota:delete', req.auth, { project_id: req.params.project_id });
       await m.store.deleteQuota(req.params.project_id);
       reply.code(204);
     });
 
     app.get(`${p}/providers`, async (req: Req) => {
-      enforce(loadbalancerPolicy, 'provider:get_all', req.auth);
+      enforce(policy, 'provider:get_all', req.auth);
       return listResponse('providers', m.providers.map((d) => ({ name: d.name, description: d.description })), req.query, selfUrl(req, baseUrl()));
     });
     // No flavors or availability zones exist (and none can be made): the lists are truthfully empty.
@@ -99,11 +98,11 @@ export function registerExtraRoutes(app: FastifyInstance, m: Octavia, baseUrl: (
       ['availabilityzoneprofiles', 'availability_zone_profiles', 'availability-zone-profile:get_all'],
     ]) {
       app.get(`${p}/${path}`, async (req: Req) => {
-        enforce(loadbalancerPolicy, action, req.auth);
+        enforce(policy, action, req.auth);
         return { [plural]: [], [`${plural}_links`]: [] };
       });
       app.get(`${p}/${path}/:id`, async (req: Req) => {
-        enforce(loadbalancerPolicy, action, req.auth);
+        enforce(policy, action, req.auth);
         throw notFound(`${path === 'flavors' ? 'Flavor' : path === 'flavorprofiles' ? 'Flavor profile' : 'Availability Zone'} ${req.params.id} not found.`);
       });
     }

@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { enforce } from '../../../platform/policy.js';
+import { enforce, type PolicyTable } from '../../../platform/policy.js';
 import { boolParam, query } from '../../../platform/http/validate.js';
 import type { Octavia } from '../model/octavia.js';
-import { loadbalancerPolicy } from '../policy.js';
 import type { Kind, Obj } from '../store/objects.js';
 import { parseBody, PLURAL, WRAPPER } from './bodies.js';
 import { listResponse, pickFields } from './listing.js';
@@ -25,7 +24,7 @@ const NESTED: Partial<Record<Kind, { parent: Kind; path: string }>> = { member: 
 export const selfUrl = (req: FastifyRequest, base: string) => `${base}${req.url}`;
 
 /** CRUD routes of one kind of object (members under their pool), under both of Octavia's prefixes. */
-export function registerObjectRoutes(app: FastifyInstance, m: Octavia, kind: Kind, baseUrl: () => string): void {
+export function registerObjectRoutes(app: FastifyInstance, m: Octavia, policy: PolicyTable, kind: Kind, baseUrl: () => string): void {
   const plural = PLURAL[kind];
   const nested = NESTED[kind];
   const target = (o: Obj) => ({ project_id: o.project_id });
@@ -33,13 +32,14 @@ export function registerObjectRoutes(app: FastifyInstance, m: Octavia, kind: Kin
   for (const prefix of PREFIXES) {
     const coll = nested ? `${prefix}/${nested.path}/:parent_id/${plural}` : `${prefix}/${plural}`;
     app.get(coll, async (req: Req) => {
-      enforce(loadbalancerPolicy, `${kind}:get_all`, req.auth, { project_id: req.auth.projectId });
+      enforce(policy, `${kind}:get_all`, req.auth, { project_id: req.auth.projectId });
       const objs = await m.list(req.auth, kind, await parentOf(req));
       return listResponse(plural, await views(m, objs), req.query, selfUrl(req, baseUrl()));
     });
     app.post(coll, async (req: Req, reply) => {
       const body = parseBody(kind, req.body, 'post');
-      enforce(loadbalancerPolicy, `${kind}:post`, req.auth, { project_id: body.project_id ?? req.auth.projectId });
+      const owner = kind === 'loadbalancer' ? undefined : await m.parentProject(kind, body, req.params.parent_id);
+      enforce(policy, `${kind}:post`, req.auth, { project_id: owner ?? body.project_id ?? req.auth.projectId });
       const parentId = await parentOf(req);
       const obj = kind === 'loadbalancer' ? await m.createLoadBalancer(req.auth, body) : await m.createChild(req.auth, kind, body, parentId);
       reply.code(201);
@@ -48,19 +48,19 @@ export function registerObjectRoutes(app: FastifyInstance, m: Octavia, kind: Kin
     app.get(`${coll}/:id`, async (req: Req) => {
       await parentOf(req);
       const obj = await m.find(req.auth, kind, req.params.id);
-      enforce(loadbalancerPolicy, `${kind}:get_one`, req.auth, target(obj));
+      enforce(policy, `${kind}:get_one`, req.auth, target(obj));
       return { [WRAPPER[kind]]: pickFields((await views(m, [obj]))[0], req.query) };
     });
     app.put(`${coll}/:id`, async (req: Req) => {
       const body = parseBody(kind, req.body, 'put');
       await parentOf(req);
-      enforce(loadbalancerPolicy, `${kind}:put`, req.auth, target(await m.find(req.auth, kind, req.params.id)));
+      enforce(policy, `${kind}:put`, req.auth, target(await m.find(req.auth, kind, req.params.id)));
       const obj = kind === 'loadbalancer' ? await m.updateLoadBalancer(req.auth, req.params.id, body) : await m.updateChild(req.auth, kind, req.params.id, body);
       return { [WRAPPER[kind]]: (await views(m, [obj]))[0] };
     });
     app.delete(`${coll}/:id`, async (req: Req, reply) => {
       await parentOf(req);
-      enforce(loadbalancerPolicy, `${kind}:delete`, req.auth, target(await m.find(req.auth, kind, req.params.id)));
+      enforce(policy, `${kind}:delete`, req.auth, target(await m.find(req.auth, kind, req.params.id)));
       if (kind === 'loadbalancer') await m.deleteLoadBalancer(req.auth, req.params.id, boolParam(query(req.query).cascade) ?? false);
       else await m.deleteChild(req.auth, kind, req.params.id);
       reply.code(204);

@@ -1,5 +1,5 @@
 import type { AuthContext } from '../../../platform/auth.js';
-import { ApiError, badRequest, conflict, notFound } from '../../../platform/errors.js';
+import { ApiError, badRequest, conflict, forbidden, notFound } from '../../../platform/errors.js';
 import { uuid } from '../../../platform/ids.js';
 import type { JobRunner } from '../../../platform/jobs.js';
 import type { Logger } from '../../../platform/logging.js';
@@ -75,11 +75,34 @@ export class Octavia {
     return this.drivers.get(lb.doc.provider) ?? this.drivers.get(this.settings.driver)!;
   }
 
-  /** An object the caller may see; another project's is not found. */
+  /**
+   * An object the caller may see. Another project's is a 403, as Octavia answers: it loads the
+   * object first and then checks the policy against the object's project.
+   */
   async find(auth: AuthContext, kind: Kind, id: string): Promise<Obj> {
     const o = await this.store.get(kind, id);
-    if (!o || (!seesAll(auth) && o.project_id !== auth.projectId)) throw notFound(`${LABEL[kind]} ${id} not found.`);
+    if (!o) throw notFound(`${LABEL[kind]} ${id} not found.`);
+    if (!seesAll(auth) && o.project_id !== auth.projectId) throw forbidden('Policy does not allow this request to be performed.');
     return o;
+  }
+
+  /**
+   * The project a new child is authorized against, as Octavia does: the project of the object it
+   * hangs from (its URL parent, or the load balancer, listener or pool the body names), undefined
+   * when none exists (creating then fails with Octavia's not-found answer).
+   */
+  async parentProject(kind: Kind, body: Body, parentId?: string): Promise<string | undefined> {
+    const refs: [Kind, unknown][] = [
+      ...(parentId && (kind === 'member' || kind === 'l7rule') ? [[kind === 'member' ? 'pool' : 'l7policy', parentId] as [Kind, unknown]] : []),
+      ['loadbalancer', body.loadbalancer_id],
+      ['listener', body.listener_id],
+      ['pool', body.pool_id],
+    ];
+    for (const [k, id] of refs) {
+      const o = typeof id === 'string' ? await this.store.get(k, id) : undefined;
+      if (o) return o.project_id;
+    }
+    return undefined;
   }
 
   async list(auth: AuthContext, kind: Kind, parentId?: string): Promise<Obj[]> {
@@ -163,8 +186,8 @@ export class Octavia {
   /** Where a new child hangs: its load balancer and parent, after Octavia's cross-object checks. */
   private async placeChild(auth: AuthContext, kind: Kind, body: Body, parentId?: string): Promise<{ lb: Obj; parent: string | null; extra: Body; link?: Obj }> {
     if (kind === 'listener') {
-      const lb = await this.find(auth, 'loadbalancer', body.loadbalancer_id as string).catch(() => {
-        throw badRequest(`Load Balancer ${String(body.loadbalancer_id)} not found.`);
+      const lb = await this.find(auth, 'loadbalancer', body.loadbalancer_id as string).catch((e: ApiError) => {
+        throw e.status === 404 ? badRequest(`Load Balancer ${String(body.loadbalancer_id)} not found.`) : e;
       });
       const protocol = body.protocol as string;
       if (!POOL_FOR_LISTENER[protocol]) throw unsupported(lb.doc.provider, `${protocol} protocol`);
@@ -191,8 +214,8 @@ export class Octavia {
       return { lb, parent: null, extra, link: listener };
     }
     if (kind === 'l7policy') {
-      const listener = await this.find(auth, 'listener', body.listener_id as string).catch(() => {
-        throw badRequest(`Listener ${String(body.listener_id)} not found.`);
+      const listener = await this.find(auth, 'listener', body.listener_id as string).catch((e: ApiError) => {
+        throw e.status === 404 ? badRequest(`Listener ${String(body.listener_id)} not found.`) : e;
       });
       if (!['HTTP', 'TERMINATED_HTTPS'].includes(listener.doc.protocol)) throw badRequest('Validation failure: L7 policies are only supported on HTTP and TERMINATED_HTTPS listeners.');
       const siblings = (await this.store.tree(listener.lb_id)).filter((o) => o.kind === 'l7policy' && o.parent_id === listener.id);
@@ -206,8 +229,8 @@ export class Octavia {
       this.checkRule(lb, body);
       return { lb, parent: policy.id, extra: body };
     }
-    const pool = await this.find(auth, 'pool', (parentId ?? body.pool_id) as string).catch((e) => {
-      throw kind === 'healthmonitor' ? badRequest(`Pool ${String(body.pool_id)} not found.`) : e;
+    const pool = await this.find(auth, 'pool', (parentId ?? body.pool_id) as string).catch((e: ApiError) => {
+      throw kind === 'healthmonitor' && e.status === 404 ? badRequest(`Pool ${String(body.pool_id)} not found.`) : e;
     });
     const lb = (await this.store.get('loadbalancer', pool.lb_id))!;
     const siblings = (await this.store.tree(lb.id)).filter((o) => o.parent_id === pool.id && o.kind === kind);
@@ -216,7 +239,6 @@ export class Octavia {
     }
     if (kind === 'healthmonitor') {
       if (siblings.length) throw conflict(`Pool ${pool.id} is already using Health Monitor ${siblings[0].id}`);
-      if ((body.timeout as number) > (body.delay as number)) throw badRequest('Validation failure: The delay value must be greater than or equal to timeout.');
       const http = body.type === 'HTTP' || body.type === 'HTTPS';
       const extra: Body = { ...body, ...(http ? { http_method: body.http_method ?? 'GET', url_path: body.url_path ?? '/', expected_codes: body.expected_codes ?? '200' } : { http_method: null, url_path: null, expected_codes: null }) };
       delete extra.pool_id;
@@ -308,7 +330,6 @@ export class Octavia {
     }
     if (kind === 'l7policy') Object.assign(doc, await this.l7Action(lb.id, doc));
     if (kind === 'l7rule') this.checkRule(lb, doc);
-    if (kind === 'healthmonitor' && doc.timeout > doc.delay) throw badRequest('Validation failure: The delay value must be greater than or equal to timeout.');
     if (kind === 'pool' && body.lb_algorithm === 'SOURCE_IP_PORT') throw unsupported(lb.doc.provider, 'SOURCE_IP_PORT algorithm');
     await this.lock(lb.id);
     await this.store.update(id, { doc, provisioning_status: 'PENDING_UPDATE' });

@@ -1,4 +1,5 @@
 import type { ProxySettings } from '../drivers/proxy.js';
+import type { RbacMode } from '../policy.js';
 
 export const QUOTA_KEYS = ['load_balancer', 'listener', 'pool', 'health_monitor', 'member', 'l7policy', 'l7rule'] as const;
 
@@ -9,6 +10,8 @@ export interface LoadBalancerSettings extends ProxySettings {
   quotas: Record<string, number>;
   /** How long each change takes on the `simulated` provider. */
   simulatedDelayMs: number;
+  /** Which of Octavia's policies applies (policy.ts): `default` or `advanced`. */
+  rbac: RbacMode;
 }
 
 export const DEFAULT_SETTINGS: LoadBalancerSettings = {
@@ -18,5 +21,6 @@ export const DEFAULT_SETTINGS: LoadBalancerSettings = {
   ephemeralPorts: false,
   workers: 0,
   simulatedDelayMs: 0,
+  rbac: 'default',
   quotas: Object.fromEntries(QUOTA_KEYS.map((k) => [k, -1])),
 };

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { addTenant, api, type TestCloud } from '../helpers/cloud.js';
+import { lbCloud, lbUrl, vipSubnet, waitActive } from './helpers.js';
+
+/** Behaviour upstream's octavia-tempest-plugin API tests check. */
+describe('load balancer API as octavia-tempest-plugin expects it', () => {
+  let cloud: TestCloud;
+  let demo: string;
+  let subnet: string;
+  before(async () => {
+    cloud = await lbCloud({ driver: 'simulated' });
+    demo = await cloud.demoToken();
+    subnet = await vipSubnet(cloud, demo);
+  });
+  after(() => cloud.close());
+
+  it('accepts a health monitor whose timeout exceeds its delay, as Octavia does', async () => {
+    const lb = await api(lbUrl(cloud, '/loadbalancers'), { method: 'POST', token: demo, body: { loadbalancer: { vip_subnet_id: subnet } } });
+    const lbId = lb.body.loadbalancer.id;
+    await waitActive(cloud, demo, lbId);
+    const pool = await api(lbUrl(cloud, '/pools'), { method: 'POST', token: demo, body: { pool: { loadbalancer_id: lbId, protocol: 'HTTP', lb_algorithm: 'ROUND_ROBIN' } } });
+    await waitActive(cloud, demo, lbId);
+    const hm = await api(lbUrl(cloud, '/healthmonitors'), {
+      method: 'POST',
+      token: demo,
+      body: { healthmonitor: { pool_id: pool.body.pool.id, type: 'HTTP', delay: 2, timeout: 3, max_retries: 4 } },
+    });
+    assert.equal(hm.status, 201, JSON.stringify(hm.body));
+    await waitActive(cloud, demo, lbId);
+    const up = await api(lbUrl(cloud, `/healthmonitors/${hm.body.healthmonitor.id}`), { method: 'PUT', token: demo, body: { healthmonitor: { timeout: 5 } } });
+    assert.equal(up.status, 200, JSON.stringify(up.body));
+    assert.equal(up.body.healthmonitor.timeout, 5);
+  });
+
+  it("answers 403 for another project's objects and for creating children on them", async () => {
+    const other = await addTenant(cloud, 'lb-other');
+    const token = await other.token();
+    const lb = await api(lbUrl(cloud, '/loadbalancers'), { method: 'POST', token: demo, body: { loadbalancer: { vip_subnet_id: subnet } } });
+    const lbId = lb.body.loadbalancer.id;
+    await waitActive(cloud, demo, lbId);
+    for (const method of ['GET', 'PUT', 'DELETE']) {
+      const r = await api(lbUrl(cloud, `/loadbalancers/${lbId}`), { method, token, body: method === 'PUT' ? { loadbalancer: { name: 'x' } } : undefined });
+      assert.equal(r.status, 403, method);
+      assert.deepEqual(r.body, { faultcode: 'Client', faultstring: 'Policy does not allow this request to be performed.', debuginfo: null });
+    }
+    const l = await api(lbUrl(cloud, '/listeners'), { method: 'POST', token, body: { listener: { loadbalancer_id: lbId, protocol: 'HTTP', protocol_port: 80 } } });
+    assert.equal(l.status, 403);
+    // Unknown ids stay 404 (a listener's missing load balancer stays Octavia's 400).
+    assert.equal((await api(lbUrl(cloud, '/loadbalancers/no-such-lb'), { token })).status, 404);
+    const missing = await api(lbUrl(cloud, '/listeners'), { method: 'POST', token, body: { listener: { loadbalancer_id: 'no-such-lb', protocol: 'HTTP', protocol_port: 80 } } });
+    assert.equal(missing.status, 400);
+
+    // A global observer reads every project's load balancer; being a member of its own project
+    // does not let it add children to another project's: creating is checked against the parent's project.
+    const observer = await addTenant(cloud, 'lb-global-observer', 'load-balancer_global_observer');
+    const admin = await cloud.adminToken();
+    const id = cloud.urls.identity;
+    const users = await api(`${id}/v3/users?name=lb-global-observer`, { token: admin });
+    const memberRole = await api(`${id}/v3/roles?name=member`, { token: admin });
+    const grant = await api(`${id}/v3/projects/${observer.projectId}/users/${users.body.users[0].id}/roles/${memberRole.body.roles[0].id}`, { method: 'PUT', token: admin });
+    assert.equal(grant.status, 204);
+    const obsToken = await observer.token();
+    assert.equal((await api(lbUrl(cloud, `/loadbalancers/${lbId}`), { token: obsToken })).status, 200);
+    const foreign = await api(lbUrl(cloud, '/listeners'), { method: 'POST', token: obsToken, body: { listener: { loadbalancer_id: lbId, protocol: 'HTTP', protocol_port: 81 } } });
+    assert.equal(foreign.status, 403);
+  });
+});
+
+describe('loadbalancer.rbac: advanced (Octavia advanced RBAC policy)', () => {
+  let cloud: TestCloud;
+  before(async () => {
+    cloud = await lbCloud({ driver: 'simulated', rbac: 'advanced' });
+  });
+  after(() => cloud.close());
+
+  it('grants the load-balancer_* roles and denies plain Keystone members and readers', async () => {
+    const member = await addTenant(cloud, 'plain-member', 'member');
+    const lbMember = await addTenant(cloud, 'lb-member', 'load-balancer_member');
+    const observer = await addTenant(cloud, 'lb-observer', 'load-balancer_observer', lbMember.projectId);
+    const reader = await addTenant(cloud, 'plain-reader', 'reader', lbMember.projectId);
+    const admin = await cloud.adminToken();
+    // The network is made by the admin for the project: a load-balancer_member alone has no network role.
+    const subnet = await vipSubnet(cloud, admin, '10.40.0.0/24');
+
+    const denied = await api(lbUrl(cloud, '/loadbalancers'), { token: await member.token() });
+    assert.equal(denied.status, 403);
+    const create = (token: string) => api(lbUrl(cloud, '/loadbalancers'), { method: 'POST', token, body: { loadbalancer: { vip_subnet_id: subnet, project_id: lbMember.projectId } } });
+    assert.equal((await create(await member.token())).status, 403);
+
+    const made = await create(admin);
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const id = made.body.loadbalancer.id;
+    await waitActive(cloud, admin, id);
+    const mine = await api(lbUrl(cloud, '/loadbalancers'), { token: await lbMember.token() });
+    assert.equal(mine.status, 200);
+    assert.deepEqual(mine.body.loadbalancers.map((x: any) => x.id), [id]);
+    assert.equal((await api(lbUrl(cloud, `/loadbalancers/${id}`), { token: await observer.token() })).status, 200);
+    assert.equal((await api(lbUrl(cloud, `/loadbalancers/${id}`), { method: 'PUT', token: await observer.token(), body: { loadbalancer: { name: 'x' } } })).status, 403);
+    assert.equal((await api(lbUrl(cloud, `/loadbalancers/${id}`), { token: await reader.token() })).status, 403);
+    const renamed = await api(lbUrl(cloud, `/loadbalancers/${id}`), { method: 'PUT', token: await lbMember.token(), body: { loadbalancer: { name: 'renamed' } } });
+    assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
+  });
+});

@@ -3,7 +3,7 @@ import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { AuthContext } from '../../src/platform/auth.js';
 import { api, startTestCloud, type TestCloud } from '../helpers/cloud.js';
-import { addTenant, raw, storeSecret } from './helpers.js';
+import { addTenant, raw, storeSecret, systemAdminToken } from './helpers.js';
 
 describe('key manager containers, consumers, orders, quotas and the service client', () => {
   let cloud: TestCloud;
@@ -124,16 +124,19 @@ describe('key manager containers, consumers, orders, quotas and the service clie
       const r = await api(`${base}/v1/orders`, { method: 'POST', token, body });
       assert.equal(r.status, 400, JSON.stringify(body));
     }
-    // Barbican lets only the project admin delete orders.
-    assert.equal((await api(o.body.order_ref, { method: 'DELETE', token })).status, 403);
+    // Barbican's secure RBAC lets a project member delete the project's orders.
+    assert.equal((await api(o.body.order_ref, { method: 'DELETE', token })).status, 204);
+    assert.equal((await api(o.body.order_ref, { token })).status, 404);
   });
 
-  test('quotas: defaults unlimited, project quotas by the admin are enforced (403)', async () => {
+  test('quotas: defaults unlimited, project quotas by the system admin are enforced (403)', async () => {
     const t = await addTenant(cloud, 'km-quota');
     const qt = await t.token();
     assert.deepEqual((await api(`${base}/v1/quotas`, { token: qt })).body.quotas, { secrets: -1, orders: -1, containers: -1, consumers: -1, cas: -1 });
-    const admin = await cloud.adminToken();
+    const admin = await systemAdminToken(cloud);
     assert.equal((await api(`${base}/v1/project-quotas/${t.projectId}`, { method: 'PUT', token: qt, body: { project_quotas: { secrets: 1 } } })).status, 403);
+    // As Barbican's secure RBAC: a project-scoped admin does not manage project quotas.
+    assert.equal((await api(`${base}/v1/project-quotas`, { token: await cloud.adminToken() })).status, 403);
     assert.equal((await api(`${base}/v1/project-quotas/${t.projectId}`, { method: 'PUT', token: admin, body: { project_quotas: { secrets: 1 } } })).status, 204);
     assert.deepEqual((await api(`${base}/v1/project-quotas/${t.projectId}`, { token: admin })).body, { project_quotas: { secrets: 1 } });
     assert.equal((await api(`${base}/v1/project-quotas`, { token: admin })).body.total, 1);
@@ -158,7 +161,7 @@ describe('key manager containers, consumers, orders, quotas and the service clie
     const c = (await api(`${base}/v1/containers`, { method: 'POST', token, body: { type: 'generic', secret_refs: [{ name: 'k', secret_ref: stored.ref }] } })).body.container_ref;
     assert.deepEqual((await km.getContainer(auth, c)).secret_refs, [{ name: 'k', secret_ref: stored.ref }]);
     const otherAuth = await cloud.clients.identity.validate(await (await addTenant(cloud, 'km-client-other')).token());
-    await assert.rejects(km.getSecretPayload(otherAuth, stored.id), (e: any) => e.status === 404);
+    await assert.rejects(km.getSecretPayload(otherAuth, stored.id), (e: any) => e.status === 403);
     await km.deleteSecret(auth, stored.ref);
     await assert.rejects(km.getSecretPayload(auth, stored.id), (e: any) => e.status === 404);
   });

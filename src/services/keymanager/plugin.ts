@@ -83,17 +83,17 @@ const keymanager: ServiceModule<Clients> = {
         return { id: row.id, ref: `${baseUrl()}/v1/secrets/${row.id}` };
       },
       async getSecretPayload(auth, idOrRef) {
-        const { row, acl } = await secrets.find(callerOf(auth), idFromRef(idOrRef, 'secrets'));
+        const { row, acl } = await secrets.find(idFromRef(idOrRef, 'secrets'));
         enforce(keymanagerPolicy, 'secret:decrypt', auth, entityTarget(auth.userId, row, acl));
         return secrets.payload(row);
       },
       async deleteSecret(auth, idOrRef) {
-        const { row, acl } = await secrets.find(callerOf(auth), idFromRef(idOrRef, 'secrets'));
+        const { row, acl } = await secrets.find(idFromRef(idOrRef, 'secrets'));
         enforce(keymanagerPolicy, 'secret:delete', auth, entityTarget(auth.userId, row, acl));
         await secrets.delete(row);
       },
       async getContainer(auth, idOrRef) {
-        const { row, acl } = await containers.find(callerOf(auth), idFromRef(idOrRef, 'containers'));
+        const { row, acl } = await containers.find(idFromRef(idOrRef, 'containers'));
         enforce(keymanagerPolicy, 'container:get', auth, entityTarget(auth.userId, row, acl));
         return { id: row.id, type: row.type, secret_refs: containers.refs(row).map((r) => ({ name: r.name, secret_ref: `${baseUrl()}/v1/secrets/${r.secret_id}` })) };
       },

@@ -11,7 +11,20 @@ import type { PasswordHasher } from './passwords.js';
 export const DEFAULT_DOMAIN = 'default';
 /** Personas in implication order: each implies the next (Keystone's default role hierarchy). */
 const ROLE_CHAIN = ['admin', 'manager', 'member', 'reader'];
-const EXTRA_ROLES = ['service', 'load-balancer_member', 'creator'];
+// Roles other services' upstream policies name (Octavia's and Barbican's legacy roles), so that
+// tools that grant them (tempest plugins, operators' scripts) find them.
+const EXTRA_ROLES = [
+  'service',
+  'load-balancer_member',
+  'load-balancer_observer',
+  'load-balancer_global_observer',
+  'load-balancer_admin',
+  'load-balancer_quota_admin',
+  'creator',
+  'observer',
+  'audit',
+  'key-manager:service-admin',
+];
 
 export interface BootstrapResult {
   /** Set only on the very first start: the generated passwords, printed once. */

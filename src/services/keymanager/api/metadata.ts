@@ -23,7 +23,7 @@ function keyValue(body: unknown): { key: string; value: string } {
 export function registerSecretMetadataRoutes(app: FastifyInstance, d: ApiDeps): void {
   const load = async (req: IdReq, action: string) => {
     const caller = callerOf(req.auth);
-    const { row, acl } = await d.secrets.find(caller, req.params.id);
+    const { row, acl } = await d.secrets.find(req.params.id);
     authorize(req, action, targetOf(req, row, acl));
     return { caller, row };
   };

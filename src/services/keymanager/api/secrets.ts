@@ -128,7 +128,7 @@ export function registerSecretRoutes(app: FastifyInstance, d: ApiDeps): void {
   const base = () => d.baseUrl();
 
   async function sendPayload(req: IdReq, reply: FastifyReply) {
-    const { row, acl } = await d.secrets.find(callerOf(req.auth), req.params.id);
+    const { row, acl } = await d.secrets.find(req.params.id);
     authorize(req, 'secret:decrypt', targetOf(req, row, acl));
     if (!row.content_type) throw notFound('Secret payload not found.');
     const data = await d.secrets.payload(row);
@@ -152,7 +152,7 @@ export function registerSecretRoutes(app: FastifyInstance, d: ApiDeps): void {
 
   app.get('/v1/secrets/:id', async (req: IdReq, reply) => {
     if (wantsPayload(req)) return sendPayload(req, reply);
-    const { row, acl } = await d.secrets.find(callerOf(req.auth), req.params.id);
+    const { row, acl } = await d.secrets.find(req.params.id);
     authorize(req, 'secret:get', targetOf(req, row, acl));
     return renderSecret(base(), row);
   });
@@ -161,7 +161,7 @@ export function registerSecretRoutes(app: FastifyInstance, d: ApiDeps): void {
 
   // Second step of a two-step create: the raw payload with its Content-Type (and Content-Encoding: base64).
   app.put('/v1/secrets/:id', async (req: IdReq, reply) => {
-    const { row, acl } = await d.secrets.find(callerOf(req.auth), req.params.id);
+    const { row, acl } = await d.secrets.find(req.params.id);
     authorize(req, 'secret:put', targetOf(req, row, acl));
     const type = normaliseContentType(req.headers['content-type'] ?? '');
     if (!type) throw new ApiError('unsupportedMediaType', `Unsupported Content-Type: '${req.headers['content-type'] ?? ''}'.`);
@@ -176,7 +176,7 @@ export function registerSecretRoutes(app: FastifyInstance, d: ApiDeps): void {
   });
 
   app.delete('/v1/secrets/:id', async (req: IdReq, reply) => {
-    const { row, acl } = await d.secrets.find(callerOf(req.auth), req.params.id);
+    const { row, acl } = await d.secrets.find(req.params.id);
     authorize(req, 'secret:delete', targetOf(req, row, acl));
     await d.secrets.delete(row);
     return reply.code(204).send();

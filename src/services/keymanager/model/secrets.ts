@@ -82,12 +82,21 @@ export class SecretService {
    * The secret if the caller may know it exists: its project's secret, or one whose read ACL
    * lists the caller. Expired secrets are gone, as in Barbican.
    */
-  async find(caller: Caller, id: string): Promise<VisibleSecret> {
+  /**
+   * A secret by id whatever its project: as in Barbican, the policy then decides, so another
+   * project's secret is 403, not 404.
+   */
+  async find(id: string): Promise<VisibleSecret> {
     const row = await this.db.selectFrom('km_secrets').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row || (row.expiration && row.expiration <= nowIso())) throw notFoundSecret();
-    const acl = await this.acls.get(id);
-    if (row.project_id !== caller.projectId && !acl?.users.includes(caller.userId)) throw notFoundSecret();
-    return { row, acl };
+    return { row, acl: await this.acls.get(id) };
+  }
+
+  /** A secret of the caller's project (what containers may refer to); 404 otherwise. */
+  async findInProject(caller: Caller, id: string): Promise<SecretRow> {
+    const { row } = await this.find(id);
+    if (row.project_id !== caller.projectId) throw notFoundSecret();
+    return row;
   }
 
   async list(caller: Caller, f: SecretFilters): Promise<{ rows: SecretRow[]; total: number }> {
@@ -138,7 +147,7 @@ export class SecretService {
   /** Rewrites the metadata with compare-and-set on the previous document, retrying on a race. */
   async updateMetadata(caller: Caller, id: string, change: (m: Record<string, string>) => Record<string, string>): Promise<Record<string, string>> {
     for (;;) {
-      const { row } = await this.find(caller, id);
+      const { row } = await this.find(id);
       const next = change(this.metadata(row));
       const r = await this.db
         .updateTable('km_secrets')

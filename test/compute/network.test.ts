@@ -86,3 +86,9 @@ test('os-security-groups proxy (before 2.36): groups and ingress rules in Nova s
   assert.equal((await c.call('GET', `/os-security-groups/${g.id}`, c.demo)).status, 404);
   assert.equal((await c.call('GET', '/os-security-groups', c.demo, undefined, '2.36')).status, 404);
 });
+
+test('a server create naming an unknown security group is 400 at the API', async () => {
+  const r = await c.call('POST', '/servers', c.demo, { server: { name: 'sg', imageRef: c.imageId, flavorRef: c.flavorId, networks: [{ uuid: netId }], security_groups: [{ name: 'no-such-group' }] } }, '2.95');
+  assert.equal(r.status, 400, JSON.stringify(r.body));
+  assert.equal((await c.call('GET', '/os-volumes/', c.demo)).status, 404);
+});

@@ -72,7 +72,11 @@ export function registerVolumeProxyRoutes(app: FastifyInstance, api: ComputeApi)
   };
 
   for (const path of ['/v2.1/os-volumes', '/v2.1/os-volumes/detail']) {
-    app.get(path, async (req) => ({ volumes: page(req, await volumes(req).listVolumes(req.auth)).map(renderVolume) }));
+    app.get(path, async (req) => {
+      // `/os-volumes/` names an empty volume id (Nova: 404), not the listing.
+      if (req.url.split('?')[0].endsWith('/')) throw notFound('Volume  could not be found.');
+      return { volumes: page(req, await volumes(req).listVolumes(req.auth)).map(renderVolume) };
+    });
   }
   app.get<{ Params: { id: string } }>('/v2.1/os-volumes/:id', async (req) => ({ volume: renderVolume(await findVolume(req, req.params.id)) }));
   app.post('/v2.1/os-volumes', async (req) => {

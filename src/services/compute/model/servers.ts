@@ -155,7 +155,14 @@ export class ServerService {
           throw badRequest(`Invalid input for field/attribute group. Value: ${input.groupId}. Instance group ${input.groupId} could not be found.`);
         })
       : undefined;
-    if (typeof input.networks !== 'string' && !this.m.peers().network) {
+    const network = this.m.peers().network;
+    if (network && input.securityGroups.length) {
+      // Nova checks the groups with the network service before accepting the request.
+      const known = await network.securityGroups(auth).list();
+      const missing = input.securityGroups.find((g) => !known.some((k) => k.id === g || k.name === g));
+      if (missing) throw badRequest(`Security group ${missing} not found for project ${projectId}.`);
+    }
+    if (typeof input.networks !== 'string' && !network) {
       throw badRequest("This cloud runs without a network service: 'networks' may only be 'auto' or 'none'.");
     }
     if (input.userData !== undefined && Buffer.from(input.userData, 'base64').length > this.m.settings.userDataMaxBytes) {

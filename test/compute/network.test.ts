@@ -77,6 +77,7 @@ test('os-security-groups proxy (before 2.36): groups and ingress rules in Nova s
   const dup = await c.call('POST', '/os-security-group-rules', c.demo, { security_group_rule: { parent_group_id: g.id, ip_protocol: 'tcp', from_port: 22, to_port: 22, cidr: '10.0.0.0/8' } });
   assert.equal(dup.status, 400);
   assert.equal((await c.call('POST', '/os-security-group-rules', c.demo, { security_group_rule: { parent_group_id: g.id, ip_protocol: 'tcp', from_port: 22, to_port: 70000 } })).status, 400);
+  assert.equal((await c.call('POST', '/os-security-group-rules', c.demo, { security_group_rule: { parent_group_id: 'not-a-uuid', ip_protocol: 'tcp', from_port: 22, to_port: 22 } })).status, 400);
   const listed = await c.call('GET', '/os-security-groups', c.demo);
   assert.ok(listed.body.security_groups.some((x: any) => x.id === g.id && x.rules.length === 1));
   const upd = await c.call('PUT', `/os-security-groups/${g.id}`, c.demo, { security_group: { name: 'web2', description: 'd' } });

@@ -4,7 +4,7 @@ import { ApiError, badRequest, notFound } from '../../../platform/errors.js';
 import { isObj, optString, query, wrapped, type Obj } from '../../../platform/http/validate.js';
 import { computePolicy } from '../policy.js';
 import { allowed } from '../../../platform/policy.js';
-import type { ComputeApi } from './common.js';
+import { isUuid, type ComputeApi } from './common.js';
 
 // Nova's security group proxy to the network service (`os-security-groups`, `os-security-group-rules`),
 // deprecated and gone at 2.36: Neutron's groups in Nova's shape, ingress rules only.
@@ -55,6 +55,7 @@ function groupBody(b: Obj): { name: string; description: string } {
 function ruleBody(b: Obj): Neutron {
   const parent = optString(b, 'parent_group_id');
   if (!parent) throw badRequest("Invalid input for field/attribute security_group_rule. 'parent_group_id' is a required property");
+  if (!isUuid(parent)) throw badRequest(`Security group id should be uuid: ${parent}`);
   const protocol = (optString(b, 'ip_protocol', { nullable: true }) ?? null)?.toLowerCase() ?? null;
   if (protocol !== null && !['tcp', 'udp', 'icmp'].includes(protocol)) throw badRequest(`Invalid IP protocol ${protocol}.`);
   const port = (field: string) => {
@@ -75,6 +76,7 @@ function ruleBody(b: Obj): Neutron {
   }
   const cidr = optString(b, 'cidr', { nullable: true }) ?? undefined;
   const group = optString(b, 'group_id', { nullable: true }) ?? undefined;
+  if (group && !isUuid(group)) throw badRequest(`Security group id should be uuid: ${group}`);
   return {
     security_group_id: parent,
     direction: 'ingress',

@@ -33,6 +33,35 @@ describe('load balancer API as octavia-tempest-plugin expects it', () => {
     assert.equal(up.body.healthmonitor.timeout, 5);
   });
 
+  it('filters lists by a boolean attribute both ways', async () => {
+    const up = await api(lbUrl(cloud, '/loadbalancers'), { method: 'POST', token: demo, body: { loadbalancer: { name: 'bool-up', vip_subnet_id: subnet } } });
+    const down = await api(lbUrl(cloud, '/loadbalancers'), { method: 'POST', token: demo, body: { loadbalancer: { name: 'bool-down', vip_subnet_id: subnet, admin_state_up: false } } });
+    const names = async (q: string) => (await api(lbUrl(cloud, `/loadbalancers?${q}`), { token: demo })).body.loadbalancers.map((x: any) => x.name).filter((n: string) => n.startsWith('bool-'));
+    assert.deepEqual(await names('admin_state_up=true'), ['bool-up']);
+    assert.deepEqual(await names('admin_state_up=false'), ['bool-down']);
+    assert.deepEqual(await names('admin_state_up=True'), ['bool-up']);
+    await waitActive(cloud, demo, up.body.loadbalancer.id);
+    await waitActive(cloud, demo, down.body.loadbalancer.id);
+  });
+
+  it('answers 501 for provider flavor and availability zone capabilities and profiles (not supported by our providers)', async () => {
+    const admin = await cloud.adminToken();
+    for (const path of ['flavor_capabilities', 'availability_zone_capabilities']) {
+      const r = await api(lbUrl(cloud, `/providers/simulated/${path}`), { token: admin });
+      assert.equal(r.status, 501, path);
+      assert.equal(r.body.faultcode, 'Server');
+      assert.match(r.body.faultstring, /^Provider 'simulated' does not support a requested action: /);
+      assert.equal((await api(lbUrl(cloud, `/providers/nope/${path}`), { token: admin })).status, 400);
+      assert.equal((await api(lbUrl(cloud, `/providers/simulated/${path}`), { token: demo })).status, 403);
+    }
+    const fp = await api(lbUrl(cloud, '/flavorprofiles'), { method: 'POST', token: admin, body: { flavorprofile: { name: 'x', provider_name: 'proxy', flavor_data: '{"loadbalancer_topology": "SINGLE"}' } } });
+    assert.equal(fp.status, 501);
+    assert.equal((await api(lbUrl(cloud, '/flavorprofiles'), { method: 'POST', token: demo, body: { flavorprofile: { name: 'x', provider_name: 'proxy', flavor_data: '{}' } } })).status, 403);
+    const azp = await api(lbUrl(cloud, '/availabilityzoneprofiles'), { method: 'POST', token: admin, body: { availability_zone_profile: { name: 'x', provider_name: 'simulated', availability_zone_data: '{}' } } });
+    assert.equal(azp.status, 501);
+    assert.equal((await api(lbUrl(cloud, '/flavorprofiles'), { method: 'POST', token: admin, body: { flavorprofile: { name: 'x' } } })).status, 400);
+  });
+
   it("answers 403 for another project's objects and for creating children on them", async () => {
     const other = await addTenant(cloud, 'lb-other');
     const token = await other.token();

@@ -43,6 +43,10 @@ export function octaviaPolicy(mode: RbacMode): PolicyTable {
     'flavor-profile:get_all': admin,
     'availability-zone:get_all': always,
     'availability-zone-profile:get_all': admin,
+    'flavor-profile:post': admin,
+    'availability-zone-profile:post': admin,
+    'provider-flavor:get_all': admin,
+    'provider-availability-zone:get_all': admin,
   };
 }
 

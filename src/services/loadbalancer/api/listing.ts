@@ -35,7 +35,7 @@ export function listResponse(plural: string, items: Body[], q: Query, selfUrl: s
       if (PAGING.has(k) || v === undefined || !(k in it)) return true;
       const want = last(v)!;
       const have = it[k];
-      return typeof have === 'boolean' ? String(have) === want.toLowerCase() || (want === '1') === have : String(have) === want;
+      return typeof have === 'boolean' ? ['true', '1'].includes(want.toLowerCase()) === have && ['true', 'false', '1', '0'].includes(want.toLowerCase()) : String(have) === want;
     }),
   );
   const tagsOf = (it: Body) => (it.tags as string[] | undefined) ?? [];

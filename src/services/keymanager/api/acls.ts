@@ -53,7 +53,8 @@ export function registerAclRoutes(app: FastifyInstance, d: ApiDeps): void {
     app.delete(`/v1/${kind.path}/:id/acl`, async (req: IdReq, reply) => {
       const row = await load(req, 'delete');
       await d.acls.delete(row.id);
-      return reply.code(200).send();
+      // Barbican's JSON renderer answers the handler's None: the body is `null`.
+      return reply.code(200).type('application/json').send('null');
     });
   }
 }

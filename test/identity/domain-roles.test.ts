@@ -25,3 +25,12 @@ test('a domain-specific role is granted on any domain, but only on projects of i
   assert.equal((await v3(`/projects/${foreign}/users/${user}/roles/${role}`, 'PUT')).status, 403);
   assert.equal((await v3(`/projects/${own}/users/${user}/roles/${role}`, 'PUT')).status, 204);
 });
+
+// Keystone on MySQL matches names case-insensitively; gophercloud logs in with domain `default`.
+test('a password login names its domain in any case when only one domain matches', async () => {
+  const body = (domain: string) => ({ auth: { identity: { methods: ['password'], password: { user: { name: 'admin', domain: { name: domain }, password: cloud.passwords.admin } } } } });
+  for (const name of ['Default', 'default', 'DEFAULT']) {
+    assert.equal((await api(`${cloud.urls.identity}/v3/auth/tokens`, { method: 'POST', body: body(name) })).status, 201, name);
+  }
+  assert.equal((await api(`${cloud.urls.identity}/v3/auth/tokens`, { method: 'POST', body: body('nodomain') })).status, 401);
+});

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { DomainRow, IdentityDb, ProjectRow } from './tables.js';
 
 /** Domains and projects. */
@@ -7,8 +8,15 @@ export class ProjectStore {
   getDomain(id: string): Promise<DomainRow | undefined> {
     return this.db.selectFrom('id_domains').selectAll().where('id', '=', id).executeTakeFirst();
   }
-  getDomainByName(name: string): Promise<DomainRow | undefined> {
-    return this.db.selectFrom('id_domains').selectAll().where('name', '=', name).executeTakeFirst();
+  /**
+   * The exact name first, else the one domain whose name differs only in case: Keystone on MySQL
+   * (the usual deployment) matches names case-insensitively, and clients rely on `default`.
+   */
+  async getDomainByName(name: string): Promise<DomainRow | undefined> {
+    const exact = await this.db.selectFrom('id_domains').selectAll().where('name', '=', name).executeTakeFirst();
+    if (exact) return exact;
+    const folded = await this.db.selectFrom('id_domains').selectAll().where(sql<string>`lower(name)`, '=', name.toLowerCase()).limit(2).execute();
+    return folded.length === 1 ? folded[0] : undefined;
   }
   listDomains(f: { name?: string; enabled?: boolean; ids?: string[] } = {}): Promise<DomainRow[]> {
     let q = this.db.selectFrom('id_domains').selectAll().orderBy('name');

@@ -20,6 +20,7 @@ import { registerGroupRoutes } from './api/groups.js';
 import { registerPolicyRoutes } from './api/policies.js';
 import { registerProjectRoutes } from './api/projects.js';
 import { registerRoleRoutes } from './api/roles.js';
+import { registerS3TokenRoutes } from './api/s3tokens.js';
 import { registerTrustRoutes } from './api/trusts.js';
 import { registerUserRoutes } from './api/users.js';
 import { registerVersionRoutes } from './api/versions.js';
@@ -124,6 +125,7 @@ const identity: ServiceModule<Clients> = {
     registerEndpointFilterRoutes(app, deps);
     registerPolicyRoutes(app, deps);
     registerConsumerRoutes(app, deps);
+    registerS3TokenRoutes(app, deps);
 
     await revocations.load();
     await catalog.reload();

@@ -103,6 +103,8 @@ export const identityPolicy: PolicyTable = {
   'identity:create_credential': anyOf(admin, ownUser('user_id')),
   'identity:update_credential': anyOf(admin, ownUser('user_id')),
   'identity:delete_credential': anyOf(admin, ownUser('user_id')),
+  // An S3 gateway (RGW) validates signed requests with its service user, as Keystone's default rule.
+  'identity:s3tokens_validate': anyOf(admin, role('service')),
   'identity:ec2_get_credential': anyOf(admin, ownUser('user_id')),
   'identity:ec2_list_credentials': anyOf(admin, ownUser('user_id')),
   'identity:ec2_create_credential': anyOf(admin, ownUser('user_id')),

@@ -33,6 +33,28 @@ describe('load balancer API as octavia-tempest-plugin expects it', () => {
     assert.equal(up.body.healthmonitor.timeout, 5);
   });
 
+  it('inserts an L7 policy at its position and moves the others down', async () => {
+    const lb = await api(lbUrl(cloud, '/loadbalancers'), { method: 'POST', token: demo, body: { loadbalancer: { vip_subnet_id: subnet } } });
+    const lbId = lb.body.loadbalancer.id;
+    await waitActive(cloud, demo, lbId);
+    const l = await api(lbUrl(cloud, '/listeners'), { method: 'POST', token: demo, body: { listener: { loadbalancer_id: lbId, protocol: 'HTTP', protocol_port: 80 } } });
+    await waitActive(cloud, demo, lbId);
+    const ids: Record<string, string> = {};
+    for (const name of ['p1', 'p2', 'p3']) {
+      const p = await api(lbUrl(cloud, '/l7policies'), { method: 'POST', token: demo, body: { l7policy: { listener_id: l.body.listener.id, name, action: 'REJECT', position: 1 } } });
+      assert.equal(p.status, 201, JSON.stringify(p.body));
+      assert.equal(p.body.l7policy.position, 1);
+      ids[name] = p.body.l7policy.id;
+      await waitActive(cloud, demo, lbId);
+    }
+    const order = async () => (await api(lbUrl(cloud, '/l7policies?sort=position:asc'), { token: demo })).body.l7policies.filter((p: any) => p.listener_id === l.body.listener.id).map((p: any) => `${p.position}:${p.name}`);
+    assert.deepEqual(await order(), ['1:p3', '2:p2', '3:p1']);
+    const moved = await api(lbUrl(cloud, `/l7policies/${ids.p3}`), { method: 'PUT', token: demo, body: { l7policy: { position: 3 } } });
+    assert.equal(moved.body.l7policy.position, 3);
+    await waitActive(cloud, demo, lbId);
+    assert.deepEqual(await order(), ['1:p2', '2:p1', '3:p3']);
+  });
+
   it('filters lists by a boolean attribute both ways', async () => {
     const up = await api(lbUrl(cloud, '/loadbalancers'), { method: 'POST', token: demo, body: { loadbalancer: { name: 'bool-up', vip_subnet_id: subnet } } });
     const down = await api(lbUrl(cloud, '/loadbalancers'), { method: 'POST', token: demo, body: { loadbalancer: { name: 'bool-down', vip_subnet_id: subnet, admin_state_up: false } } });

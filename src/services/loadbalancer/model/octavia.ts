@@ -310,6 +310,7 @@ export class Octavia {
     try {
       await this.store.insert(obj);
       if (link) await this.store.update(link.id, { doc: { ...link.doc, default_pool_id: obj.id } });
+      if (kind === 'l7policy') await this.orderL7Policies(obj, obj.doc.position);
     } catch (e) {
       await this.store.setProvisioning([lb.id], lb.provisioning_status);
       throw e;
@@ -333,8 +334,21 @@ export class Octavia {
     if (kind === 'pool' && body.lb_algorithm === 'SOURCE_IP_PORT') throw unsupported(lb.doc.provider, 'SOURCE_IP_PORT algorithm');
     await this.lock(lb.id);
     await this.store.update(id, { doc, provisioning_status: 'PENDING_UPDATE' });
+    if (kind === 'l7policy' && body.position !== undefined) await this.orderL7Policies(obj, body.position as number);
     await this.sync(lb.id);
     return (await this.store.get(kind, id))!;
+  }
+
+  /**
+   * Puts an L7 policy at `position` among its listener's policies, as Octavia does: the ones from
+   * there on move one down (a position past the end means last). Stores positions 1..n.
+   */
+  private async orderL7Policies(policy: Obj, position: number): Promise<void> {
+    const byPosition = (a: Obj, b: Obj) => a.doc.position - b.doc.position || a.created_at.localeCompare(b.created_at);
+    const siblings = (await this.store.tree(policy.lb_id)).filter((o) => o.kind === 'l7policy' && o.parent_id === policy.parent_id);
+    const others = siblings.filter((o) => o.id !== policy.id).sort(byPosition);
+    others.splice(Math.min(Math.max(position - 1, 0), others.length), 0, siblings.find((o) => o.id === policy.id)!);
+    for (const [i, o] of others.entries()) if (o.doc.position !== i + 1) await this.store.update(o.id, { doc: { ...o.doc, position: i + 1 } });
   }
 
   async deleteChild(auth: AuthContext, kind: Kind, id: string): Promise<void> {

@@ -35,13 +35,20 @@ export function listingDomain(req: FastifyRequest, action: string, requested: st
   return own;
 }
 
+const contains = (v: string, w: string) => v.toLowerCase().includes(w.toLowerCase());
+const startsWith = (v: string, w: string) => v.toLowerCase().startsWith(w.toLowerCase());
+const endsWith = (v: string, w: string) => v.toLowerCase().endsWith(w.toLowerCase());
+/**
+ * Keystone documents `__contains` as case-sensitive, but on MySQL (the usual deployment, and what
+ * clients' tests run against) its LIKE ignores case; we answer as those deployments do.
+ */
 const NAME_OPS: Record<string, (value: string, wanted: string) => boolean> = {
-  contains: (v, w) => v.includes(w),
-  icontains: (v, w) => v.toLowerCase().includes(w.toLowerCase()),
-  startswith: (v, w) => v.startsWith(w),
-  istartswith: (v, w) => v.toLowerCase().startsWith(w.toLowerCase()),
-  endswith: (v, w) => v.endsWith(w),
-  iendswith: (v, w) => v.toLowerCase().endsWith(w.toLowerCase()),
+  contains,
+  icontains: contains,
+  startswith: startsWith,
+  istartswith: startsWith,
+  endswith: endsWith,
+  iendswith: endsWith,
 };
 
 /** Keystone's inexact filters on a string attribute: `name__contains=x`, `name__istartswith=x`, ... */

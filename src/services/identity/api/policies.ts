@@ -8,6 +8,7 @@ import type { PolicyRow } from '../store/tables.js';
 import type { IdentityDeps } from './deps.js';
 import { extraOf } from './projects.js';
 import { collectionLinks, selfLink } from './render.js';
+import { inexactFilter } from './common.js';
 
 const FIELDS = ['blob', 'type'];
 
@@ -22,7 +23,9 @@ export function registerPolicyRoutes(app: FastifyInstance, d: IdentityDeps): voi
 
   app.get('/v3/policies', async (req) => {
     enforce(identityPolicy, 'identity:list_policies', req.auth);
-    const rows = await d.policies.list(query(req.query).type);
+    const q = query(req.query);
+    const typed = inexactFilter(q, 'type');
+    const rows = (await d.policies.list(q.type)).filter((p) => typed(p.type));
     return { policies: rows.map((p) => renderPolicy(base(), p)), links: collectionLinks(base(), req) };
   });
 

@@ -20,6 +20,7 @@ import type { DomainRow, ProjectRow } from '../store/tables.js';
 import { deleteDomainCascade } from '../model/domains.js';
 import type { IdentityDeps } from './deps.js';
 import { collectionLinks, selfLink } from './render.js';
+import { inexactFilter } from './common.js';
 
 export function renderDomain(base: string, d: DomainRow) {
   return {
@@ -187,8 +188,9 @@ export function registerProjectRoutes(app: FastifyInstance, d: IdentityDeps): vo
     if (q.is_domain !== undefined && boolParam(q.is_domain)) return { projects: [], links: collectionLinks(base(), req) };
     const rows = await d.projects.listProjects({ name: q.name, domainId, enabled: boolParam(q.enabled), parentId: q.parent_id });
     const tagged = tagFilter(q);
+    const named = inexactFilter(q, 'name');
     return {
-      projects: rows.filter((r) => tagged(parseJson<string[]>(r.tags, []))).map((r) => renderProject(base(), r)),
+      projects: rows.filter((r) => tagged(parseJson<string[]>(r.tags, [])) && named(r.name)).map((r) => renderProject(base(), r)),
       links: collectionLinks(base(), req),
     };
   });

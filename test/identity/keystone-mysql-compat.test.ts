@@ -34,3 +34,16 @@ test('a password login names its domain in any case when only one domain matches
   }
   assert.equal((await api(`${cloud.urls.identity}/v3/auth/tokens`, { method: 'POST', body: body('nodomain') })).status, 401);
 });
+
+// Keystone's `__contains`/`__startswith` filters ignore case on MySQL; gophercloud relies on it.
+test('inexact name filters on projects, roles and policies ignore case, as Keystone on MySQL', async () => {
+  await v3('/roles', 'POST', { role: { name: 'testrole-x' } });
+  await v3('/projects', 'POST', { project: { name: 'Mixed-Case-Project', domain_id: 'default' } });
+  const policy = (await v3('/policies', 'POST', { policy: { blob: '{}', type: 'application/json' } })).body.policy.id;
+  assert.ok((await v3('/roles?name__contains=TEST')).body.roles.some((r: { name: string }) => r.name === 'testrole-x'));
+  assert.ok(!(await v3('/roles?name__contains=reader')).body.roles.some((r: { name: string }) => r.name === 'testrole-x'));
+  assert.deepEqual((await v3('/projects?name__startswith=mixed')).body.projects.map((p: { name: string }) => p.name), ['Mixed-Case-Project']);
+  assert.ok((await v3('/projects?name__contains=dmi')).body.projects.some((p: { name: string }) => p.name === 'admin'));
+  assert.deepEqual((await v3('/policies?type__contains=foobar')).body.policies, []);
+  assert.ok((await v3('/policies?type__contains=JSON')).body.policies.some((p: { id: string }) => p.id === policy));
+});

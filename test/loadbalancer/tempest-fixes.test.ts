@@ -55,6 +55,33 @@ describe('load balancer API as octavia-tempest-plugin expects it', () => {
     assert.deepEqual(await order(), ['1:p2', '2:p1', '3:p3']);
   });
 
+  it('filters listeners and pools by loadbalancer_id; refuses allowed_cidrs of another IP version than the VIP', async () => {
+    const made: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const lb = await api(lbUrl(cloud, '/loadbalancers'), { method: 'POST', token: demo, body: { loadbalancer: { vip_subnet_id: subnet } } });
+      made.push(lb.body.loadbalancer.id);
+      await waitActive(cloud, demo, lb.body.loadbalancer.id);
+      const l = await api(lbUrl(cloud, '/listeners'), { method: 'POST', token: demo, body: { listener: { loadbalancer_id: lb.body.loadbalancer.id, protocol: 'TCP', protocol_port: 22 } } });
+      assert.equal(l.status, 201);
+      await waitActive(cloud, demo, lb.body.loadbalancer.id);
+      await api(lbUrl(cloud, '/pools'), { method: 'POST', token: demo, body: { pool: { loadbalancer_id: lb.body.loadbalancer.id, protocol: 'TCP', lb_algorithm: 'ROUND_ROBIN' } } });
+      await waitActive(cloud, demo, lb.body.loadbalancer.id);
+    }
+    for (const plural of ['listeners', 'pools']) {
+      const r = await api(lbUrl(cloud, `/${plural}?loadbalancer_id=${made[1]}`), { token: demo });
+      assert.deepEqual(r.body[plural].map((x: any) => x.loadbalancers[0].id), [made[1]], plural);
+    }
+    const mixed = { loadbalancer_id: made[0], protocol: 'HTTP', protocol_port: 80, allowed_cidrs: ['192.0.1.0/24', '2001:db8:a0b:12f0::/64'] };
+    const bad = await api(lbUrl(cloud, '/listeners'), { method: 'POST', token: demo, body: { listener: mixed } });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.faultstring, /^Validation failure: CIDR 2001:db8:a0b:12f0::\/64 IP version incompatible with all VIPs/);
+    const ok = await api(lbUrl(cloud, '/listeners'), { method: 'POST', token: demo, body: { listener: { ...mixed, allowed_cidrs: ['192.0.1.0/24'] } } });
+    assert.equal(ok.status, 201, JSON.stringify(ok.body));
+    await waitActive(cloud, demo, made[0]);
+    const upd = await api(lbUrl(cloud, `/listeners/${ok.body.listener.id}`), { method: 'PUT', token: demo, body: { listener: { allowed_cidrs: ['2001:db8::/64'] } } });
+    assert.equal(upd.status, 400);
+  });
+
   it('filters lists by a boolean attribute both ways', async () => {
     const up = await api(lbUrl(cloud, '/loadbalancers'), { method: 'POST', token: demo, body: { loadbalancer: { name: 'bool-up', vip_subnet_id: subnet } } });
     const down = await api(lbUrl(cloud, '/loadbalancers'), { method: 'POST', token: demo, body: { loadbalancer: { name: 'bool-down', vip_subnet_id: subnet, admin_state_up: false } } });

@@ -32,6 +32,8 @@ function compare(a: unknown, b: unknown): number {
 export function listResponse(plural: string, items: Body[], q: Query, selfUrl: string): Body {
   let out = items.filter((it) =>
     Object.entries(q).every(([k, v]) => {
+      // Listeners and pools are filtered by `loadbalancer_id`, which they show as `loadbalancers: [{id}]`.
+      if (k === 'loadbalancer_id' && Array.isArray(it.loadbalancers)) return (it.loadbalancers as Body[]).some((x) => x.id === last(v));
       if (PAGING.has(k) || v === undefined || !(k in it)) return true;
       const want = last(v)!;
       const have = it[k];

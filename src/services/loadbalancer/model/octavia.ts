@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { AuthContext } from '../../../platform/auth.js';
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../../../platform/errors.js';
 import { uuid } from '../../../platform/ids.js';
@@ -32,6 +33,14 @@ export const seesAll = (auth: AuthContext) => isAdmin(auth) || auth.roles.includ
 
 const unsupported = (provider: string, what: string) => new ApiError('notImplemented', `Provider '${provider}' does not support a requested option: ${what}`, { status: 501 });
 const immutable = (lbId: string) => conflict(`Load Balancer ${lbId} is immutable and cannot be updated.`);
+
+/** A listener's allowed CIDRs must be of the VIP's IP version (Octavia's check). */
+function checkCidrs(lb: Obj, cidrs: unknown): void {
+  const vip = lb.doc.vip_address as string;
+  for (const cidr of Array.isArray(cidrs) ? (cidrs as string[]) : []) {
+    if (isIP(cidr.split('/')[0]) !== isIP(vip)) throw badRequest(`Validation failure: CIDR ${cidr} IP version incompatible with all VIPs ['${vip}'] IP version.`);
+  }
+}
 
 /** Defaults Octavia fills in on create. */
 const DEFAULTS: Record<Kind, Body> = {
@@ -192,6 +201,7 @@ export class Octavia {
       const protocol = body.protocol as string;
       if (!POOL_FOR_LISTENER[protocol]) throw unsupported(lb.doc.provider, `${protocol} protocol`);
       await this.checkTls(auth, protocol, body);
+      checkCidrs(lb, body.allowed_cidrs);
       const others = (await this.store.tree(lb.id)).filter((o) => o.kind === 'listener');
       if (others.some((l) => l.doc.protocol_port === body.protocol_port)) throw conflict(`Another Listener on this Load Balancer is already using protocol_port ${String(body.protocol_port)}`);
       if (body.default_pool_id) await this.checkDefaultPool(lb, protocol, body.default_pool_id as string);
@@ -328,6 +338,7 @@ export class Octavia {
       const tls: Body = { ...body, tls_wrapped: obj.doc.tls_wrapped };
       await this.checkTls(auth, obj.doc.protocol, tls);
       doc.tls_wrapped = tls.tls_wrapped;
+      checkCidrs(lb, body.allowed_cidrs);
     }
     if (kind === 'l7policy') Object.assign(doc, await this.l7Action(lb.id, doc));
     if (kind === 'l7rule') this.checkRule(lb, doc);

@@ -54,6 +54,10 @@ describe('routes tempest found missing', () => {
     assert.equal((await c.call('POST', `/os-aggregates/${id}/action`, c.admin, { remove_host: { host: 'compute-1' } })).status, 200);
     assert.equal((await c.call('DELETE', `/os-aggregates/${id}`, c.admin)).status, 200);
     assert.equal((await c.call('GET', `/os-aggregates/${id}`, c.admin)).status, 404);
+    // Ids are never reused, so concurrent clients cannot mistake a new aggregate for a deleted one.
+    const next = await c.call('POST', '/os-aggregates', c.admin, { aggregate: { name: 'agg2' } });
+    assert.equal(next.body.aggregate.id, id + 1);
+    await c.call('DELETE', `/os-aggregates/${next.body.aggregate.id}`, c.admin);
   });
 
   test('os-hosts (before 2.43), hypervisor uptime and search, audit log, extensions, v2 version document', async () => {

@@ -35,20 +35,29 @@ export class AggregateService {
 
   async create(name: string, zone: string | null): Promise<Aggregate> {
     await this.checkName(name);
-    const now = new Date().toISOString();
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const max = await this.db.selectFrom('compute_aggregates').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst();
-      const id = Number(max?.m ?? 0) + 1;
-      const metadata = zone ? { availability_zone: zone } : {};
-      try {
-        await this.db.insertInto('compute_aggregates').values({ id, uuid: uuid(), name, metadata: JSON.stringify(metadata), created_at: now, updated_at: null }).execute();
-        return this.get(String(id));
-      } catch (e) {
-        if (!isUniqueViolation(e)) throw e;
-        await this.checkName(name);
-      }
+    const id = await this.nextId();
+    const metadata = zone ? { availability_zone: zone } : {};
+    try {
+      await this.db.insertInto('compute_aggregates').values({ id, uuid: uuid(), name, metadata: JSON.stringify(metadata), created_at: new Date().toISOString(), updated_at: null }).execute();
+    } catch (e) {
+      if (isUniqueViolation(e)) throw conflict(`Aggregate ${name} already exists.`);
+      throw e;
     }
-    throw conflict('Aggregate ids are contended; retry.');
+    return this.get(String(id));
+  }
+
+  /** The next aggregate id: a compare-and-set counter, so a deleted aggregate's id is never reused. */
+  private async nextId(): Promise<number> {
+    for (;;) {
+      const row = await this.db.selectFrom('compute_sequences').select('next').where('name', '=', 'aggregate').executeTakeFirst();
+      if (!row) {
+        const max = await this.db.selectFrom('compute_aggregates').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst();
+        await this.db.insertInto('compute_sequences').values({ name: 'aggregate', next: Number(max?.m ?? 0) + 1 }).onConflict((oc) => oc.column('name').doNothing()).execute();
+        continue;
+      }
+      const r = await this.db.updateTable('compute_sequences').set({ next: row.next + 1 }).where('name', '=', 'aggregate').where('next', '=', row.next).executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 1) return row.next;
+    }
   }
 
   private async checkName(name: string, except?: number): Promise<void> {

@@ -193,4 +193,15 @@ export const computeMigrations: ServiceMigration[] = [
       await s.createIndex('compute_migrations_server').on('compute_migrations').column('server_id').execute();
     },
   },
+  {
+    name: '0004_sequences',
+    async up(db) {
+      // Integer ids that are never reused (aggregates), as Nova's autoincrement columns.
+      await db.schema
+        .createTable('compute_sequences')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('next', 'integer', (c) => c.notNull())
+        .execute();
+    },
+  },
 ];

@@ -174,4 +174,5 @@ export interface ComputeTables {
   compute_aggregates: AggregateRow;
   compute_aggregate_hosts: { aggregate_id: number; host: string };
   compute_migrations: MigrationRow;
+  compute_sequences: { name: string; next: number };
 }

@@ -34,8 +34,8 @@ admin_lb = admin.load_balancer.create_load_balancer(name='admins', vip_subnet_id
 try:
     conn.load_balancer.get_load_balancer(admin_lb.id)
     out['other'] = 'visible'
-except openstack.exceptions.NotFoundException:
-    out['other'] = 404
+except openstack.exceptions.HttpException as e:
+    out['other'] = e.status_code
 admin.load_balancer.wait_for_load_balancer(admin_lb.id, wait=60, interval=0.2)
 admin.load_balancer.delete_load_balancer(admin_lb.id)
 q = admin.load_balancer.update_quota(conn.current_project_id, load_balancer=10, member=2)
@@ -78,7 +78,7 @@ describe('load balancer: openstacksdk', () => {
       hm: 'TCP',
       providers: ['proxy', 'simulated'],
       admin_sees: 5,
-      other: 404,
+      other: 403,
       quota: [10, 2],
       over_quota: 403,
       left: [],

@@ -71,6 +71,13 @@ describe('load balancer API as octavia-tempest-plugin expects it', () => {
       const r = await api(lbUrl(cloud, `/${plural}?loadbalancer_id=${made[1]}`), { token: demo });
       assert.deepEqual(r.body[plural].map((x: any) => x.loadbalancers[0].id), [made[1]], plural);
     }
+    // A pool no listener uses is OFFLINE (no traffic, no health reports); a listener's default pool ONLINE.
+    const standalone = (await api(lbUrl(cloud, `/pools?loadbalancer_id=${made[1]}`), { token: demo })).body.pools[0];
+    assert.equal(standalone.operating_status, 'OFFLINE');
+    const listener = (await api(lbUrl(cloud, `/listeners?loadbalancer_id=${made[1]}`), { token: demo })).body.listeners[0];
+    const used = await api(lbUrl(cloud, '/pools'), { method: 'POST', token: demo, body: { pool: { listener_id: listener.id, protocol: 'TCP', lb_algorithm: 'ROUND_ROBIN' } } });
+    await waitActive(cloud, demo, made[1]);
+    assert.equal((await api(lbUrl(cloud, `/pools/${used.body.pool.id}`), { token: demo })).body.pool.operating_status, 'ONLINE');
     const mixed = { loadbalancer_id: made[0], protocol: 'HTTP', protocol_port: 80, allowed_cidrs: ['192.0.1.0/24', '2001:db8:a0b:12f0::/64'] };
     const bad = await api(lbUrl(cloud, '/listeners'), { method: 'POST', token: demo, body: { listener: mixed } });
     assert.equal(bad.status, 400);

@@ -7,7 +7,7 @@ const adminUp = (o: Obj) => o.doc.admin_state_up !== false;
  * Operating statuses as Octavia's health manager derives them: members from their health
  * monitor's results (NO_MONITOR without one), pools DEGRADED or ERROR when some or all enabled
  * members are down, the load balancer DEGRADED when any of its pools is. Disabled objects are
- * OFFLINE, objects not yet provisioned OFFLINE.
+ * OFFLINE, objects not yet provisioned OFFLINE, pools no listener uses OFFLINE.
  * `health` holds the monitor results this process observed (true = up).
  */
 export function operatingStatuses(tree: Obj[], health: Map<string, boolean>, runsMonitors: boolean): Map<string, string> {
@@ -21,12 +21,15 @@ export function operatingStatuses(tree: Obj[], health: Map<string, boolean>, run
     out.set(m.id, s);
   }
   for (const h of tree.filter((o) => o.kind === 'healthmonitor')) out.set(h.id, pending(h) || !adminUp(h) ? 'OFFLINE' : 'ONLINE');
+  // A pool no listener uses (as default pool or L7 redirect target) carries no traffic and gets no
+  // health reports: OFFLINE, as in Octavia.
+  const served = new Set(tree.flatMap((o) => (o.kind === 'listener' ? [o.doc.default_pool_id] : o.kind === 'l7policy' ? [o.doc.redirect_pool_id] : [])));
   let degraded = false;
   for (const p of tree.filter((o) => o.kind === 'pool')) {
     const members = tree.filter((m) => m.kind === 'member' && m.parent_id === p.id && adminUp(m)).map((m) => out.get(m.id));
     const down = members.filter((s) => s === 'ERROR').length;
     let s = down === 0 ? 'ONLINE' : down === members.length ? 'ERROR' : 'DEGRADED';
-    if (pending(p) || !adminUp(p)) s = 'OFFLINE';
+    if (pending(p) || !adminUp(p) || !served.has(p.id)) s = 'OFFLINE';
     if (s === 'ERROR' || s === 'DEGRADED') degraded = true;
     out.set(p.id, s);
   }

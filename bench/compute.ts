@@ -38,7 +38,7 @@ async function main() {
     join(dataDir, 'scs.yaml'),
     stringify({
       ports: Object.fromEntries(['identity', 'compute', 'placement', 'image', 'network', 'volume', 'objectstore', 'loadbalancer', 'keymanager'].map((k) => [k, 0])),
-      services: { compute: { hosts, buildDelayMs: 0, actionDelayMs: 0, quotas: { instances: -1, cores: -1, ram: -1 } }, image: { standardImages: '' } },
+      services: { compute: { hosts, buildDelayMs: 0, actionDelayMs: 0, restartDelayMs: 0, quotas: { instances: -1, cores: -1, ram: -1 } }, image: { standardImages: '' } },
     }),
   );
   const server = startServer(dataDir);

@@ -13,7 +13,7 @@ describe('compute: real clients', () => {
     // One host, so that a second anti-affinity member has nowhere to go.
     c = await startComputeCloud({
       services: ['identity', 'image', 'network', 'volume', 'placement', 'compute'],
-      compute: { hosts: [{ name: 'compute-1', zone: 'nova' }], buildDelayMs: 50, actionDelayMs: 20 },
+      compute: { hosts: [{ name: 'compute-1', zone: 'nova' }], buildDelayMs: 50, actionDelayMs: 20, restartDelayMs: 20 },
     });
   });
   after(async () => c?.cloud.close());

@@ -22,7 +22,7 @@ export interface ComputeCloud {
 export async function startComputeCloud(opts: { services?: string[]; compute?: Record<string, unknown>; dataDir?: string } = {}): Promise<ComputeCloud> {
   const cloud = await startTestCloud({
     only: opts.services ?? ['identity', 'image', 'network', 'placement', 'compute'],
-    services: { compute: { buildDelayMs: 0, actionDelayMs: 0, ...opts.compute }, image: { standardImages: '' } },
+    services: { compute: { buildDelayMs: 0, actionDelayMs: 0, restartDelayMs: 0, ...opts.compute }, image: { standardImages: '' } },
     ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
   });
   const admin = await cloud.adminToken();

@@ -50,6 +50,8 @@ export interface ComputeDriver {
   /** The hosts this driver manages, with their capacity. */
   hosts(): Promise<HostReport[]>;
   spawn(guest: GuestSpec): Promise<void>;
+  /** Re-creates the guest with a fresh root disk from `guest.imageId` (Nova's rebuild). */
+  rebuild(guest: GuestSpec): Promise<void>;
   destroy(guest: GuestSpec): Promise<void>;
   powerOn(guest: GuestSpec): Promise<void>;
   powerOff(guest: GuestSpec): Promise<void>;

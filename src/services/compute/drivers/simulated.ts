@@ -17,6 +17,11 @@ export interface SimulatedConfig {
   /** Delay of a build and of every other guest operation, in ms. */
   buildDelayMs: number;
   actionDelayMs: number;
+  /**
+   * Delay of a guest OS restart (reboot, rebuild, rescue), in ms: long enough that clients polling
+   * once a second (gophercloud, tempest) see REBOOT or REBUILD, as on a real hypervisor.
+   */
+  restartDelayMs: number;
   allocationRatios: { VCPU: number; MEMORY_MB: number; DISK_GB: number };
 }
 
@@ -85,7 +90,8 @@ export class SimulatedDriver implements ComputeDriver {
 
   powerOn = (g: GuestSpec) => this.step(g, this.config.actionDelayMs);
   powerOff = (g: GuestSpec) => this.step(g, this.config.actionDelayMs);
-  reboot = (g: GuestSpec) => this.step(g, this.config.actionDelayMs);
+  reboot = (g: GuestSpec) => this.step(g, this.config.restartDelayMs);
+  rebuild = (g: GuestSpec) => this.step(g, this.config.restartDelayMs);
   pause = (g: GuestSpec) => this.step(g, this.config.actionDelayMs);
   unpause = (g: GuestSpec) => this.step(g, this.config.actionDelayMs);
   suspend = (g: GuestSpec) => this.step(g, this.config.actionDelayMs);

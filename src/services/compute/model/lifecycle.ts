@@ -55,8 +55,7 @@ export const ACTIONS: Record<string, ActionSpec> = {
     event: 'compute_rebuild_instance',
     async run(m, g, _r, p) {
       const patch = (p.patch ?? {}) as Partial<ServerRow>;
-      await m.driver.destroy(g);
-      await m.driver.spawn({ ...g, imageId: patch.image_id ?? g.imageId, name: patch.name ?? g.name });
+      await m.driver.rebuild({ ...g, imageId: patch.image_id ?? g.imageId, name: patch.name ?? g.name });
       return patch;
     },
     final: (r) => (r.vm_state === 'stopped' ? { vm_state: 'stopped', power_state: POWER.SHUTDOWN } : active),

@@ -32,6 +32,7 @@ export const DEFAULT_SETTINGS: ComputeSettings = {
   ],
   buildDelayMs: 200,
   actionDelayMs: 100,
+  restartDelayMs: 2000,
   allocationRatios: { VCPU: 4, MEMORY_MB: 1.5, DISK_GB: 1 },
   quotas: DEFAULT_QUOTAS,
   userDataMaxBytes: 65535,

@@ -154,7 +154,7 @@ provider = simulated
 # NAME:DESCRIPTION pairs split at commas (oslo.config), so descriptions that hold one cannot match.
 enabled_provider_drivers = simulated:Provisioning transitions only,proxy:TCP and HTTP proxy with health monitors
 # Octavia's gate runs its advanced RBAC policy file; run the cloud with
-# `services.loadbalancer.rbac: advanced` alike (the default also grants Keystone's member/reader).
+# services.loadbalancer.rbac = advanced alike (the default also grants Keystone's member/reader).
 RBAC_test_type = advanced
 lb_build_interval = 1
 lb_build_timeout = 60

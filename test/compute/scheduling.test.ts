@@ -54,6 +54,21 @@ describe('server groups and the scheduler', () => {
     assert.equal((await c.call('DELETE', `/os-server-groups/${gid}`, c.demo)).status, 204);
   });
 
+  test('the members of one multi-create in an anti-affinity group, built concurrently, land on different hosts', async () => {
+    for (let round = 0; round < 3; round++) {
+      const gid = (await c.call('POST', '/os-server-groups', c.demo, { server_group: { name: `race-${round}`, policy: 'anti-affinity' } }, '2.64')).body.server_group.id;
+      const r = await boot(c.demo, { name: `race-${round}`, min_count: 2, max_count: 2, return_reservation_id: true }, { group: gid });
+      assert.equal(r.status, 202);
+      const list = await c.call('GET', `/servers?reservation_id=${r.body.reservation_id}`, c.demo, undefined, '2.95');
+      const ids: string[] = list.body.servers.map((s: { id: string }) => s.id);
+      assert.equal(ids.length, 2);
+      for (const id of ids) await c.waitFor(id, c.demo, 'ACTIVE');
+      assert.notEqual(await hostOf(ids[0]), await hostOf(ids[1]));
+      for (const id of ids) assert.equal((await c.call('DELETE', `/servers/${id}`, c.demo)).status, 204);
+      assert.equal((await c.call('DELETE', `/os-server-groups/${gid}`, c.demo)).status, 204);
+    }
+  });
+
   test('affinity keeps members together; bad policies and rules are 400', async () => {
     const g = await c.call('POST', '/os-server-groups', c.demo, { server_group: { name: 'together', policies: ['affinity'] } });
     const gid = g.body.server_group.id;

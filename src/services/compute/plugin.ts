@@ -44,6 +44,7 @@ import { VolumeService } from './model/volumes.js';
 import { ACTION_JOB, BUILD_JOB } from './model/states.js';
 import { loadFlavorSpecs, syncFlavors, type FlavorTarget } from './scs/flavors.js';
 import { FlavorStore } from './store/flavors.js';
+import { SequenceStore } from './store/sequences.js';
 import { HostStateStore } from './store/hosts.js';
 import { MigrationStore } from './store/moves.js';
 import { computeMigrations } from './store/migrations.js';
@@ -70,6 +71,7 @@ const compute: ServiceModule<Clients> = {
     const db = ctx.db.typed<ComputeTables>();
     const servers = new ServerStore(db);
     const hostState = new HostStateStore(db);
+    const sequences = new SequenceStore(db);
     const quotas = new QuotaService(db, settings.quotas);
     const driver = new SimulatedDriver(settings, hostState);
     const flavors = new FlavorService(new FlavorStore(db));
@@ -86,11 +88,11 @@ const compute: ServiceModule<Clients> = {
       flavors,
       keypairs: new KeypairService(db, quotas),
       quotas,
-      groups: new ServerGroupService(db, servers, quotas),
-      aggregates: new AggregateService(db, hostState),
+      groups: new ServerGroupService(db, servers, quotas, sequences),
+      aggregates: new AggregateService(db, hostState, sequences),
       migrations: new MigrationStore(db),
       volumes: new VolumeService(peers, driver, new VolumeAttachmentStore(db)),
-      scheduler: new Scheduler(driver, hostState, () => ctx.clients.placement, servers),
+      scheduler: new Scheduler(driver, hostState, () => ctx.clients.placement, servers, sequences),
       driver,
       hostState,
       jobs: ctx.jobs,

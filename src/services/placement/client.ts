@@ -30,6 +30,8 @@ export interface PlacementClient {
   claim(consumerId: string, providerId: string, resources: Resources, owner: { projectId: string; userId: string }): Promise<boolean>;
   /** Removes every allocation of the consumer. Idempotent. */
   release(consumerId: string): Promise<void>;
+  /** The provider each of these consumers has allocations on (consumers without any are left out). */
+  providersOf(consumerIds: string[]): Promise<Map<string, string>>;
   /** Used amounts per class on a provider. */
   usages(providerId: string): Promise<Resources>;
 }

@@ -42,6 +42,7 @@ const placement: ServiceModule<Clients> = {
       candidates: (want, among) => store.candidates(want, among),
       claim: (consumer, provider, want, owner) => store.claim(consumer, provider, want, owner),
       release: (consumer) => store.release(consumer),
+      providersOf: (consumers) => store.providersOf(consumers),
       usages: (provider) => store.usages(provider),
     };
     return { app, client };

@@ -4,6 +4,7 @@ import { badRequest, conflict, notFound } from '../../../platform/errors.js';
 import { uuid } from '../../../platform/ids.js';
 import type { AggregateRow, ComputeTables } from '../store/tables.js';
 import type { HostStateStore } from '../store/hosts.js';
+import type { SequenceStore } from '../store/sequences.js';
 
 export interface Aggregate {
   row: AggregateRow;
@@ -19,6 +20,7 @@ export class AggregateService {
   constructor(
     private readonly db: Kysely<ComputeTables>,
     private readonly hostState: HostStateStore,
+    private readonly sequences: SequenceStore,
   ) {}
 
   async list(): Promise<Aggregate[]> {
@@ -47,17 +49,11 @@ export class AggregateService {
   }
 
   /** The next aggregate id: a compare-and-set counter, so a deleted aggregate's id is never reused. */
-  private async nextId(): Promise<number> {
-    for (;;) {
-      const row = await this.db.selectFrom('compute_sequences').select('next').where('name', '=', 'aggregate').executeTakeFirst();
-      if (!row) {
-        const max = await this.db.selectFrom('compute_aggregates').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst();
-        await this.db.insertInto('compute_sequences').values({ name: 'aggregate', next: Number(max?.m ?? 0) + 1 }).onConflict((oc) => oc.column('name').doNothing()).execute();
-        continue;
-      }
-      const r = await this.db.updateTable('compute_sequences').set({ next: row.next + 1 }).where('name', '=', 'aggregate').where('next', '=', row.next).executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 1) return row.next;
-    }
+  private nextId(): Promise<number> {
+    return this.sequences.take('aggregate', async () => {
+      const max = await this.db.selectFrom('compute_aggregates').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst();
+      return Number(max?.m ?? 0) + 1;
+    });
   }
 
   private async checkName(name: string, except?: number): Promise<void> {

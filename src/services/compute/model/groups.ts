@@ -2,9 +2,11 @@ import type { Kysely } from 'kysely';
 import type { AuthContext } from '../../../platform/auth.js';
 import { ApiError, badRequest, notFound } from '../../../platform/errors.js';
 import { uuid } from '../../../platform/ids.js';
+import type { SequenceStore } from '../store/sequences.js';
 import type { ServerStore } from '../store/servers.js';
 import type { ComputeTables, ServerGroupRow } from '../store/tables.js';
 import type { QuotaService } from './quotas.js';
+import { groupSequence } from './scheduler.js';
 
 export const POLICIES = ['affinity', 'anti-affinity', 'soft-affinity', 'soft-anti-affinity'];
 
@@ -20,6 +22,7 @@ export class ServerGroupService {
     private readonly db: Kysely<ComputeTables>,
     private readonly servers: ServerStore,
     private readonly quotas: QuotaService,
+    private readonly sequences: SequenceStore,
   ) {}
 
   private async view(row: ServerGroupRow): Promise<ServerGroup> {
@@ -64,6 +67,7 @@ export class ServerGroupService {
   async remove(auth: AuthContext, id: string): Promise<void> {
     await this.find(auth, id);
     await this.db.deleteFrom('compute_server_groups').where('id', '=', id).execute();
+    await this.sequences.drop(groupSequence(id));
   }
 
   /** Checks that `count` more servers fit the group's member quota (Nova: 403 at boot). */

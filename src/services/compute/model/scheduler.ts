@@ -1,6 +1,7 @@
 import type { PlacementClient, Resources } from '../../placement/client.js';
 import type { ComputeDriver, HostReport } from '../drivers/driver.js';
 import type { HostStateStore } from '../store/hosts.js';
+import type { SequenceStore } from '../store/sequences.js';
 import type { ServerStore } from '../store/servers.js';
 import type { ServerGroupRow } from '../store/tables.js';
 
@@ -39,6 +40,7 @@ export class Scheduler {
     /** Read at call time: clients register after every service is created. */
     private readonly placement: () => PlacementClient,
     private readonly servers: ServerStore,
+    private readonly sequences: SequenceStore,
   ) {}
 
   /** Registers every host as a resource provider with its inventory. */
@@ -55,10 +57,27 @@ export class Scheduler {
     return hosts;
   }
 
+  /**
+   * Places a server. Members of one server group are placed one at a time (a compare-and-set on
+   * the group's version): two servers of a multi-create that raced would otherwise both see an
+   * empty anti-affinity group and land on the same host. The loser places again, seeing the
+   * winner's claim.
+   */
   async select(req: ScheduleRequest): Promise<HostReport> {
+    if (!req.group) return this.place(req);
+    const key = groupSequence(req.group.id);
+    for (;;) {
+      const version = await this.sequences.current(key);
+      const host = await this.place(req);
+      if (await this.sequences.advance(key, version)) return host;
+    }
+  }
+
+  private async place(req: ScheduleRequest): Promise<HostReport> {
+    const all = await this.driver.hosts();
     const states = new Map((await this.hostState.all()).map((s) => [s.host, s]));
     const reasons: string[] = [];
-    let hosts = (await this.driver.hosts()).filter((h) => {
+    let hosts = all.filter((h) => {
       const s = states.get(h.host);
       return h.up && !s?.disabled && !s?.forced_down;
     });
@@ -70,8 +89,12 @@ export class Scheduler {
 
     const memberHosts = new Map<string, number>();
     if (req.group) {
-      for (const m of await this.servers.groupMembers(req.group.id)) {
-        if (m.id !== req.serverId && m.host) memberHosts.set(m.host, (memberHosts.get(m.host) ?? 0) + 1);
+      // Where members hold resources: a claim is visible before the member's build records its host.
+      const others = (await this.servers.groupMembers(req.group.id)).map((m) => m.id).filter((id) => id !== req.serverId);
+      const hostOf = new Map(all.map((h) => [h.uuid, h.host]));
+      for (const provider of (await this.placement().providersOf(others)).values()) {
+        const host = hostOf.get(provider);
+        if (host) memberHosts.set(host, (memberHosts.get(host) ?? 0) + 1);
       }
       const policy = req.group.policy;
       if (policy === 'affinity' && memberHosts.size) hosts = hosts.filter((h) => memberHosts.has(h.host));
@@ -98,3 +121,6 @@ export class Scheduler {
     throw new NoValidHost(reasons.join('; '));
   }
 }
+
+/** The compute sequence that versions a server group's placements. */
+export const groupSequence = (groupId: string) => `group:${groupId}`;

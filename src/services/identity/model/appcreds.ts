@@ -139,7 +139,9 @@ export class AppCredentials {
         out.push(ruleOf(same));
         continue;
       }
-      const row: AccessRuleRow = { id: hexId(), user_id: userId, service: input.service, path: input.path, method };
+      const last = await this.db.selectFrom('id_access_rules').select((e) => e.fn.max('position').as('p')).where('user_id', '=', userId).executeTakeFirst();
+      const position = Number(last?.p ?? 0) + 1;
+      const row: AccessRuleRow = { id: hexId(), user_id: userId, service: input.service, path: input.path, method, position };
       await this.db.insertInto('id_access_rules').values(row).execute();
       out.push(ruleOf(row));
     }
@@ -167,7 +169,7 @@ export class AppCredentials {
   }
 
   listRules(userId: string, f: { service?: string; path?: string; method?: string }): Promise<AccessRuleRow[]> {
-    let q = this.db.selectFrom('id_access_rules').selectAll().where('user_id', '=', userId).orderBy('id');
+    let q = this.db.selectFrom('id_access_rules').selectAll().where('user_id', '=', userId).orderBy('position').orderBy('id');
     if (f.service !== undefined) q = q.where('service', '=', f.service);
     if (f.path !== undefined) q = q.where('path', '=', f.path);
     if (f.method !== undefined) q = q.where('method', '=', f.method.toUpperCase());

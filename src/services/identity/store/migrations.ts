@@ -278,4 +278,11 @@ export const identityMigrations: ServiceMigration[] = [
       await db.schema.alterTable('id_users').addColumn('password_history', 'text', (c) => c.notNull().defaultTo('[]')).execute();
     },
   },
+  {
+    name: '0006_access_rule_position',
+    async up(db) {
+      // Keystone lists a user's access rules in the order they were created.
+      await db.schema.alterTable('id_access_rules').addColumn('position', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    },
+  },
 ];

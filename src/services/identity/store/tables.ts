@@ -140,6 +140,8 @@ export interface AccessRuleRow {
   service: string;
   path: string;
   method: string;
+  /** Creation order among the user's rules. */
+  position: number;
 }
 export interface MappingRow {
   id: string;

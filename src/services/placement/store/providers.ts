@@ -180,6 +180,12 @@ export class ProviderStore {
     return this.db.selectFrom('placement_allocations').selectAll().where('consumer_id', '=', consumerId).execute();
   }
 
+  async providersOf(consumerIds: string[]): Promise<Map<string, string>> {
+    if (!consumerIds.length) return new Map();
+    const rows = await this.db.selectFrom('placement_allocations').select(['consumer_id', 'provider_id']).where('consumer_id', 'in', consumerIds).execute();
+    return new Map(rows.map((r) => [r.consumer_id, r.provider_id]));
+  }
+
   providerAllocations(providerId: string) {
     return this.db.selectFrom('placement_allocations').selectAll().where('provider_id', '=', providerId).execute();
   }

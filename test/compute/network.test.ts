@@ -93,3 +93,18 @@ test('a server create naming an unknown security group is 400 at the API', async
   assert.equal(r.status, 400, JSON.stringify(r.body));
   assert.equal((await c.call('GET', '/os-volumes/', c.demo)).status, 404);
 });
+
+test("a trunk's sub-ports are bound (ACTIVE) with the parent port a server boots on, and unbound with it", async () => {
+  const neutron = (method: string, path: string, body?: unknown) => api(`${c.cloud.urls.network}/v2.0${path}`, { method, token: c.demo, body });
+  const parent = (await neutron('POST', '/ports', { port: { network_id: netId, name: 'parent' } })).body.port;
+  const sub = (await neutron('POST', '/ports', { port: { network_id: netId, name: 'sub' } })).body.port;
+  const trunk = await neutron('POST', '/trunks', { trunk: { port_id: parent.id, sub_ports: [{ port_id: sub.id, segmentation_type: 'vlan', segmentation_id: 42 }] } });
+  assert.equal(trunk.status, 201, JSON.stringify(trunk.body));
+  const r = await c.call('POST', '/servers', c.demo, { server: { name: 'trunk-vm', imageRef: c.imageId, flavorRef: c.flavorId, networks: [{ port: parent.id }] } }, '2.95');
+  const s = await c.waitFor(r.body.server.id, c.demo, 'ACTIVE');
+  assert.equal((await neutron('GET', `/ports/${parent.id}`)).body.port.status, 'ACTIVE');
+  assert.equal((await neutron('GET', `/ports/${sub.id}`)).body.port.status, 'ACTIVE');
+  assert.equal((await c.call('DELETE', `/servers/${s.id}`, c.demo)).status, 204);
+  assert.equal((await neutron('GET', `/ports/${sub.id}`)).body.port.status, 'DOWN');
+  assert.equal((await neutron('DELETE', `/trunks/${trunk.body.trunk.id}`)).status, 204);
+});

@@ -119,6 +119,8 @@ describe('routes tempest found missing', () => {
     const diag = await c.call('GET', `/servers/${s.id}/diagnostics`, c.admin, undefined, '2.48');
     assert.equal(diag.body.num_cpus, 1);
     assert.equal(diag.body.state, 'running');
+    // One of the virt drivers the 2.48 schema enumerates.
+    assert.equal(diag.body.driver, 'libvirt');
     const upd = await c.call('PUT', `/servers/${s.id}`, c.demo, { server: { name: 'renamed' } });
     assert.equal(upd.body.server.name, 'renamed');
     assert.equal(upd.body.server['OS-EXT-STS:vm_state'], undefined);

@@ -52,6 +52,18 @@ test('boot from volume on a zero-disk SCS flavor, attach and detach a data volum
   assert.equal((await c.call('POST', `/servers/${s.id}/os-volume_attachments`, c.other, { volumeAttachment: { volumeId: data.body.volume.id } })).status, 404);
   const list = await c.call('GET', `/servers/${s.id}/os-volume_attachments`, c.demo);
   assert.deepEqual(list.body.volumeAttachments.map((a: any) => a.device).sort(), ['/dev/vda', '/dev/vdb']);
+  // PUT: delete_on_termination changes since 2.85; a swap is only Cinder's (migration), 409 here.
+  const dataId = data.body.volume.id;
+  const put = (token: string, body: unknown, v = '2.85', vol = dataId) => c.call('PUT', `/servers/${s.id}/os-volume_attachments/${vol}`, token, { volumeAttachment: body }, v);
+  assert.equal((await put(c.demo, { volumeId: dataId, delete_on_termination: true })).status, 202);
+  assert.equal((await c.call('GET', `/servers/${s.id}/os-volume_attachments/${dataId}`, c.demo, undefined, '2.85')).body.volumeAttachment.delete_on_termination, true);
+  assert.equal((await put(c.demo, { volumeId: dataId, delete_on_termination: false, device: '/dev/vdb' })).status, 202);
+  assert.equal((await put(c.demo, { volumeId: dataId, device: '/dev/vdc' })).status, 400);
+  assert.equal((await put(c.demo, { volumeId: dataId }, '2.84')).status, 403);
+  assert.equal((await put(c.admin, { volumeId: dataId, delete_on_termination: true }, '2.84')).status, 400);
+  assert.equal((await put(c.admin, { volumeId: '00000000-0000-0000-0000-000000000000' }, '2.1')).status, 400);
+  assert.equal((await put(c.admin, { volumeId: root.id }, '2.1')).status, 409);
+  assert.equal((await put(c.admin, { volumeId: dataId }, '2.85', '00000000-0000-0000-0000-000000000000')).status, 404);
   assert.equal((await c.call('DELETE', `/servers/${s.id}/os-volume_attachments/${root.id}`, c.demo)).status, 400);
   assert.equal((await c.call('DELETE', `/servers/${s.id}/os-volume_attachments/${data.body.volume.id}`, c.demo)).status, 202);
   assert.equal(await volumeStatus(data.body.volume.id, 'available'), 'available');

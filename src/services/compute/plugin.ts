@@ -20,6 +20,7 @@ import { registerImageRoutes } from './api/images.js';
 import { registerMigrationRoutes } from './api/migrations.js';
 import { registerInterfaceRoutes } from './api/interfaces.js';
 import { registerKeypairRoutes } from './api/keypairs.js';
+import { registerNetworkProxyRoutes } from './api/network-proxy.js';
 import { registerOperatorRoutes } from './api/operators.js';
 import { registerQuotaRoutes } from './api/quotas.js';
 import { registerSecurityGroupProxyRoutes } from './api/secgroup-proxy.js';
@@ -134,6 +135,7 @@ const compute: ServiceModule<Clients> = {
     registerExtensionRoutes(app);
     registerVolumeProxyRoutes(app, api);
     registerSecurityGroupProxyRoutes(app, api);
+    registerNetworkProxyRoutes(app, api);
 
     const client: ComputeClient = {
       async serverExists(auth, id) {

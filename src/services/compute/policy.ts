@@ -18,6 +18,7 @@ export const computePolicy: PolicyTable = {
   'server:delete': owner,
   'server:action': owner,
   'server:migrate': admin,
+  'server:volume:swap': admin,
   'server:instance_actions:events:details': admin,
   'server_group:list:all': admin,
   'quota:show': anyOf(admin, ownProject()),

@@ -63,6 +63,22 @@ export interface NetworkClient {
     createRule(body: Record<string, unknown>): Promise<Record<string, unknown>>;
     removeRule(id: string): Promise<void>;
   };
+  /** Networks in Neutron's shape, for compute's deprecated `os-networks` proxies (before 2.36). */
+  networks(ctx: AuthContext): {
+    list(): Promise<Array<Record<string, unknown>>>;
+    show(id: string): Promise<Record<string, unknown>>;
+  };
+  /**
+   * Floating IPs in Neutron's shape, for compute's deprecated `os-floating-ips` proxy and the
+   * `addFloatingIp`/`removeFloatingIp` server actions; Neutron's rules and errors apply.
+   */
+  floatingIps(ctx: AuthContext): {
+    list(): Promise<Array<Record<string, unknown>>>;
+    show(id: string): Promise<Record<string, unknown>>;
+    create(body: Record<string, unknown>): Promise<Record<string, unknown>>;
+    update(id: string, body: Record<string, unknown>): Promise<Record<string, unknown>>;
+    remove(id: string): Promise<void>;
+  };
 }
 
 export interface VipPort {

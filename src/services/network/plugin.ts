@@ -59,9 +59,10 @@ const network: ServiceModule<Clients> = {
     const trunks = new Trunks(m, ports);
     const routers = new Routers(m, ports, subnets);
     const floatingIps = new FloatingIps(m, ports, routers);
+    const networks = new Networks(m, floatingIps, qos);
     // URL path -> collection; the path spelling is Neutron's (dashes), bodies use underscores.
     const collections: Array<[string, Collection]> = [
-      ['networks', new Networks(m, floatingIps, qos)],
+      ['networks', networks],
       ['subnets', subnets],
       ['subnetpools', pools],
       ['ports', ports],
@@ -95,7 +96,7 @@ const network: ServiceModule<Clients> = {
     registerInfoRoutes(app, settings.availabilityZone, new IpAvailability(m), baseUrl);
     exposeMetrics(app, ctx.metrics);
 
-    const client: NetworkClient = new ServerNetworking(m, ports, groups);
+    const client: NetworkClient = new ServerNetworking(m, ports, groups, networks, floatingIps);
     const notices: string[] = [];
     const sweep = () =>
       m.ipam

@@ -7,6 +7,7 @@ import type { ServerRow } from '../store/tables.js';
 import { computePolicy } from '../policy.js';
 import { isUuid, renderCtx, type ComputeApi } from './common.js';
 import { isoNaive } from '../../../platform/ids.js';
+import { addFloatingIp, removeFloatingIp } from './network-proxy.js';
 import { renderServer } from './render.js';
 import { parseDiskConfig, stringMap } from './servers.js';
 import { newAdminPass } from '../model/servers.js';
@@ -198,6 +199,14 @@ const HANDLERS: Record<string, Handler> = {
     const network = api.model.peers().network;
     if (!network) throw badRequest('Security groups need the network service, which this cloud does not run.');
     await network.addServerSecurityGroup(req.auth, row.id, name);
+    return accepted;
+  },
+  addFloatingIp: async (api, req, row, arg) => {
+    await addFloatingIp(api, req, row, arg);
+    return accepted;
+  },
+  removeFloatingIp: async (api, req, row, arg) => {
+    await removeFloatingIp(api, req, row, arg);
     return accepted;
   },
   removeSecurityGroup: async (api, req, row, arg) => {

@@ -10,7 +10,8 @@ const STATE: Record<number, string> = { [POWER.NOSTATE]: 'pending', [POWER.RUNNI
 
 /**
  * `GET /servers/{id}/diagnostics` (admin). The simulated driver runs no guest, so every counter is 0
- * and the driver says `simulated`; sizes come from the flavor, NICs and disks from the server.
+ * and the hypervisor says `simulated`; sizes come from the flavor, NICs and disks from the server.
+ * `driver` is an enum of Nova's virt drivers (2.48 schema): 'libvirt', as Nova's own fake driver reports.
  */
 export function registerDiagnosticsRoutes(app: FastifyInstance, api: ComputeApi): void {
   app.get<{ Params: { id: string } }>('/v2.1/servers/:id/diagnostics', async (req) => {
@@ -30,7 +31,7 @@ export function registerDiagnosticsRoutes(app: FastifyInstance, api: ComputeApi)
     }
     return {
       state: STATE[r.power_state] ?? 'pending',
-      driver: 'simulated',
+      driver: 'libvirt',
       hypervisor: 'simulated',
       hypervisor_os: null,
       uptime: r.launched_at ? Math.floor((Date.now() - Date.parse(r.launched_at)) / 1000) : null,

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest, notFound } from '../../../platform/errors.js';
-import { optBool, optString, wrapped } from '../../../platform/http/validate.js';
+import { optString, wrapped } from '../../../platform/http/validate.js';
 import { enforce } from '../../../platform/policy.js';
 import type { VolumeAttachmentRow } from '../store/tables.js';
 import { computePolicy } from '../policy.js';
@@ -51,6 +51,29 @@ export function registerVolumeRoutes(app: FastifyInstance, api: ComputeApi): voi
     });
     await api.servers.recordAction(req.auth, row, 'attach_volume', req.id);
     return { volumeAttachment: render(a, req.mv) };
+  });
+  app.put<{ Params: { id: string; volume: string } }>('/v2.1/servers/:id/os-volume_attachments/:volume', async (req, reply) => {
+    const body = wrapped(req.body, 'volumeAttachment');
+    const allowed = req.mv >= 85 ? ['volumeId', 'device', 'tag', 'delete_on_termination', 'serverId', 'id'] : ['volumeId'];
+    const extra = Object.keys(body).find((k) => !allowed.includes(k));
+    if (extra) throw badRequest(`Invalid input for field/attribute volumeAttachment. Additional properties are not allowed ('${extra}' was unexpected)`);
+    const newVolumeId = optString(body, 'volumeId');
+    if (!newVolumeId || !isUuid(newVolumeId)) throw badRequest("Invalid input for field/attribute volumeAttachment. 'volumeId' is a required property and must be a uuid");
+    const row = await api.servers.find(req.auth, req.params.id);
+    const swapOnly = req.mv < 85;
+    enforce(computePolicy, swapOnly || newVolumeId !== req.params.volume ? 'server:volume:swap' : 'server:action', req.auth, { project_id: row.project_id });
+    await volumes.update(req.auth, row, req.params.volume, {
+      newVolumeId,
+      swapOnly,
+      fields: {
+        device: optString(body, 'device', { nullable: true }),
+        tag: optString(body, 'tag', { nullable: true, max: 60 }),
+        serverId: optString(body, 'serverId') ?? undefined,
+        id: optString(body, 'id') ?? undefined,
+        deleteOnTermination: novaBool(body, 'delete_on_termination'),
+      },
+    });
+    reply.code(202);
   });
   app.delete<{ Params: { id: string; volume: string } }>('/v2.1/servers/:id/os-volume_attachments/:volume', async (req, reply) => {
     const row = await server(req, req.params.id);

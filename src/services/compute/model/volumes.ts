@@ -150,6 +150,32 @@ export class VolumeService {
     return att;
   }
 
+  /**
+   * `PUT /servers/{id}/os-volume_attachments/{volume}`. Since 2.85 `delete_on_termination` changes
+   * (the other fields only as they are). A different `volumeId` is a swap, which Nova accepts only
+   * from Cinder while it migrates the old volume; this block storage service never migrates, so it is
+   * refused as Nova refuses a swap of a volume that is not migrating.
+   */
+  async update(auth: AuthContext, row: ServerRow, volumeId: string, req: { newVolumeId: string; swapOnly: boolean; fields: { device?: string | null; tag?: string | null; serverId?: string; id?: string; deleteOnTermination?: boolean } }): Promise<void> {
+    const volumes = this.client();
+    const swap = req.swapOnly || req.newVolumeId !== volumeId;
+    if (!req.swapOnly) {
+      const att = ((await this.store.of([row.id])).get(row.id) ?? []).find((a) => a.volume_id === volumeId);
+      if (!att) throw notFound(`No volume Block Device Mapping with id ${volumeId}.`);
+      const f = req.fields;
+      if (f.id !== undefined && f.id !== volumeId) throw badRequest('The id property is not mutable');
+      if (f.serverId !== undefined && f.serverId !== row.id) throw badRequest('The serverId property is not mutable');
+      if (f.device !== undefined && f.device !== att.device) throw badRequest('The device property is not mutable');
+      if (f.tag !== undefined && f.tag !== att.tag) throw badRequest('The tag property is not mutable');
+      if (f.deleteOnTermination !== undefined) await this.store.setDeleteOnTermination(row.id, volumeId, f.deleteOnTermination);
+    }
+    if (!swap) return;
+    if (!(await volumes.getVolume(auth, volumeId))) throw notFound(`Volume ${volumeId} could not be found.`);
+    // A missing volume of the path is 404, one of the body 400 (the API-WG rule Nova follows).
+    if (!(await volumes.getVolume(auth, req.newVolumeId))) throw badRequest(`Volume ${req.newVolumeId} could not be found.`);
+    throw conflict(`volume ${volumeId} is not migrating; this API should only be called by Cinder`);
+  }
+
   /** `DELETE /servers/{id}/os-volume_attachments/{volume}`: the root volume stays. */
   async detach(auth: AuthContext, row: ServerRow, volumeId: string): Promise<void> {
     const att = ((await this.store.of([row.id])).get(row.id) ?? []).find((a) => a.volume_id === volumeId);

@@ -6,9 +6,11 @@ import type { NetworkClient, NetworkRequest, ServerAddress, ServerPort, VipPort 
 import type { Res } from '../store/resources.js';
 import { parseIp } from './addresses.js';
 import { isAdmin, type ModelContext } from './context.js';
+import type { FloatingIps } from './floatingips.js';
+import type { Networks } from './networks.js';
 import type { Ports } from './ports.js';
 import { SecurityGroupRules, type SecurityGroups } from './secgroups.js';
-import type { FloatingIpDoc, NetworkDoc, PortDoc, SecurityGroupDoc, SubnetDoc } from './types.js';
+import type { FloatingIpDoc, NetworkDoc, PortDoc, SecurityGroupDoc, SubnetDoc, TrunkDoc } from './types.js';
 
 const COMPUTE_OWNER = 'compute:nova';
 /** Octavia's device owner of VIP ports. */
@@ -22,6 +24,8 @@ export class ServerNetworking implements NetworkClient {
     private readonly m: ModelContext,
     private readonly ports: Ports,
     private readonly groups: SecurityGroups,
+    private readonly nets: Networks,
+    private readonly fips: FloatingIps,
   ) {
     this.rules = new SecurityGroupRules(m, groups);
   }
@@ -35,6 +39,20 @@ export class ServerNetworking implements NetworkClient {
       remove: (id: string) => this.groups.remove(auth, id),
       createRule: (body: Obj) => this.rules.create(auth, body),
       removeRule: (id: string) => this.rules.remove(auth, id),
+    };
+  }
+
+  networks(auth: AuthContext) {
+    return { list: () => this.nets.list(auth), show: (id: string) => this.nets.show(auth, id) };
+  }
+
+  floatingIps(auth: AuthContext) {
+    return {
+      list: () => this.fips.list(auth),
+      show: (id: string) => this.fips.show(auth, id),
+      create: (body: Obj) => this.fips.create(auth, body),
+      update: (id: string, body: Obj) => this.fips.update(auth, id, body),
+      remove: (id: string) => this.fips.remove(auth, id),
     };
   }
 
@@ -67,7 +85,19 @@ export class ServerNetworking implements NetworkClient {
   private async bindExisting(auth: AuthContext, serverId: string, portId: string, host: string): Promise<Res<PortDoc>> {
     const p = await this.ports.find(auth, portId);
     if (p.doc.device_id) throw conflict(`Port ${portId} is still in use.`);
-    return this.ports.updatePort(auth, p, { device_id: serverId, device_owner: COMPUTE_OWNER, 'binding:host_id': host }, undefined, true);
+    const bound = await this.ports.updatePort(auth, p, { device_id: serverId, device_owner: COMPUTE_OWNER, 'binding:host_id': host }, undefined, true);
+    await this.bindSubPorts(p.id, (sub) => this.ports.updatePort(auth, sub, { 'binding:host_id': host }, undefined, true));
+    return bound;
+  }
+
+  /** The sub-ports of a trunk follow its parent port's binding (Neutron's trunk plugin). */
+  private async bindSubPorts(parentId: string, rebind: (sub: Res<PortDoc>) => Promise<unknown>): Promise<void> {
+    for (const t of await this.m.store.list<TrunkDoc>('trunk', { ref_id: parentId })) {
+      for (const s of t.doc.sub_ports) {
+        const sub = await this.m.store.get<PortDoc>('port', s.port_id);
+        if (sub) await rebind(sub);
+      }
+    }
   }
 
   async allocateServerPorts(auth: AuthContext, req: { serverId: string; networks: NetworkRequest; securityGroups?: string[]; host: string; ifAvailable?: boolean }): Promise<ServerPort[]> {
@@ -96,7 +126,10 @@ export class ServerNetworking implements NetworkClient {
   /** Created ports go away; a user's port is unbound and kept. */
   private async releasePort(p: Res<PortDoc>): Promise<void> {
     if (p.doc.server_owned) await this.ports.deletePort(p);
-    else await this.m.modify(p, undefined, (d) => ({ ...d, device_id: '', device_owner: '', host_id: '', ...UNBOUND }), () => ({ ref_id: null }));
+    else {
+      await this.m.modify(p, undefined, (d) => ({ ...d, device_id: '', device_owner: '', host_id: '', ...UNBOUND }), () => ({ ref_id: null }));
+      await this.bindSubPorts(p.id, (sub) => this.m.modify(sub, undefined, (d) => ({ ...d, host_id: '', ...UNBOUND })));
+    }
   }
 
   private serverPortRows(serverId: string): Promise<Res<PortDoc>[]> {

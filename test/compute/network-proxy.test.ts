@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { api } from '../helpers/cloud.js';
+import { python, pythonModuleAvailable, requirePythonModule } from '../helpers/clients.js';
 import { startComputeCloud, type ComputeCloud } from './helpers.js';
 
 // Nova's deprecated proxies to the network service: os-networks, os-tenant-networks,
@@ -81,4 +82,27 @@ test('os-floating-ips: allocate from a pool, show, list, associate with a server
   assert.equal((await c.call('DELETE', `/os-floating-ips/${fip.id}`, c.demo)).status, 404);
   assert.equal((await c.call('GET', '/os-floating-ips', c.demo, undefined, '2.36')).status, 404);
   await c.call('DELETE', `/servers/${s.id}`, c.demo);
+});
+
+test('openstacksdk: add_floating_ip_to_server and remove_floating_ip_from_server', async (t) => {
+  if (!requirePythonModule(t, await pythonModuleAvailable('openstack'), 'openstack', 'python3-openstacksdk')) return;
+  const made = (await c.call('POST', '/os-floating-ips', c.demo, { pool: 'public' })).body.floating_ip;
+  const r = await c.call('POST', '/servers', c.demo, { server: { name: 'sdk-fip', imageRef: c.imageId, flavorRef: c.flavorId, networks: [{ uuid: netId }] } });
+  const s = await c.waitFor(r.body.server.id, c.demo, 'ACTIVE');
+  const out = await python(
+    `
+import json, openstack
+conn = openstack.connect(cloud='scs-demo')
+conn.compute.add_floating_ip_to_server('${s.id}', '${made.ip}')
+server = conn.compute.get_server('${s.id}')
+floating = [a['addr'] for a in server.addresses['fipnet'] if a['OS-EXT-IPS:type'] == 'floating']
+conn.compute.remove_floating_ip_from_server('${s.id}', '${made.ip}')
+fip = conn.network.get_ip('${made.id}')
+print(json.dumps({'floating': floating, 'port': fip.port_id}))
+`,
+    { OS_CLIENT_CONFIG_FILE: c.cloud.cloudsYaml },
+  );
+  assert.deepEqual(out, { floating: [made.ip], port: null });
+  await c.call('DELETE', `/servers/${s.id}`, c.demo);
+  await c.call('DELETE', `/os-floating-ips/${made.id}`, c.demo);
 });

@@ -74,12 +74,17 @@ test('os-security-groups proxy (before 2.36): groups and ingress rules in Nova s
   const rule = await c.call('POST', '/os-security-group-rules', c.demo, { security_group_rule: { parent_group_id: g.id, ip_protocol: 'tcp', from_port: 22, to_port: 22, cidr: '10.0.0.0/8' } });
   assert.equal(rule.status, 200, JSON.stringify(rule.body));
   assert.deepEqual({ ...rule.body.security_group_rule, id: undefined }, { id: undefined, parent_group_id: g.id, ip_protocol: 'tcp', from_port: 22, to_port: 22, ip_range: { cidr: '10.0.0.0/8' }, group: {} });
+  // The CIDR comes back as given, host bits included (Neutron's remote_ip_prefix; normalized_cidr drops them).
+  const hostBits = await c.call('POST', '/os-security-group-rules', c.demo, { security_group_rule: { parent_group_id: g.id, ip_protocol: 'tcp', from_port: 80, to_port: 80, cidr: '10.2.3.124/24' } });
+  assert.deepEqual(hostBits.body.security_group_rule.ip_range, { cidr: '10.2.3.124/24' });
+  const neutronRule = await api(`${c.cloud.urls.network}/v2.0/security-group-rules/${hostBits.body.security_group_rule.id}`, { token: c.demo });
+  assert.equal(neutronRule.body.security_group_rule.normalized_cidr, '10.2.3.0/24');
   const dup = await c.call('POST', '/os-security-group-rules', c.demo, { security_group_rule: { parent_group_id: g.id, ip_protocol: 'tcp', from_port: 22, to_port: 22, cidr: '10.0.0.0/8' } });
   assert.equal(dup.status, 400);
   assert.equal((await c.call('POST', '/os-security-group-rules', c.demo, { security_group_rule: { parent_group_id: g.id, ip_protocol: 'tcp', from_port: 22, to_port: 70000 } })).status, 400);
   assert.equal((await c.call('POST', '/os-security-group-rules', c.demo, { security_group_rule: { parent_group_id: 'not-a-uuid', ip_protocol: 'tcp', from_port: 22, to_port: 22 } })).status, 400);
   const listed = await c.call('GET', '/os-security-groups', c.demo);
-  assert.ok(listed.body.security_groups.some((x: any) => x.id === g.id && x.rules.length === 1));
+  assert.ok(listed.body.security_groups.some((x: any) => x.id === g.id && x.rules.length === 2));
   const upd = await c.call('PUT', `/os-security-groups/${g.id}`, c.demo, { security_group: { name: 'web2', description: 'd' } });
   assert.equal(upd.body.security_group.name, 'web2');
   assert.equal((await c.call('DELETE', `/os-security-group-rules/${rule.body.security_group_rule.id}`, c.demo)).status, 202);

@@ -52,7 +52,10 @@ describe('security groups', () => {
     ];
     for (const b of ok) assert.equal((await rule(b)).status, 201, JSON.stringify(b));
     const normalized = await rule({ protocol: 'udp', remote_ip_prefix: '192.168.1.7/24' });
-    assert.equal(normalized.body.security_group_rule.remote_ip_prefix, '192.168.1.0/24');
+    // Neutron keeps the prefix as given (mask added when absent); normalized_cidr drops the host bits.
+    assert.equal(normalized.body.security_group_rule.remote_ip_prefix, '192.168.1.7/24');
+    assert.equal(normalized.body.security_group_rule.normalized_cidr, '192.168.1.0/24');
+    assert.equal((await rule({ protocol: 'udp', remote_ip_prefix: '192.168.1.0/24' })).status, 409, 'the same network is a duplicate rule');
     const bad: Array<[Record<string, unknown>, number, string]> = [
       [{ protocol: 'tcp', port_range_min: 80, port_range_max: 79 }, 400, 'SecurityGroupInvalidPortRange'],
       [{ protocol: 'tcp', port_range_max: 6 }, 400, 'SecurityGroupInvalidPortRange'],

@@ -1,5 +1,5 @@
 import { optInt, optString, type Obj } from '../../../platform/http/validate.js';
-import { formatCidr, parseCidr } from './addresses.js';
+import { formatCidr, normalizeIp, parseCidr } from './addresses.js';
 import { invalid } from './context.js';
 import { nBadRequest } from './errors.js';
 import type { RuleFields } from './types.js';
@@ -62,7 +62,8 @@ export function parseRuleFields(body: Obj): RuleFields {
     const c = parseCidr(prefixText);
     if (!c) throw invalid('remote_ip_prefix', prefixText, 'is not a valid CIDR');
     if ((c.version === 4) !== (ethertype === 'IPv4')) throw nBadRequest('SecurityGroupRuleParameterConflict', `Conflicting value ethertype ${ethertype} for CIDR ${prefixText}`);
-    prefix = formatCidr(c);
+    // Neutron keeps the host bits the client gave (with the mask it implies); `normalized_cidr` drops them.
+    prefix = `${normalizeIp(prefixText.split('/')[0])}/${c.prefix}`;
   }
   if (prefix !== null && remoteGroup !== null) throw nBadRequest('SecurityGroupRemoteGroupAndRemoteIpPrefix', 'Only remote_ip_prefix or remote_group_id may be provided.');
   return {
@@ -77,9 +78,18 @@ export function parseRuleFields(body: Obj): RuleFields {
   };
 }
 
+/** A rule's remote prefix without host bits (Neutron's `normalized_cidr`). */
+export function normalizedCidr(prefix: string | null): string | null {
+  const c = prefix === null ? undefined : parseCidr(prefix);
+  return c ? formatCidr(c) : prefix;
+}
+
 /** Two rules that match the same traffic (protocol names and numbers compare equal). */
 export function sameRule(a: RuleFields, b: RuleFields): boolean {
-  const cidr = (p: string | null) => (p === '0.0.0.0/0' || p === '::/0' ? null : p);
+  const cidr = (p: string | null) => {
+    const n = normalizedCidr(p);
+    return n === '0.0.0.0/0' || n === '::/0' ? null : n;
+  };
   return (
     a.direction === b.direction &&
     a.ethertype === b.ethertype &&

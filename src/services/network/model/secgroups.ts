@@ -5,7 +5,7 @@ import type { Res } from '../store/resources.js';
 import { checkTags, standard, type Collection } from './collection.js';
 import { isAdmin, onlyKeys, type ModelContext } from './context.js';
 import { nConflict, notFoundOf } from './errors.js';
-import { parseRuleFields, sameRule } from './rules.js';
+import { normalizedCidr, parseRuleFields, sameRule } from './rules.js';
 import type { DefaultRuleDoc, PortDoc, RuleDoc, SecurityGroupDoc } from './types.js';
 
 const UPDATE = ['name', 'description', 'stateful'];
@@ -19,7 +19,7 @@ export function ruleView(r: Res<RuleDoc>): Obj {
     ...standard(r),
     ...r.doc,
     remote_address_group_id: null,
-    normalized_cidr: r.doc.remote_ip_prefix,
+    normalized_cidr: normalizedCidr(r.doc.remote_ip_prefix),
   };
 }
 

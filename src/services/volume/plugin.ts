@@ -11,6 +11,8 @@ import { registerBackendRoutes } from './api/backend.js';
 import { registerBackupRoutes } from './api/backups.js';
 import type { ApiDeps } from './api/common.js';
 import { cinderFault } from './api/faults.js';
+import { registerGroupTypeRoutes } from './api/group-types.js';
+import { registerGroupRoutes } from './api/groups.js';
 import { registerMessageRoutes } from './api/messages.js';
 import { registerMiscRoutes } from './api/misc.js';
 import { registerQosRoutes } from './api/qos.js';
@@ -23,6 +25,9 @@ import type { SnapshotInfo, VolumeClient, VolumeInfo } from './client.js';
 import { FileVolumeDriver } from './drivers/file.js';
 import { AttachmentService } from './model/attachments.js';
 import { BackupService } from './model/backups.js';
+import { GroupSnapshotService } from './model/group-snapshots.js';
+import { GroupTypeService } from './model/group-types.js';
+import { GroupService } from './model/groups.js';
 import { DEFAULT_SETTINGS, json, VolumeKeys, type ModelDeps, type VolumeSettings } from './model/common.js';
 import { MessageService } from './model/messages.js';
 import { QosService } from './model/qos.js';
@@ -68,11 +73,16 @@ const volume: ServiceModule<Clients> = {
     const attachments = new AttachmentService(d, volumes);
     const transfers = new TransferService(d, volumes, quotas);
     const services = new ServiceAdmin(d);
+    const groupTypes = new GroupTypeService(d);
+    const groups = new GroupService(d, groupTypes, types, volumes, quotas);
+    const groupSnapshots = new GroupSnapshotService(d, groups, snapshots);
     volumes.registerJobs();
     snapshots.registerJobs();
     backups.registerJobs();
+    groups.registerJobs();
+    groupSnapshots.registerJobs();
 
-    const deps: ApiDeps = { volumes, types, snapshots, backups, attachments, quotas, transfers, qos: new QosService(d), services, messages: new MessageService(d), settings, baseUrl: () => ctx.urls.volume };
+    const deps: ApiDeps = { volumes, types, snapshots, backups, attachments, quotas, transfers, qos: new QosService(d), services, messages: new MessageService(d), groupTypes, groups, groupSnapshots, settings, baseUrl: () => ctx.urls.volume };
     const app = createServiceApp({
       service: 'volume',
       log: ctx.log,
@@ -93,6 +103,8 @@ const volume: ServiceModule<Clients> = {
     registerBackendRoutes(app, deps);
     registerQosRoutes(app, deps);
     registerMessageRoutes(app, deps);
+    registerGroupTypeRoutes(app, deps);
+    registerGroupRoutes(app, deps);
 
     /** Waits for a volume row to leave a transient status (jobs may run in any process). */
     const settle = async (id: string, transient: string[]): Promise<string | undefined> => {

@@ -5,6 +5,9 @@ import { isObj, query, type Obj } from '../../../platform/http/validate.js';
 import { allowed, enforce } from '../../../platform/policy.js';
 import type { AttachmentService } from '../model/attachments.js';
 import type { BackupService } from '../model/backups.js';
+import type { GroupSnapshotService } from '../model/group-snapshots.js';
+import type { GroupTypeService } from '../model/group-types.js';
+import type { GroupService } from '../model/groups.js';
 import type { VolumeSettings } from '../model/common.js';
 import type { MessageService } from '../model/messages.js';
 import type { QosService } from '../model/qos.js';
@@ -28,6 +31,9 @@ export interface ApiDeps {
   qos: QosService;
   services: ServiceAdmin;
   messages: MessageService;
+  groupTypes: GroupTypeService;
+  groups: GroupService;
+  groupSnapshots: GroupSnapshotService;
   settings: VolumeSettings;
   baseUrl(): string;
 }

@@ -2,8 +2,9 @@ import type { FastifyRequest } from 'fastify';
 import type { AuthContext } from '../../../platform/auth.js';
 import { isoNaive } from '../../../platform/ids.js';
 import { json } from '../model/common.js';
+import type { GroupType } from '../model/group-types.js';
 import type { VolumeType } from '../model/types.js';
-import type { AttachmentRow, BackupRow, SnapshotRow, VolumeRow } from '../store/tables.js';
+import type { AttachmentRow, BackupRow, GroupRow, GroupSnapshotRow, SnapshotRow, VolumeRow } from '../store/tables.js';
 import { minorVersion } from './versions.js';
 
 const time = (iso: string | null) => (iso ? isoNaive(iso) : null);
@@ -66,7 +67,7 @@ export function volumeView(req: FastifyRequest, base: string, v: VolumeRow, type
     ...(extended ? { 'os-vol-tenant-attr:tenant_id': v.project_id } : {}),
     ...(extended && admin ? { 'os-vol-host-attr:host': `localhost@file#file`, 'os-vol-mig-status-attr:migstat': null, 'os-vol-mig-status-attr:name_id': null } : {}),
     ...(extended && Object.keys(imageMeta).length ? { volume_image_metadata: imageMeta } : {}),
-    ...(mv >= 13 ? { group_id: null } : {}),
+    ...(mv >= 13 ? { group_id: v.group_id } : {}),
     ...(mv >= 21 && admin ? { provider_id: null } : {}),
     ...(mv >= 48 ? { service_uuid: null, shared_targets: false } : {}),
     ...(mv >= 61 && admin ? { cluster_name: null } : {}),
@@ -90,7 +91,7 @@ export function snapshotView(req: FastifyRequest, s: SnapshotRow, extended = tru
     created_at: time(s.created_at),
     updated_at: time(s.updated_at),
     ...(extended ? { 'os-extended-snapshot-attributes:progress': s.progress ?? (s.status === 'available' ? '100%' : '0%'), 'os-extended-snapshot-attributes:project_id': s.project_id } : {}),
-    ...(mv >= 14 ? { group_snapshot_id: null } : {}),
+    ...(mv >= 14 ? { group_snapshot_id: s.group_snapshot_id } : {}),
     ...(mv >= 41 ? { user_id: s.user_id } : {}),
     ...(mv >= 65 ? { consumes_quota: true } : {}),
   };
@@ -148,5 +149,42 @@ export function attachmentView(a: AttachmentRow, connectionInfo?: Record<string,
     detached_at: null,
     attach_mode: a.attach_mode,
     connection_info: a.attach_status === 'reserved' ? {} : (connectionInfo ?? {}),
+  };
+}
+
+/** A group type; Cinder shows its group specs to admins only. */
+export function groupTypeView(req: FastifyRequest, t: GroupType) {
+  return { id: t.row.id, name: t.row.name, description: t.row.description, is_public: !!t.row.is_public, ...(isAdmin(req.auth) ? { group_specs: t.specs } : {}) };
+}
+
+/** A group at the request's microversion; `volumes` (3.25) only when asked for with `list_volume`. */
+export function groupView(req: FastifyRequest, g: GroupRow, volumes?: string[]) {
+  const mv = minorVersion(req);
+  return {
+    id: g.id,
+    status: g.status,
+    availability_zone: g.availability_zone,
+    created_at: time(g.created_at),
+    name: g.name,
+    description: g.description,
+    group_type: g.group_type_id,
+    volume_types: json<string[]>(g.volume_type_ids, []),
+    ...(mv >= 14 ? { group_snapshot_id: g.group_snapshot_id, source_group_id: g.source_group_id } : {}),
+    ...(mv >= 25 && volumes ? { volumes } : {}),
+    ...(mv >= 38 ? { replication_status: 'disabled' } : {}),
+    ...(mv >= 58 && isAdmin(req.auth) ? { project_id: g.project_id } : {}),
+  };
+}
+
+export function groupSnapshotView(req: FastifyRequest, s: GroupSnapshotRow) {
+  return {
+    id: s.id,
+    group_id: s.group_id,
+    group_type_id: s.group_type_id,
+    status: s.status,
+    created_at: time(s.created_at),
+    name: s.name,
+    description: s.description,
+    ...(minorVersion(req) >= 58 && isAdmin(req.auth) ? { project_id: s.project_id } : {}),
   };
 }

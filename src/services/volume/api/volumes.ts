@@ -75,6 +75,7 @@ export function registerVolumeRoutes(app: FastifyInstance, d: ApiDeps): void {
       source_volid: optString(v, 'source_volid', { nullable: true }) ?? undefined,
       backup_id: atLeast(req, 47) ? (optString(v, 'backup_id', { nullable: true }) ?? undefined) : undefined,
       multiattach,
+      group_id: atLeast(req, 13) ? (optString(v, 'group_id', { nullable: true }) ?? undefined) : undefined,
       requestId: req.id,
     });
     reply.code(202);

@@ -17,6 +17,8 @@ export interface VolumeSettings {
   quotas: Record<string, number>;
   /** How often transient states are checked for lost jobs. */
   reconcileIntervalMs: number;
+  /** Name of the group type `/group_types/default` shows (Cinder's `default_group_type`); none by default. */
+  defaultGroupType: string | null;
 }
 
 export const DEFAULT_SETTINGS: VolumeSettings = {
@@ -24,6 +26,7 @@ export const DEFAULT_SETTINGS: VolumeSettings = {
   defaultType: '__DEFAULT__',
   quotas: { volumes: 10, snapshots: 10, gigabytes: 1000, backups: 10, backup_gigabytes: 1000, groups: 10, per_volume_gigabytes: -1 },
   reconcileIntervalMs: 60_000,
+  defaultGroupType: null,
 };
 
 /**

@@ -18,6 +18,7 @@ export interface Usage {
 const CINDER_MESSAGES: Partial<Record<QuotaResource, string>> = {
   volumes: 'VolumeLimitExceeded: Maximum number of volumes allowed ({limit}) exceeded for quota \'volumes\'.',
   snapshots: 'SnapshotLimitExceeded: Maximum number of snapshots allowed ({limit}) exceeded',
+  groups: 'GroupLimitExceeded: Maximum number of groups allowed ({limit}) exceeded',
   backups: 'BackupLimitExceeded: Maximum number of backups allowed ({limit}) exceeded',
   gigabytes: 'VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota. Requested {req}G, quota is {limit}G and {used}G has been consumed.',
   backup_gigabytes: 'VolumeBackupSizeExceedsAvailableQuota: Requested backup exceeds allowed Backup gigabytes quota. Requested {req}G, quota is {limit}G and {used}G has been consumed.',
@@ -60,6 +61,7 @@ export class QuotaService {
     const vols = await this.d.stores.volumes.where({ project_id: projectId });
     const snaps = await this.d.stores.snapshots.where({ project_id: projectId });
     const backups = await this.d.stores.backups.where({ project_id: projectId });
+    const groups = await this.d.stores.groups.where({ project_id: projectId });
     const sum = (rows: Array<{ size: number }>) => rows.reduce((n, r) => n + r.size, 0);
     const used: Record<string, number> = {
       volumes: vols.length,
@@ -67,7 +69,7 @@ export class QuotaService {
       gigabytes: sum(vols) + sum(snaps),
       backups: backups.length,
       backup_gigabytes: sum(backups),
-      groups: 0,
+      groups: groups.length,
       per_volume_gigabytes: 0,
     };
     const names = await this.typeNames();

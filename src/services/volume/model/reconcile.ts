@@ -2,6 +2,8 @@ import type { ModelDeps } from './common.js';
 import { CREATE_JOB, DELETE_JOB, EXTEND_JOB, UPLOAD_JOB } from './volumes.js';
 import { SNAPSHOT_CREATE_JOB, SNAPSHOT_DELETE_JOB } from './snapshots.js';
 import { BACKUP_CREATE_JOB, BACKUP_DELETE_JOB, BACKUP_RESTORE_JOB } from './backups.js';
+import { GROUP_SNAPSHOT_CREATE_JOB, GROUP_SNAPSHOT_DELETE_JOB } from './group-snapshots.js';
+import { GROUP_CREATE_JOB, GROUP_DELETE_JOB } from './groups.js';
 
 /** A transient status this old without a queued or running job has lost its job (a crash between the two writes). */
 const GRACE_MS = 2 * 60_000;
@@ -22,16 +24,19 @@ export async function reconcile(d: ModelDeps, now = Date.now()): Promise<number>
   let repaired = 0;
   const volumeJobs = await ids(d, [CREATE_JOB, DELETE_JOB, EXTEND_JOB, UPLOAD_JOB, BACKUP_RESTORE_JOB], 'volumeId');
   for (const b of await d.stores.backups.where()) if (b.status === 'creating') volumeJobs.add(b.volume_id);
+  // A group's job fills or removes its volumes, a group snapshot's its snapshots.
+  const groupJobs = await ids(d, [GROUP_CREATE_JOB, GROUP_DELETE_JOB], 'groupId');
+  const groupSnapshotJobs = await ids(d, [GROUP_SNAPSHOT_CREATE_JOB, GROUP_SNAPSHOT_DELETE_JOB], 'groupSnapshotId');
   const volumeFailure: Record<string, string | undefined> = { creating: 'error', downloading: 'error', deleting: 'error_deleting', extending: 'error_extending', 'restoring-backup': 'error_restoring' };
   for (const v of await d.stores.volumes.where()) {
     const to = volumeFailure[v.status] ?? (['uploading', 'backing-up'].includes(v.status) ? (v.previous_status ?? 'available') : undefined);
-    if (!to || !old(v) || volumeJobs.has(v.id)) continue;
+    if (!to || !old(v) || volumeJobs.has(v.id) || (v.group_id && groupJobs.has(v.group_id))) continue;
     if (await d.stores.volumes.update(v.id, { status: to, fault: 'The job of this operation was lost.' }, [v.status])) repaired++;
   }
   const snapshotJobs = await ids(d, [SNAPSHOT_CREATE_JOB, SNAPSHOT_DELETE_JOB], 'snapshotId');
   for (const s of await d.stores.snapshots.where()) {
     const to = s.status === 'creating' ? 'error' : s.status === 'deleting' ? 'error_deleting' : undefined;
-    if (!to || !old(s) || snapshotJobs.has(s.id) || volumeJobs.has(s.volume_id)) continue;
+    if (!to || !old(s) || snapshotJobs.has(s.id) || volumeJobs.has(s.volume_id) || (s.group_snapshot_id && groupSnapshotJobs.has(s.group_snapshot_id))) continue;
     if (await d.stores.snapshots.update(s.id, { status: to }, [s.status])) repaired++;
   }
   const backupJobs = await ids(d, [BACKUP_CREATE_JOB, BACKUP_DELETE_JOB, BACKUP_RESTORE_JOB], 'backupId');
@@ -39,6 +44,15 @@ export async function reconcile(d: ModelDeps, now = Date.now()): Promise<number>
     const to = b.status === 'creating' || b.status === 'deleting' ? 'error' : b.status === 'restoring' ? 'available' : undefined;
     if (!to || !old(b) || backupJobs.has(b.id)) continue;
     if (await d.stores.backups.update(b.id, { status: to, fail_reason: 'The job of this operation was lost.' }, [b.status])) repaired++;
+  }
+  const transient: Record<string, string | undefined> = { creating: 'error', deleting: 'error_deleting' };
+  for (const g of await d.stores.groups.where()) {
+    const to = transient[g.status];
+    if (to && old(g) && !groupJobs.has(g.id) && (await d.stores.groups.update(g.id, { status: to }, [g.status]))) repaired++;
+  }
+  for (const s of await d.stores.groupSnapshots.where()) {
+    const to = transient[s.status];
+    if (to && old(s) && !groupSnapshotJobs.has(s.id) && (await d.stores.groupSnapshots.update(s.id, { status: to }, [s.status]))) repaired++;
   }
   return repaired;
 }

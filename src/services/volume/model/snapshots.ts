@@ -46,7 +46,8 @@ export class SnapshotService {
     return sortRows(rows, o.sort);
   }
 
-  async create(auth: AuthContext, f: { volumeId: string; name?: string | null; description?: string | null; force: boolean; metadata?: Record<string, string> }): Promise<SnapshotRow> {
+  /** A snapshot and its job; one of a group snapshot (`groupSnapshotId`) is filled by the group snapshot's job. */
+  async create(auth: AuthContext, f: { volumeId: string; name?: string | null; description?: string | null; force: boolean; metadata?: Record<string, string>; groupSnapshotId?: string }): Promise<SnapshotRow> {
     const vol = await this.volumes.find(auth, f.volumeId);
     const allowed = f.force ? ['available', 'in-use'] : ['available'];
     if (!allowed.includes(vol.status)) throw invalidVolume(`Volume ${vol.id} status must be available${f.force ? ' or in-use' : ''}, but current status is: ${vol.status}.`);
@@ -65,15 +66,17 @@ export class SnapshotService {
       encryption_key: vol.encryption_key,
       fault: null,
       progress: null,
+      group_snapshot_id: f.groupSnapshotId ?? null,
       created_at: at,
       updated_at: at,
     };
     await this.d.stores.snapshots.insert(row);
-    await this.d.jobs.enqueue(SNAPSHOT_CREATE_JOB, { snapshotId: row.id });
+    if (!f.groupSnapshotId) await this.d.jobs.enqueue(SNAPSHOT_CREATE_JOB, { snapshotId: row.id });
     return row;
   }
 
-  private async runCreate(id: string): Promise<void> {
+  /** Copies the volume into a snapshot in `creating` (a create job, or a group snapshot's). */
+  async runCreate(id: string): Promise<void> {
     const row = await this.d.stores.snapshots.get(id);
     if (!row || row.status !== 'creating') return;
     await this.d.driver.copy(volRef(row.volume_id), snapRef(id), row.size * GiB);
@@ -126,12 +129,13 @@ export class SnapshotService {
 
   async remove(auth: AuthContext, id: string): Promise<void> {
     const row = await this.find(auth, id);
-    if (!['available', 'error', 'error_deleting'].includes(row.status)) throw invalidSnapshot(`Snapshot status must be available or error and must not be part of a group.`);
+    if (!['available', 'error', 'error_deleting'].includes(row.status) || row.group_snapshot_id) throw invalidSnapshot(`Snapshot status must be available or error and must not be part of a group.`);
     if (!(await this.d.stores.snapshots.update(id, { status: 'deleting' }, [row.status]))) throw conflict('Snapshot status changed.');
     await this.d.jobs.enqueue(SNAPSHOT_DELETE_JOB, { snapshotId: id });
   }
 
-  private async runDelete(id: string): Promise<void> {
+  /** Removes a snapshot in `deleting` (a delete job, or a group snapshot's). */
+  async runDelete(id: string): Promise<void> {
     await this.d.driver.remove(snapRef(id));
     await this.d.stores.snapshots.remove(id, ['deleting']);
   }

@@ -15,7 +15,7 @@ export const EXTEND_JOB = 'volume.extend';
 export const UPLOAD_JOB = 'volume.upload';
 
 export type Source = { kind: 'empty' } | { kind: 'image' | 'snapshot' | 'volume' | 'backup'; id: string };
-interface CreatePayload {
+export interface CreatePayload {
   volumeId: string;
   source: Source;
   auth: AuthContext;
@@ -40,6 +40,8 @@ export interface CreateVolume {
   source_volid?: string;
   backup_id?: string;
   multiattach?: boolean;
+  /** The generic volume group to join (3.13): available, and allowing the volume's type. */
+  group_id?: string;
   /** The API request, named in a user message if the volume cannot be scheduled. */
   requestId?: string;
 }
@@ -108,6 +110,7 @@ export class VolumeService {
         if (k === 'availability_zone') return r.availability_zone === v;
         if (k === 'volume_type') return r.volume_type_id === v || typeNames.get(r.volume_type_id) === v;
         if (k === 'id') return r.id === v;
+        if (k === 'group_id') return r.group_id === v;
         return true;
       });
     }
@@ -121,8 +124,11 @@ export class VolumeService {
     return sortRows(rows, o.sort);
   }
 
-  /** Creates a volume and the job that fills it; a restore passes its own status and fills it itself. */
-  async create(auth: AuthContext, f: CreateVolume, internal: { status?: 'restoring-backup' } = {}): Promise<VolumeRow> {
+  /**
+   * Creates a volume and the job that fills it. A restore (`restoring-backup`) and a group created
+   * from a source (`creating`, in a group still `creating`) pass their own status and fill it themselves.
+   */
+  async create(auth: AuthContext, f: CreateVolume, internal: { status?: 'restoring-backup' | 'creating' } = {}): Promise<VolumeRow> {
     const project = requireProject(auth);
     const sources = [f.imageRef, f.snapshot_id, f.source_volid, f.backup_id].filter((s) => s !== undefined);
     if (sources.length > 1) throw badRequest('Only one of imageRef, snapshot_id, source_volid and backup_id may be given.');
@@ -194,6 +200,7 @@ export class VolumeService {
     if (encrypted && !wrappedKey) ({ wrapped: wrappedKey, keyId } = this.d.keys.create());
     if (encrypted && wrappedKey && !keyId) keyId = uuid();
     if (f.availability_zone && f.availability_zone !== this.d.settings.availabilityZone) throw badRequest(`Invalid input received: Availability zone '${f.availability_zone}' is invalid.`);
+    if (f.group_id) await this.checkGroup(auth, f.group_id, type.row.id, internal.status === 'creating');
 
     await this.quotas.check(project, { volumes: 1, gigabytes: size }, type.row.id);
     // As Cinder's scheduler: without an enabled back end the volume is created in `error`.
@@ -221,6 +228,7 @@ export class VolumeService {
       encryption_key: wrappedKey,
       encryption_key_id: keyId,
       fault: noBackend ?? null,
+      group_id: f.group_id ?? null,
       created_at: at,
       updated_at: at,
     };
@@ -230,7 +238,16 @@ export class VolumeService {
     return row;
   }
 
-  private async runCreate(p: CreatePayload): Promise<void> {
+  private async checkGroup(auth: AuthContext, groupId: string, typeId: string, fromSource: boolean): Promise<void> {
+    const group = await this.d.stores.groups.get(groupId);
+    if (!group || (!isAdmin(auth) && group.project_id !== auth.projectId)) throw notFound(`Group ${groupId} could not be found.`);
+    const status = fromSource ? 'creating' : 'available';
+    if (group.status !== status) throw badRequest(`Invalid input received: Group ${groupId} status must be ${status}, but current status is: ${group.status}.`);
+    if (!json<string[]>(group.volume_type_ids, []).includes(typeId)) throw badRequest(`Invalid input received: Volume type ${typeId} is not one of the types of group ${groupId}.`);
+  }
+
+  /** Fills a volume in `creating` from its source (a create job, or a group created from a source). */
+  async runCreate(p: CreatePayload): Promise<void> {
     const row = await this.d.stores.volumes.get(p.volumeId);
     if (!row || !['creating', 'downloading'].includes(row.status)) return;
     const bytes = row.size * GiB;
@@ -287,7 +304,8 @@ export class VolumeService {
     const row = await this.find(auth, id);
     const attached = (await this.d.stores.attachments.where({ volume_id: id })).some((a) => a.attach_status !== 'detached');
     const snaps = await this.d.stores.snapshots.where({ volume_id: id });
-    if (!DELETABLE.includes(row.status) || attached || (snaps.length && !cascade)) {
+    // As Cinder: a group's volumes go with the group (or leave it first).
+    if (!DELETABLE.includes(row.status) || attached || (snaps.length && !cascade) || row.group_id) {
       throw invalidVolume('Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.');
     }
     if (snaps.some((s) => !['available', 'error'].includes(s.status))) throw invalidVolume('Snapshot of the volume is busy.');
@@ -305,7 +323,8 @@ export class VolumeService {
     await this.d.jobs.enqueue(DELETE_JOB, { volumeId: id });
   }
 
-  private async runDelete(id: string): Promise<void> {
+  /** Removes a volume in `deleting`, its snapshots and attachments (a delete job, or a group's). */
+  async runDelete(id: string): Promise<void> {
     for (const s of await this.d.stores.snapshots.where({ volume_id: id })) {
       await this.d.driver.remove({ kind: 'snapshot', id: s.id });
       await this.d.stores.snapshots.remove(s.id);

@@ -207,4 +207,51 @@ export const volumeMigrations: ServiceMigration[] = [
       await db.schema.createIndex('vol_messages_project').on('vol_messages').column('project_id').execute();
     },
   },
+  {
+    name: '0010_groups',
+    async up(db) {
+      const s = db.schema;
+      await s
+        .createTable('vol_group_types')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('description', 'text')
+        .addColumn('is_public', 'integer', (c) => c.notNull())
+        .addColumn('group_specs', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await s
+        .createTable('vol_groups')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text')
+        .addColumn('description', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('availability_zone', 'text', (c) => c.notNull())
+        .addColumn('group_type_id', 'text', (c) => c.notNull())
+        .addColumn('volume_type_ids', 'text', (c) => c.notNull())
+        .addColumn('group_snapshot_id', 'text')
+        .addColumn('source_group_id', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await s
+        .createTable('vol_group_snapshots')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('group_id', 'text', (c) => c.notNull())
+        .addColumn('group_type_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text')
+        .addColumn('description', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await s.alterTable('vol_volumes').addColumn('group_id', 'text').execute();
+      await s.alterTable('vol_snapshots').addColumn('group_snapshot_id', 'text').execute();
+    },
+  },
 ];

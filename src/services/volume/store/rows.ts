@@ -123,6 +123,9 @@ export interface VolumeStores {
   qos: Rows<'vol_qos_specs'>;
   services: ServiceStore;
   messages: Rows<'vol_messages'>;
+  groupTypes: Rows<'vol_group_types'>;
+  groups: Rows<'vol_groups'>;
+  groupSnapshots: Rows<'vol_group_snapshots'>;
 }
 
 export function volumeStores(db: Kysely<VolumeTables>): VolumeStores {
@@ -140,5 +143,8 @@ export function volumeStores(db: Kysely<VolumeTables>): VolumeStores {
     qos: new Rows(any, 'vol_qos_specs'),
     services: new ServiceStore(db),
     messages: new Rows(any, 'vol_messages'),
+    groupTypes: new Rows(any, 'vol_group_types'),
+    groups: new Rows(any, 'vol_groups'),
+    groupSnapshots: new Rows(any, 'vol_group_snapshots'),
   };
 }

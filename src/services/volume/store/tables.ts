@@ -24,6 +24,8 @@ export interface VolumeRow {
   encryption_key: string | null;
   encryption_key_id: string | null;
   fault: string | null;
+  /** The generic volume group the volume belongs to (3.13). */
+  group_id: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -77,6 +79,52 @@ export interface SnapshotRow {
   fault: string | null;
   /** Progress reported through `os-update_snapshot_status` (Nova's assisted snapshots); null: derived from the status. */
   progress: string | null;
+  /** The group snapshot this snapshot was taken for (3.14); such snapshots go with it. */
+  group_snapshot_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Cinder's group types (3.11): what kind of group, described by group specs. */
+export interface GroupTypeRow {
+  id: string;
+  name: string;
+  description: string | null;
+  is_public: number;
+  group_specs: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A generic volume group (3.13): volumes of the listed types, snapshotted together. */
+export interface GroupRow {
+  id: string;
+  project_id: string;
+  user_id: string;
+  name: string | null;
+  description: string | null;
+  /** creating | available | updating | deleting | error | error_deleting | in-use */
+  status: string;
+  availability_zone: string;
+  group_type_id: string;
+  /** JSON array of volume type ids. */
+  volume_type_ids: string;
+  group_snapshot_id: string | null;
+  source_group_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A snapshot of every volume of a group at once (3.14). */
+export interface GroupSnapshotRow {
+  id: string;
+  project_id: string;
+  user_id: string;
+  group_id: string;
+  group_type_id: string;
+  name: string | null;
+  description: string | null;
+  status: string;
   created_at: string;
   updated_at: string;
 }
@@ -177,4 +225,7 @@ export interface VolumeTables {
   vol_qos_specs: QosRow;
   vol_services: ServiceRow;
   vol_messages: MessageRow;
+  vol_group_types: GroupTypeRow;
+  vol_groups: GroupRow;
+  vol_group_snapshots: GroupSnapshotRow;
 }

@@ -63,6 +63,8 @@ export const volumePolicy: PolicyTable = {
   'backup:update': member,
   'backup:delete': member,
   'backup:restore': member,
+  'backup:backup-export': admin,
+  'backup:backup-import': admin,
   'volume:attachment_create': member,
   'volume:attachment_update': member,
   'volume:attachment_complete': member,

@@ -42,8 +42,20 @@ export function registerBackupRoutes(app: FastifyInstance, d: ApiDeps): void {
       force: optBool(b, 'force') ?? false,
       snapshotId: optString(b, 'snapshot_id', { nullable: true }) ?? undefined,
       metadata: atLeast(req, 43) && b.metadata !== undefined && b.metadata !== null ? metadataOf(b.metadata) : undefined,
+      container: optString(b, 'container', { max: 255, nullable: true }),
     });
     reply.code(202);
+    return { backup: { id: row.id, name: row.name, links: summary(d.baseUrl(), 'backups')(row).links } };
+  });
+  v3Route(app, 'GET', '/backups/:id/export_record', async (req) => {
+    const { auth, b } = await find(req, 'backup:backup-export');
+    return { 'backup-record': await d.backups.exportRecord(auth, b.id) };
+  });
+  v3Route(app, 'POST', '/backups/import_record', async (req, reply) => {
+    const auth = authorize(req, 'backup:backup-import');
+    const r = wrapped(body(req), 'backup-record');
+    const row = await d.backups.importRecord(auth, reqString(r, 'backup_service', { max: 255 }), reqString(r, 'backup_url'));
+    reply.code(201);
     return { backup: { id: row.id, name: row.name, links: summary(d.baseUrl(), 'backups')(row).links } };
   });
   v3Route(app, 'GET', '/backups/:id', async (req) => ({ backup: await render(req, (await find(req, 'backup:get')).b) }));

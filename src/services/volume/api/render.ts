@@ -108,7 +108,7 @@ export function backupView(req: FastifyRequest, base: string, b: BackupRow, hasD
     volume_id: b.volume_id,
     snapshot_id: b.snapshot_id,
     availability_zone: b.availability_zone,
-    container: `backups`,
+    container: b.container ?? 'backups',
     object_count: 0,
     is_incremental: !!b.is_incremental,
     has_dependent_backups: hasDependents,

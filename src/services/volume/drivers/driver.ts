@@ -32,6 +32,8 @@ export interface VolumeDriver {
   copy(from: BlockRef, to: BlockRef, bytes: number): Promise<void>;
   /** Grows a block to `bytes` (extend). */
   resize(ref: BlockRef, bytes: number): Promise<void>;
+  /** Whether the block is stored (an imported backup record must point at data). */
+  exists(ref: BlockRef): Promise<boolean>;
   /** Removes a block; no error when it is already gone. */
   remove(ref: BlockRef): Promise<void>;
   /** Path of the stored bytes (the data plane of a local hypervisor); undefined when not local. */

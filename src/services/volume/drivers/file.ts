@@ -167,6 +167,13 @@ export class FileVolumeDriver implements VolumeDriver {
     }
   }
 
+  async exists(ref: BlockRef): Promise<boolean> {
+    return stat(this.localPath(ref)).then(
+      () => true,
+      () => false,
+    );
+  }
+
   async remove(ref: BlockRef): Promise<void> {
     await rm(this.localPath(ref), { force: true });
     // Temporary files a crashed run left behind.

@@ -10,7 +10,23 @@ import { sortRows, volRef, type VolumeService } from './volumes.js';
 export const BACKUP_CREATE_JOB = 'volume.backup.create';
 export const BACKUP_RESTORE_JOB = 'volume.backup.restore';
 export const BACKUP_DELETE_JOB = 'volume.backup.delete';
+export const BACKUP_IMPORT_JOB = 'volume.backup.import';
 const backupRef = (id: string): BlockRef => ({ kind: 'backup', id });
+/** Where a backup's bytes are: its own, or those of the backup an imported record was exported from. */
+const dataRef = (b: BackupRow): BlockRef => backupRef(b.data_id ?? b.id);
+/**
+ * The `backup_service` of exported records. The file driver keeps backups as files in a folder,
+ * as Cinder's POSIX backup driver does; only records of this cloud's backups can be imported.
+ */
+export const BACKUP_SERVICE = 'cinder.backup.drivers.posix';
+/** The backup fields an exported record carries (Cinder exports the backup's database row). */
+const RECORD_FIELDS = ['id', 'volume_id', 'snapshot_id', 'name', 'description', 'size', 'is_incremental', 'availability_zone', 'metadata', 'encryption_key', 'container', 'volume_meta', 'data_timestamp', 'created_at'] as const;
+interface VolumeMeta {
+  metadata: Record<string, string>;
+  image_metadata: Record<string, string>;
+  bootable: number;
+}
+type BackupRecord = Pick<BackupRow, (typeof RECORD_FIELDS)[number]> & { data_id: string };
 
 /**
  * Backups are sparse copies into the backup folder; the volume is `backing-up` meanwhile and
@@ -40,6 +56,10 @@ export class BackupService {
         await this.d.stores.volumes.update(p.volumeId, { status: 'error_restoring', fault: messageOf(e) }, ['restoring-backup']);
       },
     });
+    this.d.jobs.register<{ backupId: string }>(BACKUP_IMPORT_JOB, {
+      run: (p) => this.runImport(p.backupId),
+      onGiveUp: (p, e) => this.d.stores.backups.update(p.backupId, { status: 'error', fail_reason: messageOf(e) }, ['creating']).then(() => undefined),
+    });
     this.d.jobs.register<{ backupId: string }>(BACKUP_DELETE_JOB, {
       run: (p) => this.runDelete(p.backupId),
       onGiveUp: (p, e) => this.d.stores.backups.update(p.backupId, { status: 'error', fail_reason: messageOf(e) }, ['deleting']).then(() => undefined),
@@ -63,7 +83,7 @@ export class BackupService {
     return sortRows(rows, o.sort);
   }
 
-  async create(auth: AuthContext, f: { volumeId: string; name?: string | null; description?: string | null; incremental: boolean; force: boolean; snapshotId?: string; metadata?: Record<string, string> }): Promise<BackupRow> {
+  async create(auth: AuthContext, f: { volumeId: string; name?: string | null; description?: string | null; incremental: boolean; force: boolean; snapshotId?: string; metadata?: Record<string, string>; container?: string | null }): Promise<BackupRow> {
     const vol = await this.volumes.find(auth, f.volumeId);
     const allowed = f.force ? ['available', 'in-use'] : ['available'];
     if (!allowed.includes(vol.status)) throw invalidVolume(`Volume to be backed up must be available or in-use, but the current status is "${vol.status}".`);
@@ -88,6 +108,9 @@ export class BackupService {
       encryption_key: vol.encryption_key,
       fail_reason: null,
       restore_volume_id: null,
+      container: f.container ?? null,
+      data_id: null,
+      volume_meta: JSON.stringify({ metadata: json(vol.metadata, {}), image_metadata: json(vol.image_metadata, {}), bootable: vol.bootable } satisfies VolumeMeta),
       data_timestamp: at,
       created_at: at,
       updated_at: at,
@@ -128,8 +151,13 @@ export class BackupService {
     const b = await this.d.stores.backups.get(id);
     const v = await this.d.stores.volumes.get(volumeId);
     if (!b || !v || b.status !== 'restoring') return;
-    await this.d.driver.copy(backupRef(id), volRef(volumeId), v.size * GiB);
-    await this.d.stores.volumes.update(volumeId, { status: 'available', encryption_key: b.encryption_key }, ['restoring-backup']);
+    await this.d.driver.copy(dataRef(b), volRef(volumeId), v.size * GiB);
+    // As Cinder's backup drivers, the restore gives the volume back its metadata, image metadata and bootable flag.
+    const meta = json<VolumeMeta | null>(b.volume_meta, null);
+    const restored: Partial<VolumeRow> = meta
+      ? { metadata: JSON.stringify({ ...json(v.metadata, {}), ...meta.metadata }), image_metadata: JSON.stringify({ ...json(v.image_metadata, {}), ...meta.image_metadata }), bootable: meta.bootable }
+      : {};
+    await this.d.stores.volumes.update(volumeId, { ...restored, status: 'available', encryption_key: b.encryption_key }, ['restoring-backup']);
     await this.d.stores.backups.update(id, { status: 'available', restore_volume_id: null }, ['restoring']);
   }
 
@@ -157,8 +185,64 @@ export class BackupService {
     await this.d.jobs.enqueue(BACKUP_DELETE_JOB, { backupId: id });
   }
 
+  /** Removes the backup; its bytes only when no other record (an import or the exported original) still uses them. */
   private async runDelete(id: string): Promise<void> {
-    await this.d.driver.remove(backupRef(id));
+    const row = await this.d.stores.backups.get(id);
+    if (!row) return;
+    const data = row.data_id ?? row.id;
+    const users = [...(await this.d.stores.backups.where({ data_id: data })), ...((await this.d.stores.backups.get(data)) ? [{ id: data }] : [])];
+    if (!users.some((u) => u.id !== id)) await this.d.driver.remove(backupRef(data));
     await this.d.stores.backups.remove(id, ['deleting']);
+  }
+
+  /** export_record: the backup's row, base64 JSON as Cinder's `backup_url`, for re-importing after a database loss. */
+  async exportRecord(auth: AuthContext, id: string): Promise<{ backup_service: string; backup_url: string }> {
+    const row = await this.find(auth, id);
+    if (row.status !== 'available') throw invalidBackup(`Backup status must be available and not ${row.status}.`);
+    const record = { ...Object.fromEntries(RECORD_FIELDS.map((k) => [k, row[k]])), data_id: row.data_id ?? row.id };
+    return { backup_service: BACKUP_SERVICE, backup_url: Buffer.from(JSON.stringify(record)).toString('base64') };
+  }
+
+  /** import_record: a backup row in the caller's project from an exported record; its job checks the bytes are there. */
+  async importRecord(auth: AuthContext, service: string, url: string): Promise<BackupRow> {
+    if (service !== BACKUP_SERVICE) throw badRequest(`Invalid input received: Backup service ${service} is not supported; this cloud's is ${BACKUP_SERVICE}.`);
+    let record: BackupRecord;
+    try {
+      record = JSON.parse(Buffer.from(url, 'base64').toString('utf8')) as BackupRecord;
+    } catch {
+      throw badRequest('Invalid input received: Can\'t parse backup record.');
+    }
+    if (typeof record?.id !== 'string' || typeof record.data_id !== 'string' || !Number.isInteger(record.size)) throw badRequest('Invalid input received: Backup record is missing id, data_id or size.');
+    const existing = await this.d.stores.backups.get(record.id);
+    if (existing) throw invalidBackup('Backup already exists in database.');
+    const project = requireProject(auth);
+    await this.quotas.check(project, { backups: 1, backup_gigabytes: record.size });
+    const at = now();
+    const row: BackupRow = {
+      ...Object.fromEntries(RECORD_FIELDS.map((k) => [k, record[k] ?? null])),
+      id: record.id,
+      project_id: project,
+      user_id: auth.userId,
+      status: 'creating',
+      is_incremental: record.is_incremental ? 1 : 0,
+      metadata: typeof record.metadata === 'string' ? record.metadata : '{}',
+      availability_zone: record.availability_zone ?? this.d.settings.availabilityZone,
+      data_timestamp: record.data_timestamp ?? at,
+      fail_reason: null,
+      restore_volume_id: null,
+      data_id: record.data_id === record.id ? null : record.data_id,
+      created_at: at,
+      updated_at: at,
+    } as BackupRow;
+    await this.d.stores.backups.insert(row);
+    await this.d.jobs.enqueue(BACKUP_IMPORT_JOB, { backupId: row.id });
+    return row;
+  }
+
+  private async runImport(id: string): Promise<void> {
+    const row = await this.d.stores.backups.get(id);
+    if (!row || row.status !== 'creating') return;
+    const ok = await this.d.driver.exists(dataRef(row));
+    await this.d.stores.backups.update(id, ok ? { status: 'available' } : { status: 'error', fail_reason: 'The backup data of the imported record is not in the backup store.' }, ['creating']);
   }
 }

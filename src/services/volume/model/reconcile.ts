@@ -1,7 +1,7 @@
 import type { ModelDeps } from './common.js';
 import { CREATE_JOB, DELETE_JOB, EXTEND_JOB, UPLOAD_JOB } from './volumes.js';
 import { SNAPSHOT_CREATE_JOB, SNAPSHOT_DELETE_JOB } from './snapshots.js';
-import { BACKUP_CREATE_JOB, BACKUP_DELETE_JOB, BACKUP_RESTORE_JOB } from './backups.js';
+import { BACKUP_CREATE_JOB, BACKUP_DELETE_JOB, BACKUP_IMPORT_JOB, BACKUP_RESTORE_JOB } from './backups.js';
 import { GROUP_SNAPSHOT_CREATE_JOB, GROUP_SNAPSHOT_DELETE_JOB } from './group-snapshots.js';
 import { GROUP_CREATE_JOB, GROUP_DELETE_JOB } from './groups.js';
 
@@ -39,7 +39,7 @@ export async function reconcile(d: ModelDeps, now = Date.now()): Promise<number>
     if (!to || !old(s) || snapshotJobs.has(s.id) || volumeJobs.has(s.volume_id) || (s.group_snapshot_id && groupSnapshotJobs.has(s.group_snapshot_id))) continue;
     if (await d.stores.snapshots.update(s.id, { status: to }, [s.status])) repaired++;
   }
-  const backupJobs = await ids(d, [BACKUP_CREATE_JOB, BACKUP_DELETE_JOB, BACKUP_RESTORE_JOB], 'backupId');
+  const backupJobs = await ids(d, [BACKUP_CREATE_JOB, BACKUP_DELETE_JOB, BACKUP_RESTORE_JOB, BACKUP_IMPORT_JOB], 'backupId');
   for (const b of await d.stores.backups.where()) {
     const to = b.status === 'creating' || b.status === 'deleting' ? 'error' : b.status === 'restoring' ? 'available' : undefined;
     if (!to || !old(b) || backupJobs.has(b.id)) continue;

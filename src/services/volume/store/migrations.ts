@@ -254,4 +254,12 @@ export const volumeMigrations: ServiceMigration[] = [
       await s.alterTable('vol_snapshots').addColumn('group_snapshot_id', 'text').execute();
     },
   },
+  {
+    name: '0011_backup_container_records',
+    async up(db) {
+      await db.schema.alterTable('vol_backups').addColumn('container', 'text').execute();
+      await db.schema.alterTable('vol_backups').addColumn('data_id', 'text').execute();
+      await db.schema.alterTable('vol_backups').addColumn('volume_meta', 'text').execute();
+    },
+  },
 ];

@@ -146,6 +146,12 @@ export interface BackupRow {
   fail_reason: string | null;
   /** The volume being restored, while status is `restoring`. */
   restore_volume_id: string | null;
+  /** The container the caller named (Cinder's backup `container`); null: the default one. */
+  container: string | null;
+  /** The backup whose stored bytes this one uses (an imported record); null: its own. */
+  data_id: string | null;
+  /** JSON of the volume's metadata, image metadata and bootable flag, which a restore gives back (as Cinder's backup metadata). */
+  volume_meta: string | null;
   data_timestamp: string;
   created_at: string;
   updated_at: string;

@@ -103,6 +103,31 @@ describe('block storage data plane', () => {
     assert.ok(data.subarray(payload.length, payload.length + 4096).equals(Buffer.alloc(4096)));
   });
 
+  test('a type with 256-bit keys (AES-128-XTS) encrypts at rest and reads back; 128-bit XTS keys are refused', async () => {
+    const admin = await cloud.adminToken();
+    const t = (await api(`${base}/v3/types`, { method: 'POST', token: admin, body: { volume_type: { name: 'luks-256' } } })).body.volume_type;
+    const spec = (key_size: number) => ({ encryption: { provider: 'luks', cipher: 'aes-xts-plain64', key_size, control_location: 'front-end' } });
+    assert.equal((await api(`${base}/v3/types/${t.id}/encryption`, { method: 'POST', token: admin, body: spec(128) })).status, 400);
+    const created = await api(`${base}/v3/types/${t.id}/encryption`, { method: 'POST', token: admin, body: spec(256) });
+    assert.deepEqual([created.status, created.body.encryption.key_size], [200, 256]);
+    const v = await createVolume(base, demo, { imageRef: imageId, volume_type: 'luks-256' });
+    assert.equal(v.encrypted, true);
+    assert.equal(readFileSync(volumeFile(v.id)).indexOf(payload.subarray(0, 64)), -1);
+    const up = await api(`${base}/v3/volumes/${v.id}/action`, { method: 'POST', token: demo, body: { 'os-volume_upload_image': { image_name: 'back-256', disk_format: 'raw', container_format: 'bare' } } });
+    await waitStatus(base, demo, 'volumes', v.id, ['available']);
+    const res = await fetch(`${cloud.urls.image}/v2/images/${up.body['os-volume_upload_image'].image_id}/file`, { headers: { 'x-auth-token': demo } });
+    const reader = res.body!.getReader();
+    const chunks: Buffer[] = [];
+    for (let got = 0; got < payload.length; ) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      chunks.push(Buffer.from(value));
+      got += value.length;
+    }
+    await reader.cancel();
+    assert.ok(Buffer.concat(chunks).subarray(0, payload.length).equals(payload));
+  });
+
   test('backups of encrypted volumes stay encrypted and restore to the same bytes', async () => {
     const v = await createVolume(base, demo, { imageRef: imageId, volume_type: 'LUKS' });
     const b = await api(`${base}/v3/backups`, { method: 'POST', token: demo, body: { backup: { volume_id: v.id } } });

@@ -6,10 +6,11 @@ import { SECTOR, decryptSectors, encryptSectors } from '../../src/services/volum
 /** OpenSSL's aes-256-xts of one sector at a time, the tweak being the sector number: what dm-crypt's aes-xts-plain64 stores. */
 function perSector(key: Buffer, first: number, data: Buffer, encrypt: boolean): Buffer {
   const out = Buffer.alloc(data.length);
+  const algorithm = key.length === 64 ? 'aes-256-xts' : 'aes-128-xts';
   for (let off = 0; off < data.length; off += SECTOR) {
     const iv = Buffer.alloc(16);
     iv.writeBigUInt64LE(BigInt(first + off / SECTOR));
-    const c = encrypt ? createCipheriv('aes-256-xts', key, iv) : createDecipheriv('aes-256-xts', key, iv);
+    const c = encrypt ? createCipheriv(algorithm, key, iv) : createDecipheriv(algorithm, key, iv);
     Buffer.concat([c.update(data.subarray(off, off + SECTOR)), c.final()]).copy(out, off);
   }
   return out;
@@ -34,4 +35,13 @@ test('a hole (a zero sector on disk) reads as zeros between sealed sectors', () 
   const stored = encryptSectors(key, 10, plain);
   stored.fill(0, SECTOR, 3 * SECTOR);
   assert.ok(decryptSectors(key, 10, stored).equals(plain));
+});
+
+test('a 256-bit key (a type with key_size 256) is OpenSSL aes-128-xts per sector; other sizes are refused', () => {
+  const key = randomBytes(32);
+  const plain = randomBytes(SECTOR * 3);
+  const sealed = encryptSectors(key, 7, plain);
+  assert.ok(sealed.equals(perSector(key, 7, plain, true)));
+  assert.ok(decryptSectors(key, 7, sealed).equals(plain));
+  assert.throws(() => encryptSectors(randomBytes(16), 0, plain), /XTS key/);
 });

@@ -2,12 +2,15 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { endianness } from 'node:os';
 
 /**
- * Encryption at rest for block devices: AES-256-XTS per 4 KiB sector (IEEE 1619), the tweak
+ * Encryption at rest for block devices: AES-XTS per 4 KiB sector (IEEE 1619), the tweak
  * being the sector number (as dm-crypt/LUKS "aes-xts-plain64" do), so any sector can be read or
  * written on its own. A sector that was never written is a hole in the sparse file and reads as
  * zeros; writing a sector of zeros leaves it a hole, so encrypted volumes stay sparse.
  *
- * The bytes are exactly OpenSSL's aes-256-xts of each sector, but computed for many sectors at
+ * The key's length picks the cipher as LUKS's key size does: 512 bits are AES-256-XTS, 256 bits
+ * AES-128-XTS (XTS splits the key into a data half and a tweak half).
+ *
+ * The bytes are exactly OpenSSL's aes-256-xts (aes-128-xts) of each sector, but computed for many sectors at
  * once: one AES-ECB call encrypts every sector's tweak, the per-block tweaks (each the previous
  * one times x in GF(2^128)) are made here, and one AES-ECB call per direction does the blocks.
  * An OpenSSL XTS context per 4 KiB sector cost more than the encryption itself (about 150-250
@@ -15,6 +18,8 @@ import { endianness } from 'node:os';
  */
 export const SECTOR = 4096;
 export const KEY_BYTES = 64;
+/** The XTS key sizes in bits (LUKS's `key_size` for aes-xts-plain64): AES-128 and AES-256 halves. */
+export const XTS_KEY_BITS = [256, 512];
 
 const BLOCK = 16;
 const BLOCKS_PER_SECTOR = SECTOR / BLOCK;
@@ -50,7 +55,8 @@ function wordsOf(buf: Buffer): Uint32Array {
 }
 
 function ecb(key: Buffer, encrypt: boolean, data: Uint8Array): Buffer {
-  const c = encrypt ? createCipheriv('aes-256-ecb', key, null) : createDecipheriv('aes-256-ecb', key, null);
+  const algorithm = `aes-${key.length * 8}-ecb`;
+  const c = encrypt ? createCipheriv(algorithm, key, null) : createDecipheriv(algorithm, key, null);
   c.setAutoPadding(false);
   const out = c.update(data);
   c.final();
@@ -58,16 +64,18 @@ function ecb(key: Buffer, encrypt: boolean, data: Uint8Array): Buffer {
 }
 
 /**
- * AES-256-XTS of whole sectors `first`, `first + 1`, ... of `data` (a multiple of SECTOR bytes),
+ * AES-XTS of whole sectors `first`, `first + 1`, ... of `data` (a multiple of SECTOR bytes),
  * into a new buffer. Zero sectors are not special here: callers keep holes out of the run.
  */
 function xts(key: Buffer, first: number, data: Buffer, encrypt: boolean): Buffer {
   if (!LITTLE_ENDIAN) throw new Error('Volume encryption needs a little-endian CPU.');
+  if (!XTS_KEY_BITS.includes(key.length * 8)) throw new Error(`An XTS key has ${XTS_KEY_BITS.join(' or ')} bits, not ${key.length * 8}.`);
+  const half = key.length / 2;
   const sectors = data.length / SECTOR;
   // Each sector's initial tweak: its number as a 128-bit little-endian value, encrypted with the second key half.
   const numbers = Buffer.alloc(sectors * BLOCK);
   for (let i = 0; i < sectors; i++) numbers.writeBigUInt64LE(BigInt(first + i), i * BLOCK);
-  const tweaks = wordsOf(ecb(key.subarray(32), true, numbers));
+  const tweaks = wordsOf(ecb(key.subarray(half), true, numbers));
   const words = data.length / 4;
   const { masks, input } = scratchFor(data.length);
   Buffer.from(input.buffer, 0, data.length).set(data);
@@ -93,7 +101,7 @@ function xts(key: Buffer, first: number, data: Buffer, encrypt: boolean): Buffer
       a = (a << 1) ^ (carry * 0x87);
     }
   }
-  const sealed = ecb(key.subarray(0, 32), encrypt, new Uint8Array(input.buffer, 0, data.length));
+  const sealed = ecb(key.subarray(0, half), encrypt, new Uint8Array(input.buffer, 0, data.length));
   const out = wordsOf(sealed);
   for (let w = 0; w < words; w++) out[w] ^= masks[w];
   return out.buffer === sealed.buffer ? sealed : Buffer.from(out.buffer);

@@ -37,8 +37,9 @@ export const DEFAULT_SETTINGS: VolumeSettings = {
 export class VolumeKeys {
   private static readonly CONTEXT = 'volume-data-key';
   constructor(private readonly master: MasterKey) {}
-  create(): { wrapped: string; keyId: string } {
-    const key = randomBytes(KEY_BYTES);
+  /** A new data key of `bits` (the encryption type's key size). */
+  create(bits = KEY_BYTES * 8): { wrapped: string; keyId: string } {
+    const key = randomBytes(bits / 8);
     return { wrapped: this.master.wrap(key, VolumeKeys.CONTEXT), keyId: uuid() };
   }
   unwrap(wrapped: string | null): Buffer | undefined {

@@ -1,6 +1,7 @@
 import type { AuthContext } from '../../../platform/auth.js';
 import { badRequest, conflict, notFound } from '../../../platform/errors.js';
 import { uuid } from '../../../platform/ids.js';
+import { XTS_KEY_BITS } from '../drivers/sectors.js';
 import type { TypeRow } from '../store/tables.js';
 import { isAdmin, json, now, type ModelDeps } from './common.js';
 
@@ -23,7 +24,7 @@ export interface VolumeType {
 
 export const isEncryptedType = (t: VolumeType): boolean => t.encryption !== null;
 
-/** What the file driver really does: AES-256 in XTS mode (a 512-bit key), sector numbers as tweaks. */
+/** What the file driver really does: AES in XTS mode, sector numbers as tweaks; 512-bit keys (AES-256) unless the type asks for 256 (AES-128). */
 export const CIPHER = 'aes-xts-plain64';
 export const KEY_SIZE = 512;
 
@@ -160,7 +161,7 @@ export class TypeService {
     if (!create && !t.encryption) throw notFound(`Volume type encryption for type ${t.row.id} does not exist.`);
     await this.refuseInUse(t);
     if (f.cipher != null && f.cipher !== CIPHER) throw badRequest(`Invalid input received: this cloud encrypts with ${CIPHER} only.`);
-    if (f.key_size != null && f.key_size !== KEY_SIZE) throw badRequest(`Invalid input received: this cloud encrypts with ${KEY_SIZE}-bit keys only.`);
+    if (f.key_size != null && !XTS_KEY_BITS.includes(f.key_size)) throw badRequest(`Invalid input received: this cloud encrypts with ${CIPHER} keys of ${XTS_KEY_BITS.join(' or ')} bits only.`);
     if (f.control_location !== undefined && !['front-end', 'back-end'].includes(f.control_location)) throw badRequest(`Invalid input received: Valid control location are: ['front-end', 'back-end']`);
     const at = now();
     const base = t.encryption ?? { ...encryptionSpec({ provider: f.provider ?? 'luks' }), created_at: at, updated_at: null };

@@ -197,7 +197,7 @@ export class VolumeService {
       throw badRequest('Invalid volume type: the new volume must have the same encryption as its source.');
     }
     let keyId: string | null = null;
-    if (encrypted && !wrappedKey) ({ wrapped: wrappedKey, keyId } = this.d.keys.create());
+    if (encrypted && !wrappedKey) ({ wrapped: wrappedKey, keyId } = this.d.keys.create(type.encryption?.key_size ?? undefined));
     if (encrypted && wrappedKey && !keyId) keyId = uuid();
     if (f.availability_zone && f.availability_zone !== this.d.settings.availabilityZone) throw badRequest(`Invalid input received: Availability zone '${f.availability_zone}' is invalid.`);
     if (f.group_id) await this.checkGroup(auth, f.group_id, type.row.id, internal.status === 'creating');

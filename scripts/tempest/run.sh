@@ -151,8 +151,8 @@ extend_attached_volume = false
 # API tests run on the simulated provider (same API and state machine as proxy, no sockets: the
 # tests' listeners use ports like 80 that an unprivileged proxy data plane cannot bind).
 provider = simulated
-# NAME:DESCRIPTION pairs split at commas (oslo.config), so descriptions that hold one cannot match.
-enabled_provider_drivers = simulated:Provisioning transitions only,proxy:TCP and HTTP proxy with health monitors
+# NAME:DESCRIPTION pairs split at commas (oslo.config): the providers' descriptions hold none.
+enabled_provider_drivers = simulated:Provisioning transitions only (no data plane),proxy:TCP and HTTP proxy with health monitors in the service process
 # Octavia's gate runs its advanced RBAC policy file; run the cloud with
 # services.loadbalancer.rbac = advanced alike (the default also grants Keystone's member/reader).
 RBAC_test_type = advanced

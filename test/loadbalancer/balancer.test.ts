@@ -5,9 +5,9 @@ import type { MemberSpec, PoolSpec } from '../../src/services/loadbalancer/drive
 import { expectedCodes } from '../../src/services/loadbalancer/drivers/monitor.js';
 
 const member = (id: string, extra: Partial<MemberSpec> = {}): MemberSpec => ({ id, address: '127.0.0.1', port: 1, weight: 1, backup: false, adminUp: true, monitorAddress: null, monitorPort: null, ...extra });
-const pool = (members: MemberSpec[], algorithm: PoolSpec['algorithm'] = 'ROUND_ROBIN'): PoolSpec => ({ id: 'p', algorithm, persistence: null, members, monitor: null });
+const pool = (members: MemberSpec[], algorithm: PoolSpec['algorithm'] = 'ROUND_ROBIN'): PoolSpec => ({ id: 'p', algorithm, persistence: null, proxyProtocol: null, members, monitor: null });
 
-function picks(b: Balancer, p: PoolSpec, n: number, client = '10.0.0.1'): Record<string, number> {
+function picks(b: Balancer, p: PoolSpec, n: number, client = { ip: '10.0.0.1', port: 40000 }): Record<string, number> {
   const out: Record<string, number> = {};
   for (let i = 0; i < n; i++) {
     const m = b.pick(p, client);
@@ -32,21 +32,26 @@ describe('load balancer member selection', () => {
     down.add('a');
     assert.deepEqual(picks(b, p, 3), { spare: 3 });
     down.add('spare');
-    assert.equal(b.pick(p, '10.0.0.1'), undefined);
+    assert.equal(b.pick(p, { ip: '10.0.0.1', port: 40000 }), undefined);
   });
 
   it('SOURCE_IP pins a client to one member; LEAST_CONNECTIONS picks the least busy', () => {
     const b = new Balancer(() => true);
     const p = pool([member('a'), member('b'), member('c')], 'SOURCE_IP');
-    assert.equal(Object.keys(picks(b, p, 10, '192.0.2.7')).length, 1);
+    assert.equal(Object.keys(picks(b, p, 10, { ip: '192.0.2.7', port: 40000 })).length, 1);
+    // SOURCE_IP_PORT pins a client's connection (address and port); other ports of it spread.
+    const sip = pool([member('a'), member('b'), member('c')], 'SOURCE_IP_PORT');
+    assert.equal(Object.keys(picks(b, sip, 10, { ip: '192.0.2.7', port: 40000 })).length, 1);
+    const spread = new Set(Array.from({ length: 30 }, (_, i) => b.pick(sip, { ip: '192.0.2.7', port: 40000 + i })!.id));
+    assert.equal(spread.size, 3);
     const lc = pool([member('a'), member('b')], 'LEAST_CONNECTIONS');
     b.opened('a');
     b.opened('a');
     b.opened('b');
-    assert.equal(b.pick(lc, 'x')!.id, 'b');
+    assert.equal(b.pick(lc, { ip: 'x', port: 1 })!.id, 'b');
     b.closed('a');
     b.closed('a');
-    assert.equal(b.pick(lc, 'x')!.id, 'a');
+    assert.equal(b.pick(lc, { ip: 'x', port: 1 })!.id, 'a');
   });
 
   it('reads expected_codes lists and ranges', () => {

@@ -85,7 +85,7 @@ describe('load balancer proxy: HTTP/1.1 framing', () => {
       timeoutClientDataMs: 50_000,
       timeoutMemberConnectMs: 5_000,
       timeoutMemberDataMs: 50_000,
-      pool: { id: `${lbId}-p`, algorithm: 'ROUND_ROBIN', persistence: null, members, monitor: null },
+      pool: { id: `${lbId}-p`, algorithm: 'ROUND_ROBIN', persistence: null, proxyProtocol: null, members, monitor: null },
       l7policies: [],
       ...extra,
     };
@@ -276,7 +276,7 @@ describe('load balancer proxy: worker processes sharing a listener', () => {
       timeoutClientDataMs: 50_000,
       timeoutMemberConnectMs: 5_000,
       timeoutMemberDataMs: 50_000,
-      pool: { id: 'p', algorithm: 'ROUND_ROBIN', persistence: null, monitor, members: ports.map((port, i) => ({ id: `m${i}`, address: '127.0.0.1', port, weight: 1, backup: false, adminUp: true, monitorAddress: null, monitorPort: null })) },
+      pool: { id: 'p', algorithm: 'ROUND_ROBIN', persistence: null, proxyProtocol: null, monitor, members: ports.map((port, i) => ({ id: `m${i}`, address: '127.0.0.1', port, weight: 1, backup: false, adminUp: true, monitorAddress: null, monitorPort: null })) },
       l7policies: [],
     };
     const address = (await driver.apply({ id: 'shared', adminUp: true, listeners: [spec] }))['shared-l'];

@@ -170,6 +170,11 @@ describe('loadbalancer.rbac: advanced (Octavia advanced RBAC policy)', () => {
 
     const denied = await api(lbUrl(cloud, '/loadbalancers'), { token: await member.token() });
     assert.equal(denied.status, 403);
+    // Providers, flavors and availability zones need a load-balancer_* role too.
+    for (const path of ['/providers', '/flavors', '/availabilityzones']) {
+      assert.equal((await api(lbUrl(cloud, path), { token: await member.token() })).status, 403, path);
+      assert.equal((await api(lbUrl(cloud, path), { token: await observer.token() })).status, 200, path);
+    }
     const create = (token: string) => api(lbUrl(cloud, '/loadbalancers'), { method: 'POST', token, body: { loadbalancer: { vip_subnet_id: subnet, project_id: lbMember.projectId } } });
     assert.equal((await create(await member.token())).status, 403);
 

@@ -20,6 +20,9 @@ export function octaviaPolicy(mode: RbacMode): PolicyTable {
   const projectReader = anyOf(allOf(ownProject(), keystone ? anyOf(role('reader'), role('load-balancer_observer')) : role('load-balancer_observer')), projectWriter);
   const read: Check = anyOf(globalObserver, projectReader);
   const write: Check = anyOf(admin, projectWriter);
+  // Providers, flavors and availability zones: any authenticated user by default; with the
+  // advanced file only holders of a load-balancer_* role (Octavia's load-balancer:read).
+  const catalogReader: Check = keystone ? always : anyOf(globalObserver, role('load-balancer_observer'), role('load-balancer_member'));
   return {
     ...objectRules('loadbalancer', read, write),
     ...objectRules('listener', read, write),
@@ -37,11 +40,10 @@ export function octaviaPolicy(mode: RbacMode): PolicyTable {
     'quota:get_defaults': anyOf(globalObserver, role('load-balancer_quota_admin'), projectReader),
     'quota:put': anyOf(admin, role('load-balancer_quota_admin')),
     'quota:delete': anyOf(admin, role('load-balancer_quota_admin')),
-    // Providers, flavors and availability zones are readable by every authenticated user.
-    'provider:get_all': always,
-    'flavor:get_all': always,
+    'provider:get_all': catalogReader,
+    'flavor:get_all': catalogReader,
     'flavor-profile:get_all': admin,
-    'availability-zone:get_all': always,
+    'availability-zone:get_all': catalogReader,
     'availability-zone-profile:get_all': admin,
     'flavor-profile:post': admin,
     'availability-zone-profile:post': admin,

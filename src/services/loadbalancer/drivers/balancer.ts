@@ -1,6 +1,6 @@
 import type { MemberSpec, PoolSpec } from './driver.js';
 
-/** FNV-1a: a stable, cheap hash of the client address for SOURCE_IP. */
+/** FNV-1a: a stable, cheap hash of the client address (SOURCE_IP) or address and port (SOURCE_IP_PORT). */
 function hash(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
@@ -25,12 +25,13 @@ export class Balancer {
     return primaries.length ? primaries : usable.filter((m) => m.backup);
   }
 
-  pick(pool: PoolSpec, clientAddress: string): MemberSpec | undefined {
+  pick(pool: PoolSpec, client: { ip: string; port: number }): MemberSpec | undefined {
     const set = this.candidates(pool);
     if (set.length <= 1) return set[0];
-    if (pool.algorithm === 'SOURCE_IP' || pool.persistence === 'SOURCE_IP') {
+    if (pool.algorithm === 'SOURCE_IP' || pool.algorithm === 'SOURCE_IP_PORT' || pool.persistence === 'SOURCE_IP') {
       const sorted = [...set].sort((a, b) => a.id.localeCompare(b.id));
-      return sorted[hash(clientAddress) % sorted.length];
+      const key = pool.algorithm === 'SOURCE_IP_PORT' ? `${client.ip}:${client.port}` : client.ip;
+      return sorted[hash(key) % sorted.length];
     }
     if (pool.algorithm === 'LEAST_CONNECTIONS') {
       let best = set[0];

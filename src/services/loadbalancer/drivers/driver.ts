@@ -29,9 +29,11 @@ export interface MonitorSpec {
 
 export interface PoolSpec {
   id: string;
-  algorithm: 'ROUND_ROBIN' | 'LEAST_CONNECTIONS' | 'SOURCE_IP';
+  algorithm: 'ROUND_ROBIN' | 'LEAST_CONNECTIONS' | 'SOURCE_IP' | 'SOURCE_IP_PORT';
   /** SOURCE_IP persistence pins a client address to a member; other types are not enforced. */
   persistence: string | null;
+  /** PROXY (1) or PROXYV2 (2) pools send members the PROXY protocol header first on each connection. */
+  proxyProtocol: 1 | 2 | null;
   members: MemberSpec[];
   monitor: MonitorSpec | null;
 }

@@ -4,6 +4,7 @@ import { Balancer } from './balancer.js';
 import { NO_TRAFFIC, type ListenerSpec, type TrafficStats } from './driver.js';
 import type { RequestHead } from './http1.js';
 import { matchPolicy } from './l7.js';
+import { proxyHeader } from './proxyprotocol.js';
 import { clientIp, HttpSession, type Route, type SessionHost } from './session.js';
 import { UpstreamPool } from './upstream.js';
 
@@ -80,13 +81,14 @@ export class ListenerRuntime implements SessionHost {
   }
 
   private tcpConnection(client: Socket): void {
-    const member = this.spec.pool && this.balancer.pick(this.spec.pool, clientIp(client));
+    const member = this.spec.pool && this.balancer.pick(this.spec.pool, { ip: clientIp(client), port: client.remotePort ?? 0 });
     if (!member) {
       this.stats.request_errors++;
       return void client.destroy();
     }
     this.balancer.opened(member.id);
     const upstream = connect({ host: member.address, port: member.port });
+    if (this.spec.pool!.proxyProtocol) upstream.write(proxyHeader(this.spec.pool!.proxyProtocol, client));
     upstream.setTimeout(this.spec.timeoutMemberConnectMs, () => upstream.destroy());
     upstream.once('connect', () => upstream.setTimeout(this.spec.timeoutMemberDataMs));
     client.setTimeout(this.spec.timeoutClientDataMs, () => client.destroy());
@@ -121,13 +123,13 @@ export class ListenerRuntime implements SessionHost {
     return this.spec.timeoutClientDataMs;
   }
 
-  route(req: RequestHead, ip: string): Route {
+  route(req: RequestHead, client: { ip: string; port: number }): Route {
     const policy = this.spec.l7policies.length ? matchPolicy(this.spec.l7policies, req) : undefined;
     if (policy?.action === 'REJECT') return { status: 403 };
     if (policy?.action === 'REDIRECT_TO_URL') return { status: policy.redirectHttpCode, location: policy.redirectUrl! };
     if (policy?.action === 'REDIRECT_PREFIX') return { status: policy.redirectHttpCode, location: `${policy.redirectPrefix!.replace(/\/$/, '')}${req.url}` };
     const pool = policy ? policy.pool : this.spec.pool;
-    const member = pool && this.balancer.pick(pool, ip);
+    const member = pool && this.balancer.pick(pool, client);
     return member ? { member, pool } : { status: 503 };
   }
 

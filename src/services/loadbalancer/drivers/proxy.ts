@@ -138,7 +138,7 @@ export function proxyDriver(settings: ProxySettings, events: DriverEvents): Load
 
   return {
     name: 'proxy',
-    description: 'TCP and HTTP proxy with health monitors, run by the service process.',
+    description: 'TCP and HTTP proxy with health monitors in the service process',
     runsMonitors: true,
 
     async apply(lb: LoadBalancerSpec) {

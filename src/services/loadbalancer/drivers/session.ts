@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { Balancer } from './balancer.js';
 import type { MemberSpec, PoolSpec } from './driver.js';
 import { BodyFrame, FramingError, headEnd, localResponse, MAX_HEAD, parseRequest, parseResponse, type RequestHead, type ResponseHead } from './http1.js';
+import { proxyHeader } from './proxyprotocol.js';
 import type { Upstream, UpstreamOwner, UpstreamPool } from './upstream.js';
 
 /** Where a request goes: to a member, or answered by the proxy itself (error page or redirect). */
@@ -12,7 +13,7 @@ export interface SessionHost {
   readonly upstreams: UpstreamPool;
   readonly balancer: Balancer;
   clientTimeoutMs(): number;
-  route(req: RequestHead, clientIp: string): Route;
+  route(req: RequestHead, client: { ip: string; port: number }): Route;
   /** The X-Forwarded-* field lines the listener inserts for this client (CRLF-terminated), or null. */
   forwardedFields(clientIp: string): Buffer | null;
   requestError(): void;
@@ -61,12 +62,14 @@ export class HttpSession implements UpstreamOwner {
   private clientBlocked = false;
   private memberBlocked = false;
   private readonly ip: string;
+  private readonly port: number;
 
   constructor(
     private readonly host: SessionHost,
     private readonly client: Socket,
   ) {
     this.ip = clientIp(client);
+    this.port = client.remotePort ?? 0;
     client.setNoDelay(true);
     client.setTimeout(host.clientTimeoutMs(), () => this.onClientTimeout());
     client.on('data', (d: Buffer) => this.onClientData(d));
@@ -116,7 +119,7 @@ export class HttpSession implements UpstreamOwner {
 
   private begin(req: RequestHead, buf: Buffer, end: number): void {
     const body = BodyFrame.ofRequest(req);
-    const route = this.host.route(req, this.ip);
+    const route = this.host.route(req, { ip: this.ip, port: this.port });
     if (!('member' in route)) {
       // A body the proxy does not read would be taken for the next request: close instead.
       const close = body !== null || req.close;
@@ -139,7 +142,13 @@ export class HttpSession implements UpstreamOwner {
     this.pending = sendEnd < buf.length ? buf.subarray(sendEnd) : null;
     this.reqBody = body && !body.done ? body : null;
     this.state = this.reqBody ? State.Body : State.Wait;
-    this.up = this.host.upstreams.acquire(route.member, this);
+    // A PROXY protocol connection speaks for this one client: a new one, never reused.
+    const proxied = route.pool.proxyProtocol;
+    this.up = this.host.upstreams.acquire(route.member, this, proxied !== null);
+    if (proxied) {
+      this.up.spoiled = true;
+      this.up.write(proxyHeader(proxied, this.client));
+    }
     this.retry = !body && this.up.reused && RETRYABLE.has(req.method) ? out : null;
     if (!this.up.write(out) && this.state === State.Body) this.waitForMember();
   }

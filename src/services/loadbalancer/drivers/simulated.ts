@@ -8,7 +8,7 @@ export function simulatedDriver(delayMs = 0): LoadBalancerDriver {
   const wait = () => new Promise<void>((r) => setTimeout(r, delayMs));
   return {
     name: 'simulated',
-    description: 'Provisioning transitions only, no data plane.',
+    description: 'Provisioning transitions only (no data plane)',
     runsMonitors: false,
     apply: async () => {
       await wait();

@@ -213,8 +213,7 @@ export class Octavia {
       const listener = body.listener_id ? await this.find(auth, 'listener', body.listener_id as string) : undefined;
       const lb = await this.find(auth, 'loadbalancer', (body.loadbalancer_id as string | undefined) ?? listener!.lb_id);
       if (listener && listener.lb_id !== lb.id) throw badRequest('Validation failure: the listener is not on the given load balancer.');
-      if (!['HTTP', 'HTTPS', 'TCP'].includes(body.protocol as string)) throw unsupported(lb.doc.provider, `${String(body.protocol)} protocol`);
-      if (body.lb_algorithm === 'SOURCE_IP_PORT') throw unsupported(lb.doc.provider, 'SOURCE_IP_PORT algorithm');
+      if (!['HTTP', 'HTTPS', 'TCP', 'PROXY', 'PROXYV2'].includes(body.protocol as string)) throw unsupported(lb.doc.provider, `${String(body.protocol)} protocol`);
       if (body.tls_enabled) throw unsupported(lb.doc.provider, 'TLS to members');
       if (listener) {
         if (listener.doc.default_pool_id) throw conflict(`Listener ${listener.id} is already using a default pool.`);
@@ -342,7 +341,6 @@ export class Octavia {
     }
     if (kind === 'l7policy') Object.assign(doc, await this.l7Action(lb.id, doc));
     if (kind === 'l7rule') this.checkRule(lb, doc);
-    if (kind === 'pool' && body.lb_algorithm === 'SOURCE_IP_PORT') throw unsupported(lb.doc.provider, 'SOURCE_IP_PORT algorithm');
     await this.lock(lb.id);
     await this.store.update(id, { doc, provisioning_status: 'PENDING_UPDATE' });
     if (kind === 'l7policy' && body.position !== undefined) await this.orderL7Policies(obj, body.position as number);

@@ -7,6 +7,7 @@ function poolSpec(pool: Obj, tree: Obj[]): PoolSpec {
     id: pool.id,
     algorithm: pool.doc.lb_algorithm,
     persistence: pool.doc.session_persistence?.type ?? null,
+    proxyProtocol: pool.doc.protocol === 'PROXY' ? 1 : pool.doc.protocol === 'PROXYV2' ? 2 : null,
     members: tree
       .filter((o) => o.kind === 'member' && o.parent_id === pool.id)
       .map((m) => ({

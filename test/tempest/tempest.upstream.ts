@@ -31,10 +31,10 @@ test('tempest API tests of scripts/tempest/pass-*.txt pass', async (t) => {
   try {
     const include = join(cloud.dataDir, 'tempest-include.txt');
     writeFileSync(include, regexes.join('\n') + '\n');
-    const out = await run('bash', [join(LISTS, 'run.sh'), cloud.cloudsYaml, '--include-list', include, '--concurrency', '2'], {
+    const out = await run('bash', [join(LISTS, 'run.sh'), cloud.cloudsYaml, '--include-list', include, '--concurrency', '4'], {
       env: { ...process.env, TEMPEST_WORKSPACE: join(cloud.dataDir, 'tempest') },
       maxBuffer: 256 * 1024 * 1024,
-      timeout: 20 * 60_000,
+      timeout: 45 * 60_000,
     }).catch((err: { stdout?: string; stderr?: string }) => err);
     const stdout = out.stdout ?? '';
     const failed = stdout.split('\n').filter((l) => / \.\.\. FAILED$/.test(l));

@@ -74,6 +74,9 @@ access_rules = true
 security_compliance = true
 project_tags = true
 domain_specific_drivers = false
+# keystone_tempest_plugin: the secure-RBAC persona tests (system/domain/project admin, member,
+# reader) run only where scope is enforced, as our identity service always does.
+enforce_scope = true
 
 [compute]
 image_ref = $img
@@ -99,12 +102,15 @@ spice_console = false
 serial_console = false
 rescue = true
 live_migration = true
+block_migration_for_live_migration = true
+volume_backed_live_migration = true
 cold_migration = true
 interface_attach = true
 attach_encrypted_volume = false
 personality = false
 config_drive = false
 metadata_service = false
+scheduler_enabled_filters = AvailabilityZoneFilter,ComputeFilter,ComputeCapabilitiesFilter,ImagePropertiesFilter,ServerGroupAntiAffinityFilter,ServerGroupAffinityFilter,SameHostFilter,DifferentHostFilter
 
 [image]
 http_image = 
@@ -116,6 +122,11 @@ api_v2 = true
 import_image = true
 # os_glance_* properties are reserved (403), as in Glance.
 os_glance_reserved = true
+
+# glance_tempest_plugin's secure-RBAC persona tests (project admin/member/reader) run only where
+# Glance enforces scope, as our image service always does (its policy.ts).
+[enforce_scope]
+glance = true
 
 [network]
 public_network_id = $pub

@@ -83,6 +83,23 @@ describe('server groups and the scheduler', () => {
     for (const id of [a, b]) await c.call('DELETE', `/servers/${id}`, c.demo);
   });
 
+  test('scheduler hints same_host and different_host (one id or a list); bad ids are 400', async () => {
+    const first = (await boot(c.demo, { name: 'hint-0' })).body.server.id;
+    await c.waitFor(first, c.demo, 'ACTIVE');
+    const near = (await boot(c.demo, { name: 'hint-1' }, { same_host: first })).body.server.id;
+    const far = (await boot(c.demo, { name: 'hint-2' }, { different_host: [first] })).body.server.id;
+    for (const id of [near, far]) assert.equal((await c.waitFor(id, c.demo, 'ACTIVE')).status, 'ACTIVE');
+    assert.equal(await hostOf(near), await hostOf(first));
+    assert.notEqual(await hostOf(far), await hostOf(first));
+    // Both hosts are taken by the listed servers: nowhere to go.
+    const none = (await boot(c.demo, { name: 'hint-3' }, { different_host: [first, far] })).body.server.id;
+    const failed = await c.waitFor(none, c.demo, 'ERROR');
+    assert.match(failed.fault.message, /No valid host/);
+    assert.equal((await boot(c.demo, {}, { same_host: 'not-a-uuid' })).status, 400);
+    assert.equal((await boot(c.demo, {}, { different_host: [first, 7] })).status, 400);
+    for (const id of [first, near, far, none]) await c.call('DELETE', `/servers/${id}`, c.demo);
+  });
+
   test('availability zones: the server lands in the requested zone; unknown zone is 400', async () => {
     const r = await boot(c.demo, { availability_zone: 'az2' });
     const s = await c.waitFor(r.body.server.id, c.demo, 'ACTIVE');

@@ -199,6 +199,8 @@ export function registerServerRoutes(app: FastifyInstance, api: ComputeApi): voi
       if (typeof hints.group !== 'string' || !isUuid(hints.group)) throw badRequest(`Invalid input for field/attribute group. Value: ${JSON.stringify(hints.group)}. It is not a 'uuid'`);
       input.groupId = hints.group;
     }
+    input.sameHost = serverIdsHint(hints, 'same_host');
+    input.differentHost = serverIdsHint(hints, 'different_host');
     const server = wrapped(req.body, 'server');
     const created = await api.servers.create(req.auth, input, req.id);
     reply.code(202);
@@ -318,4 +320,14 @@ export function registerServerRoutes(app: FastifyInstance, api: ComputeApi): voi
     if (!(await api.model.servers.removeTag(row.id, req.params.tag))) throw notFound(`Tag ${req.params.tag} could not be found.`);
     reply.code(204);
   });
+}
+
+/** `same_host` / `different_host`: a server uuid or a list of them (Nova's hint schema). */
+function serverIdsHint(hints: Obj | undefined, name: string): string[] | undefined {
+  const v = hints?.[name];
+  if (v === undefined) return undefined;
+  const ids = Array.isArray(v) ? v : [v];
+  const bad = ids.find((x) => typeof x !== 'string' || !isUuid(x));
+  if (bad !== undefined) throw badRequest(`Invalid input for field/attribute ${name}. Value: ${JSON.stringify(v)}. ${JSON.stringify(bad)} is not a 'uuid'`);
+  return ids as string[];
 }

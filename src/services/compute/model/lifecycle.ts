@@ -181,6 +181,7 @@ async function moveTo(m: ComputeModel, r: ServerRow, flavor: Flavor, exclude: bo
     zone: r.requested_az,
     group: await groupOf(m, r),
     exclude: exclude && r.host ? [r.host] : undefined,
+    ...hintsOf(r),
   });
   const old = { ...(JSON.parse(r.flavor) as Flavor), host: r.host };
   return { host: host.host, availability_zone: host.zone, old_flavor: JSON.stringify(old), flavor: JSON.stringify(flavor), flavor_id: flavor.id, vcpus: flavor.vcpus, memory_mb: flavor.ram, root_gb: flavor.disk };
@@ -198,6 +199,12 @@ const stripHost = (f: Flavor & { host?: string }): Flavor => {
 
 async function providerOf(m: ComputeModel, host: string): Promise<string | undefined> {
   return (await m.driver.hosts()).find((h) => h.host === host)?.uuid;
+}
+
+/** The create request's `same_host`/`different_host` hints, which (as Nova's request spec) also guide later moves. */
+function hintsOf(r: ServerRow): { sameHostAs?: string[]; differentHostFrom?: string[] } {
+  const req = JSON.parse(r.request) as { sameHost?: string[]; differentHost?: string[] };
+  return { sameHostAs: req.sameHost, differentHostFrom: req.differentHost };
 }
 
 async function groupOf(m: ComputeModel, r: ServerRow) {
@@ -285,6 +292,7 @@ export class Lifecycle {
           zone: row.requested_az,
           forcedHost: req.forcedHost,
           group: await groupOf(this.m, row),
+          ...hintsOf(row),
         });
         if (!(await this.m.servers.update(row.id, { host: host.host, availability_zone: host.zone, task_state: 'networking' }, { vmStates: ['building'] }))) {
           await this.m.peers().placement.release(row.id);

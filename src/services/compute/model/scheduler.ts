@@ -22,6 +22,9 @@ export interface ScheduleRequest {
   group?: ServerGroupRow;
   /** Hosts not to use (migrate away from the current one). */
   exclude?: string[];
+  /** Scheduler hints `same_host` / `different_host`: servers whose hosts must (not) be chosen. */
+  sameHostAs?: string[];
+  differentHostFrom?: string[];
 }
 
 /** Claimed resources of a server as placement resource classes. */
@@ -73,6 +76,10 @@ export class Scheduler {
     }
   }
 
+  private async hostsOf(serverIds: string[]): Promise<Set<string>> {
+    return new Set((await this.servers.getMany(serverIds)).flatMap((s) => (s.host ? [s.host] : [])));
+  }
+
   private async place(req: ScheduleRequest): Promise<HostReport> {
     const all = await this.driver.hosts();
     const states = new Map((await this.hostState.all()).map((s) => [s.host, s]));
@@ -86,6 +93,17 @@ export class Scheduler {
     reasons.push(`AvailabilityZoneFilter: ${hosts.length}`);
     if (req.forcedHost) hosts = hosts.filter((h) => h.host === req.forcedHost);
     if (req.exclude) hosts = hosts.filter((h) => !req.exclude!.includes(h.host));
+    // Nova's SameHostFilter (a host running any of the servers) and DifferentHostFilter (none of them).
+    if (req.sameHostAs?.length) {
+      const near = await this.hostsOf(req.sameHostAs);
+      hosts = hosts.filter((h) => near.has(h.host));
+      reasons.push(`SameHostFilter: ${hosts.length}`);
+    }
+    if (req.differentHostFrom?.length) {
+      const far = await this.hostsOf(req.differentHostFrom);
+      hosts = hosts.filter((h) => !far.has(h.host));
+      reasons.push(`DifferentHostFilter: ${hosts.length}`);
+    }
 
     const memberHosts = new Map<string, number>();
     if (req.group) {

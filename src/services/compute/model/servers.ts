@@ -34,6 +34,9 @@ export interface CreateInput {
   configDrive: boolean;
   diskConfig: string;
   groupId?: string;
+  /** Scheduler hints `same_host` and `different_host` (server ids). */
+  sameHost?: string[];
+  differentHost?: string[];
   hostname?: string;
 }
 
@@ -216,7 +219,7 @@ export class ServerService {
         launch_index: i,
         server_group_id: group?.row.id ?? null,
         fault: null,
-        request: JSON.stringify({ networks: input.networks, networksIfAvailable: input.networksIfAvailable, securityGroups: input.securityGroups, forcedHost, blockDevices: devices }),
+        request: JSON.stringify({ networks: input.networks, networksIfAvailable: input.networksIfAvailable, securityGroups: input.securityGroups, forcedHost, blockDevices: devices, sameHost: input.sameHost, differentHost: input.differentHost }),
         deleted: 0,
         created_at: now,
         updated_at: now,

@@ -26,7 +26,6 @@ interface VolumeMeta {
   image_metadata: Record<string, string>;
   bootable: number;
 }
-type BackupRecord = Pick<BackupRow, (typeof RECORD_FIELDS)[number]> & { data_id: string };
 
 /**
  * Backups are sparse copies into the backup folder; the volume is `backing-up` meanwhile and
@@ -206,34 +205,42 @@ export class BackupService {
   /** import_record: a backup row in the caller's project from an exported record; its job checks the bytes are there. */
   async importRecord(auth: AuthContext, service: string, url: string): Promise<BackupRow> {
     if (service !== BACKUP_SERVICE) throw badRequest(`Invalid input received: Backup service ${service} is not supported; this cloud's is ${BACKUP_SERVICE}.`);
-    let record: BackupRecord;
+    let record: Record<string, unknown>;
     try {
-      record = JSON.parse(Buffer.from(url, 'base64').toString('utf8')) as BackupRecord;
+      record = JSON.parse(Buffer.from(url, 'base64').toString('utf8')) as Record<string, unknown>;
     } catch {
-      throw badRequest('Invalid input received: Can\'t parse backup record.');
+      throw badRequest("Invalid input received: Can't parse backup record.");
     }
-    if (typeof record?.id !== 'string' || typeof record.data_id !== 'string' || !Number.isInteger(record.size)) throw badRequest('Invalid input received: Backup record is missing id, data_id or size.');
-    const existing = await this.d.stores.backups.get(record.id);
-    if (existing) throw invalidBackup('Backup already exists in database.');
+    const str = (k: string): string | null => (typeof record[k] === 'string' ? record[k] : null);
+    const [id, dataId, size] = [str('id'), str('data_id'), record.size];
+    if (!id || !dataId || typeof size !== 'number' || !Number.isInteger(size)) throw badRequest('Invalid input received: Backup record is missing id, data_id or size.');
+    if (await this.d.stores.backups.get(id)) throw invalidBackup('Backup already exists in database.');
     const project = requireProject(auth);
-    await this.quotas.check(project, { backups: 1, backup_gigabytes: record.size });
+    await this.quotas.check(project, { backups: 1, backup_gigabytes: size });
     const at = now();
     const row: BackupRow = {
-      ...Object.fromEntries(RECORD_FIELDS.map((k) => [k, record[k] ?? null])),
-      id: record.id,
+      id,
       project_id: project,
       user_id: auth.userId,
+      volume_id: str('volume_id') ?? '',
+      snapshot_id: str('snapshot_id'),
+      name: str('name'),
+      description: str('description'),
+      size,
       status: 'creating',
       is_incremental: record.is_incremental ? 1 : 0,
-      metadata: typeof record.metadata === 'string' ? record.metadata : '{}',
-      availability_zone: record.availability_zone ?? this.d.settings.availabilityZone,
-      data_timestamp: record.data_timestamp ?? at,
+      availability_zone: str('availability_zone') ?? this.d.settings.availabilityZone,
+      metadata: str('metadata') ?? '{}',
+      encryption_key: str('encryption_key'),
       fail_reason: null,
       restore_volume_id: null,
-      data_id: record.data_id === record.id ? null : record.data_id,
+      container: str('container'),
+      data_id: dataId === id ? null : dataId,
+      volume_meta: str('volume_meta'),
+      data_timestamp: str('data_timestamp') ?? at,
       created_at: at,
       updated_at: at,
-    } as BackupRow;
+    };
     await this.d.stores.backups.insert(row);
     await this.d.jobs.enqueue(BACKUP_IMPORT_JOB, { backupId: row.id });
     return row;

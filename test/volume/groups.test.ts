@@ -1,10 +1,30 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { api, startTestCloud, type TestCloud } from '../helpers/cloud.js';
-import { openstack, requireTool } from '../helpers/clients.js';
+import { openstack, python, pythonModuleAvailable, requirePythonModule, requireTool } from '../helpers/clients.js';
 import { MV, waitStatus } from './helpers.js';
 
 const H = MV('3.20');
+
+/** openstacksdk's block_storage group calls (microversion negotiation, waits). */
+const SDK_SCRIPT = `
+import json, openstack
+adm = openstack.connect(cloud='scs-admin')
+bs = openstack.connect(cloud='scs-demo').block_storage
+wait = dict(interval=0.1, wait=120)
+out = {}
+gt = adm.block_storage.create_group_type(name='sdk-gt', group_specs={'k': 'v'})
+out['specs'] = gt.group_specs
+g = bs.wait_for_status(bs.create_group(name='sdk-g', group_type=gt.id, volume_types=['__DEFAULT__']), status='available', **wait)
+v = bs.wait_for_status(bs.create_volume(size=1, group_id=g.id, name='sdk-gv'), status='available', **wait)
+out['member'] = bs.get_volume(v.id).group_id == g.id
+out['groups'] = [x.name for x in bs.groups()]
+bs.delete_group(g, delete_volumes=True)
+bs.wait_for_delete(g, **wait)
+out['left'] = [x.name for x in bs.volumes()]
+adm.block_storage.delete_group_type(gt)
+print(json.dumps(out))
+`;
 
 /** Generic volume groups (3.11 group types, 3.13 groups, 3.14 group snapshots and create-from-src). */
 describe('volume: groups, group types and group snapshots', () => {
@@ -157,5 +177,11 @@ describe('volume: groups, group types and group snapshots', () => {
     await os(['volume', 'group', 'delete', '--force', g.ID]);
     await wait('groups', g.ID, ['gone']);
     await waitStatus(base, demo, 'volumes', v.body.volume.id, ['gone']);
+  });
+
+  it('openstacksdk: group type with specs, group, member volume, delete with volumes', async (t) => {
+    if (!requirePythonModule(t, await pythonModuleAvailable('openstack'), 'openstack', 'python3-openstacksdk')) return;
+    const out = await python(SDK_SCRIPT, { OS_CLIENT_CONFIG_FILE: cloud.cloudsYaml });
+    assert.deepEqual(out, { specs: { k: 'v' }, member: true, groups: ['sdk-g'], left: [] });
   });
 });

@@ -15,7 +15,7 @@ export interface MemberSpec {
 }
 
 export interface MonitorSpec {
-  /** TCP, HTTP, HTTPS, PING (checked as a TCP connect), TLS-HELLO (TCP connect). */
+  /** TCP, HTTP, HTTPS, UDP-CONNECT, PING (checked as a TCP connect), TLS-HELLO (TCP connect). */
   type: string;
   delaySec: number;
   timeoutSec: number;
@@ -61,8 +61,8 @@ export interface L7PolicySpec {
 
 export interface ListenerSpec {
   id: string;
-  /** TCP (also HTTPS passthrough) or HTTP; HTTP with `tls` terminates TLS (TERMINATED_HTTPS). */
-  protocol: 'TCP' | 'HTTP';
+  /** TCP (also HTTPS passthrough), UDP or HTTP; HTTP with `tls` terminates TLS (TERMINATED_HTTPS). */
+  protocol: 'TCP' | 'UDP' | 'HTTP';
   /** PEM certificate (with chain) and private key of a TLS-terminating listener. */
   tls: { cert: string; key: string; passphrase?: string } | null;
   port: number;

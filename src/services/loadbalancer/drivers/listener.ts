@@ -6,6 +6,7 @@ import type { RequestHead } from './http1.js';
 import { matchPolicy } from './l7.js';
 import { proxyHeader } from './proxyprotocol.js';
 import { clientIp, HttpSession, type Route, type SessionHost } from './session.js';
+import { UdpRelay } from './udp.js';
 import { UpstreamPool } from './upstream.js';
 
 function cidrList(cidrs: string[] | null): BlockList | undefined {
@@ -32,6 +33,8 @@ export class ListenerRuntime implements SessionHost {
   readonly upstreams = new UpstreamPool(() => ({ connectMs: this.spec.timeoutMemberConnectMs, dataMs: this.spec.timeoutMemberDataMs }));
   private allowed?: BlockList;
   server?: Server;
+  /** A UDP listener's socket (served by this process alone). */
+  private udp?: UdpRelay;
   address = '';
 
   constructor(
@@ -49,6 +52,11 @@ export class ListenerRuntime implements SessionHost {
 
   /** Binds a new socket, or serves one another process bound (`handle`). */
   async listen(at: { host: string; port: number } | { handle: Server }): Promise<string> {
+    if (this.spec.protocol === 'UDP' && 'host' in at) {
+      this.udp = new UdpRelay(() => this.spec, this.balancer, (ip) => this.allows(ip), this.stats);
+      this.address = await this.udp.listen(at.host, at.port);
+      return this.address;
+    }
     const server = this.spec.protocol === 'HTTP' ? this.httpServer() : createTcpServer((s) => this.admit(s) && this.tcpConnection(s));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -61,9 +69,13 @@ export class ListenerRuntime implements SessionHost {
     return this.address;
   }
 
+  private allows(ip: string): boolean {
+    return !this.allowed || this.allowed.check(ip, isIPv6(ip) ? 'ipv6' : 'ipv4');
+  }
+
   /** Every connection: allowed_cidrs and connection_limit first, then counted. */
   private admit(s: Socket): boolean {
-    const refuse = (this.allowed && !this.allowed.check(clientIp(s), isIPv6(clientIp(s)) ? 'ipv6' : 'ipv4')) || (this.spec.connectionLimit >= 0 && this.stats.active_connections >= this.spec.connectionLimit);
+    const refuse = !this.allows(clientIp(s)) || (this.spec.connectionLimit >= 0 && this.stats.active_connections >= this.spec.connectionLimit);
     if (refuse) {
       s.destroy();
       return false;
@@ -158,6 +170,8 @@ export class ListenerRuntime implements SessionHost {
 
   async close(): Promise<void> {
     this.upstreams.close();
+    await this.udp?.close();
+    this.udp = undefined;
     const server = this.server;
     this.server = undefined;
     if (!server) return;

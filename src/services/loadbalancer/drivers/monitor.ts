@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { connect } from 'node:net';
+import { createSocket } from 'node:dgram';
+import { connect, isIPv6 } from 'node:net';
 import type { MemberSpec, MonitorSpec } from './driver.js';
 
 /** Octavia's `expected_codes`: "200", "200,202", "200-204" or combinations. */
@@ -19,6 +20,29 @@ function tcpCheck(host: string, port: number, timeoutMs: number): Promise<boolea
     s.setTimeout(timeoutMs, () => done(false));
     s.once('connect', () => done(true));
     s.once('error', () => done(false));
+  });
+}
+
+/**
+ * UDP-CONNECT, as Octavia's check does it: a datagram to the member's port; an ICMP port
+ * unreachable (ECONNREFUSED on the connected socket) within the timeout means down, silence or a
+ * reply up.
+ */
+function udpCheck(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
+    let settled = false;
+    const done = (ok: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      s.close();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(true), timeoutMs);
+    s.on('error', () => done(false));
+    s.on('message', () => done(true));
+    s.connect(port, host, () => s.send(Buffer.alloc(0)));
   });
 }
 
@@ -75,7 +99,8 @@ export class HealthChecker {
     const host = m.monitorAddress ?? m.address;
     const port = m.monitorPort ?? m.port;
     const timeoutMs = Math.max(1, this.monitor.timeoutSec) * 1000;
-    return this.monitor.type === 'HTTP' || this.monitor.type === 'HTTPS' ? httpCheck(this.monitor, host, port, timeoutMs) : tcpCheck(host, port, timeoutMs);
+    if (this.monitor.type === 'HTTP' || this.monitor.type === 'HTTPS') return httpCheck(this.monitor, host, port, timeoutMs);
+    return this.monitor.type === 'UDP-CONNECT' ? udpCheck(host, port, timeoutMs) : tcpCheck(host, port, timeoutMs);
   }
 
   private async round(): Promise<void> {

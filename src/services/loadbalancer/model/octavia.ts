@@ -19,8 +19,9 @@ export const SYNC_JOB = 'loadbalancer.sync';
 export const LABEL: Record<Kind, string> = { loadbalancer: 'Load Balancer', listener: 'Listener', pool: 'Pool', member: 'Member', healthmonitor: 'Health Monitor', l7policy: 'L7 Policy', l7rule: 'L7 Rule' };
 const QUOTA_OF: Record<Kind, string> = { loadbalancer: 'load_balancer', listener: 'listener', pool: 'pool', member: 'member', healthmonitor: 'health_monitor', l7policy: 'l7policy', l7rule: 'l7rule' };
 
-/** Which pool protocols a listener protocol may use (Octavia's compatibility matrix, TCP/HTTP family). */
+/** Which pool protocols a listener protocol may use (Octavia's compatibility matrix, without SCTP). */
 const POOL_FOR_LISTENER: Record<string, string[]> = {
+  UDP: ['UDP'],
   HTTP: ['HTTP', 'PROXY', 'PROXYV2'],
   HTTPS: ['HTTPS', 'PROXY', 'PROXYV2', 'TCP'],
   TCP: ['HTTP', 'HTTPS', 'PROXY', 'PROXYV2', 'TCP'],
@@ -40,6 +41,15 @@ function checkCidrs(lb: Obj, cidrs: unknown): void {
   for (const cidr of Array.isArray(cidrs) ? (cidrs as string[]) : []) {
     if (isIP(cidr.split('/')[0]) !== isIP(vip)) throw badRequest(`Validation failure: CIDR ${cidr} IP version incompatible with all VIPs ['${vip}'] IP version.`);
   }
+}
+
+/** Octavia's health monitor types per pool protocol: UDP pools have their own set (and delay >= timeout). */
+function checkMonitorType(poolProtocol: string, hm: Body): void {
+  const udpTypes = ['UDP-CONNECT', 'TCP', 'HTTP'];
+  if (poolProtocol === 'UDP') {
+    if (!udpTypes.includes(hm.type as string)) throw badRequest(`Validation failure: The associated pool protocol is UDP, so only a ${udpTypes.join(', ')} health monitor is supported.`);
+    if ((hm.delay as number) < (hm.timeout as number)) throw badRequest(`Validation failure: The request delay value ${String(hm.delay)} should be larger than the request timeout value ${String(hm.timeout)} for ${String(hm.type)} health monitor type.`);
+  } else if (hm.type === 'UDP-CONNECT') throw badRequest('Validation failure: The UDP-CONNECT type is only supported for pools of type UDP.');
 }
 
 /** Defaults Octavia fills in on create. */
@@ -203,7 +213,9 @@ export class Octavia {
       await this.checkTls(auth, protocol, body);
       checkCidrs(lb, body.allowed_cidrs);
       const others = (await this.store.tree(lb.id)).filter((o) => o.kind === 'listener');
-      if (others.some((l) => l.doc.protocol_port === body.protocol_port)) throw conflict(`Another Listener on this Load Balancer is already using protocol_port ${String(body.protocol_port)}`);
+      // TCP-based listeners share one port space and UDP has its own, as in Octavia.
+      const udp = (p: unknown) => p === 'UDP';
+      if (others.some((l) => l.doc.protocol_port === body.protocol_port && udp(l.doc.protocol) === udp(protocol))) throw conflict(`Another Listener on this Load Balancer is already using protocol_port ${String(body.protocol_port)}`);
       if (body.default_pool_id) await this.checkDefaultPool(lb, protocol, body.default_pool_id as string);
       const { loadbalancer_id: _l, ...extra } = body;
       return { lb, parent: null, extra };
@@ -213,7 +225,7 @@ export class Octavia {
       const listener = body.listener_id ? await this.find(auth, 'listener', body.listener_id as string) : undefined;
       const lb = await this.find(auth, 'loadbalancer', (body.loadbalancer_id as string | undefined) ?? listener!.lb_id);
       if (listener && listener.lb_id !== lb.id) throw badRequest('Validation failure: the listener is not on the given load balancer.');
-      if (!['HTTP', 'HTTPS', 'TCP', 'PROXY', 'PROXYV2'].includes(body.protocol as string)) throw unsupported(lb.doc.provider, `${String(body.protocol)} protocol`);
+      if (!['HTTP', 'HTTPS', 'TCP', 'PROXY', 'PROXYV2', 'UDP'].includes(body.protocol as string)) throw unsupported(lb.doc.provider, `${String(body.protocol)} protocol`);
       if (body.tls_enabled) throw unsupported(lb.doc.provider, 'TLS to members');
       if (listener) {
         if (listener.doc.default_pool_id) throw conflict(`Listener ${listener.id} is already using a default pool.`);
@@ -248,6 +260,7 @@ export class Octavia {
     }
     if (kind === 'healthmonitor') {
       if (siblings.length) throw conflict(`Pool ${pool.id} is already using Health Monitor ${siblings[0].id}`);
+      checkMonitorType(pool.doc.protocol, body);
       const http = body.type === 'HTTP' || body.type === 'HTTPS';
       const extra: Body = { ...body, ...(http ? { http_method: body.http_method ?? 'GET', url_path: body.url_path ?? '/', expected_codes: body.expected_codes ?? '200' } : { http_method: null, url_path: null, expected_codes: null }) };
       delete extra.pool_id;

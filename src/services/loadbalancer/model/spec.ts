@@ -66,7 +66,7 @@ export function toSpec(tree: Obj[], tlsOf: (listener: Obj) => ListenerSpec['tls'
       const pool = l.doc.default_pool_id ? tree.find((o) => o.kind === 'pool' && o.id === l.doc.default_pool_id) : undefined;
       const spec: ListenerSpec = {
         id: l.id,
-        protocol: l.doc.protocol === 'HTTP' || l.doc.protocol === 'TERMINATED_HTTPS' ? 'HTTP' : 'TCP',
+        protocol: l.doc.protocol === 'HTTP' || l.doc.protocol === 'TERMINATED_HTTPS' ? 'HTTP' : l.doc.protocol === 'UDP' ? 'UDP' : 'TCP',
         tls: l.doc.protocol === 'TERMINATED_HTTPS' ? tlsOf(l) : null,
         port: l.doc.protocol_port,
         adminUp: l.doc.admin_state_up,

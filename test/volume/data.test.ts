@@ -110,6 +110,7 @@ describe('block storage data plane', () => {
     assert.equal((await api(`${base}/v3/types/${t.id}/encryption`, { method: 'POST', token: admin, body: spec(128) })).status, 400);
     const created = await api(`${base}/v3/types/${t.id}/encryption`, { method: 'POST', token: admin, body: spec(256) });
     assert.deepEqual([created.status, created.body.encryption.key_size], [200, 256]);
+    assert.deepEqual(Object.keys(created.body.encryption).sort(), ['cipher', 'control_location', 'encryption_id', 'key_size', 'provider', 'volume_type_id'], 'the request echoed with the ids, as Cinder');
     const v = await createVolume(base, demo, { imageRef: imageId, volume_type: 'luks-256' });
     assert.equal(v.encrypted, true);
     assert.equal(readFileSync(volumeFile(v.id)).indexOf(payload.subarray(0, 64)), -1);

@@ -98,7 +98,10 @@ export function registerTypeRoutes(app: FastifyInstance, d: ApiDeps): void {
     const auth = authorize(req, 'volume_extension:volume_type_encryption');
     const f = encryptionBody(req);
     if (!f.provider) throw badRequest('Invalid input for field/attribute provider. Value: None.');
-    return { encryption: encryptionView(params(req).id, await d.types.setEncryption(auth, params(req).id, f, true)) };
+    const e = await d.types.setEncryption(auth, params(req).id, f, true);
+    // As Cinder, the answer is the request's fields with the type's and the spec's ids, not the stored row.
+    const given = Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined));
+    return { encryption: { ...given, volume_type_id: params(req).id, encryption_id: e.encryption_id } };
   });
   v3Route(app, 'PUT', '/types/:id/encryption/:eid', async (req) => {
     const auth = authorize(req, 'volume_extension:volume_type_encryption');

@@ -59,6 +59,17 @@ function toApiError(err: FastifyError): ApiError {
   return new ApiError('internal', 'An unexpected error prevented the server from fulfilling your request.');
 }
 
+/** A JSON body parser (as Fastify's `parseAs: 'string'`); services may register it for more types. */
+export function jsonBody(_req: unknown, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void {
+  const text = body.toString();
+  if (text.trim() === '') return done(null, undefined);
+  try {
+    done(null, JSON.parse(text));
+  } catch {
+    done(new ApiError('badRequest', 'The request body is not valid JSON.'), undefined);
+  }
+}
+
 /**
  * The Fastify app every service listener starts from: request ids, JSON bodies, token
  * authentication, metrics, and the one place where errors become the service's faults.
@@ -79,15 +90,7 @@ export function createServiceApp(opts: ServiceAppOptions): FastifyInstance {
 
   // JSON bodies: an empty body is "no body" (clients send Content-Type on bodiless requests).
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    const text = body as string;
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(new ApiError('badRequest', 'The request body is not valid JSON.'), undefined);
-    }
-  });
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBody);
 
   app.decorateRequest('auth', null as unknown as AuthContext);
 

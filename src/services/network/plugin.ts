@@ -1,5 +1,5 @@
 import { section } from '../../platform/config.js';
-import { createServiceApp, exposeMetrics } from '../../platform/http/app.js';
+import { createServiceApp, exposeMetrics, jsonBody } from '../../platform/http/app.js';
 import type { ServiceModule } from '../../platform/service.js';
 import type { Clients } from '../registry.js';
 import { identityEdge } from '../identity-edge.js';
@@ -87,6 +87,9 @@ const network: ServiceModule<Clients> = {
       // Neutron accepts `.json` after any resource path; python-neutronclient sends it (quota details, and every path in older releases).
       rewriteUrl: (url) => url.replace(/^([^?]*)\.json(?=\?|$)/, '$1'),
     });
+    // Neutron reads every body as JSON, also without a Content-Type (neutron-tempest-plugin's updates send none).
+    app.removeContentTypeParser('text/plain');
+    app.addContentTypeParser('*', { parseAs: 'string' }, jsonBody);
     registerVersionRoutes(app, baseUrl, [...collections.map(([p]) => p), 'quotas', 'availability_zones', 'network-ip-availabilities']);
     for (const [path, c] of collections) registerCollection(app, c, path, baseUrl);
     registerRouterActions(app, routers);

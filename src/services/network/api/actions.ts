@@ -1,4 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Obj } from '../../../platform/http/validate.js';
 import { enforce } from '../../../platform/policy.js';
 import { isAdmin } from '../model/context.js';
 import { nBadRequest, nNotFound } from '../model/errors.js';
@@ -83,6 +85,13 @@ export function registerQuotaRoutes(app: FastifyInstance, quotas: Quotas): void 
   });
 }
 
+const BIG = `big-${randomUUID()}:`;
+/** JSON with bigints as exact numbers: IPv6 address counts pass 2^53, Neutron's are Python ints. */
+function exactJson(reply: FastifyReply, body: Obj): string {
+  reply.type('application/json');
+  return JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? `${BIG}${v}` : v)).replace(new RegExp(`"${BIG}(\\d+)"`, 'g'), '$1');
+}
+
 /** `/v2.0/availability_zones` and `/v2.0/network-ip-availabilities`. */
 export function registerInfoRoutes(app: FastifyInstance, zone: string, availability: IpAvailability, baseUrl: () => string): void {
   const zones = [
@@ -105,15 +114,15 @@ export function registerInfoRoutes(app: FastifyInstance, zone: string, availabil
   // service-type: the simulated driver has no pluggable service providers to name.
   app.get('/v2.0/service-providers', async () => ({ service_providers: [] }));
   const collection = { plural: 'network_ip_availabilities', attributes: ['network_id', 'network_name', 'total_ips', 'used_ips', 'subnet_ip_availability'] };
-  app.get('/v2.0/network-ip-availabilities', async (req) => {
+  app.get('/v2.0/network-ip-availabilities', async (req, reply) => {
     enforce(networkPolicy, 'get_network_ip_availability', req.auth);
     const list = await availability.list();
-    return listResponse(collection, list, req.query as RawQuery, `${baseUrl()}${req.url}`);
+    return exactJson(reply, listResponse(collection, list, req.query as RawQuery, `${baseUrl()}${req.url}`));
   });
-  app.get('/v2.0/network-ip-availabilities/:id', async (req: IdReq) => {
+  app.get('/v2.0/network-ip-availabilities/:id', async (req: IdReq, reply) => {
     enforce(networkPolicy, 'get_network_ip_availability', req.auth);
     const one = (await availability.list()).find((a) => a.network_id === req.params.id);
     if (!one) throw nNotFound('NetworkNotFound', `Network ${req.params.id} could not be found.`);
-    return { network_ip_availability: pick(one, fieldsOf(req.query as RawQuery)) };
+    return exactJson(reply, { network_ip_availability: pick(one, fieldsOf(req.query as RawQuery)) });
   });
 }

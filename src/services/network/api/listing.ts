@@ -3,7 +3,7 @@ import { STANDARD, type Collection } from '../model/collection.js';
 import { nBadRequest, nNotFound, notFoundOf } from '../model/errors.js';
 
 /** What a list needs to know of its collection (`kind` names the fault of an unknown marker). */
-export type Listed = Pick<Collection, 'plural' | 'attributes'> & Partial<Pick<Collection, 'kind'>>;
+export type Listed = Pick<Collection, 'plural' | 'attributes'> & Partial<Pick<Collection, 'kind' | 'hidden'>>;
 export type RawQuery = Record<string, string | string[] | undefined>;
 
 const CONTROL = ['fields', 'sort_key', 'sort_dir', 'limit', 'marker', 'page_reverse', 'tags', 'tags-any', 'not-tags', 'not-tags-any'];
@@ -47,7 +47,7 @@ function matches(actual: unknown, wanted: string): boolean {
 const tagList = (q: RawQuery, k: string) => values(q, k).flatMap((v) => v.split(',')).filter(Boolean);
 
 function filter(c: Listed, items: Obj[], q: RawQuery): Obj[] {
-  const known = new Set<string>([...STANDARD, ...c.attributes]);
+  const known = new Set<string>([...STANDARD, ...c.attributes, ...(c.hidden ?? [])]);
   const filters: Array<[string, string[]]> = [];
   for (const k of Object.keys(q)) {
     if (CONTROL.includes(k)) continue;
@@ -74,6 +74,7 @@ function compare(a: unknown, b: unknown): number {
   if (a === null || a === undefined) return -1;
   if (b === null || b === undefined) return 1;
   if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : 1;
   const x = typeof a === 'object' ? JSON.stringify(a) : String(a);
   const y = typeof b === 'object' ? JSON.stringify(b) : String(b);
   return x < y ? -1 : x > y ? 1 : 0;
@@ -122,7 +123,9 @@ export function listResponse(c: Listed, all: Obj[], q: RawQuery, url: string): O
   }
   const page = sorted.slice(start, end);
   const fields = fieldsOf(q);
-  const out: Obj = { [c.plural]: page.map((i) => pick(i, fields)) };
+  const hidden = c.hidden ?? [];
+  const shown = (i: Obj) => (hidden.length ? Object.fromEntries(Object.entries(i).filter(([k]) => !hidden.includes(k))) : i);
+  const out: Obj = { [c.plural]: page.map((i) => pick(shown(i), fields)) };
   if (limit !== undefined) {
     const links: Obj[] = [];
     const link = (rel: string, id: unknown, back: boolean) => {

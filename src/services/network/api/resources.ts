@@ -46,7 +46,8 @@ export function registerCollection(app: FastifyInstance, c: Collection, path: st
       // Bulk create is all or nothing, as Neutron's: a failure removes what this request created.
       const out: Obj[] = [];
       try {
-        for (const item of items) out.push(await c.create(req.auth, bodyOf({ [c.singular]: item }, c.singular)));
+        // An item may also come wrapped in its singular key, as Neutron accepts.
+        for (const item of items) out.push(await c.create(req.auth, bodyOf(isObj(item) && c.singular in item ? item : { [c.singular]: item }, c.singular)));
       } catch (e) {
         for (const made of out.reverse()) await c.remove(req.auth, String(made.id)).catch(() => undefined);
         throw e;

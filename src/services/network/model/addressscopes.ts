@@ -68,7 +68,7 @@ export class AddressScopes implements Collection {
     if ((await this.m.store.list<SubnetPoolDoc>('subnetpool')).some((p) => p.doc.address_scope_id === id)) {
       throw inUse('AddressScopeInUse', `Unable to complete operation on address scope ${id}. There are one or more subnet pools in use on the address scope.`);
     }
-    await this.m.store.delete('address_scope', id);
+    await this.m.deleteWithGrants('address_scope', id);
   }
 
   /**

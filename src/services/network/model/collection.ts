@@ -15,6 +15,8 @@ export interface Collection {
   plural: string;
   /** Attributes a list may be filtered by (also `fields=`), beyond the standard ones. */
   attributes: readonly string[];
+  /** Attributes list items carry for filtering only, left out of responses (a subnet's `shared`). */
+  hidden?: readonly string[];
   list(auth: AuthContext): Promise<Obj[]>;
   show(auth: AuthContext, id: string): Promise<Obj>;
   create(auth: AuthContext, body: Obj): Promise<Obj>;

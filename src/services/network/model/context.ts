@@ -32,7 +32,9 @@ export class ModelContext {
     if (body.project_id !== undefined && body.tenant_id !== undefined && body.project_id !== body.tenant_id) {
       throw nBadRequest('HTTPBadRequest', "'project_id' and 'tenant_id' do not match");
     }
-    if (named && named !== auth.projectId && !isAdmin(auth)) throw nForbidden('PolicyNotAuthorized', 'Only admins may create resources in another project.');
+    if (named && named !== auth.projectId && !isAdmin(auth)) {
+      throw nBadRequest('HTTPBadRequest', "Specifying 'project_id' or 'tenant_id' other than the authenticated project in request requires admin privileges");
+    }
     const project = (named as string | undefined) ?? auth.projectId;
     if (!project) throw nBadRequest('HTTPBadRequest', 'A project-scoped token or a project_id is required.');
     return project;
@@ -43,6 +45,12 @@ export class ModelContext {
     const res = await this.store.get<T>(kind, id);
     if (!res || (!isAdmin(auth) && res.project_id !== auth.projectId)) throw notFoundOf(kind, id);
     return res;
+  }
+
+  /** Deletes a shareable object with the RBAC policies on it, as Neutron does. */
+  async deleteWithGrants(kind: Kind, id: string): Promise<void> {
+    for (const p of await this.store.list('rbac_policy', { parent_id: id })) await this.store.delete('rbac_policy', p.id);
+    await this.store.delete(kind, id);
   }
 
   async load<T>(kind: Kind, id: string): Promise<Res<T>> {

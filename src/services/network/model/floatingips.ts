@@ -134,7 +134,8 @@ export class FloatingIps implements Collection {
     const f = await this.find(auth, id);
     const description = optString(body, 'description', { max: 255 }) ?? undefined;
     let assoc: Association | undefined;
-    if (body.port_id !== undefined) {
+    // An empty update disassociates: the floating IP's original API had nothing else to change.
+    if (body.port_id !== undefined || Object.keys(body).length === 0) {
       assoc = await this.associate(auth, id, f.doc.floating_network_id, optString(body, 'port_id', { nullable: true }) ?? null, optString(body, 'fixed_ip_address') ?? undefined);
     }
     const saved = await this.m.modify(f, ifMatch, (d) => ({ ...d, ...(assoc ?? {}), description: description ?? d.description }), (d) => ({ ref_id: d.port_id }));

@@ -105,6 +105,10 @@ export class Networks implements Collection {
       next.availability_zone_hints = optStringArray(body, 'availability_zone_hints') ?? [];
       if (body.tags !== undefined) next.tags = checkTags(body.tags);
     }
+    // As Neutron's ML2: an overlay network's MTU is at most the configured one (the physical MTU less
+    // the VXLAN/Geneve overhead of 50); flat and VLAN networks carry no overlay header.
+    const maxMtu = this.m.settings.mtu + (next.network_type === 'flat' || next.network_type === 'vlan' ? 50 : 0);
+    if (body.mtu !== undefined && next.mtu > maxMtu) throw nBadRequest('InvalidInput', `Invalid input for operation: Requested MTU is too big, maximum is ${maxMtu}.`);
     return next;
   }
 
@@ -149,8 +153,7 @@ export class Networks implements Collection {
       throw inUse('NetworkInUse', `Unable to complete operation on network ${id}. There are one or more ports still in use on the network.`);
     }
     for (const s of await this.m.store.list('subnet', { parent_id: id })) await this.m.store.delete('subnet', s.id);
-    for (const p of await this.m.store.list('rbac_policy', { parent_id: id })) await this.m.store.delete('rbac_policy', p.id);
-    await this.m.store.delete('network', id);
+    await this.m.deleteWithGrants('network', id);
   }
 
   async setTags(auth: AuthContext, id: string, change: (tags: string[]) => string[], ifMatch?: number): Promise<string[]> {

@@ -16,9 +16,9 @@ import type { FixedIp, FloatingIpDoc, NetworkDoc, PortDoc, SubnetDoc, TrunkDoc }
 const BINDING = ['binding:host_id', 'binding:profile'] as const;
 const UPDATE = [
   'name', 'description', 'admin_state_up', 'fixed_ips', 'device_id', 'device_owner', 'security_groups', 'allowed_address_pairs',
-  'port_security_enabled', 'binding:vnic_type', 'dns_name', 'mac_address', 'extra_dhcp_opts', 'qos_policy_id', ...BINDING,
+  'port_security_enabled', 'binding:vnic_type', 'dns_name', 'dns_domain', 'mac_address', 'extra_dhcp_opts', 'qos_policy_id', ...BINDING,
 ];
-const CREATE = [...UPDATE, 'network_id', 'project_id', 'tenant_id', 'tags', 'dns_domain'];
+const CREATE = [...UPDATE, 'network_id', 'project_id', 'tenant_id', 'tags'];
 const VNIC_TYPES = ['normal', 'direct', 'macvtap', 'baremetal', 'direct-physical', 'virtio-forwarder', 'smart-nic', 'vdpa', 'remote-managed'];
 /** Ports that belong to a router or floating IP and are managed through those APIs only. */
 export const SERVICE_OWNERS = ['network:router_interface', 'network:router_gateway', 'network:floatingip', 'network:router_interface_distributed', 'network:ha_router_replicated_interface'];
@@ -303,6 +303,7 @@ export class Ports implements Collection {
           vnic_type: this.vnicOf(body) ?? d.vnic_type,
           profile: this.profileOf(body) ?? d.profile,
           dns_name: this.dnsNameOf(body) ?? d.dns_name,
+          dns_domain: optString(body, 'dns_domain', { max: 255 }) ?? d.dns_domain,
           extra_dhcp_opts: extraDhcpOpts(body, d.extra_dhcp_opts ?? []) ?? d.extra_dhcp_opts ?? [],
           qos_policy_id: qos === undefined ? d.qos_policy_id : qos,
         };

@@ -149,7 +149,7 @@ export class QosPolicies implements Collection {
       if (user) throw inUse('QosPolicyInUse', `QoS Policy ${id} is used by ${kind} ${user.id}.`);
     }
     for (const r of await this.m.store.list('qos_rule', { parent_id: id })) await this.m.store.delete('qos_rule', r.id);
-    await this.m.store.delete('qos_policy', id);
+    await this.m.deleteWithGrants('qos_policy', id);
   }
 
   async setTags(auth: AuthContext, id: string, change: (tags: string[]) => string[], ifMatch?: number): Promise<string[]> {

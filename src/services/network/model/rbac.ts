@@ -4,7 +4,7 @@ import { reqString, type Obj } from '../../../platform/http/validate.js';
 import type { Res } from '../store/resources.js';
 import type { Collection } from './collection.js';
 import { invalid, isAdmin, onlyKeys, type ModelContext } from './context.js';
-import { nConflict, notFoundOf } from './errors.js';
+import { nBadRequest, nConflict, nForbidden, notFoundOf } from './errors.js';
 import type { NetworkDoc, PortDoc, RbacDoc, SubnetDoc, SubnetPoolDoc } from './types.js';
 
 /** The actions each object type supports (rbac-policies with qos, rbac-security-groups, rbac-subnetpool, rbac-address-scope). */
@@ -56,22 +56,40 @@ export class RbacPolicies implements Collection {
     const target = (body.target_project ?? body.target_tenant) as unknown;
     if (typeof target !== 'string' || target === '') throw invalid('target_tenant', target ?? null, 'is a required property');
     const objectId = reqString(body, 'object_id');
-    const object = await this.m.store.get(type, objectId);
-    if (!object || (!isAdmin(auth) && object.project_id !== auth.projectId)) throw notFoundOf(type, objectId);
-    if (target !== '*' && !(await this.m.projectExists(target))) throw invalid('target_tenant', target, 'is not a known project');
+    const object = await this.m.store.get<{ shared?: boolean }>(type, objectId);
+    if (!object) throw notFoundOf(type, objectId);
+    if (!isAdmin(auth) && object.project_id !== auth.projectId) {
+      // As Neutron: an object the caller sees (shared with it) but does not own is a 400, else a 404.
+      const g = await this.m.grants(auth.projectId);
+      if (!object.doc.shared && !g.shared.has(objectId) && !g.external.has(objectId)) throw notFoundOf(type, objectId);
+      throw nBadRequest('RbacPolicyInitError', `Failed to create RBAC policy on object ${objectId}: only its owner may share it.`);
+    }
+    // Neutron's policy create_rbac_policy:target_tenant: only admins share with every project.
+    if (target === '*' && !isAdmin(auth)) throw nForbidden('PolicyNotAuthorized', '(rule:create_rbac_policy and rule:create_rbac_policy:target_tenant) is disallowed by policy');
     await this.m.checkQuota(project, 'rbac_policy');
     const dup = (await this.m.store.list<RbacDoc>('rbac_policy', { parent_id: objectId })).find((p) => p.doc.action === action && p.doc.target_tenant === target);
     if (dup) throw nConflict('DuplicateRbacPolicy', 'An RBAC policy already exists with those values.');
     const doc: RbacDoc = { object_type: type, object_id: objectId, action: action as RbacDoc['action'], target_tenant: target };
-    return this.view(await this.m.insertCounted('rbac_policy', { id: uuid(), project_id: project, parent_id: objectId, doc }));
+    const created = await this.m.insertCounted('rbac_policy', { id: uuid(), project_id: project, parent_id: objectId, doc });
+    await this.bumpObject(created);
+    return this.view(created);
   }
 
   async update(auth: AuthContext, id: string, body: Obj, ifMatch?: number): Promise<Obj> {
     onlyKeys(body, ['target_tenant', 'target_project']);
     const p = await this.find(auth, id);
     const target = reqString(body, body.target_project !== undefined ? 'target_project' : 'target_tenant');
+    if (target === '*' && !isAdmin(auth)) throw nForbidden('PolicyNotAuthorized', '(rule:update_rbac_policy:target_tenant) is disallowed by policy');
     await this.refuseIfUsed(p);
-    return this.view(await this.m.modify(p, ifMatch, (d) => ({ ...d, target_tenant: target })));
+    const updated = await this.m.modify(p, ifMatch, (d) => ({ ...d, target_tenant: target }));
+    await this.bumpObject(updated);
+    return this.view(updated);
+  }
+
+  /** A change of its grants is a change of the object: its revision_number goes up, as Neutron's. */
+  private async bumpObject(p: Res<RbacDoc>): Promise<void> {
+    const object = await this.m.store.get(p.doc.object_type, p.doc.object_id);
+    if (object) await this.m.modify(object, undefined, (d) => d);
   }
 
   /** A grant that another project's ports rely on cannot go (RbacPolicyInUse). */
@@ -103,5 +121,6 @@ export class RbacPolicies implements Collection {
     const p = await this.find(auth, id);
     await this.refuseIfUsed(p);
     await this.m.store.delete('rbac_policy', id);
+    await this.bumpObject(p);
   }
 }

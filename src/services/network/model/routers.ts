@@ -220,6 +220,10 @@ export class Routers implements Collection {
     const subnetId = optString(body, 'subnet_id') ?? undefined;
     const portId = optString(body, 'port_id') ?? undefined;
     if (!!subnetId === !!portId) throw nBadRequest('BadRequest', 'Bad router request: Either subnet_id or port_id must be specified.');
+    // As Neutron's validator: ids are UUIDs (a malformed one is bad input, not a missing resource).
+    for (const [field, v] of [['subnet_id', subnetId], ['port_id', portId]] as const) {
+      if (v !== undefined && !/^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(v)) throw invalid(field, v, 'is not a valid UUID');
+    }
     return { subnetId, portId };
   }
 

@@ -161,7 +161,7 @@ export class SecurityGroups implements Collection {
       if (r.parent_id === id || r.doc.remote_group_id === id) await this.m.store.delete('security_group_rule', r.id);
     }
     if (g.doc.is_default) await this.m.projects.forgetDefaultGroup(g.project_id);
-    await this.m.store.delete('security_group', id);
+    await this.m.deleteWithGrants('security_group', id);
   }
 
   async setTags(auth: AuthContext, id: string, change: (tags: string[]) => string[], ifMatch?: number): Promise<string[]> {

@@ -98,7 +98,8 @@ export class SubnetPools implements Collection {
       default_quota: optInt(body, 'default_quota', { nullable: true, min: 0 }) ?? null,
       address_scope_id: optString(body, 'address_scope_id', { nullable: true }) ?? null,
     };
-    const doc = this.lengths(body, base);
+    // As Neutron, default_prefixlen defaults to the (given) min_prefixlen.
+    const doc = this.lengths({ default_prefixlen: body.min_prefixlen, ...body }, base);
     if (doc.address_scope_id) await this.scopes.checkMembership(auth, doc.address_scope_id, version, doc.prefixes);
     if (doc.is_default && (await this.defaultPool(version))) throw nConflict('InvalidInput', `Invalid input for operation: A default subnetpool for this IP family has already been set. Only one default may exist per IP family.`);
     return this.show(auth, (await this.m.insertCounted('subnetpool', { id: uuid(), project_id: project, doc })).id);
@@ -137,7 +138,7 @@ export class SubnetPools implements Collection {
     await this.find(auth, id);
     const used = (await this.m.store.list<SubnetDoc>('subnet')).some((s) => s.doc.subnetpool_id === id);
     if (used) throw inUse('SubnetPoolInUse', `Subnet pool ${id} cannot be deleted: it is in use by one or more subnets.`);
-    await this.m.store.delete('subnetpool', id);
+    await this.m.deleteWithGrants('subnetpool', id);
   }
 
   async setTags(auth: AuthContext, id: string, change: (tags: string[]) => string[], ifMatch?: number): Promise<string[]> {

@@ -26,6 +26,8 @@ export class Subnets implements Collection {
     'network_id', 'ip_version', 'cidr', 'gateway_ip', 'allocation_pools', 'host_routes', 'dns_nameservers', 'enable_dhcp', 'ipv6_ra_mode',
     'ipv6_address_mode', 'subnetpool_id', 'service_types', 'segment_id', 'dns_publish_fixed_ip',
   ];
+  /** Neutron filters subnets by their network's `shared` (as the caller sees it) without showing it. */
+  readonly hidden = ['shared'];
 
   constructor(
     private readonly m: ModelContext,
@@ -53,7 +55,9 @@ export class Subnets implements Collection {
   }
 
   async list(auth: AuthContext): Promise<Obj[]> {
-    return (await this.visible(auth)).map((s) => this.view(s));
+    const g = await this.m.grants(auth.projectId);
+    const nets = new Map((await this.m.store.list<NetworkDoc>('network')).map((n) => [n.id, n]));
+    return (await this.visible(auth)).map((s) => ({ ...this.view(s), shared: !!nets.get(s.doc.network_id)?.doc.shared || g.shared.has(s.doc.network_id) }));
   }
 
   async show(auth: AuthContext, id: string): Promise<Obj> {

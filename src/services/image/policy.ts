@@ -2,15 +2,18 @@ import { admin, allOf, anyOf, ownProject, role, type Check, type PolicyTable } f
 
 /**
  * Glance's default policies (secure RBAC defaults): targets carry `owner` (the image's project),
- * `visibility`, and `member_id` when the caller's project is a member of the image.
+ * `visibility`, and `member_id` when the caller's project is a member of the image. Every rule has
+ * Glance's scope_types ['project']: a system- or domain-scoped token, even an admin's, may do
+ * nothing here (the cloud's own bootstrap acts with neither scope).
  */
+export const projectScoped: Check = (ctx) => !ctx.system && ctx.domainId === undefined;
 const own = ownProject('owner');
 const imageMember: Check = (ctx, t) => ctx.projectId !== undefined && t.member_id === ctx.projectId;
 const openVisibility: Check = (_ctx, t) => ['public', 'community', 'shared'].includes(String(t.visibility));
 const projectMember = allOf(role('member'), own);
 const adminOrProjectMember = anyOf(admin, projectMember);
 
-export const imagePolicy: PolicyTable = {
+const rules: PolicyTable = {
   add_image: adminOrProjectMember,
   get_image: anyOf(admin, allOf(role('reader'), anyOf(own, imageMember, openVisibility))),
   get_images: anyOf(admin, role('reader')),
@@ -47,3 +50,5 @@ export const imagePolicy: PolicyTable = {
   modify_metadef_resource_type: admin,
   remove_metadef_resource_type_association: admin,
 };
+
+export const imagePolicy: PolicyTable = Object.fromEntries(Object.entries(rules).map(([action, check]) => [action, allOf(projectScoped, check)]));

@@ -1,10 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { badRequest, notFound } from '../../../platform/errors.js';
 import { isObj, type Obj } from '../../../platform/http/validate.js';
-import { enforce } from '../../../platform/policy.js';
-import { RESOURCE_TYPES, type MetadefService, type Namespace } from '../model/metadefs.js';
+import { type MetadefService, type Namespace } from '../model/metadefs.js';
 import { METADEF_SCHEMAS } from '../model/metadef-schemas.js';
-import { imagePolicy } from '../policy.js';
 import type { MetadefItemRow } from '../store/tables.js';
 
 type Ns = { ns: string };
@@ -64,10 +62,9 @@ export function registerMetadefRoutes(app: FastifyInstance, m: MetadefService): 
   const base = '/v2/metadefs/namespaces';
   const started = new Date().toISOString();
 
-  app.get('/v2/metadefs/resource_types', async (req) => {
-    enforce(imagePolicy, 'list_metadef_resource_types', req.auth, {});
-    return { resource_types: RESOURCE_TYPES.map((name) => ({ name, created_at: time(started), updated_at: time(started) })) };
-  });
+  app.get('/v2/metadefs/resource_types', async (req) => ({
+    resource_types: (await m.resourceTypes(req.auth)).map((r) => ({ name: r.name, created_at: time(r.created_at ?? started), updated_at: time(r.created_at ?? started) })),
+  }));
 
   app.get(base, async (req) => {
     const q = req.query as Record<string, string | undefined>;

@@ -4,7 +4,7 @@ import { ApiError, badRequest, conflict, forbidden, notFound } from '../../../pl
 import { isObj, type Obj } from '../../../platform/http/validate.js';
 import { nowIso, uuid } from '../../../platform/ids.js';
 import { enforce, type Target } from '../../../platform/policy.js';
-import { imagePolicy } from '../policy.js';
+import { imagePolicy, projectScoped } from '../policy.js';
 import type { ImageRecord, ImageStore } from '../store/images.js';
 import { listImages, type ListQuery } from '../store/list.js';
 import type { ImageRow } from '../store/tables.js';
@@ -19,7 +19,8 @@ const isCore = (k: string): k is Core => (CORE as readonly string[]).includes(k)
 const DISALLOWED_ON_CREATE = ['direct_url', 'self', 'file', 'schema', 'stores', 'locations'];
 const MAX_INT = 2 ** 31 - 1;
 
-export const isAdmin = (ctx: AuthContext): boolean => ctx.roles.includes('admin');
+/** A project-scoped admin: Glance ignores system scope, so a system admin is no admin here. */
+export const isAdmin = (ctx: AuthContext): boolean => ctx.roles.includes('admin') && projectScoped(ctx, {});
 
 /**
  * The rules of images: who sees what (owner, public, community, shared with members), the status
@@ -42,6 +43,7 @@ export class ImageService {
   }
 
   async canSee(ctx: AuthContext, row: ImageRow): Promise<boolean> {
+    if (!projectScoped(ctx, {})) return false;
     if (isAdmin(ctx) || (ctx.projectId && row.owner === ctx.projectId)) return true;
     if (row.visibility === 'public' || row.visibility === 'community') return true;
     return row.visibility === 'shared' && !!ctx.projectId && !!(await this.store.getMember(row.id, ctx.projectId));

@@ -2,7 +2,7 @@ import type { AuthContext } from '../../../platform/auth.js';
 import { badRequest, conflict, forbidden, notFound } from '../../../platform/errors.js';
 import { isObj, type Obj } from '../../../platform/http/validate.js';
 import { enforce } from '../../../platform/policy.js';
-import { imagePolicy } from '../policy.js';
+import { imagePolicy, projectScoped } from '../policy.js';
 import type { ItemKind, MetadefStore } from '../store/metadefs.js';
 import type { MetadefItemRow, MetadefNamespaceRow } from '../store/tables.js';
 
@@ -33,7 +33,7 @@ export class MetadefService {
 
   private async visible(auth: AuthContext, ns: string): Promise<MetadefNamespaceRow> {
     const row = await this.store.namespace(ns);
-    const admin = auth.roles.includes('admin');
+    const admin = auth.roles.includes('admin') && projectScoped(auth, {});
     if (!row || (!admin && row.visibility !== 'public' && row.owner !== auth.projectId)) throw notFound(`Metadata definition namespace=${ns} was not found.`);
     return row;
   }
@@ -44,9 +44,19 @@ export class MetadefService {
     return row;
   }
 
+  /**
+   * The known resource types, then any other name a namespace was associated with: Glance creates
+   * a resource type on its first association (here it lasts as long as one association does).
+   */
+  async resourceTypes(auth: AuthContext): Promise<{ name: string; created_at?: string }[]> {
+    enforce(imagePolicy, 'list_metadef_resource_types', auth, {});
+    const extra = (await this.store.associatedResourceTypes()).filter((r) => !RESOURCE_TYPES.includes(r.name));
+    return [...RESOURCE_TYPES.map((name) => ({ name })), ...extra];
+  }
+
   async list(auth: AuthContext, f: { visibility?: string; resourceTypes?: string[] }): Promise<Namespace[]> {
     enforce(imagePolicy, 'get_metadef_namespaces', auth, {});
-    const admin = auth.roles.includes('admin');
+    const admin = auth.roles.includes('admin') && projectScoped(auth, {});
     const out: Namespace[] = [];
     for (const row of await this.store.namespaces()) {
       if (!admin && row.visibility !== 'public' && row.owner !== auth.projectId) continue;
@@ -176,7 +186,7 @@ export class MetadefService {
   private resourceType(a: unknown): string {
     const n = isObj(a) ? a.name : undefined;
     if (typeof n !== 'string') throw badRequest("Invalid resource type association: 'name' is a required property.");
-    if (!RESOURCE_TYPES.includes(n)) throw notFound(`Metadata definition resource-type=${n} was not found.`);
+    if (n.length === 0 || n.length > 80) throw badRequest('Invalid resource type association: a name of 1 to 80 characters is required.');
     return n;
   }
 

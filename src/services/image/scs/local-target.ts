@@ -5,14 +5,14 @@ import type { ImageRecord } from '../store/images.js';
 import { createBody, type ImageSpec } from './spec.js';
 import type { SyncedImage, SyncTarget } from './sync.js';
 
-/** The cloud itself registering its standard images at bootstrap: an admin acting for no project. */
+/** The cloud itself registering its standard images at bootstrap: an admin acting for no project (not a system-scoped token, which Glance refuses). */
 export const BOOTSTRAP_CONTEXT: AuthContext = {
   token: '',
   userId: 'scs-bootstrap',
   userName: 'scs-bootstrap',
   userDomainId: 'default',
   userDomainName: 'Default',
-  system: true,
+  system: false,
   roles: ['admin', 'member', 'reader'],
   roleIds: [],
   methods: [],

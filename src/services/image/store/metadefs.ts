@@ -46,6 +46,18 @@ export class MetadefStore {
     return this.db.selectFrom('img_metadef_items').selectAll().where('namespace', '=', namespace).where('kind', '=', kind).where('name', '=', name).executeTakeFirst();
   }
 
+  /** Every resource type some namespace is associated with, with its first association's time. */
+  associatedResourceTypes(): Promise<{ name: string; created_at: string }[]> {
+    return this.db
+      .selectFrom('img_metadef_items')
+      .select(['name'])
+      .select((eb) => eb.fn.min('created_at').as('created_at'))
+      .where('kind', '=', 'resource_type')
+      .groupBy('name')
+      .orderBy('name')
+      .execute();
+  }
+
   async insertItems(rows: MetadefItemRow[]): Promise<void> {
     if (rows.length) await this.db.insertInto('img_metadef_items').values(rows).execute();
   }

@@ -34,7 +34,7 @@ except exceptions.Conflict as e:
 scope = demo.create_address_scope({'address_scope': {'name': 'nc-scope', 'ip_version': 4}})['address_scope']
 out['scopes'] = [s['name'] for s in demo.list_address_scopes()['address_scopes']]
 sg = demo.create_security_group({'security_group': {'name': 'nc-sg'}})['security_group']
-demo.create_rbac_policy({'rbac_policy': {'object_type': 'security_group', 'object_id': sg['id'], 'action': 'access_as_shared', 'target_tenant': '*'}})
+admin.create_rbac_policy({'rbac_policy': {'object_type': 'security_group', 'object_id': sg['id'], 'action': 'access_as_shared', 'target_tenant': '*'}})
 out['shared_sg'] = admin.show_security_group(sg['id'])['security_group']['id'] == sg['id']
 demo.update_port(port['id'], {'port': {'qos_policy_id': None}})
 demo.delete_port(port['id'])

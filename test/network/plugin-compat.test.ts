@@ -116,4 +116,34 @@ describe('network API: neutron-tempest-plugin compatibility', () => {
     assert.equal(blank.status, 200);
     assert.equal(blank.body.floatingip.port_id, null);
   });
+
+  it('a subnet with a cidr from a pool keeps the pool; a port names a group once', async () => {
+    const pool = await make('subnetpool', { name: 'cp', prefixes: ['10.90.0.0/16'], min_prefixlen: 24 });
+    const net = await make('network', { name: 'pooled' });
+    const sub = await make('subnet', { network_id: net.id, cidr: '10.90.5.0/24', subnetpool_id: pool.id, ip_version: 4 });
+    assert.equal(sub.subnetpool_id, pool.id);
+    const outside = await n.call('POST', '/v2.0/subnets', n.demo, { subnet: { network_id: net.id, cidr: '10.91.0.0/24', subnetpool_id: pool.id, ip_version: 4 } });
+    assert.equal(outside.status, 400);
+    const port = await make('port', { network_id: net.id });
+    const group = await make('security-group', { name: 'twice' });
+    const twice = await n.call('PUT', `/v2.0/ports/${port.id}`, n.demo, { port: { security_groups: [group.id, group.id] } });
+    assert.equal(twice.status, 400);
+  });
+
+  it('trunks: sub-port requests are checked before lookups; a disabled trunk cannot change', async () => {
+    const net = await make('network', { name: 'trunked' });
+    await make('subnet', { network_id: net.id, cidr: '10.92.0.0/24' });
+    const parent = await make('port', { network_id: net.id });
+    const missingType = await n.call('POST', '/v2.0/trunks', n.demo, { trunk: { port_id: parent.id, sub_ports: [{ port_id: parent.id, segmentation_id: 3 }] } });
+    assert.equal(missingType.status, 400);
+    const twice = [1, 2].map(() => ({ port_id: parent.id, segmentation_type: 'vlan', segmentation_id: 2 }));
+    const dup = await n.call('POST', '/v2.0/trunks', n.demo, { trunk: { port_id: 'f'.repeat(32), sub_ports: twice } });
+    assert.equal(dup.status, 400);
+    const trunk = await make('trunk', { port_id: parent.id, admin_state_up: false });
+    const del = await n.call('DELETE', `/v2.0/trunks/${trunk.id}`, n.demo);
+    assert.equal(del.status, 409);
+    assert.equal(del.body.NeutronError.type, 'TrunkDisabled');
+    await n.call('PUT', `/v2.0/trunks/${trunk.id}`, n.demo, { trunk: { admin_state_up: true } });
+    assert.equal((await n.call('DELETE', `/v2.0/trunks/${trunk.id}`, n.demo)).status, 204);
+  });
 });

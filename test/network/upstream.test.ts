@@ -154,7 +154,8 @@ describe('network: upstream behaviours tempest relies on', () => {
     assert.equal(busy.status, 409);
     assert.equal(busy.body.NeutronError.type, 'AddressScopeInUse');
     assert.equal((await n.call('GET', `/v2.0/address-scopes/${scope.id}`, n.other)).body.NeutronError.type, 'AddressScopeNotFound');
-    await make('rbac_policy', { object_type: 'address_scope', object_id: scope.id, action: 'access_as_shared', target_tenant: '*' });
+    // Sharing with every project ('*') is for admins (create_rbac_policy:target_tenant); a member shares with one.
+    await make('rbac_policy', { object_type: 'address_scope', object_id: scope.id, action: 'access_as_shared', target_tenant: n.otherProjectId });
     assert.equal((await n.call('GET', `/v2.0/address-scopes/${scope.id}`, n.other)).body.address_scope.shared, true);
     assert.equal((await n.call('PUT', `/v2.0/address-scopes/${scope.id}`, n.demo, { address_scope: { shared: true } })).status, 403);
     assert.equal((await n.call('PUT', `/v2.0/address-scopes/${scope.id}`, n.demo, { address_scope: { name: 'corp2' } })).body.address_scope.name, 'corp2');

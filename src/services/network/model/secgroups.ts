@@ -4,7 +4,7 @@ import { optBool, optString, reqString, type Obj } from '../../../platform/http/
 import type { Res } from '../store/resources.js';
 import { checkTags, standard, type Collection } from './collection.js';
 import { isAdmin, onlyKeys, type ModelContext } from './context.js';
-import { nConflict, notFoundOf } from './errors.js';
+import { nBadRequest, nConflict, notFoundOf } from './errors.js';
 import { normalizedCidr, parseRuleFields, sameRule } from './rules.js';
 import type { DefaultRuleDoc, PortDoc, RuleDoc, SecurityGroupDoc } from './types.js';
 
@@ -97,6 +97,8 @@ export class SecurityGroups implements Collection {
 
   /** Group ids or names of the port's project, as ids (404 for unknown or foreign groups). */
   async checkUsable(auth: AuthContext, projectId: string, refs: string[]): Promise<string[]> {
+    // Neutron's validator refuses a list that names one group twice.
+    if (new Set(refs).size !== refs.length) throw nBadRequest('HTTPBadRequest', `Invalid input for security_groups. Reason: Duplicate items in the list: '${refs.join(', ')}'.`);
     await this.ensureDefault(projectId);
     const usable = await this.usable(projectId);
     const own = usable.filter((g) => g.project_id === projectId);

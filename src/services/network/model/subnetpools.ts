@@ -146,7 +146,8 @@ export class SubnetPools implements Collection {
   }
 
   /** The first free block of `prefixlen` (default: the pool's) among the pool's prefixes. */
-  async allocatePrefix(auth: AuthContext, poolId: string, version: 4 | 6, prefixlen?: number): Promise<Cidr> {
+  /** The pool (of that IP version), the prefix length to allocate (checked against its bounds), and the pool's subnets. */
+  private async allocation(auth: AuthContext, poolId: string, version: 4 | 6, prefixlen?: number) {
     const pool = await this.find(auth, poolId);
     if (pool.doc.ip_version !== version) throw nBadRequest('BadRequest', `Bad subnets request: subnetpool ${poolId} cannot serve IPv${version}.`);
     const len = prefixlen ?? pool.doc.default_prefixlen;
@@ -154,6 +155,23 @@ export class SubnetPools implements Collection {
       throw nBadRequest('IllegalSubnetPoolPrefixLength', `Illegal prefix length ${len}: it must lie between ${pool.doc.min_prefixlen} and ${pool.doc.max_prefixlen}.`);
     }
     const used = (await this.m.store.list<SubnetDoc>('subnet')).filter((s) => s.doc.subnetpool_id === poolId).map((s) => parseCidr(s.doc.cidr)!);
+    return { pool, len, used };
+  }
+
+  /** A specific CIDR from a pool: inside one of its prefixes and free. */
+  async claimPrefix(auth: AuthContext, poolId: string, c: Cidr): Promise<Cidr> {
+    const { pool, used } = await this.allocation(auth, poolId, c.version, c.prefix);
+    const inside = pool.doc.prefixes.some((t) => {
+      const p = parseCidr(t)!;
+      return p.prefix <= c.prefix && cidrsOverlap(p, c);
+    });
+    if (!inside) throw nBadRequest('CidrNotInPool', `Failed to allocate subnet: the requested subnet ${formatCidr(c)} is not within the subnet pool's prefixes.`);
+    if (used.some((u) => cidrsOverlap(u, c))) throw nConflict('SubnetAllocationError', `Failed to allocate subnet: ${formatCidr(c)} overlaps with another subnet of the pool.`);
+    return c;
+  }
+
+  async allocatePrefix(auth: AuthContext, poolId: string, version: 4 | 6, prefixlen?: number): Promise<Cidr> {
+    const { pool, len, used } = await this.allocation(auth, poolId, version, prefixlen);
     for (const text of pool.doc.prefixes) {
       const p = parseCidr(text)!;
       if (p.prefix > len) continue;

@@ -122,7 +122,8 @@ export class Subnets implements Collection {
       const text = reqString(body, 'cidr');
       const c = parseCidr(text, true);
       if (!c) throw invalid('cidr', text, "isn't a recommended CIDR");
-      return { cidr: c, poolId: null };
+      const pool = optString(body, 'subnetpool_id', { nullable: true }) ?? null;
+      return { cidr: pool ? await this.pools.claimPrefix(auth, pool, c) : c, poolId: pool };
     }
     let poolId = optString(body, 'subnetpool_id', { nullable: true }) ?? undefined;
     if (!poolId && body.use_default_subnetpool === true) {

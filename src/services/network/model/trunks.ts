@@ -48,12 +48,35 @@ export class Trunks implements Collection {
     return (await this.m.store.list<TrunkDoc>('trunk')).find((t) => t.doc.port_id === portId || t.doc.sub_ports.some((s) => s.port_id === portId));
   }
 
-  /** Validates requested sub-ports against a trunk (`trunkId`, its parent and current sub-ports). */
-  private async checkSubPorts(auth: AuthContext, trunkId: string, parentId: string, current: SubPort[], raw: unknown): Promise<SubPort[]> {
+  /**
+   * The request's own checks, before any lookup (Neutron's subports validator): port ids, both
+   * segmentation fields unless `inherit`, no segmentation twice in one request.
+   */
+  private syntax(raw: unknown): Obj[] {
     if (!Array.isArray(raw) || !raw.every(isObj)) throw invalid('sub_ports', raw, 'is not a list of sub-ports');
-    const out: SubPort[] = [];
+    const seen = new Set<string>();
     for (const s of raw as Obj[]) {
       onlyKeys(s, ['port_id', 'segmentation_type', 'segmentation_id']);
+      reqString(s, 'port_id');
+      if (s.segmentation_type === 'inherit') continue;
+      if (s.segmentation_type === undefined || s.segmentation_id === undefined) throw invalid('sub_ports', s, 'misses segmentation information');
+      const key = `${String(s.segmentation_type)}/${String(s.segmentation_id)}`;
+      if (seen.has(key)) throw invalid('sub_ports', s, `repeats segmentation ${key}`);
+      seen.add(key);
+    }
+    return raw as Obj[];
+  }
+
+  /** A disabled trunk cannot change (TrunkDisabled), as Neutron's. */
+  private enabled(t: Res<TrunkDoc>): void {
+    if (!t.doc.admin_state_up) throw nConflict('TrunkDisabled', `Trunk ${t.id} is currently disabled.`);
+  }
+
+  /** Validates requested sub-ports against a trunk (`trunkId`, its parent and current sub-ports). */
+  private async checkSubPorts(auth: AuthContext, trunkId: string, parentId: string, current: SubPort[], raw: unknown): Promise<SubPort[]> {
+    this.syntax(raw);
+    const out: SubPort[] = [];
+    for (const s of raw as Obj[]) {
       const portId = reqString(s, 'port_id');
       const type = optString(s, 'segmentation_type') ?? 'vlan';
       if (type !== 'vlan' && type !== 'inherit') throw invalid('segmentation_type', type, "is not in ['vlan', 'inherit']");
@@ -81,6 +104,7 @@ export class Trunks implements Collection {
   async create(auth: AuthContext, body: Obj): Promise<Obj> {
     onlyKeys(body, ['name', 'description', 'admin_state_up', 'port_id', 'sub_ports', 'project_id', 'tenant_id', 'tags']);
     const project = this.m.owner(auth, body);
+    if (body.sub_ports !== undefined) this.syntax(body.sub_ports);
     const parent = await this.ports.find(auth, reqString(body, 'port_id'));
     const busy = await this.usage(parent.id);
     if (busy) throw nConflict('TrunkPortInUse', `Port ${parent.id} is in use by another trunk.`);
@@ -113,6 +137,7 @@ export class Trunks implements Collection {
 
   async remove(auth: AuthContext, id: string, ifMatch?: number): Promise<void> {
     const t = await this.find(auth, id);
+    this.enabled(t);
     if (ifMatch !== undefined) await this.m.modify(t, ifMatch, (d) => d);
     const parent = await this.m.store.get<{ host_id: string }>('port', t.doc.port_id);
     if (parent?.doc.host_id) throw nConflict('TrunkInUse', `Trunk ${id} is currently in use.`);
@@ -126,6 +151,7 @@ export class Trunks implements Collection {
 
   async addSubPorts(auth: AuthContext, id: string, body: unknown): Promise<Obj> {
     const t = await this.find(auth, id);
+    this.enabled(t);
     if (!isObj(body)) throw nBadRequest('HTTPBadRequest', 'Body contains invalid data');
     const subs = await this.checkSubPorts(auth, id, t.doc.port_id, t.doc.sub_ports, body.sub_ports);
     const saved = await this.m.modify(t, undefined, (d) => ({ ...d, sub_ports: [...d.sub_ports, ...subs] }));
@@ -135,6 +161,7 @@ export class Trunks implements Collection {
 
   async removeSubPorts(auth: AuthContext, id: string, body: unknown): Promise<Obj> {
     const t = await this.find(auth, id);
+    this.enabled(t);
     const raw = isObj(body) ? body.sub_ports : undefined;
     if (!Array.isArray(raw) || !raw.every(isObj)) throw invalid('sub_ports', raw ?? null, 'is not a list of sub-ports');
     const ids = (raw as Obj[]).map((s) => reqString(s, 'port_id'));

@@ -1,3 +1,4 @@
+import type { AuthContext } from '../../platform/auth.js';
 import {
   admin,
   allOf,
@@ -8,30 +9,42 @@ import {
   ownDomain,
   ownUser,
   role,
+  systemScoped,
   type Check,
   type PolicyTable,
 } from '../../platform/policy.js';
 
 /**
- * Keystone's default policies (2023.x, scope not enforced: the admin role acts cloud-wide) with the
- * SCS domain manager persona of scs-0302: a `manager` on a domain-scoped token administers the
- * projects, users, groups and role grants of that domain, nothing beyond it.
+ * Keystone's default policies (2023.x secure RBAC) with the SCS domain manager persona of scs-0302:
+ * a `manager` on a domain-scoped token administers the projects, users, groups and role grants of
+ * that domain, nothing beyond it. The admin role acts cloud-wide on project- and system-scoped
+ * tokens (as Keystone without enforced scope); on a domain-scoped token it is Keystone's domain
+ * admin, with the manager's rights in that domain (its grants limited alike: granting `admin` would
+ * make a cloud admin). A reader on a system-scoped token reads everything (system reader).
  */
+export const cloudAdmin: Check = allOf(admin, (ctx) => ctx.domainId === undefined);
+export const isCloudAdmin = (ctx: AuthContext): boolean => cloudAdmin(ctx, {});
 const inOwnProject: Check = (ctx, t) => ctx.projectId !== undefined && t.id === ctx.projectId;
 const domainOfProject: Check = (ctx, t) => ctx.projectDomainId !== undefined && t.id === ctx.projectDomainId;
-const adminOrDomainReader = anyOf(admin, domainReader);
-const adminOrDomainManager = anyOf(admin, domainManager);
+/** Secure RBAC's system reader: reader (or an implying role) on a system-scoped token reads everything. */
+const systemReader = allOf(role('reader'), systemScoped);
+const adminOrSystemReader = anyOf(cloudAdmin, systemReader);
+const adminOrDomainReader = anyOf(cloudAdmin, systemReader, domainReader);
+const domainAdmin = allOf(admin, ownDomain());
+/** scs-0302's manager, and Keystone's domain admin (admin on a domain-scoped token), of the target's domain. */
+const domainManagerOrAdmin = anyOf(domainManager, domainAdmin);
+const adminOrDomainManager = anyOf(cloudAdmin, domainManagerOrAdmin);
 
 /** Roles a domain manager may grant (scs-0302 `domain_manager_grantable_roles`). */
 export const DOMAIN_MANAGER_GRANTABLE = ['member', 'reader', 'load-balancer_member', 'creator'];
-const grantableByManager: Check = allOf(domainManager, (_c, t) => DOMAIN_MANAGER_GRANTABLE.includes(String(t.role_name)));
+const grantableByManager: Check = allOf(domainManagerOrAdmin, (_c, t) => DOMAIN_MANAGER_GRANTABLE.includes(String(t.role_name)));
 
 export const identityPolicy: PolicyTable = {
-  'identity:get_domain': anyOf(admin, allOf(role('reader'), ownDomain('id')), domainOfProject),
-  'identity:list_domains': anyOf(admin),
-  'identity:create_domain': admin,
-  'identity:update_domain': admin,
-  'identity:delete_domain': admin,
+  'identity:get_domain': anyOf(adminOrSystemReader, allOf(role('reader'), ownDomain('id')), domainOfProject),
+  'identity:list_domains': adminOrSystemReader,
+  'identity:create_domain': cloudAdmin,
+  'identity:update_domain': cloudAdmin,
+  'identity:delete_domain': cloudAdmin,
 
   'identity:get_project': anyOf(adminOrDomainReader, inOwnProject),
   'identity:list_projects': adminOrDomainReader,
@@ -49,7 +62,7 @@ export const identityPolicy: PolicyTable = {
   'identity:delete_user': adminOrDomainManager,
   'identity:change_password': ownUser('id'),
 
-  'identity:get_group': anyOf(adminOrDomainReader),
+  'identity:get_group': adminOrDomainReader,
   'identity:list_groups': adminOrDomainReader,
   'identity:list_groups_for_user': anyOf(adminOrDomainReader, ownUser('user_id')),
   'identity:create_group': adminOrDomainManager,
@@ -60,117 +73,117 @@ export const identityPolicy: PolicyTable = {
   'identity:remove_user_from_group': adminOrDomainManager,
   'identity:check_user_in_group': adminOrDomainReader,
 
-  'identity:get_role': anyOf(admin, role('manager'), role('reader')),
-  'identity:list_roles': anyOf(admin, role('manager'), role('reader')),
-  'identity:create_role': admin,
-  'identity:update_role': admin,
-  'identity:delete_role': admin,
-  'identity:list_implied_roles': anyOf(admin, role('reader')),
-  'identity:get_implied_role': anyOf(admin, role('reader')),
-  'identity:list_role_inference_rules': anyOf(admin, role('reader')),
-  'identity:create_implied_role': admin,
-  'identity:delete_implied_role': admin,
+  'identity:get_role': anyOf(cloudAdmin, role('manager'), role('reader')),
+  'identity:list_roles': anyOf(cloudAdmin, role('manager'), role('reader')),
+  'identity:create_role': cloudAdmin,
+  'identity:update_role': cloudAdmin,
+  'identity:delete_role': cloudAdmin,
+  'identity:list_implied_roles': anyOf(cloudAdmin, role('reader')),
+  'identity:get_implied_role': anyOf(cloudAdmin, role('reader')),
+  'identity:list_role_inference_rules': anyOf(cloudAdmin, role('reader')),
+  'identity:create_implied_role': cloudAdmin,
+  'identity:delete_implied_role': cloudAdmin,
 
   'identity:check_grant': anyOf(adminOrDomainReader),
   'identity:list_grants': anyOf(adminOrDomainReader),
-  'identity:create_grant': anyOf(admin, grantableByManager),
-  'identity:revoke_grant': anyOf(admin, grantableByManager),
+  'identity:create_grant': anyOf(cloudAdmin, grantableByManager),
+  'identity:revoke_grant': anyOf(cloudAdmin, grantableByManager),
   'identity:list_role_assignments': anyOf(adminOrDomainReader),
   'identity:list_role_assignments_for_tree': anyOf(adminOrDomainReader),
-  'identity:list_system_grants': admin,
-  'identity:check_system_grant': admin,
-  'identity:create_system_grant': admin,
-  'identity:revoke_system_grant': admin,
+  'identity:list_system_grants': adminOrSystemReader,
+  'identity:check_system_grant': adminOrSystemReader,
+  'identity:create_system_grant': cloudAdmin,
+  'identity:revoke_system_grant': cloudAdmin,
 
   'identity:get_region': always,
   'identity:list_regions': always,
-  'identity:create_region': admin,
-  'identity:update_region': admin,
-  'identity:delete_region': admin,
-  'identity:get_service': anyOf(admin, role('reader')),
-  'identity:list_services': anyOf(admin, role('reader')),
-  'identity:create_service': admin,
-  'identity:update_service': admin,
-  'identity:delete_service': admin,
-  'identity:get_endpoint': anyOf(admin, role('reader')),
-  'identity:list_endpoints': anyOf(admin, role('reader')),
-  'identity:create_endpoint': admin,
-  'identity:update_endpoint': admin,
-  'identity:delete_endpoint': admin,
+  'identity:create_region': cloudAdmin,
+  'identity:update_region': cloudAdmin,
+  'identity:delete_region': cloudAdmin,
+  'identity:get_service': anyOf(cloudAdmin, role('reader')),
+  'identity:list_services': anyOf(cloudAdmin, role('reader')),
+  'identity:create_service': cloudAdmin,
+  'identity:update_service': cloudAdmin,
+  'identity:delete_service': cloudAdmin,
+  'identity:get_endpoint': anyOf(cloudAdmin, role('reader')),
+  'identity:list_endpoints': anyOf(cloudAdmin, role('reader')),
+  'identity:create_endpoint': cloudAdmin,
+  'identity:update_endpoint': cloudAdmin,
+  'identity:delete_endpoint': cloudAdmin,
 
-  'identity:get_credential': anyOf(admin, ownUser('user_id')),
-  'identity:list_credentials': anyOf(admin, ownUser('user_id')),
-  'identity:create_credential': anyOf(admin, ownUser('user_id')),
-  'identity:update_credential': anyOf(admin, ownUser('user_id')),
-  'identity:delete_credential': anyOf(admin, ownUser('user_id')),
+  'identity:get_credential': anyOf(adminOrSystemReader, ownUser('user_id')),
+  'identity:list_credentials': anyOf(adminOrSystemReader, ownUser('user_id')),
+  'identity:create_credential': anyOf(cloudAdmin, ownUser('user_id')),
+  'identity:update_credential': anyOf(cloudAdmin, ownUser('user_id')),
+  'identity:delete_credential': anyOf(cloudAdmin, ownUser('user_id')),
   // An S3 gateway (RGW) validates signed requests with its service user, as Keystone's default rule.
-  'identity:s3tokens_validate': anyOf(admin, role('service')),
-  'identity:ec2_get_credential': anyOf(admin, ownUser('user_id')),
-  'identity:ec2_list_credentials': anyOf(admin, ownUser('user_id')),
-  'identity:ec2_create_credential': anyOf(admin, ownUser('user_id')),
-  'identity:ec2_delete_credential': anyOf(admin, ownUser('user_id')),
+  'identity:s3tokens_validate': anyOf(cloudAdmin, role('service')),
+  'identity:ec2_get_credential': anyOf(adminOrSystemReader, ownUser('user_id')),
+  'identity:ec2_list_credentials': anyOf(adminOrSystemReader, ownUser('user_id')),
+  'identity:ec2_create_credential': anyOf(cloudAdmin, ownUser('user_id')),
+  'identity:ec2_delete_credential': anyOf(cloudAdmin, ownUser('user_id')),
 
-  'identity:get_application_credential': anyOf(admin, ownUser('user_id')),
-  'identity:list_application_credentials': anyOf(admin, ownUser('user_id')),
+  'identity:get_application_credential': anyOf(adminOrSystemReader, ownUser('user_id')),
+  'identity:list_application_credentials': anyOf(adminOrSystemReader, ownUser('user_id')),
   'identity:create_application_credential': ownUser('user_id'),
-  'identity:delete_application_credential': anyOf(admin, ownUser('user_id')),
-  'identity:get_access_rule': anyOf(admin, ownUser('user_id')),
-  'identity:list_access_rules': anyOf(admin, ownUser('user_id')),
-  'identity:delete_access_rule': anyOf(admin, ownUser('user_id')),
+  'identity:delete_application_credential': anyOf(cloudAdmin, ownUser('user_id')),
+  'identity:get_access_rule': anyOf(adminOrSystemReader, ownUser('user_id')),
+  'identity:list_access_rules': anyOf(adminOrSystemReader, ownUser('user_id')),
+  'identity:delete_access_rule': anyOf(cloudAdmin, ownUser('user_id')),
 
-  'identity:get_policy': admin,
-  'identity:list_policies': admin,
-  'identity:create_policy': admin,
-  'identity:update_policy': admin,
-  'identity:delete_policy': admin,
+  'identity:get_policy': adminOrSystemReader,
+  'identity:list_policies': adminOrSystemReader,
+  'identity:create_policy': cloudAdmin,
+  'identity:update_policy': cloudAdmin,
+  'identity:delete_policy': cloudAdmin,
 
-  'identity:get_consumer': admin,
-  'identity:list_consumers': admin,
-  'identity:create_consumer': admin,
-  'identity:update_consumer': admin,
-  'identity:delete_consumer': admin,
+  'identity:get_consumer': adminOrSystemReader,
+  'identity:list_consumers': adminOrSystemReader,
+  'identity:create_consumer': cloudAdmin,
+  'identity:update_consumer': cloudAdmin,
+  'identity:delete_consumer': cloudAdmin,
 
   // OS-EP-FILTER: project endpoint filtering is the cloud admin's.
-  'identity:list_endpoint_groups': admin,
-  'identity:get_endpoint_group': admin,
-  'identity:create_endpoint_group': admin,
-  'identity:update_endpoint_group': admin,
-  'identity:delete_endpoint_group': admin,
-  'identity:list_endpoints_associated_with_endpoint_group': admin,
-  'identity:list_projects_associated_with_endpoint_group': admin,
-  'identity:get_endpoint_group_in_project': admin,
-  'identity:add_endpoint_group_to_project': admin,
-  'identity:remove_endpoint_group_from_project': admin,
-  'identity:list_endpoint_groups_for_project': admin,
-  'identity:list_endpoints_for_project': admin,
-  'identity:list_projects_for_endpoint': admin,
-  'identity:check_endpoint_in_project': admin,
-  'identity:add_endpoint_to_project': admin,
-  'identity:remove_endpoint_from_project': admin,
+  'identity:list_endpoint_groups': adminOrSystemReader,
+  'identity:get_endpoint_group': adminOrSystemReader,
+  'identity:create_endpoint_group': cloudAdmin,
+  'identity:update_endpoint_group': cloudAdmin,
+  'identity:delete_endpoint_group': cloudAdmin,
+  'identity:list_endpoints_associated_with_endpoint_group': adminOrSystemReader,
+  'identity:list_projects_associated_with_endpoint_group': adminOrSystemReader,
+  'identity:get_endpoint_group_in_project': adminOrSystemReader,
+  'identity:add_endpoint_group_to_project': cloudAdmin,
+  'identity:remove_endpoint_group_from_project': cloudAdmin,
+  'identity:list_endpoint_groups_for_project': adminOrSystemReader,
+  'identity:list_endpoints_for_project': adminOrSystemReader,
+  'identity:list_projects_for_endpoint': adminOrSystemReader,
+  'identity:check_endpoint_in_project': adminOrSystemReader,
+  'identity:add_endpoint_to_project': cloudAdmin,
+  'identity:remove_endpoint_from_project': cloudAdmin,
 
   // OS-TRUST: the trustor creates and deletes, trustor and trustee read.
   'identity:create_trust': ownUser('trustor_user_id'),
-  'identity:list_trusts': admin,
-  'identity:list_trusts_for_trustor': anyOf(admin, ownUser('trustor_user_id')),
-  'identity:list_trusts_for_trustee': anyOf(admin, ownUser('trustee_user_id')),
-  'identity:get_trust': anyOf(admin, ownUser('trustor_user_id'), ownUser('trustee_user_id')),
-  'identity:list_roles_for_trust': anyOf(admin, ownUser('trustor_user_id'), ownUser('trustee_user_id')),
-  'identity:get_role_for_trust': anyOf(admin, ownUser('trustor_user_id'), ownUser('trustee_user_id')),
-  'identity:delete_trust': anyOf(admin, ownUser('trustor_user_id')),
+  'identity:list_trusts': adminOrSystemReader,
+  'identity:list_trusts_for_trustor': anyOf(adminOrSystemReader, ownUser('trustor_user_id')),
+  'identity:list_trusts_for_trustee': anyOf(adminOrSystemReader, ownUser('trustee_user_id')),
+  'identity:get_trust': anyOf(adminOrSystemReader, ownUser('trustor_user_id'), ownUser('trustee_user_id')),
+  'identity:list_roles_for_trust': anyOf(adminOrSystemReader, ownUser('trustor_user_id'), ownUser('trustee_user_id')),
+  'identity:get_role_for_trust': anyOf(adminOrSystemReader, ownUser('trustor_user_id'), ownUser('trustee_user_id')),
+  'identity:delete_trust': anyOf(cloudAdmin, ownUser('trustor_user_id')),
 
-  'identity:get_identity_provider': admin,
-  'identity:list_identity_providers': admin,
-  'identity:create_identity_provider': admin,
-  'identity:update_identity_provider': admin,
-  'identity:delete_identity_provider': admin,
-  'identity:get_mapping': admin,
-  'identity:list_mappings': admin,
-  'identity:create_mapping': admin,
-  'identity:update_mapping': admin,
-  'identity:delete_mapping': admin,
-  'identity:get_protocol': admin,
-  'identity:list_protocols': admin,
-  'identity:create_protocol': admin,
-  'identity:update_protocol': admin,
-  'identity:delete_protocol': admin,
+  'identity:get_identity_provider': adminOrSystemReader,
+  'identity:list_identity_providers': adminOrSystemReader,
+  'identity:create_identity_provider': cloudAdmin,
+  'identity:update_identity_provider': cloudAdmin,
+  'identity:delete_identity_provider': cloudAdmin,
+  'identity:get_mapping': adminOrSystemReader,
+  'identity:list_mappings': adminOrSystemReader,
+  'identity:create_mapping': cloudAdmin,
+  'identity:update_mapping': cloudAdmin,
+  'identity:delete_mapping': cloudAdmin,
+  'identity:get_protocol': adminOrSystemReader,
+  'identity:list_protocols': adminOrSystemReader,
+  'identity:create_protocol': cloudAdmin,
+  'identity:update_protocol': cloudAdmin,
+  'identity:delete_protocol': cloudAdmin,
 };

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AccessRule } from '../../../platform/auth.js';
+import type { AccessRule, AuthContext } from '../../../platform/auth.js';
 import { fromDbBool } from '../../../platform/db/database.js';
 import { badRequest } from '../../../platform/errors.js';
 import { isoNaive } from '../../../platform/ids.js';
@@ -25,6 +25,11 @@ function renderAppCred(base: string, c: AppCredentialRow) {
     access_rules: parseJson<AccessRule[]>(c.access_rules, []),
     links: selfLink(base, `users/${c.user_id}/application_credentials/${c.id}`),
   };
+}
+
+/** Keystone checks a per-item rule against the item's owner too: another user's item is 403, not 404. */
+function enforceOwner(action: string, auth: AuthContext, owner: string | undefined): void {
+  if (owner !== undefined) enforce(identityPolicy, action, auth, { user_id: owner });
 }
 
 function renderRule(base: string, r: AccessRuleRow) {
@@ -100,12 +105,14 @@ export function registerAppCredentialRoutes(app: FastifyInstance, d: IdentityDep
   app.get(`${coll}/:id`, async (req) => {
     const userId = userParam(req);
     enforce(identityPolicy, 'identity:get_application_credential', req.auth, { user_id: userId });
+    enforceOwner('identity:get_application_credential', req.auth, await d.appCreds.credentialOwner(idParam(req, 'id')));
     return { application_credential: renderAppCred(base(), await d.appCreds.get(userId, idParam(req, 'id'))) };
   });
 
   app.delete(`${coll}/:id`, async (req, reply) => {
     const userId = userParam(req);
     enforce(identityPolicy, 'identity:delete_application_credential', req.auth, { user_id: userId });
+    enforceOwner('identity:delete_application_credential', req.auth, await d.appCreds.credentialOwner(idParam(req, 'id')));
     await d.appCreds.delete(req.auth, userId, idParam(req, 'id'));
     reply.code(204);
   });
@@ -122,12 +129,14 @@ export function registerAppCredentialRoutes(app: FastifyInstance, d: IdentityDep
   app.get(`${rules}/:id`, async (req) => {
     const userId = userParam(req);
     enforce(identityPolicy, 'identity:get_access_rule', req.auth, { user_id: userId });
+    enforceOwner('identity:get_access_rule', req.auth, await d.appCreds.ruleOwner(idParam(req, 'id')));
     return { access_rule: renderRule(base(), await d.appCreds.getRule(userId, idParam(req, 'id'))) };
   });
 
   app.delete(`${rules}/:id`, async (req, reply) => {
     const userId = userParam(req);
     enforce(identityPolicy, 'identity:delete_access_rule', req.auth, { user_id: userId });
+    enforceOwner('identity:delete_access_rule', req.auth, await d.appCreds.ruleOwner(idParam(req, 'id')));
     await d.appCreds.deleteRule(userId, idParam(req, 'id'));
     reply.code(204);
   });

@@ -5,7 +5,7 @@ import { query, type Obj } from '../../../platform/http/validate.js';
 import { enforce } from '../../../platform/policy.js';
 import { AssignmentLister, type AssignmentEntity, type AssignmentQuery } from '../model/assignments.js';
 import type { RevocationEvent } from '../model/revocations.js';
-import { identityPolicy } from '../policy.js';
+import { identityPolicy, isCloudAdmin } from '../policy.js';
 import type { AssignmentRow, AssignmentType, RoleRow } from '../store/tables.js';
 import { collection, enforceInDomain, queryFlag } from './common.js';
 import type { IdentityDeps } from './deps.js';
@@ -132,7 +132,7 @@ export function registerAssignmentRoutes(app: FastifyInstance, d: IdentityDeps):
   app.get('/v3/role_assignments', async (req) => {
     const q = query(req.query);
     const aq = assignmentQuery(q);
-    const own = req.auth.roles.includes('admin') ? undefined : req.auth.domainId;
+    const own = isCloudAdmin(req.auth) ? undefined : req.auth.domainId;
     const action = aq.includeSubtree ? 'identity:list_role_assignments_for_tree' : 'identity:list_role_assignments';
     enforce(identityPolicy, action, req.auth, { domain_id: own ?? '' });
     let entities = await lister.list(aq);

@@ -4,7 +4,7 @@ import { badRequest, conflict, type ApiError } from '../../../platform/errors.js
 import { isUniqueViolation } from '../../../platform/db/database.js';
 import { optString, type Obj } from '../../../platform/http/validate.js';
 import { allowed, enforce, type Target } from '../../../platform/policy.js';
-import { identityPolicy } from '../policy.js';
+import { identityPolicy, isCloudAdmin } from '../policy.js';
 import type { IdentityDeps } from './deps.js';
 import { collectionLinks } from './render.js';
 
@@ -19,7 +19,7 @@ import { collectionLinks } from './render.js';
  */
 export function enforceInDomain(req: FastifyRequest, action: string, target: Target, missing: () => ApiError): void {
   if (allowed(identityPolicy, action, req.auth, target)) return;
-  if (!req.auth.roles.includes('admin') && req.auth.domainId && target.domain_id !== req.auth.domainId) throw missing();
+  if (!isCloudAdmin(req.auth) && req.auth.domainId && target.domain_id !== req.auth.domainId) throw missing();
   enforce(identityPolicy, action, req.auth, target);
 }
 
@@ -28,7 +28,7 @@ export function enforceInDomain(req: FastifyRequest, action: string, target: Tar
  * manager sees its own domain (`null` when it asked for another one: an empty list); others 403.
  */
 export function listingDomain(req: FastifyRequest, action: string, requested: string | undefined): string | undefined | null {
-  if (req.auth.roles.includes('admin')) return requested;
+  if (isCloudAdmin(req.auth)) return requested;
   const own = req.auth.domainId;
   enforce(identityPolicy, action, req.auth, { domain_id: own ?? '' });
   if (requested !== undefined && requested !== own) return null;

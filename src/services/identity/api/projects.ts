@@ -14,7 +14,7 @@ import {
   wrapped,
   type Obj,
 } from '../../../platform/http/validate.js';
-import { identityPolicy } from '../policy.js';
+import { identityPolicy, isCloudAdmin } from '../policy.js';
 import { parseJson } from '../store/json.js';
 import type { DomainRow, ProjectRow } from '../store/tables.js';
 import { deleteDomainCascade } from '../model/domains.js';
@@ -118,7 +118,7 @@ export function registerProjectRoutes(app: FastifyInstance, d: IdentityDeps): vo
   // --- domains ---
   app.get('/v3/domains', async (req) => {
     const q = query(req.query);
-    const isAdmin = req.auth.roles.includes('admin');
+    const isAdmin = isCloudAdmin(req.auth);
     if (!isAdmin && !req.auth.domainId) enforce(identityPolicy, 'identity:list_domains', req.auth);
     const rows = await d.projects.listDomains({
       name: q.name,
@@ -176,7 +176,7 @@ export function registerProjectRoutes(app: FastifyInstance, d: IdentityDeps): vo
   // --- projects ---
   app.get('/v3/projects', async (req) => {
     const q = query(req.query);
-    const isAdmin = req.auth.roles.includes('admin');
+    const isAdmin = isCloudAdmin(req.auth);
     let domainId: string | undefined = q.domain_id;
     if (!isAdmin) {
       // Domain readers and managers see their domain only; others get 403 as in Keystone.

@@ -154,6 +154,17 @@ export class AppCredentials {
     return q.execute();
   }
 
+  /** The owner of a credential, the policy target of Keystone's per-credential rules (403 before 404). */
+  async credentialOwner(id: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('id_app_credentials').select('user_id').where('id', '=', id).executeTakeFirst();
+    return row?.user_id;
+  }
+
+  async ruleOwner(id: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('id_access_rules').select('user_id').where('id', '=', id).executeTakeFirst();
+    return row?.user_id;
+  }
+
   async get(userId: string, id: string): Promise<AppCredentialRow> {
     const row = await this.db.selectFrom('id_app_credentials').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row || row.user_id !== userId) throw notFound(`Could not find application credential: ${id}.`);

@@ -53,7 +53,6 @@ admin_username = admin
 admin_password = $password
 admin_project_name = admin
 admin_domain_name = Default
-tempest_roles = member
 
 [identity]
 uri_v3 = $auth_url

@@ -42,20 +42,24 @@ describe('network listing: filters, fields, sorting, pagination, tags, revisions
   it('paginates with limit/marker and next/previous links', async () => {
     const first = await get('/v2.0/networks?limit=2&sort_key=name&sort_dir=asc&router:external=false');
     assert.deepEqual(names(first), ['n-a', 'n-b']);
-    const next = first.body.networks_links.find((l: { rel: string }) => l.rel === 'next');
-    assert.ok(next, 'a next link while more follow');
-    assert.equal(first.body.networks_links.some((l: { rel: string }) => l.rel === 'previous'), false);
-    const second = await n.call('GET', new URL(next.href).pathname + new URL(next.href).search, n.demo);
+    // Neutron's rules: `next` unless a forward page came short, `previous` unless a backward one did.
+    const follow = async (page: { body: any }, rel: string) => {
+      const href = page.body.networks_links.find((l: { rel: string }) => l.rel === rel)?.href as string | undefined;
+      assert.ok(href, `a ${rel} link`);
+      return n.call('GET', new URL(href).pathname + new URL(href).search, n.demo);
+    };
+    const second = await follow(first, 'next');
     assert.deepEqual(names(second), ['n-c', 'n-d']);
-    const links = second.body.networks_links.map((l: { rel: string }) => l.rel);
-    assert.deepEqual(links, ['previous']);
-    const prev = second.body.networks_links[0].href as string;
-    assert.match(prev, /page_reverse=True/);
-    const back = await n.call('GET', new URL(prev).pathname + new URL(prev).search, n.demo);
+    const empty = await follow(second, 'next');
+    assert.deepEqual(names(empty), [], 'a full page still links to the next, which may be empty');
+    assert.deepEqual(empty.body.networks_links.map((l: { rel: string }) => l.rel), ['previous']);
+    assert.deepEqual(names(await follow(empty, 'previous')), ['n-c', 'n-d']);
+    const back = await follow(second, 'previous');
+    assert.match(second.body.networks_links.find((l: { rel: string }) => l.rel === 'previous').href, /page_reverse=True/);
     assert.deepEqual(names(back), ['n-a', 'n-b']);
     assert.equal((await get('/v2.0/networks?limit=x')).status, 400);
     const all = await get('/v2.0/networks?limit=100');
-    assert.equal(all.body.networks_links, undefined, 'no links when nothing follows');
+    assert.deepEqual(all.body.networks_links.map((l: { rel: string }) => l.rel), ['previous'], 'a short forward page has no next link');
     const unknown = await get('/v2.0/networks?limit=1&marker=00000000-0000-0000-0000-000000000000');
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.NeutronError.type, 'NetworkNotFound');

@@ -99,7 +99,7 @@ function sort(c: Listed, items: Obj[], q: RawQuery): Obj[] {
 
 /**
  * A list response as Neutron builds it: filters, sorting, `limit`/`marker`/`page_reverse` paging
- * with `<collection>_links` (next when more follow, previous when a marker was given), `fields`.
+ * with `<collection>_links` (Neutron's rules, see below), `fields`.
  */
 export function listResponse(c: Listed, all: Obj[], q: RawQuery, url: string): Obj {
   const sorted = sort(c, filter(c, all, q), q);
@@ -133,13 +133,15 @@ export function listResponse(c: Listed, all: Obj[], q: RawQuery, url: string): O
       u.searchParams.delete('marker');
       u.searchParams.delete('page_reverse');
       u.searchParams.set('limit', String(limit));
-      u.searchParams.set('marker', String(id));
+      if (id !== undefined) u.searchParams.set('marker', String(id));
       if (back) u.searchParams.set('page_reverse', 'True');
       links.push({ rel, href: u.toString() });
     };
-    if (page.length && end < sorted.length) link('next', page[page.length - 1].id, false);
-    if (page.length && (marker !== undefined || reverse) && start > 0) link('previous', page[0].id, true);
-    // Neutron leaves the links out when there are none.
+    // As Neutron's get_pagination_links: `next` unless a forward page came short, `previous` unless
+    // a backward one did; their markers are the page's last and first items (none on an empty page).
+    const short = page.length < limit;
+    if (!(short && !reverse)) link('next', page.at(-1)?.id, false);
+    if (!(short && reverse)) link('previous', page[0]?.id, true);
     if (links.length) out[`${c.plural}_links`] = links;
   }
   return out;

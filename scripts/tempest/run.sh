@@ -73,8 +73,8 @@ access_rules = true
 security_compliance = true
 project_tags = true
 domain_specific_drivers = false
-# keystone_tempest_plugin: the secure-RBAC persona tests (system/domain/project admin, member,
-# reader) run only where scope is enforced, as our identity service always does.
+# keystone_tempest_plugin's secure-RBAC persona tests (system/domain/project admin, member, reader)
+# run only with this; our identity policy answers them (docs/identity.md: what differs and why).
 enforce_scope = true
 
 [compute]

@@ -12,7 +12,8 @@ export PATH=/usr/bin:$PATH OS_CLIENT_CONFIG_FILE=$clouds OS_CLOUD=scs-admin
 os() { openstack "$@"; }
 auth() { python3 -c 'import sys,yaml; print(yaml.safe_load(open(sys.argv[1]))["clouds"]["scs-admin"]["auth"][sys.argv[2]])' "$clouds" "$1"; }
 
-# What the acceptance tests expect to find: an image, two flavors, a tenant network, the external network.
+# What the acceptance tests expect to find (as on devstack): an image, two flavors, a tenant network
+# with a router to the external network (floating IPs need one).
 image=$(os image list --name gophercloud-image -f value -c ID | head -1)
 if [ -z "$image" ]; then
   head -c 1048576 /dev/zero > "$work/image.raw"
@@ -28,6 +29,8 @@ net=$(os network list --name gophercloud-net -f value -c ID | head -1)
 if [ -z "$net" ]; then
   net=$(os network create gophercloud-net -f value -c id)
   os subnet create gophercloud-subnet --network "$net" --subnet-range 10.199.0.0/24 >/dev/null
+  os router create gophercloud-router --external-gateway public >/dev/null
+  os router add subnet gophercloud-router gophercloud-subnet
 fi
 subnet=$(os subnet list --network "$net" -f value -c ID | head -1)
 public=$(os network show public -f value -c id)

@@ -53,6 +53,10 @@ admin_username = admin
 admin_password = $password
 admin_project_name = admin
 admin_domain_name = Default
+# Every dynamic user also gets Keystone's member role (as devstack configures it): octavia's
+# lb_member personas create their member networks through Neutron, which needs it. The price:
+# glance_tempest_plugin's project-reader tests see a reader that is also a member (not listed).
+tempest_roles = member
 
 [identity]
 uri_v3 = $auth_url

@@ -26,7 +26,7 @@ const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 async function runTempest(cloud: TestCloud, listName: string, regexes: string[]): Promise<{ failed: string[]; passed: number; tail: string }> {
   const include = join(cloud.dataDir, listName);
   writeFileSync(include, regexes.join('\n') + '\n');
-  const out = await run('bash', [join(LISTS, 'run.sh'), cloud.cloudsYaml, '--include-list', include, '--concurrency', '4'], {
+  const out = await run('bash', [join(LISTS, 'run.sh'), cloud.cloudsYaml, '--include-list', include, '--concurrency', '6'], {
     env: { ...process.env, TEMPEST_WORKSPACE: join(cloud.dataDir, 'tempest') },
     maxBuffer: 256 * 1024 * 1024,
     timeout: 45 * 60_000,

@@ -447,8 +447,11 @@ export class Octavia {
       const addr = bound[l.id] ?? null;
       if (l.doc.bound_address !== addr || tree.find((o) => o.id === l.id)!.doc.default_pool_id !== l.doc.default_pool_id) await this.store.update(l.id, { doc: { ...l.doc, bound_address: addr } });
     }
-    await this.store.setProvisioning(live.filter((o) => o.provisioning_status.startsWith('PENDING_')).map((o) => o.id), 'ACTIVE');
-    await this.refreshStatuses(lbId);
+    // Operating statuses first, computed as once provisioned: a client that sees ACTIVE sees them
+    // settled, as Octavia sets both in one step.
+    const pendingIds = new Set(live.filter((o) => o.provisioning_status.startsWith('PENDING_')).map((o) => o.id));
+    await this.refreshStatuses(lbId, live.map((o) => (pendingIds.has(o.id) ? { ...o, provisioning_status: 'ACTIVE' } : o)));
+    await this.store.setProvisioning([...pendingIds], 'ACTIVE');
   }
 
   /** The sync job gave up: what was in flight is ERROR, as Octavia leaves it. */
@@ -459,8 +462,8 @@ export class Octavia {
   }
 
   /** Recomputes and stores the operating statuses of one load balancer's tree. */
-  async refreshStatuses(lbId: string): Promise<void> {
-    const tree = await this.store.tree(lbId);
+  async refreshStatuses(lbId: string, tree?: Obj[]): Promise<void> {
+    tree ??= await this.store.tree(lbId);
     const lb = tree.find((o) => o.kind === 'loadbalancer');
     if (!lb) return;
     const statuses = operatingStatuses(tree, this.health, this.driver(lb).runsMonitors);

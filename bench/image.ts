@@ -24,6 +24,7 @@ import { promisify } from 'node:util';
 import { parse as parseYaml, stringify } from 'yaml';
 import { DEFAULT_PORTS } from '../src/platform/config.js';
 import { cpuMs, fmt, stopServer } from './lib.js';
+import { SERVER_NODE_FLAGS } from '../src/cli/node-flags.js';
 
 const run = promisify(execFile);
 const SIZE_MIB = Number(process.env.BENCH_SIZE_MIB ?? 1024);
@@ -114,7 +115,7 @@ async function roundTrip(api: GlanceApi, pids: number[], file: string, out: stri
 async function startScs(dataDir: string, encrypt: boolean): Promise<{ proc: ChildProcess; api: GlanceApi }> {
   mkdirSync(dataDir);
   writeFileSync(join(dataDir, 'scs.yaml'), stringify({ ports: Object.fromEntries(Object.keys(DEFAULT_PORTS).map((k) => [k, 0])) }));
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'up', '--data', dataDir], {
+  const proc = spawn(process.execPath, [...SERVER_NODE_FLAGS, '--import', 'tsx', 'src/cli/main.ts', 'up', '--data', dataDir], {
     env: { ...process.env, SCS_LOG_LEVEL: 'warn', SCS_ENCRYPT_AT_REST: String(encrypt) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

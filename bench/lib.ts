@@ -5,6 +5,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { SERVER_NODE_FLAGS } from '../src/cli/node-flags.js';
 
 const run = promisify(execFile);
 const CLK_TCK = 100;
@@ -86,7 +87,7 @@ export async function waitFor(probe: () => Promise<boolean>, timeoutMs = 60_000)
 
 /** Starts `node dist/cli/main.js up` on a data folder; resolves once the process is spawned. */
 export function startServer(dataDir: string, env: Record<string, string> = {}, args: string[] = []): ChildProcess {
-  return spawn(process.execPath, ['dist/cli/main.js', 'up', '--data', dataDir, ...args], {
+  return spawn(process.execPath, [...SERVER_NODE_FLAGS, 'dist/cli/main.js', 'up', '--data', dataDir, ...args], {
     env: { ...process.env, SCS_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

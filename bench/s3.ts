@@ -8,7 +8,7 @@
  *  - ListObjectsV2 pages of 1000 keys over a bucket of 100,000 keys.
  * BENCH_SECONDS (default 5) sets each small-object phase; BENCH_LARGE_MIB (256) the large object;
  * BENCH_LARGE_RUNS (3) repeats it; BENCH_PHASES (small,large,list) picks phases; BENCH_PROFILE=<dir> writes the object store's CPU
- * profile (node --cpu-prof) there.
+ * profile (node --cpu-prof) there; BENCH_NODE_FLAGS adds Node flags to its process (e.g. --trace-gc).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -18,6 +18,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { sign, type S3Keys } from '../test/objectstore/helpers.js';
+import { SERVER_NODE_FLAGS } from '../src/cli/node-flags.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const LARGE_MIB = Number(process.env.BENCH_LARGE_MIB ?? 256);
@@ -38,7 +39,7 @@ interface Child {
 }
 
 function startChild(args: string[], profile?: string): Promise<Child> {
-  const execArgv = ['--import', 'tsx', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])];
+  const execArgv = [...SERVER_NODE_FLAGS, '--import', 'tsx', ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])];
   const proc = fork(join(import.meta.dirname, 's3-server.ts'), args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     proc.once('message', (m: { url: string; keys?: S3Keys }) =>

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --initial-old-space-size=128
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { startCloud } from '../cloud.js';
@@ -8,6 +8,7 @@ import { loadConfig } from '../platform/config.js';
 import { KeyRepository } from '../platform/keys.js';
 import { flavorsSyncCommand } from '../services/compute/scs/command.js';
 import { imagesSyncCommand } from '../services/image/scs/command.js';
+import { missingServerFlags } from './node-flags.js';
 
 const program = new Command();
 program.name('scs').description('Sovereign Cloud Stack in TypeScript');
@@ -24,6 +25,8 @@ program
     const started = Date.now();
     const cloud = await startCloud({ dataDir: o.data, databaseUrl: o.database, configFile: o.config, host: o.host, publicHost: o.publicHost });
     for (const line of cloud.notices) console.log(line);
+    const missing = missingServerFlags();
+    if (missing.length) console.log(`Started without ${missing.join(' ')}: large uploads and downloads spend most of their CPU in garbage collection (see "Node flags" in the README).`);
     for (const [name, url] of Object.entries(cloud.urls)) console.log(`${name.padEnd(14)} ${url}`);
     console.log(`Cloud ready in ${Date.now() - started} ms. Try: OS_CLIENT_CONFIG_FILE=${join(cloud.config.dataDir, 'clouds.yaml')} OS_CLOUD=scs-demo openstack token issue`);
     const stop = async () => {

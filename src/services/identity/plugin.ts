@@ -13,10 +13,12 @@ import { registerCatalogRoutes } from './api/catalog.js';
 import { registerConsumerRoutes } from './api/consumers.js';
 import { registerCredentialRoutes } from './api/credentials.js';
 import { registerEndpointFilterRoutes } from './api/endpoint-filter.js';
+import { registerEndpointPolicyRoutes } from './api/endpoint-policy.js';
 import type { IdentityDeps } from './api/deps.js';
 import { keystoneFault } from './api/faults.js';
 import { registerFederationRoutes } from './api/federation.js';
 import { registerGroupRoutes } from './api/groups.js';
+import { registerLimitRoutes } from './api/limits.js';
 import { registerPolicyRoutes } from './api/policies.js';
 import { registerProjectRoutes } from './api/projects.js';
 import { registerRoleRoutes } from './api/roles.js';
@@ -32,7 +34,9 @@ import { Catalog } from './model/catalog.js';
 import { Consumers } from './model/consumers.js';
 import { Credentials } from './model/credentials.js';
 import { EndpointFilter } from './model/endpoint-filter.js';
+import { EndpointPolicy } from './model/endpoint-policy.js';
 import { Federation } from './model/federation.js';
+import { UnifiedLimits } from './model/limits.js';
 import { appCredentialMethod, passwordMethod, tokenMethod } from './model/methods.js';
 import { OidcVerifier } from './model/oidc.js';
 import { PasswordHasher } from './model/passwords.js';
@@ -75,6 +79,7 @@ const identity: ServiceModule<Clients> = {
     const federation = new Federation(db, projects, users, revocations, new OidcVerifier());
     tokens.registerMethod('openid', federation.openidMethod());
 
+    const policies = new Policies(db);
     const deps: IdentityDeps = {
       config: ctx.config,
       settings,
@@ -96,7 +101,9 @@ const identity: ServiceModule<Clients> = {
       federation,
       trusts: new Trusts(db, roles, resolver, users, projects, revocations),
       endpointFilter: new EndpointFilter(catalogStore, projects, catalog),
-      policies: new Policies(db),
+      policies,
+      endpointPolicy: new EndpointPolicy(db, catalogStore, policies),
+      limits: new UnifiedLimits(db, catalogStore, projects),
       consumers: new Consumers(db, ctx.masterKey),
       baseUrl: () => ctx.urls.identity,
     };
@@ -124,6 +131,8 @@ const identity: ServiceModule<Clients> = {
     registerTrustRoutes(app, deps);
     registerEndpointFilterRoutes(app, deps);
     registerPolicyRoutes(app, deps);
+    registerEndpointPolicyRoutes(app, deps);
+    registerLimitRoutes(app, deps);
     registerConsumerRoutes(app, deps);
     registerS3TokenRoutes(app, deps);
 

@@ -7,6 +7,7 @@ import {
   domainManager,
   domainReader,
   ownDomain,
+  ownProject,
   ownUser,
   role,
   systemScoped,
@@ -38,6 +39,11 @@ const adminOrDomainManager = anyOf(cloudAdmin, domainManagerOrAdmin);
 /** Roles a domain manager may grant (scs-0302 `domain_manager_grantable_roles`). */
 export const DOMAIN_MANAGER_GRANTABLE = ['member', 'reader', 'load-balancer_member', 'creator'];
 const grantableByManager: Check = allOf(domainManagerOrAdmin, (_c, t) => DOMAIN_MANAGER_GRANTABLE.includes(String(t.role_name)));
+
+/** Keystone's limit listing shows every limit to the system and to admins (and the service role). */
+export const seesAllLimits = (ctx: AuthContext): boolean => ctx.system || isCloudAdmin(ctx) || role('service')(ctx, {});
+/** A limit is read by the admin, the system, its domain's tokens and its project's tokens. */
+const limitReader: Check = anyOf(adminOrSystemReader, ownDomain(), ownProject());
 
 export const identityPolicy: PolicyTable = {
   'identity:get_domain': anyOf(adminOrSystemReader, allOf(role('reader'), ownDomain('id')), domainOfProject),
@@ -136,6 +142,32 @@ export const identityPolicy: PolicyTable = {
   'identity:create_policy': cloudAdmin,
   'identity:update_policy': cloudAdmin,
   'identity:delete_policy': cloudAdmin,
+
+  // Unified limits: anyone reads registered limits and the model; limits are read as limitReader says.
+  'identity:get_registered_limit': always,
+  'identity:list_registered_limits': always,
+  'identity:create_registered_limits': cloudAdmin,
+  'identity:update_registered_limit': cloudAdmin,
+  'identity:delete_registered_limit': cloudAdmin,
+  'identity:get_limit_model': always,
+  'identity:get_limit': limitReader,
+  'identity:list_limits': always,
+  'identity:create_limits': cloudAdmin,
+  'identity:update_limit': cloudAdmin,
+  'identity:delete_limit': cloudAdmin,
+
+  // OS-ENDPOINT-POLICY associations.
+  'identity:create_policy_association_for_endpoint': cloudAdmin,
+  'identity:check_policy_association_for_endpoint': adminOrSystemReader,
+  'identity:delete_policy_association_for_endpoint': cloudAdmin,
+  'identity:create_policy_association_for_service': cloudAdmin,
+  'identity:check_policy_association_for_service': adminOrSystemReader,
+  'identity:delete_policy_association_for_service': cloudAdmin,
+  'identity:create_policy_association_for_region_and_service': cloudAdmin,
+  'identity:check_policy_association_for_region_and_service': adminOrSystemReader,
+  'identity:delete_policy_association_for_region_and_service': cloudAdmin,
+  'identity:get_policy_for_endpoint': adminOrSystemReader,
+  'identity:list_endpoints_for_policy': adminOrSystemReader,
 
   'identity:get_consumer': adminOrSystemReader,
   'identity:list_consumers': adminOrSystemReader,

@@ -8,7 +8,9 @@ import type { Catalog } from '../model/catalog.js';
 import type { Consumers } from '../model/consumers.js';
 import type { Credentials } from '../model/credentials.js';
 import type { EndpointFilter } from '../model/endpoint-filter.js';
+import type { EndpointPolicy } from '../model/endpoint-policy.js';
 import type { Federation } from '../model/federation.js';
+import type { UnifiedLimits } from '../model/limits.js';
 import type { PasswordHasher } from '../model/passwords.js';
 import type { Policies } from '../model/policies.js';
 import type { RevocationList } from '../model/revocations.js';
@@ -43,6 +45,8 @@ export interface IdentityDeps {
   trusts: Trusts;
   endpointFilter: EndpointFilter;
   policies: Policies;
+  endpointPolicy: EndpointPolicy;
+  limits: UnifiedLimits;
   consumers: Consumers;
   /** `http://host:port` of the identity listener. */
   baseUrl(): string;

@@ -12,7 +12,7 @@ import { inexactFilter } from './common.js';
 
 const FIELDS = ['blob', 'type'];
 
-function renderPolicy(base: string, p: PolicyRow) {
+export function renderPolicy(base: string, p: PolicyRow) {
   return { id: p.id, type: p.type, blob: p.blob, links: selfLink(base, `policies/${p.id}`), ...parseJson<Obj>(p.extra, {}) };
 }
 

@@ -35,6 +35,9 @@ export class Policies {
 
   async delete(id: string): Promise<void> {
     await this.get(id);
-    await this.db.deleteFrom('id_policies').where('id', '=', id).execute();
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('id_policy_associations').where('policy_id', '=', id).execute();
+      await trx.deleteFrom('id_policies').where('id', '=', id).execute();
+    });
   }
 }

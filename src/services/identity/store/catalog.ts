@@ -17,7 +17,10 @@ export class CatalogStore {
     await this.db.updateTable('id_regions').set(patch).where('id', '=', id).execute();
   }
   async deleteRegion(id: string): Promise<void> {
-    await this.db.deleteFrom('id_regions').where('id', '=', id).execute();
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('id_policy_associations').where('region_id', '=', id).execute();
+      await trx.deleteFrom('id_regions').where('id', '=', id).execute();
+    });
   }
 
   listServices(): Promise<ServiceRow[]> {
@@ -36,6 +39,7 @@ export class CatalogStore {
     await this.db.transaction().execute(async (trx) => {
       const endpoints = trx.selectFrom('id_endpoints').select('id').where('service_id', '=', id);
       await trx.deleteFrom('id_project_endpoints').where('endpoint_id', 'in', endpoints).execute();
+      await trx.deleteFrom('id_policy_associations').where((eb) => eb.or([eb('service_id', '=', id), eb('endpoint_id', 'in', endpoints)])).execute();
       await trx.deleteFrom('id_endpoints').where('service_id', '=', id).execute();
       await trx.deleteFrom('id_services').where('id', '=', id).execute();
     });
@@ -56,6 +60,7 @@ export class CatalogStore {
   async deleteEndpoint(id: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('id_project_endpoints').where('endpoint_id', '=', id).execute();
+      await trx.deleteFrom('id_policy_associations').where('endpoint_id', '=', id).execute();
       await trx.deleteFrom('id_endpoints').where('id', '=', id).execute();
     });
   }

@@ -285,4 +285,45 @@ export const identityMigrations: ServiceMigration[] = [
       await db.schema.alterTable('id_access_rules').addColumn('position', 'integer', (c) => c.notNull().defaultTo(0)).execute();
     },
   },
+  {
+    name: '0007_unified_limits_endpoint_policy',
+    async up(db) {
+      const s = db.schema;
+      await s
+        .createTable('id_registered_limits')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('service_id', 'text', (c) => c.notNull())
+        .addColumn('region_id', 'text')
+        .addColumn('resource_name', 'text', (c) => c.notNull())
+        .addColumn('default_limit', 'integer', (c) => c.notNull())
+        .addColumn('description', 'text')
+        // service, region and resource in one unique column (region may be null): no duplicates even under races.
+        .addColumn('unique_key', 'text', (c) => c.notNull().unique())
+        .execute();
+      await s.createIndex('id_registered_limits_service').on('id_registered_limits').column('service_id').execute();
+      await s
+        .createTable('id_limits')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('registered_limit_id', 'text', (c) => c.notNull())
+        .addColumn('project_id', 'text')
+        .addColumn('domain_id', 'text')
+        .addColumn('resource_limit', 'integer', (c) => c.notNull())
+        .addColumn('description', 'text')
+        // registered limit and project or domain: one override each.
+        .addColumn('unique_key', 'text', (c) => c.notNull().unique())
+        .execute();
+      await s.createIndex('id_limits_registered').on('id_limits').column('registered_limit_id').execute();
+      await s
+        .createTable('id_policy_associations')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('policy_id', 'text', (c) => c.notNull())
+        .addColumn('endpoint_id', 'text')
+        .addColumn('service_id', 'text')
+        .addColumn('region_id', 'text')
+        // What the policy is for (endpoint, service, or service and region): one policy each.
+        .addColumn('target', 'text', (c) => c.notNull().unique())
+        .execute();
+      await s.createIndex('id_policy_associations_policy').on('id_policy_associations').column('policy_id').execute();
+    },
+  },
 ];

@@ -32,7 +32,10 @@ export class ProjectStore {
     await this.db.updateTable('id_domains').set(patch).where('id', '=', id).execute();
   }
   async deleteDomain(id: string): Promise<void> {
-    await this.db.deleteFrom('id_domains').where('id', '=', id).execute();
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('id_limits').where('domain_id', '=', id).execute();
+      await trx.deleteFrom('id_domains').where('id', '=', id).execute();
+    });
   }
 
   getProject(id: string): Promise<ProjectRow | undefined> {
@@ -67,6 +70,7 @@ export class ProjectStore {
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('id_project_endpoints').where('project_id', '=', id).execute();
       await trx.deleteFrom('id_project_endpoint_groups').where('project_id', '=', id).execute();
+      await trx.deleteFrom('id_limits').where('project_id', '=', id).execute();
       await trx.deleteFrom('id_projects').where('id', '=', id).execute();
     });
   }

@@ -185,6 +185,35 @@ export interface ConsumerRow {
   extra: string;
   created_at: string;
 }
+/** Unified limits: a service's default for a resource, optionally per region. */
+export interface RegisteredLimitRow {
+  id: string;
+  service_id: string;
+  region_id: string | null;
+  resource_name: string;
+  default_limit: number;
+  description: string | null;
+  unique_key: string;
+}
+/** A project's or domain's override of a registered limit (service, region and resource come from it). */
+export interface LimitRow {
+  id: string;
+  registered_limit_id: string;
+  project_id: string | null;
+  domain_id: string | null;
+  resource_limit: number;
+  description: string | null;
+  unique_key: string;
+}
+/** OS-ENDPOINT-POLICY: a policy for an endpoint, a service, or a service in a region. */
+export interface PolicyAssociationRow {
+  id: string;
+  policy_id: string;
+  endpoint_id: string | null;
+  service_id: string | null;
+  region_id: string | null;
+  target: string;
+}
 
 export interface IdentityTables {
   id_domains: DomainRow;
@@ -211,6 +240,9 @@ export interface IdentityTables {
   id_project_endpoint_groups: { project_id: string; endpoint_group_id: string };
   id_policies: PolicyRow;
   id_consumers: ConsumerRow;
+  id_registered_limits: RegisteredLimitRow;
+  id_limits: LimitRow;
+  id_policy_associations: PolicyAssociationRow;
 }
 
 export type IdentityDb = Kysely<IdentityTables>;

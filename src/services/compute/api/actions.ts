@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, badRequest, conflict, notFound } from '../../../platform/errors.js';
-import { isObj, optInt, optString, type Obj } from '../../../platform/http/validate.js';
+import { isObj, optInt, optString, query, type Obj } from '../../../platform/http/validate.js';
 import { allowed, enforce } from '../../../platform/policy.js';
 import { stateConflict } from '../model/lifecycle.js';
 import type { ServerRow } from '../store/tables.js';
 import { computePolicy } from '../policy.js';
-import { isUuid, renderCtx, type ComputeApi } from './common.js';
+import { changesWindow, isUuid, nextLinks, paging, renderCtx, type ComputeApi } from './common.js';
 import { isoNaive } from '../../../platform/ids.js';
 import { addFloatingIp, removeFloatingIp } from './network-proxy.js';
 import { renderServer } from './render.js';
@@ -263,8 +263,16 @@ export function registerActionRoutes(app: FastifyInstance, api: ComputeApi): voi
   // Since 2.21 the actions of a deleted server stay visible.
   app.get<{ Params: { id: string } }>('/v2.1/servers/:id/os-instance-actions', async (req) => {
     const row = await api.servers.find(req.auth, req.params.id, req.mv >= 21);
-    const actions = await api.model.servers.actions(row.id);
-    return { instanceActions: actions.map((a) => renderAction(a, req.mv)) };
+    if (req.mv < 58) return { instanceActions: (await api.model.servers.actions(row.id)).map((a) => renderAction(a, req.mv)) };
+    // 2.58: paging by request id and changes-since; 2.66: changes-before.
+    const q = query(req.query);
+    const { limit, marker } = paging(q);
+    const window = changesWindow(q, req.mv);
+    const after = marker === undefined || limit === 0 ? undefined : await api.model.servers.action(row.id, marker);
+    if (marker !== undefined && limit > 0 && !after) throw badRequest(`Marker ${marker} could not be found.`);
+    const actions = limit === 0 ? [] : await api.model.servers.actions(row.id, { limit, after, ...window });
+    const links = nextLinks(api.baseUrl(), `servers/${row.id}/os-instance-actions`, q, actions.at(-1)?.request_id, actions.length === limit);
+    return { instanceActions: actions.map((a) => renderAction(a, req.mv)), ...(links ? { links } : {}) };
   });
   app.get<{ Params: { id: string; req: string } }>('/v2.1/servers/:id/os-instance-actions/:req', async (req) => {
     const row = await api.servers.find(req.auth, req.params.id, req.mv >= 21);

@@ -42,6 +42,24 @@ export function paging(q: Record<string, string>): { limit: number; marker?: str
   return { limit, marker: q.marker };
 }
 
+/** A query time in ISO 8601 (Nova's 'date-time' format, with or without a zone) as a UTC ISO string. */
+function queryTime(q: Record<string, string>, name: string): string | undefined {
+  const v = q[name];
+  if (v === undefined) return undefined;
+  const iso = /^\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?([zZ]|[+-]\d\d:?\d\d)?)?$/.test(v);
+  const d = new Date(iso && /[T ]/.test(v) && !/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? `${v.replace(' ', 'T')}Z` : v);
+  if (!iso || Number.isNaN(d.getTime())) throw badRequest(`Invalid input for query parameters ${name}. Value: ${v}. '${v}' is not a 'date-time'`);
+  return d.toISOString();
+}
+
+/** `changes-since` and (since 2.66) `changes-before`, as servers and instance actions filter them. */
+export function changesWindow(q: Record<string, string>, mv: number): { changesSince?: string; changesBefore?: string } {
+  const changesSince = queryTime(q, 'changes-since');
+  const changesBefore = mv >= 66 ? queryTime(q, 'changes-before') : undefined;
+  if (changesSince && changesBefore && changesBefore < changesSince) throw badRequest('The value of changes-since must be less than or equal to changes-before.');
+  return { changesSince, changesBefore };
+}
+
 /** `{kind}_links` with the next page, when the page is full. */
 export function nextLinks(base: string, path: string, q: Record<string, string>, lastId: string | undefined, more: boolean) {
   if (!more || !lastId) return undefined;

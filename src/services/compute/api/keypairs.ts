@@ -3,6 +3,7 @@ import { badRequest } from '../../../platform/errors.js';
 import { optString, query, reqString, wrapped } from '../../../platform/http/validate.js';
 import { enforce } from '../../../platform/policy.js';
 import { generateSshKey } from '../model/keypairs.js';
+import { generateX509Key } from '../model/x509-keypair.js';
 import { computePolicy } from '../policy.js';
 import { nextLinks, paging, type ComputeApi } from './common.js';
 import { renderKeypair } from './render.js';
@@ -42,14 +43,13 @@ export function registerKeypairRoutes(app: FastifyInstance, api: ComputeApi): vo
     let publicKey = optString(k, 'public_key', { max: 65535 });
     // Nova generates an SSH key pair when none is given, until 2.92 made public_key required.
     let generated: string | undefined;
+    const user = owner(req, optString(k, 'user_id') ?? undefined);
     if (!publicKey) {
       if (req.mv >= 92) throw badRequest("Invalid input for field/attribute keypair. 'public_key' is a required property");
-      if (type !== 'ssh') throw badRequest('Keypair data is invalid: only SSH key pairs are generated; import an x509 certificate as public_key');
-      const key = generateSshKey();
+      const key = type === 'x509' ? generateX509Key(user) : generateSshKey();
       publicKey = key.publicKey;
       generated = key.privateKey;
     }
-    const user = owner(req, optString(k, 'user_id') ?? undefined);
     const row = await keypairs.import(req.auth, user, name, type, publicKey);
     reply.code(req.mv >= 2 ? 201 : 200);
     return { keypair: { ...renderKeypair(row, req.mv, false), user_id: row.user_id, ...(generated ? { private_key: generated } : {}) } };

@@ -7,7 +7,7 @@ import type { NetworkRequest } from '../../network/client.js';
 import type { CreateInput, ListFilters } from '../model/servers.js';
 import type { ServerRow } from '../store/tables.js';
 import { computePolicy } from '../policy.js';
-import { fieldSince, isAdmin, isUuid, nextLinks, novaBool, paging, renderCtx, since, type ComputeApi } from './common.js';
+import { changesWindow, fieldSince, isAdmin, isUuid, nextLinks, novaBool, paging, renderCtx, since, type ComputeApi } from './common.js';
 import { renderServer, renderServerBrief } from './render.js';
 
 const CREATE_KEYS = new Set([
@@ -139,19 +139,8 @@ function parseFilters(q: Record<string, string>, admin: boolean, allTenantsAllow
     if (dir !== 'asc' && dir !== 'desc') throw badRequest(`Invalid input for query parameters sort_dir. Value: ${dir}. '${dir}' is not one of ['asc', 'desc']`);
     return { key, dir: dir as 'asc' | 'desc' };
   });
-  const time = (name: string) => {
-    const v = q[name];
-    if (v === undefined) return undefined;
-    // ISO 8601 only (Nova's 'date-time' format), with or without a zone.
-    const iso = /^\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?([zZ]|[+-]\d\d:?\d\d)?)?$/.test(v);
-    const d = new Date(iso && /[T ]/.test(v) && !/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? `${v.replace(' ', 'T')}Z` : v);
-    if (!iso || Number.isNaN(d.getTime())) throw badRequest(`Invalid input for query parameters ${name}. Value: ${v}. '${v}' is not a 'date-time'`);
-    return d.toISOString();
-  };
   const list = (name: string) => (q[name] ? q[name].split(',').filter(Boolean) : undefined);
-  const changesSince = time('changes-since');
-  const changesBefore = mv >= 66 ? time('changes-before') : undefined;
-  if (changesSince && changesBefore && changesBefore < changesSince) throw badRequest('The value of changes-since must be less than or equal to changes-before.');
+  const { changesSince, changesBefore } = changesWindow(q, mv);
   return {
     ...paging(q),
     projectId: allTenants ? (q.project_id ?? q.tenant_id) : admin && q.project_id ? q.project_id : projectId ?? '',

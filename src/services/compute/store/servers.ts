@@ -179,8 +179,15 @@ export class ServerStore {
     await this.db.insertInto('compute_instance_actions').values(row).execute();
   }
 
-  actions(serverId: string): Promise<InstanceActionRow[]> {
-    return this.db.selectFrom('compute_instance_actions').selectAll().where('server_id', '=', serverId).orderBy('start_time', 'desc').orderBy('id', 'desc').execute();
+  /** Newest first, as Nova; `after` is the marker action (the page continues past it), times filter `updated_at`. */
+  actions(serverId: string, page: { limit?: number; after?: InstanceActionRow; changesSince?: string; changesBefore?: string } = {}): Promise<InstanceActionRow[]> {
+    const { limit, after, changesSince, changesBefore } = page;
+    let q = this.db.selectFrom('compute_instance_actions').selectAll().where('server_id', '=', serverId);
+    if (changesSince) q = q.where('updated_at', '>=', changesSince);
+    if (changesBefore) q = q.where('updated_at', '<=', changesBefore);
+    if (after) q = q.where((eb) => eb.or([eb('start_time', '<', after.start_time), eb.and([eb('start_time', '=', after.start_time), eb('id', '<', after.id)])]));
+    q = q.orderBy('start_time', 'desc').orderBy('id', 'desc');
+    return (limit === undefined ? q : q.limit(limit)).execute();
   }
 
   action(serverId: string, requestId: string): Promise<InstanceActionRow | undefined> {

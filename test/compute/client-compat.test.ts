@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { serverBody, startComputeCloud, type ComputeCloud } from './helpers.js';
+
+// Regressions found by gophercloud's compute acceptance tests and tempest's compute API tests.
+let c: ComputeCloud;
+before(async () => {
+  c = await startComputeCloud();
+});
+after(async () => {
+  await c.cloud.close();
+});
+
+describe('instance actions paging and filters (2.58, 2.66)', () => {
+  test('limit, marker and links page newest first; changes-since/changes-before filter', async () => {
+    const before = new Date(Date.now() - 60_000).toISOString();
+    const made = await c.call('POST', '/servers', c.demo, serverBody(c), '2.37');
+    const id = made.body.server.id;
+    await c.waitFor(id, c.demo, 'ACTIVE');
+    assert.equal((await c.call('POST', `/servers/${id}/action`, c.demo, { reboot: { type: 'HARD' } })).status, 202);
+    await c.waitFor(id, c.demo, 'ACTIVE');
+    const path = `/servers/${id}/os-instance-actions`;
+
+    const first = await c.call('GET', `${path}?limit=1`, c.demo, undefined, '2.58');
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.deepEqual(first.body.instanceActions.map((a: any) => a.action), ['reboot']);
+    const next = new URL(first.body.links[0].href);
+    assert.equal(first.body.links[0].rel, 'next');
+    assert.equal(next.searchParams.get('marker'), first.body.instanceActions[0].request_id);
+    const second = await c.call('GET', `${path}?limit=1&marker=${next.searchParams.get('marker')}`, c.demo, undefined, '2.58');
+    assert.deepEqual(second.body.instanceActions.map((a: any) => a.action), ['create']);
+    const all = await c.call('GET', path, c.demo, undefined, '2.58');
+    assert.equal(all.body.instanceActions.length, 2);
+    assert.equal(all.body.links, undefined, 'no next link when the page is not full');
+
+    const bad = await c.call('GET', `${path}?marker=req-unknown`, c.demo, undefined, '2.58');
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.badRequest.message, 'Marker req-unknown could not be found.');
+    assert.equal((await c.call('GET', `${path}?limit=x`, c.demo, undefined, '2.58')).status, 400);
+    assert.equal((await c.call('GET', `${path}?changes-since=yesterday`, c.demo, undefined, '2.58')).status, 400);
+
+    const since = await c.call('GET', `${path}?changes-since=${before}`, c.demo, undefined, '2.58');
+    assert.equal(since.body.instanceActions.length, 2);
+    const gone = await c.call('GET', `${path}?changes-before=${before}`, c.demo, undefined, '2.66');
+    assert.deepEqual(gone.body.instanceActions, []);
+    const inverted = await c.call('GET', `${path}?changes-since=${new Date().toISOString()}&changes-before=${before}`, c.demo, undefined, '2.66');
+    assert.equal(inverted.status, 400);
+    // Before 2.58 the list is whole and has no links.
+    const old = await c.call('GET', `${path}?limit=1`, c.demo, undefined, '2.57');
+    assert.equal(old.body.instanceActions.length, 2);
+    await c.call('DELETE', `/servers/${id}`, c.demo);
+  });
+});
+
+test('extensions name what gophercloud looks for (SchedulerHints) with Nova names', async () => {
+  const names = (await c.call('GET', '/extensions', c.demo)).body.extensions.map((e: any) => e.name);
+  for (const n of ['SchedulerHints', 'MultipleCreate', 'UserData', 'BlockDeviceMappingV2Boot', 'LockServer']) assert.ok(names.includes(n), n);
+  assert.equal((await c.call('GET', '/extensions/OS-SCH-HNT', c.demo)).body.extension.name, 'SchedulerHints');
+});
+
+test('x509 key pairs are generated as Nova: a self-signed certificate for the user and a PKCS#12 private key', async () => {
+  const { X509Certificate } = await import('node:crypto');
+  const made = await c.call('POST', '/os-keypairs', c.demo, { keypair: { name: 'winrm', type: 'x509' } }, '2.2');
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  assert.equal(made.body.keypair.type, 'x509');
+  const cert = new X509Certificate(made.body.keypair.public_key);
+  const userId = made.body.keypair.user_id;
+  assert.equal(cert.subject, `CN=${userId}`);
+  assert.equal(cert.issuer, `CN=${userId}`);
+  assert.ok(cert.verify(cert.publicKey), 'self-signed');
+  assert.match(cert.subjectAltName ?? '', new RegExp(`${userId}@localhost`));
+  assert.equal(made.body.keypair.fingerprint, cert.fingerprint.toLowerCase());
+  // PKCS#12 is a DER SEQUENCE whose first element is the version 3.
+  const p12 = Buffer.from(made.body.keypair.private_key, 'base64');
+  assert.equal(p12[0], 0x30);
+  assert.ok(p12.subarray(0, 8).includes(Buffer.from([0x02, 0x01, 0x03])));
+  const shown = await c.call('GET', '/os-keypairs/winrm', c.demo, undefined, '2.2');
+  assert.equal(shown.body.keypair.type, 'x509');
+  assert.equal(shown.body.keypair.private_key, undefined);
+  assert.equal((await c.call('DELETE', '/os-keypairs/winrm', c.demo, undefined, '2.2')).status, 204);
+  // 2.92 made public_key required for every type.
+  assert.equal((await c.call('POST', '/os-keypairs', c.demo, { keypair: { name: 'winrm2', type: 'x509' } }, '2.92')).status, 400);
+});

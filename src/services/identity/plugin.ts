@@ -12,6 +12,7 @@ import { registerAuthRoutes } from './api/auth.js';
 import { registerCatalogRoutes } from './api/catalog.js';
 import { registerConsumerRoutes } from './api/consumers.js';
 import { registerCredentialRoutes } from './api/credentials.js';
+import { registerDomainConfigRoutes } from './api/domain-config.js';
 import { registerEndpointFilterRoutes } from './api/endpoint-filter.js';
 import { registerEndpointPolicyRoutes } from './api/endpoint-policy.js';
 import type { IdentityDeps } from './api/deps.js';
@@ -23,6 +24,7 @@ import { registerPolicyRoutes } from './api/policies.js';
 import { registerProjectRoutes } from './api/projects.js';
 import { registerRoleRoutes } from './api/roles.js';
 import { registerS3TokenRoutes } from './api/s3tokens.js';
+import { registerServiceProviderRoutes } from './api/service-providers.js';
 import { registerTrustRoutes } from './api/trusts.js';
 import { registerUserRoutes } from './api/users.js';
 import { registerVersionRoutes } from './api/versions.js';
@@ -33,6 +35,7 @@ import { bootstrap, writeCloudsYaml } from './model/bootstrap.js';
 import { Catalog } from './model/catalog.js';
 import { Consumers } from './model/consumers.js';
 import { Credentials } from './model/credentials.js';
+import { DomainConfigs } from './model/domain-config.js';
 import { EndpointFilter } from './model/endpoint-filter.js';
 import { EndpointPolicy } from './model/endpoint-policy.js';
 import { Federation } from './model/federation.js';
@@ -43,6 +46,7 @@ import { PasswordHasher } from './model/passwords.js';
 import { Policies } from './model/policies.js';
 import { RevocationList } from './model/revocations.js';
 import { RoleResolver } from './model/roles.js';
+import { ServiceProviders } from './model/service-providers.js';
 import { TokenCodec } from './model/tokens.js';
 import { Trusts } from './model/trusts.js';
 import { CatalogStore } from './store/catalog.js';
@@ -105,6 +109,8 @@ const identity: ServiceModule<Clients> = {
       endpointPolicy: new EndpointPolicy(db, catalogStore, policies),
       limits: new UnifiedLimits(db, catalogStore, projects),
       consumers: new Consumers(db, ctx.masterKey),
+      domainConfigs: new DomainConfigs(db, projects, ctx.masterKey),
+      serviceProviders: new ServiceProviders(db, ctx.events),
       baseUrl: () => ctx.urls.identity,
     };
 
@@ -135,9 +141,12 @@ const identity: ServiceModule<Clients> = {
     registerLimitRoutes(app, deps);
     registerConsumerRoutes(app, deps);
     registerS3TokenRoutes(app, deps);
+    registerDomainConfigRoutes(app, deps);
+    registerServiceProviderRoutes(app, deps);
 
     await revocations.load();
     await catalog.reload();
+    await deps.serviceProviders.reload();
 
     const client: IdentityClient = {
       validate: (token, opts) => tokens.validate(token, opts),

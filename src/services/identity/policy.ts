@@ -218,4 +218,18 @@ export const identityPolicy: PolicyTable = {
   'identity:create_protocol': cloudAdmin,
   'identity:update_protocol': cloudAdmin,
   'identity:delete_protocol': cloudAdmin,
+  'identity:get_service_provider': adminOrSystemReader,
+  'identity:list_service_providers': adminOrSystemReader,
+  'identity:create_service_provider': cloudAdmin,
+  'identity:update_service_provider': cloudAdmin,
+  'identity:delete_service_provider': cloudAdmin,
+
+  // Domain configuration is the cloud's (domain admins neither read nor change it), as in Keystone;
+  // the password rules of the default domain are for anyone with a token.
+  'identity:get_domain_config': adminOrSystemReader,
+  'identity:get_domain_config_default': adminOrSystemReader,
+  'identity:create_domain_config': cloudAdmin,
+  'identity:update_domain_config': cloudAdmin,
+  'identity:delete_domain_config': cloudAdmin,
+  'identity:get_security_compliance_domain_config': always,
 };

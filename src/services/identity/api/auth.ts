@@ -73,7 +73,7 @@ export function registerAuthRoutes(app: FastifyInstance, d: IdentityDeps): void 
     const scope = await resolveScope(d, auth.scope, principal);
     const { token, payload } = await d.tokens.issue(principal, scope);
     reply.code(201).header('x-subject-token', token);
-    return renderToken(payload, flag(req, 'nocatalog') ? undefined : d.catalog.get(payload.project?.id));
+    return renderToken(payload, flag(req, 'nocatalog') ? undefined : d.catalog.get(payload.project?.id), d.serviceProviders.enabled());
   });
 
   /** The token named by X-Subject-Token; Keystone answers an invalid one with 404. */
@@ -98,7 +98,7 @@ export function registerAuthRoutes(app: FastifyInstance, d: IdentityDeps): void 
   app.get('/v3/auth/tokens', async (req, reply) => {
     const payload = subject(req);
     reply.header('x-subject-token', req.headers['x-subject-token']);
-    return renderToken(payload, flag(req, 'nocatalog') ? undefined : d.catalog.get(payload.project?.id));
+    return renderToken(payload, flag(req, 'nocatalog') ? undefined : d.catalog.get(payload.project?.id), d.serviceProviders.enabled());
   });
 
   app.delete('/v3/auth/tokens', async (req, reply) => {

@@ -7,6 +7,7 @@ import type { IdentitySettings, TokenService } from '../model/auth.js';
 import type { Catalog } from '../model/catalog.js';
 import type { Consumers } from '../model/consumers.js';
 import type { Credentials } from '../model/credentials.js';
+import type { DomainConfigs } from '../model/domain-config.js';
 import type { EndpointFilter } from '../model/endpoint-filter.js';
 import type { EndpointPolicy } from '../model/endpoint-policy.js';
 import type { Federation } from '../model/federation.js';
@@ -15,6 +16,7 @@ import type { PasswordHasher } from '../model/passwords.js';
 import type { Policies } from '../model/policies.js';
 import type { RevocationList } from '../model/revocations.js';
 import type { RoleResolver } from '../model/roles.js';
+import type { ServiceProviders } from '../model/service-providers.js';
 import type { Trusts } from '../model/trusts.js';
 import type { CatalogStore } from '../store/catalog.js';
 import type { ProjectStore } from '../store/projects.js';
@@ -48,6 +50,8 @@ export interface IdentityDeps {
   endpointPolicy: EndpointPolicy;
   limits: UnifiedLimits;
   consumers: Consumers;
+  domainConfigs: DomainConfigs;
+  serviceProviders: ServiceProviders;
   /** `http://host:port` of the identity listener. */
   baseUrl(): string;
 }

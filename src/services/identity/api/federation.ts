@@ -180,7 +180,7 @@ export function registerFederationRoutes(app: FastifyInstance, d: IdentityDeps):
     const { token, payload } = await d.tokens.issue(principal, { kind: 'unscoped' });
     reply.code(201);
     reply.header('x-subject-token', token);
-    return renderToken(payload, undefined);
+    return renderToken(payload, undefined, d.serviceProviders.enabled());
   };
   // Keystone's path (keystoneauth's OIDC plugins post there) and the one under /v3/auth.
   for (const url of [`${protocols}/:protocol/auth`, `/v3/auth/${FED}/identity_providers/:idp/protocols/:protocol/auth`]) {

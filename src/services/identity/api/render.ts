@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { isoMicro } from '../../../platform/ids.js';
 import type { CatalogService } from '../model/catalog.js';
+import type { TokenServiceProvider } from '../model/service-providers.js';
 import type { TokenPayload } from '../model/tokens.js';
 
 /** `{"self": ".../v3/<path>"}`, the links block of every Keystone entity. */
@@ -11,8 +12,11 @@ export function collectionLinks(base: string, req: FastifyRequest) {
   return { self: `${base}${req.url.split('?')[0]}`, previous: null, next: null };
 }
 
-/** The token body exactly as Keystone returns it from POST/GET /v3/auth/tokens. */
-export function renderToken(p: TokenPayload, catalog: CatalogService[] | undefined) {
+/**
+ * The token body exactly as Keystone returns it from POST/GET /v3/auth/tokens; Keystone lists the
+ * enabled service providers (K2K) in every token, scoped or not, with or without catalog.
+ */
+export function renderToken(p: TokenPayload, catalog: CatalogService[] | undefined, serviceProviders: TokenServiceProvider[]) {
   const token: Record<string, unknown> = {
     methods: p.methods,
     user: {
@@ -50,6 +54,7 @@ export function renderToken(p: TokenPayload, catalog: CatalogService[] | undefin
     token.roles = p.roles.map(([id, name]) => ({ id, name }));
     if (catalog) token.catalog = catalog;
   }
+  if (serviceProviders.length) token.service_providers = serviceProviders;
   if (p.appCred) {
     token.application_credential = { id: p.appCred.id, name: p.appCred.name, restricted: !p.appCred.unrestricted };
     if (p.appCred.accessRules?.length) (token.application_credential as Record<string, unknown>).access_rules = p.appCred.accessRules;

@@ -53,6 +53,6 @@ export function registerS3TokenRoutes(app: FastifyInstance, d: IdentityDeps): vo
     if (!user || !fromDbBool(user.enabled) || !project || !fromDbBool(project.enabled)) throw unauthorized();
     const domain = await d.projects.getDomain(user.domain_id);
     const { payload } = await d.tokens.issue({ user, userDomainName: domain?.name ?? user.domain_id, methods: ['ec2credential'] }, { kind: 'project', project });
-    return renderToken(payload, d.catalog.get(payload.project?.id));
+    return renderToken(payload, d.catalog.get(payload.project?.id), d.serviceProviders.enabled());
   });
 }

@@ -326,4 +326,29 @@ export const identityMigrations: ServiceMigration[] = [
       await s.createIndex('id_policy_associations_policy').on('id_policy_associations').column('policy_id').execute();
     },
   },
+  {
+    name: '0008_domain_config_service_providers',
+    async up(db) {
+      const s = db.schema;
+      // One row per option of a domain's configuration; `value` is JSON, wrapped by the master key when sensitive.
+      await s
+        .createTable('id_domain_config')
+        .addColumn('domain_id', 'text', (c) => c.notNull())
+        .addColumn('group_name', 'text', (c) => c.notNull())
+        .addColumn('option_name', 'text', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('sensitive', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('id_domain_config_pk', ['domain_id', 'group_name', 'option_name'])
+        .execute();
+      await s
+        .createTable('id_service_providers')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('enabled', 'integer', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('auth_url', 'text', (c) => c.notNull())
+        .addColumn('sp_url', 'text', (c) => c.notNull())
+        .addColumn('relay_state_prefix', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 ];

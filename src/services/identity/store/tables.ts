@@ -214,6 +214,22 @@ export interface PolicyAssociationRow {
   region_id: string | null;
   target: string;
 }
+/** One option of a domain's configuration (Keystone's domain-specific drivers). */
+export interface DomainConfigRow {
+  domain_id: string;
+  group_name: string;
+  option_name: string;
+  value: string;
+  sensitive: number;
+}
+export interface ServiceProviderRow {
+  id: string;
+  enabled: number;
+  description: string | null;
+  auth_url: string;
+  sp_url: string;
+  relay_state_prefix: string;
+}
 
 export interface IdentityTables {
   id_domains: DomainRow;
@@ -240,6 +256,8 @@ export interface IdentityTables {
   id_project_endpoint_groups: { project_id: string; endpoint_group_id: string };
   id_policies: PolicyRow;
   id_consumers: ConsumerRow;
+  id_domain_config: DomainConfigRow;
+  id_service_providers: ServiceProviderRow;
   id_registered_limits: RegisteredLimitRow;
   id_limits: LimitRow;
   id_policy_associations: PolicyAssociationRow;

@@ -57,7 +57,7 @@ describe('image: API', () => {
     const res = await api(`${base}/v2/images`, { method: 'POST', token: demo, body: { name: 'cirros', disk_format: 'qcow2', container_format: 'bare', os_distro: 'cirros', tags: ['a', 'a', 'b'] } });
     assert.equal(res.status, 201);
     assert.equal(res.headers.get('location'), `${base}/v2/images/${res.body.id}`);
-    assert.equal(res.headers.get('openstack-image-import-methods'), 'glance-direct');
+    assert.equal(res.headers.get('openstack-image-import-methods'), 'glance-direct,glance-download');
     const img = res.body;
     assert.equal(img.status, 'queued');
     assert.equal(img.visibility, 'shared');

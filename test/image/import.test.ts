@@ -120,7 +120,7 @@ describe('image: import API, SCS images and the client interface', () => {
 
   it('advertises the import methods and stores', async () => {
     const info = await api(`${base}/v2/info/import`, { token: demo });
-    assert.deepEqual(info.body['import-methods'], { description: 'Import methods available.', type: 'array', value: ['glance-direct', 'web-download'] });
+    assert.deepEqual(info.body['import-methods'], { description: 'Import methods available.', type: 'array', value: ['glance-direct', 'web-download', 'glance-download'] });
     const stores = await api(`${base}/v2/info/stores`, { token: demo });
     assert.equal(stores.body.stores[0].id, 'local');
     assert.equal(stores.body.stores[0].default, 'true');

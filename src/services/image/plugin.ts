@@ -72,7 +72,7 @@ const image: ServiceModule<Clients> = {
     const bytes = new LocalImageStore(ctx.config.dataDir, ctx.masterKey, encrypt);
     const images = new ImageService(store, schemas, settings);
     const members = new MemberService(images);
-    const data = new DataService(images, bytes, ctx.jobs, ctx.log);
+    const data = new DataService(images, bytes, ctx.jobs, ctx.log, ctx.config.region);
     ctx.jobs.register<ImportPayload>(IMPORT_JOB, { run: (p) => data.runImport(p), maxAttempts: 3 });
 
     const deps: ImageDeps = { settings, encrypted: encrypt, schemas, images, members, data, baseUrl: () => ctx.urls.image };

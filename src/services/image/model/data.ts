@@ -8,6 +8,7 @@ import type { Logger } from '../../../platform/logging.js';
 import type { ImageRecord } from '../store/images.js';
 import type { ImageRow } from '../store/tables.js';
 import { transferToken, WriteLimitError, type LocalImageStore, type StoredData } from '../stores/local.js';
+import { copiedProperties, parseRemoteImage, unreachable, type RemoteImage } from './glance-download.js';
 import { isAdmin, type ImageService } from './images.js';
 import { openSource, resolveSource, type Source } from './sources.js';
 import { importMethods } from './settings.js';
@@ -18,8 +19,11 @@ export const IMPORT_JOB = 'image.import';
 export interface ImportPayload {
   imageId: string;
   token: string;
-  method: 'glance-direct' | 'web-download';
+  method: 'glance-direct' | 'web-download' | 'glance-download';
   source?: Source;
+  /** glance-download: the source image, read as the importing user (the context without its token). */
+  remote?: RemoteImage;
+  auth?: AuthContext;
 }
 
 /** The last import of an image, shown by `GET /v2/images/{id}/tasks` like a Glance task. */
@@ -62,6 +66,8 @@ export class DataService {
     private readonly bytes: LocalImageStore,
     private readonly jobs: JobRunner,
     private readonly log: Logger,
+    /** The region this process serves (glance-download finds its sources here). */
+    private readonly region: string,
   ) {}
 
   private get store() {
@@ -215,6 +221,9 @@ export class DataService {
     if (method === 'glance-direct') {
       if (row.status !== 'uploading' || !row.staged) throw conflict("Image needs to be staged before 'glance-direct' method can be used");
       payload = { imageId: id, token: '', method };
+    } else if (method === 'glance-download') {
+      if (row.status !== 'queued') throw conflict(`Image status transition from ${row.status} to importing is not allowed`);
+      payload = { imageId: id, token: '', method, remote: parseRemoteImage(body.method), auth: { ...ctx, token: '' } };
     } else {
       if (row.status !== 'queued') throw conflict(`Image status transition from ${row.status} to importing is not allowed`);
       const uri = isObj(body.method) ? body.method.uri : undefined;
@@ -263,6 +272,10 @@ export class DataService {
         if (ok) await this.finishImport(p.imageId, 'success', '');
         return;
       }
+      if (p.method === 'glance-download') {
+        await this.runGlanceDownload(rec.row, p);
+        return;
+      }
       const { data, virtual } = await this.receive(rec.row, p.token, 'importing', await openSource(p.source!));
       if (await this.activate(p.imageId, p.token, 'importing', data, virtual)) await this.finishImport(p.imageId, 'success', '');
     } catch (e) {
@@ -271,6 +284,20 @@ export class DataService {
       await this.store.update(p.imageId, { status: 'queued', upload_token: null, lease_until: null, updated_at: nowIso() }, { upload_token: p.token });
       await this.finishImport(p.imageId, 'failure', msg);
     }
+  }
+
+  /** glance-download: the source's bytes, then its formats and copied properties, then active. */
+  private async runGlanceDownload(row: ImageRow, p: ImportPayload): Promise<void> {
+    const remote = p.remote!;
+    const why = unreachable(remote, this.region);
+    if (why) throw new Error(why);
+    const src = await this.images.findFor(p.auth!, remote.imageId, 'download_image');
+    if (src.row.status !== 'active' || !src.row.data_file || src.row.size === null) throw new Error(`Image ${remote.imageId} has no data to download (status ${src.row.status}).`);
+    const stream = this.bytes.read(src.row.id, { file: src.row.data_file, key: src.row.data_key, size: src.row.size });
+    const { data } = await this.receive(row, p.token, 'importing', stream);
+    for (const [k, v] of Object.entries(copiedProperties(src.properties))) await this.store.setProperty(row.id, k, v);
+    const formats = { disk_format: src.row.disk_format, container_format: src.row.container_format };
+    if (await this.activate(row.id, p.token, 'importing', data, src.row.virtual_size, formats)) await this.finishImport(row.id, 'success', '');
   }
 
   private async finishImport(id: string, status: 'success' | 'failure', message: string): Promise<void> {

@@ -44,5 +44,5 @@ export const DEFAULT_SETTINGS: ImageSettings = {
 /** Import methods this cloud offers: web-download only when the network or a mirror can serve it. */
 export function importMethods(s: ImageSettings): string[] {
   const web = s.webDownload.enabled || Object.keys(s.webDownload.mirrors).length > 0;
-  return web ? ['glance-direct', 'web-download'] : ['glance-direct'];
+  return ['glance-direct', ...(web ? ['web-download'] : []), 'glance-download'];
 }

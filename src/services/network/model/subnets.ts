@@ -120,8 +120,10 @@ export class Subnets implements Collection {
     const prefixlen = optInt(body, 'prefixlen', { min: 0, max: 128 }) ?? undefined;
     if (body.cidr !== undefined && body.cidr !== null) {
       const text = reqString(body, 'cidr');
-      const c = parseCidr(text, true);
-      if (!c) throw invalid('cidr', text, "isn't a recommended CIDR");
+      // As neutron-lib validates it: host bits are allowed (the subnet is their network), a bare address is not.
+      const c = parseCidr(text);
+      if (!c) throw invalid('cidr', text, 'is not a valid IP subnet');
+      if (!text.includes('/')) throw invalid('cidr', text, `isn't a recognized IP subnet cidr, '${formatCidr(c)}' is recommended`);
       const pool = optString(body, 'subnetpool_id', { nullable: true }) ?? null;
       return { cidr: pool ? await this.pools.claimPrefix(auth, pool, c) : c, poolId: pool };
     }

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { notFound } from '../../../platform/errors.js';
-import { POOL_CAPABILITIES, POOL_NAME, SERVICES, VOLUME_HOST } from '../model/services.js';
-import { authorize, params, v3Route, type ApiDeps } from './common.js';
+import { POOL_CAPABILITIES, POOL_NAME, SERVICES, VOLUME_HOST, selectsVolumeHost } from '../model/services.js';
+import { authorize, params, q, v3Route, type ApiDeps } from './common.js';
+import { atLeast } from './versions.js';
 
 
 
@@ -72,11 +73,26 @@ export function registerBackendRoutes(app: FastifyInstance, d: ApiDeps): void {
     };
   });
 
+  // The filters each listing honours (model/*.ts `list`), as Cinder publishes its resource_filters.json (3.33).
+  const RESOURCE_FILTERS: Record<string, string[]> = {
+    volume: ['name', 'status', 'metadata', 'bootable', 'availability_zone', 'group_id', 'volume_type'],
+    snapshot: ['name', 'status', 'volume_id'],
+    backup: ['name', 'status', 'volume_id'],
+    group: ['group_type'],
+  };
+  v3Route(app, 'GET', '/resource_filters', async (req) => {
+    authorize(req, 'volume:get_all');
+    if (!atLeast(req, 33)) throw notFound('The resource could not be found (resource filters need microversion 3.33).');
+    const resource = q(req).resource;
+    const pick = resource === undefined ? Object.keys(RESOURCE_FILTERS) : Object.keys(RESOURCE_FILTERS).filter((r) => r === resource);
+    return { resource_filters: pick.map((r) => ({ resource: r, filters: RESOURCE_FILTERS[r] })) };
+  });
+
   // Clients send the pool name unescaped, so the `#pool` part is a fragment the server never sees.
   v3Route(app, 'GET', '/capabilities/:host', async (req) => {
     authorize(req, 'volume_extension:capabilities');
     const host = params(req).host;
-    if (host !== VOLUME_HOST && host !== POOL_NAME) throw notFound(`Host ${host} could not be found.`);
+    if (!selectsVolumeHost(host)) throw notFound(`Host ${host} could not be found.`);
     return {
       namespace: `OS::Storage::Capabilities::${VOLUME_HOST}`,
       volume_backend_name: POOL_CAPABILITIES.volume_backend_name,

@@ -6,6 +6,8 @@ import { now, type ModelDeps } from './common.js';
 export const BACKEND = { host: 'localhost', backend: 'file', pool: 'file', vendor: 'SCS', driverVersion: '1.0', protocol: 'file' } as const;
 export const VOLUME_HOST = `${BACKEND.host}@${BACKEND.backend}`;
 export const POOL_NAME = `${VOLUME_HOST}#${BACKEND.pool}`;
+/** Whether `host` selects the volume back end as Cinder's host filter matches hosts: `host`, `host@backend` or its pool. */
+export const selectsVolumeHost = (host: string) => host === BACKEND.host || host === VOLUME_HOST || host === POOL_NAME;
 
 /** Cinder's service binaries and the host each one runs on here (one process hosts them all). */
 export const SERVICES = [

@@ -273,4 +273,30 @@ describe('block storage: Cinder response shapes (tempest)', () => {
     assert.equal((await api(`${base}/v3/messages/${m.id}`, { method: 'DELETE', token: demo, headers: MV('3.3') })).status, 204);
     assert.equal((await api(`${base}/v3/messages/${m.id}`, { token: demo, headers: MV('3.3') })).status, 404);
   });
+
+  test('encryption specs are stored as Cinder stores them and shown field by field; a volume of a spec the back end cannot encrypt is created in error', async () => {
+    const t = (await api(`${base}/v3/types`, { method: 'POST', token: admin, body: { volume_type: { name: 'xts-128' } } })).body.volume_type;
+    const url = `${base}/v3/types/${t.id}/encryption`;
+    const spec = { provider: 'luks', cipher: 'aes-xts-plain64', key_size: 256, control_location: 'front-end' };
+    const created = await api(url, { method: 'POST', token: admin, body: { encryption: spec } });
+    assert.equal(created.status, 200);
+    // tempest's test_volume_type_encryption_create_get_update_delete: XTS with a 128-bit key is accepted, as by Cinder.
+    const updated = await api(`${url}/${created.body.encryption.encryption_id}`, { method: 'PUT', token: admin, body: { encryption: { key_size: 128, control_location: 'back-end' } } });
+    assert.deepEqual([updated.status, updated.body.encryption.key_size, updated.body.encryption.control_location], [200, 128, 'back-end']);
+    assert.equal((await api(url, { token: admin })).body.key_size, 128);
+    assert.deepEqual((await api(`${url}/cipher`, { token: admin })).body, { cipher: 'aes-xts-plain64' }, 'one field of the spec');
+    assert.equal((await api(`${url}/nothing`, { token: admin })).status, 404);
+    assert.equal((await api(`${url}/cipher`, { token: demo })).status, 403);
+    const bad = await api(`${base}/v3/volumes`, { method: 'POST', token: demo, body: { volume: { size: 1, volume_type: 'xts-128' } } });
+    assert.equal(bad.status, 202);
+    assert.equal((await waitStatus(base, demo, 'volumes', bad.body.volume.id, ['error'])).status, 'error');
+    const m = (await api(`${base}/v3/messages`, { token: demo, headers: MV('3.3') })).body.messages.find((x: any) => x.resource_uuid === bad.body.volume.id);
+    assert.match(m.user_message, /keys of 256 or 512 bits only, not 128/);
+    await api(`${base}/v3/volumes/${bad.body.volume.id}`, { method: 'DELETE', token: demo });
+    await waitStatus(base, demo, 'volumes', bad.body.volume.id, ['gone']);
+    const cbc = await api(`${url}/${created.body.encryption.encryption_id}`, { method: 'PUT', token: admin, body: { encryption: { cipher: 'aes-cbc-essiv', key_size: 256 } } });
+    assert.deepEqual([cbc.status, cbc.body.encryption.cipher], [200, 'aes-cbc-essiv']);
+    const other = await createVolume(base, demo, { volume_type: 'xts-128' });
+    assert.equal(other.status, 'error', 'a cipher the back end does not implement');
+  });
 });

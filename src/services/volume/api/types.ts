@@ -80,8 +80,9 @@ export function registerTypeRoutes(app: FastifyInstance, d: ApiDeps): void {
   // Encryption of a type (admin): the body of GET is the spec itself, {} for clear-text types.
   const encryptionBody = (req: FastifyRequest) => {
     const e = wrapped(body(req), 'encryption');
-    const keySize = e.key_size === undefined || e.key_size === null ? e.key_size : Number(e.key_size);
-    if (keySize !== undefined && keySize !== null && !Number.isInteger(keySize)) throw badRequest('Invalid input for field/attribute key_size.');
+    // As Cinder's schema: a count of bits >= 0, as a number or a string of digits.
+    const keySize = e.key_size === undefined || e.key_size === null ? e.key_size : /^[0-9]+$/.test(String(e.key_size)) ? Number(e.key_size) : NaN;
+    if (Number.isNaN(keySize)) throw badRequest('Invalid input for field/attribute key_size.');
     return {
       provider: optString(e, 'provider', { max: 255 }) ?? undefined,
       cipher: optString(e, 'cipher', { max: 255, nullable: true }),
@@ -93,6 +94,14 @@ export function registerTypeRoutes(app: FastifyInstance, d: ApiDeps): void {
   v3Route(app, 'GET', '/types/:id/encryption', async (req) => {
     const t = await d.types.find(authorize(req, 'volume_extension:volume_type_encryption'), params(req).id);
     return t.encryption ? encryptionView(t.row.id, t.encryption) : {};
+  });
+  // One field of the spec, as `{field: value}` (Cinder's show of an encryption "item").
+  v3Route(app, 'GET', '/types/:id/encryption/:key', async (req) => {
+    const t = await d.types.find(authorize(req, 'volume_extension:volume_type_encryption'), params(req).id);
+    const view: Record<string, unknown> | undefined = t.encryption ? encryptionView(t.row.id, t.encryption) : undefined;
+    const key = params(req).key;
+    if (!view || !(key in view)) throw notFound(`Volume type encryption for type ${t.row.id} does not exist.`);
+    return { [key]: view[key] };
   });
   v3Route(app, 'POST', '/types/:id/encryption', async (req) => {
     const auth = authorize(req, 'volume_extension:volume_type_encryption');

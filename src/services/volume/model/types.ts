@@ -24,6 +24,19 @@ export interface VolumeType {
 
 export const isEncryptedType = (t: VolumeType): boolean => t.encryption !== null;
 
+/**
+ * Why the file driver cannot encrypt volumes of this type, if it cannot. Cinder stores any cipher
+ * and key size and fails only when a volume is used (LUKS refuses an XTS key of 128 bits); here such
+ * a volume is created in `error` with this reason.
+ */
+export function unsupportedEncryption(t: VolumeType): string | undefined {
+  const e = t.encryption;
+  if (!e) return undefined;
+  if (e.cipher !== null && e.cipher !== CIPHER) return `No valid backend was found. The back end encrypts with ${CIPHER} only, not ${e.cipher}.`;
+  if (e.key_size !== null && !XTS_KEY_BITS.includes(e.key_size)) return `No valid backend was found. The back end encrypts with ${CIPHER} keys of ${XTS_KEY_BITS.join(' or ')} bits only, not ${e.key_size}.`;
+  return undefined;
+}
+
 /** What the file driver really does: AES in XTS mode, sector numbers as tweaks; 512-bit keys (AES-256) unless the type asks for 256 (AES-128). */
 export const CIPHER = 'aes-xts-plain64';
 export const KEY_SIZE = 512;
@@ -154,14 +167,12 @@ export class TypeService {
     if (!(await this.d.stores.typeAccess.remove(t.row.id, project))) throw notFound(`Volume type access not found for ${t.row.id} / ${project} combination.`);
   }
 
-  /** Sets (create) or changes (update) a type's encryption; refused while volumes use the type, as Cinder does. */
+  /** Sets (create) or changes (update) a type's encryption; refused while volumes use the type, as Cinder does. Any cipher and key size is stored, as Cinder does (see `unsupportedEncryption`). */
   async setEncryption(auth: AuthContext, id: string, f: { provider?: string; cipher?: string | null; key_size?: number | null; control_location?: string }, create: boolean): Promise<Encryption> {
     const t = await this.find(auth, id);
     if (create && t.encryption) throw badRequest(`Volume type encryption for type ${t.row.id} already exists.`);
     if (!create && !t.encryption) throw notFound(`Volume type encryption for type ${t.row.id} does not exist.`);
     await this.refuseInUse(t);
-    if (f.cipher != null && f.cipher !== CIPHER) throw badRequest(`Invalid input received: this cloud encrypts with ${CIPHER} only.`);
-    if (f.key_size != null && !XTS_KEY_BITS.includes(f.key_size)) throw badRequest(`Invalid input received: this cloud encrypts with ${CIPHER} keys of ${XTS_KEY_BITS.join(' or ')} bits only.`);
     if (f.control_location !== undefined && !['front-end', 'back-end'].includes(f.control_location)) throw badRequest(`Invalid input received: Valid control location are: ['front-end', 'back-end']`);
     const at = now();
     const base = t.encryption ?? { ...encryptionSpec({ provider: f.provider ?? 'luks' }), created_at: at, updated_at: null };

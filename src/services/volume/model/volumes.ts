@@ -7,7 +7,7 @@ import { invalidVolume, isAdmin, jobAuth, json, messageOf, now, requireProject, 
 import type { QuotaService } from './quotas.js';
 import { recordMessage, SCHEDULE_FAILED } from './messages.js';
 import { ServiceAdmin } from './services.js';
-import { isEncryptedType, type TypeService } from './types.js';
+import { isEncryptedType, unsupportedEncryption, type TypeService } from './types.js';
 
 export const CREATE_JOB = 'volume.create';
 export const DELETE_JOB = 'volume.delete';
@@ -196,15 +196,15 @@ export class VolumeService {
     if (source.kind !== 'empty' && source.kind !== 'image' && encrypted !== encryptedSource) {
       throw badRequest('Invalid volume type: the new volume must have the same encryption as its source.');
     }
+    // As Cinder's scheduler: without a back end that can hold the volume it is created in `error`.
+    const noBackend = internal.status ? undefined : ((await this.services.noBackend(type.extraSpecs)) ?? unsupportedEncryption(type));
     let keyId: string | null = null;
-    if (encrypted && !wrappedKey) ({ wrapped: wrappedKey, keyId } = this.d.keys.create(type.encryption?.key_size ?? undefined));
+    if (encrypted && !wrappedKey && !noBackend) ({ wrapped: wrappedKey, keyId } = this.d.keys.create(type.encryption?.key_size ?? undefined));
     if (encrypted && wrappedKey && !keyId) keyId = uuid();
     if (f.availability_zone && f.availability_zone !== this.d.settings.availabilityZone) throw badRequest(`Invalid input received: Availability zone '${f.availability_zone}' is invalid.`);
     if (f.group_id) await this.checkGroup(auth, f.group_id, type.row.id, internal.status === 'creating');
 
     await this.quotas.check(project, { volumes: 1, gigabytes: size }, type.row.id);
-    // As Cinder's scheduler: without an enabled back end the volume is created in `error`.
-    const noBackend = internal.status ? undefined : await this.services.noBackend(type.extraSpecs);
     const at = now();
     const row: VolumeRow = {
       id: uuid(),

@@ -81,3 +81,41 @@ test('x509 key pairs are generated as Nova: a self-signed certificate for the us
   // 2.92 made public_key required for every type.
   assert.equal((await c.call('POST', '/os-keypairs', c.demo, { keypair: { name: 'winrm2', type: 'x509' } }, '2.92')).status, 400);
 });
+
+describe('personality (injected files, before 2.57)', () => {
+  const file = (path: string, text = 'hello') => ({ path, contents: Buffer.from(text).toString('base64') });
+
+  test('create and rebuild pass the files to the guest; limits are 403; bad input 400; gone in 2.57', async () => {
+    const made = await c.call('POST', '/servers', c.demo, serverBody(c, { personality: [file('/etc/motd'), file('/root/a.txt')] }), '2.37');
+    assert.equal(made.status, 202, JSON.stringify(made.body));
+    const id = made.body.server.id;
+    await c.waitFor(id, c.demo, 'ACTIVE');
+    const log = async () => (await c.call('POST', `/servers/${id}/action`, c.demo, { 'os-getConsoleOutput': {} })).body.output as string;
+    assert.match(await log(), /injected files: \/etc\/motd, \/root\/a\.txt/);
+
+    const rebuilt = await c.call('POST', `/servers/${id}/action`, c.demo, { rebuild: { imageRef: c.imageId, personality: [file('rebuild.txt')] } }, '2.56');
+    assert.equal(rebuilt.status, 202, JSON.stringify(rebuilt.body));
+    await c.waitFor(id, c.demo, 'ACTIVE');
+    assert.match(await log(), /injected files: rebuild\.txt /);
+    const tooMany = await c.call('POST', `/servers/${id}/action`, c.demo, { rebuild: { imageRef: c.imageId, personality: Array.from({ length: 6 }, (_, i) => file(`f${i}`)) } }, '2.56');
+    assert.equal(tooMany.status, 403);
+    assert.equal((await c.call('POST', `/servers/${id}/action`, c.demo, { rebuild: { imageRef: c.imageId, personality: [file('x')] } }, '2.57')).status, 400);
+    await c.call('DELETE', `/servers/${id}`, c.demo);
+  });
+
+  test('limits and validation at create', async () => {
+    const create = (personality: unknown, version = '2.37') => c.call('POST', '/servers', c.demo, serverBody(c, { personality }), version);
+    const six = await create(Array.from({ length: 6 }, (_, i) => file(`/f${i}`)));
+    assert.equal(six.status, 403);
+    assert.equal(six.body.forbidden.message, 'Personality file limit exceeded');
+    assert.equal((await create([file('/big', 'x'.repeat(10241))])).body.forbidden.message, 'Personality file content exceeds maximum 10240');
+    assert.equal((await create([file(`/${'p'.repeat(255)}`)])).body.forbidden.message, 'Personality file path exceeds maximum 255');
+    assert.equal((await create([{ path: '/a', contents: 'not base64!' }])).status, 400);
+    assert.equal((await create([{ path: '/a', contents: 'aGk=', mode: '0600' }])).status, 400);
+    assert.equal((await create('/a')).status, 400);
+    assert.equal((await create([file('/a')], '2.57')).status, 400);
+    // The limit is the project's injected_files quota.
+    const limits = await c.call('GET', '/limits', c.demo, undefined, '2.56');
+    assert.equal(limits.body.limits.absolute.maxPersonality, 5);
+  });
+});

@@ -9,7 +9,7 @@ import { changesWindow, isUuid, nextLinks, paging, renderCtx, type ComputeApi } 
 import { isoNaive } from '../../../platform/ids.js';
 import { addFloatingIp, removeFloatingIp } from './network-proxy.js';
 import { renderServer } from './render.js';
-import { parseDiskConfig, stringMap } from './servers.js';
+import { parseDiskConfig, parsePersonality, stringMap } from './servers.js';
 import { newAdminPass } from '../model/servers.js';
 
 type Handler = (api: ComputeApi, req: FastifyRequest, row: ServerRow, arg: unknown) => Promise<{ status: number; body?: unknown; location?: string }>;
@@ -129,6 +129,9 @@ const HANDLERS: Record<string, Handler> = {
     if (flavor.disk && image.min_disk > flavor.disk) throw badRequest("Flavor's disk is too small for requested image.");
     const name = optString(a, 'name', { max: 255, min: 1 }) ?? undefined;
     const metadata = a.metadata !== undefined ? stringMap(a, 'metadata') : undefined;
+    // Files injected by this rebuild only, as Nova's rebuild.
+    const files = parsePersonality(a, req.mv, 'rebuild') ?? [];
+    await api.servers.checkInjectedFiles(row.project_id, files);
     const patch = {
       image_id: image.id,
       ...(name ? { name } : {}),
@@ -136,6 +139,7 @@ const HANDLERS: Record<string, Handler> = {
       ...(req.mv >= 19 && a.description !== undefined ? { description: optString(a, 'description', { nullable: true, max: 255 }) ?? null } : {}),
       ...(parseDiskConfig(a) ? { disk_config: parseDiskConfig(a) } : {}),
       ...(req.mv >= 57 && a.user_data !== undefined ? { user_data: optString(a, 'user_data', { nullable: true, max: 1024 * 1024 }) ?? null } : {}),
+      personality: files.length ? JSON.stringify(files) : null,
     };
     await api.lifecycle.start(req.auth, row, 'rebuild', req.id, { patch });
     // The response shows the server as rebuilt (the job applies the same fields).

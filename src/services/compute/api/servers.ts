@@ -4,7 +4,7 @@ import { badRequest, forbidden, notFound } from '../../../platform/errors.js';
 import { allowed, enforce } from '../../../platform/policy.js';
 import { boolParam, isObj, optBool, optInt, optObj, optString, query, reqString, wrapped, type Obj } from '../../../platform/http/validate.js';
 import type { NetworkRequest } from '../../network/client.js';
-import type { CreateInput, ListFilters } from '../model/servers.js';
+import type { CreateInput, InjectedFile, ListFilters } from '../model/servers.js';
 import type { ServerRow } from '../store/tables.js';
 import { computePolicy } from '../policy.js';
 import { changesWindow, fieldSince, isAdmin, isUuid, nextLinks, novaBool, paging, renderCtx, since, type ComputeApi } from './common.js';
@@ -15,6 +15,9 @@ const CREATE_KEYS = new Set([
   'availability_zone', 'block_device_mapping_v2', 'block_device_mapping', 'min_count', 'max_count', 'return_reservation_id', 'security_groups',
   'config_drive', 'description', 'tags', 'hostname', 'personality', 'trusted_image_certificates', 'host', 'hypervisor_hostname',
 ]);
+
+/** Base64 as Nova's 'base64' format accepts it (whitespace allowed). */
+const BASE64 = /^[A-Za-z0-9+/\s]*={0,2}\s*$/;
 
 const SORT_KEYS: Record<string, keyof ServerRow> = {
   created_at: 'created_at', updated_at: 'updated_at', display_name: 'name', uuid: 'id', vm_state: 'vm_state', task_state: 'task_state',
@@ -90,7 +93,7 @@ function parseCreate(body: unknown, mv: number): CreateInput {
   const imageRef = (optString(s, 'imageRef', { max: 255 }) ?? '') as string;
   if (imageRef && !isUuid(imageRef)) throw badRequest(`Invalid input for field/attribute imageRef. Value: ${imageRef}. '${imageRef}' is not a 'uuid'`);
   const userData = optString(s, 'user_data', { max: 1024 * 1024, nullable: true }) ?? undefined;
-  if (userData && !/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(userData)) throw badRequest('Invalid input for field/attribute user_data. Value: (omitted). It is not base64 encoded.');
+  if (userData && !BASE64.test(userData)) throw badRequest('Invalid input for field/attribute user_data. Value: (omitted). It is not base64 encoded.');
   const minCount = optInt(s, 'min_count', { min: 1 }) ?? 1;
   const maxCount = optInt(s, 'max_count', { min: 1 }) ?? minCount;
   if (minCount > maxCount) throw badRequest('min_count must be <= max_count');
@@ -101,7 +104,6 @@ function parseCreate(body: unknown, mv: number): CreateInput {
   const diskConfig = parseDiskConfig(s) ?? 'MANUAL';
   if (s.tags !== undefined) fieldSince(mv, 52, 'tags');
   if (s.description !== undefined) fieldSince(mv, 19, 'description');
-  if (s.personality !== undefined && mv >= 57) throw badRequest("Invalid input for field/attribute server. Additional properties are not allowed ('personality' was unexpected)");
   return {
     name,
     imageRef,
@@ -124,7 +126,25 @@ function parseCreate(body: unknown, mv: number): CreateInput {
     configDrive: novaBool(s, 'config_drive') ?? false,
     diskConfig,
     hostname: mv >= 90 ? (optString(s, 'hostname', { max: 63 }) ?? undefined) : undefined,
+    personality: parsePersonality(s, mv, 'server'),
   };
+}
+
+/** `personality` of create and rebuild bodies: files to inject, until 2.57 removed it. */
+export function parsePersonality(o: Obj, mv: number, body: string): InjectedFile[] | undefined {
+  const p = o.personality;
+  if (p === undefined) return undefined;
+  if (mv >= 57) throw badRequest(`Invalid input for field/attribute ${body}. Additional properties are not allowed ('personality' was unexpected)`);
+  if (!Array.isArray(p)) throw badRequest(`Invalid input for field/attribute personality. Value: ${JSON.stringify(p)}. ${JSON.stringify(p)} is not of type 'array'`);
+  return p.map((f) => {
+    if (!isObj(f)) throw badRequest(`Invalid input for field/attribute personality. Value: ${JSON.stringify(f)}. It is not of type 'object'`);
+    const extra = Object.keys(f).find((k) => k !== 'path' && k !== 'contents');
+    if (extra) throw badRequest(`Invalid input for field/attribute personality. Additional properties are not allowed ('${extra}' was unexpected)`);
+    const path = reqString(f, 'path');
+    const contents = reqString(f, 'contents', { min: 0 });
+    if (!BASE64.test(contents)) throw badRequest(`Invalid input for field/attribute contents. Value: ${contents}. '${contents}' is not a 'base64'`);
+    return { path, contents };
+  });
 }
 
 function parseFilters(q: Record<string, string>, admin: boolean, allTenantsAllowed: boolean, projectId: string | undefined, mv: number, detail: boolean): ListFilters {

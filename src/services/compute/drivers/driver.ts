@@ -11,6 +11,8 @@ export interface GuestSpec {
   imageId: string | null;
   userData: string | null;
   keyData: string | null;
+  /** Files to write into the guest (Nova's personality), contents base64. */
+  files: Array<{ path: string; contents: string }>;
 }
 
 /** A compute host as the driver reports it (one placement resource provider each). */

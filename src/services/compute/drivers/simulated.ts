@@ -122,7 +122,8 @@ export class SimulatedDriver implements ComputeDriver {
       `[    0.000002] flavor: ${guest.vcpus} vCPU, ${guest.ramMb} MiB RAM, ${guest.diskGb} GB disk; image ${guest.imageId ?? 'none'}`,
       `[    0.000003] user data: ${guest.userData ? `${Buffer.from(guest.userData, 'base64').length} bytes (not executed)` : 'none'}`,
       `[    0.000004] ssh key: ${guest.keyData ? 'injected (simulated)' : 'none'}`,
-      `[    0.000005] simulated guest reached the running state.`,
+      `[    0.000005] injected files: ${guest.files.length ? `${guest.files.map((f) => f.path).join(', ')} (not written: no guest disk)` : 'none'}`,
+      `[    0.000006] simulated guest reached the running state.`,
     ];
     // Nova tails the log text (which ends with a newline) by lines, as `'\n'.join(text.split('\n')[-n:])`.
     const text = `${log.join('\n')}\n`;

@@ -13,5 +13,9 @@ export function guestOf(row: ServerRow, host: string): GuestSpec {
     imageId: row.image_id,
     userData: row.user_data,
     keyData: row.key_data,
+    files: injectedFiles(row.personality),
   };
 }
+
+/** The files of a `personality` column (JSON or null). */
+export const injectedFiles = (json: string | null | undefined): GuestSpec['files'] => (json ? (JSON.parse(json) as GuestSpec['files']) : []);

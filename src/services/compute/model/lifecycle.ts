@@ -5,7 +5,7 @@ import type { MigrationRow, ServerRow } from '../store/tables.js';
 import type { ComputeModel } from './context.js';
 import type { Flavor } from './flavors.js';
 import { flavorResources, NoValidHost } from './scheduler.js';
-import { guestOf } from './guest.js';
+import { guestOf, injectedFiles } from './guest.js';
 import type { ServerService } from './servers.js';
 import type { BlockDevice } from './volumes.js';
 import { ACTION_JOB, POWER } from './states.js';
@@ -55,7 +55,7 @@ export const ACTIONS: Record<string, ActionSpec> = {
     event: 'compute_rebuild_instance',
     async run(m, g, _r, p) {
       const patch = (p.patch ?? {}) as Partial<ServerRow>;
-      await m.driver.rebuild({ ...g, imageId: patch.image_id ?? g.imageId, name: patch.name ?? g.name });
+      await m.driver.rebuild({ ...g, imageId: patch.image_id ?? g.imageId, name: patch.name ?? g.name, files: injectedFiles(patch.personality) });
       return patch;
     },
     final: (r) => (r.vm_state === 'stopped' ? { vm_state: 'stopped', power_state: POWER.SHUTDOWN } : active),

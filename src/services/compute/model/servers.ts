@@ -38,6 +38,13 @@ export interface CreateInput {
   sameHost?: string[];
   differentHost?: string[];
   hostname?: string;
+  /** Files to inject (`personality`, before 2.57), contents base64. */
+  personality?: InjectedFile[];
+}
+
+export interface InjectedFile {
+  path: string;
+  contents: string;
 }
 
 /** A server with what is rendered besides its row. */
@@ -171,6 +178,7 @@ export class ServerService {
     if (input.userData !== undefined && Buffer.from(input.userData, 'base64').length > this.m.settings.userDataMaxBytes) {
       throw badRequest(`User data too large. User data must be no larger than ${this.m.settings.userDataMaxBytes} bytes once base64 encoded.`);
     }
+    await this.checkInjectedFiles(projectId, input.personality ?? []);
     const metaLimit = await this.m.quotas.limit(projectId, 'metadata_items');
     if (metaLimit >= 0 && Object.keys(input.metadata).length > metaLimit) throw new ApiError('overQuota', 'Quota exceeded for metadata_items: Requested ' + Object.keys(input.metadata).length + `, but already used 0 of ${metaLimit} metadata_items`);
 
@@ -199,6 +207,7 @@ export class ServerService {
         key_name: input.keyName ?? null,
         key_data: keyData,
         user_data: input.userData ?? null,
+        personality: input.personality?.length ? JSON.stringify(input.personality) : null,
         metadata: JSON.stringify(input.metadata),
         vm_state: 'building',
         task_state: 'scheduling',
@@ -245,6 +254,18 @@ export class ServerService {
   }
 
   /** How many of min..max servers fit the quotas (Nova boots as many as fit, at least min). */
+  /** Nova's injected file limits (quota resources, checked at create and rebuild): 403 when over. */
+  async checkInjectedFiles(projectId: string, files: InjectedFile[]): Promise<void> {
+    if (!files.length) return;
+    const limits = await this.m.quotas.limits(projectId);
+    const within = (limit: number, n: number) => limit < 0 || n <= limit;
+    if (!within(limits.injected_files, files.length)) throw forbidden('Personality file limit exceeded');
+    const maxPath = Math.max(...files.map((f) => Buffer.byteLength(f.path)));
+    if (!within(limits.injected_file_path_bytes, maxPath)) throw forbidden(`Personality file path exceeds maximum ${limits.injected_file_path_bytes}`);
+    const maxContent = Math.max(...files.map((f) => Buffer.from(f.contents, 'base64').length));
+    if (!within(limits.injected_file_content_bytes, maxContent)) throw forbidden(`Personality file content exceeds maximum ${limits.injected_file_content_bytes}`);
+  }
+
   private async fitQuota(projectId: string, flavor: Flavor, min: number, max: number): Promise<number> {
     const [limits, used] = await Promise.all([this.m.quotas.limits(projectId), this.m.quotas.usage(projectId)]);
     const room = (r: string, per: number) => (limits[r] < 0 || per === 0 ? Infinity : Math.floor((limits[r] - used[r]) / per));

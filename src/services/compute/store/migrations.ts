@@ -204,4 +204,10 @@ export const computeMigrations: ServiceMigration[] = [
         .execute();
     },
   },
+  {
+    name: '0005_personality',
+    async up(db) {
+      await db.schema.alterTable('compute_servers').addColumn('personality', 'text').execute();
+    },
+  },
 ];

@@ -45,6 +45,8 @@ export interface ServerRow {
   key_name: string | null;
   key_data: string | null;
   user_data: string | null;
+  /** Files to inject (`personality`, before 2.57): `[{path, contents}]`, contents base64. JSON. */
+  personality: string | null;
   metadata: string;
   vm_state: string;
   task_state: string | null;

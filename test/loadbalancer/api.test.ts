@@ -210,7 +210,7 @@ describe('load balancer API (Octavia v2)', () => {
       ['POST', '/loadbalancers', { loadbalancer: {} }, 400],
       ['POST', '/loadbalancers', { loadbalancer: { vip_subnet_id: subnet, bogus: 1 } }, 400],
       ['POST', '/loadbalancers', { loadbalancer: { vip_subnet_id: 'no-such-subnet' } }, 404],
-      ['POST', '/loadbalancers', { loadbalancer: { vip_subnet_id: subnet, provider: 'amphora' } }, 400],
+      ['POST', '/loadbalancers', { loadbalancer: { vip_subnet_id: subnet, provider: 'f5' } }, 400],
       ['POST', '/loadbalancers', 'not json', 400],
       ['POST', '/listeners', { listener: { protocol: 'HTTP' } }, 400],
       ['POST', '/listeners', { listener: { loadbalancer_id: 'x', protocol: 'FTP', protocol_port: 21 } }, 400],

@@ -76,7 +76,7 @@ describe('load balancer: openstacksdk', () => {
       members: [['127.0.0.1', 1, false], ['127.0.0.2', 2, false], ['127.0.0.3', 3, true]],
       listener: [100],
       hm: 'TCP',
-      providers: ['proxy', 'simulated'],
+      providers: ['amphora', 'octavia', 'proxy', 'simulated'],
       admin_sees: 5,
       other: 403,
       quota: [10, 2],

@@ -100,21 +100,16 @@ describe('load balancer API as octavia-tempest-plugin expects it', () => {
     await waitActive(cloud, demo, down.body.loadbalancer.id);
   });
 
-  it('answers 501 for provider flavor and availability zone capabilities and profiles (not supported by our providers)', async () => {
+  it('answers provider capabilities to the admin only, 400 for a provider that is not enabled', async () => {
     const admin = await cloud.adminToken();
-    for (const path of ['flavor_capabilities', 'availability_zone_capabilities']) {
-      const r = await api(lbUrl(cloud, `/providers/simulated/${path}`), { token: admin });
-      assert.equal(r.status, 501, path);
-      assert.equal(r.body.faultcode, 'Server');
-      assert.match(r.body.faultstring, /^Provider 'simulated' does not support a requested action: /);
-      assert.equal((await api(lbUrl(cloud, `/providers/nope/${path}`), { token: admin })).status, 400);
+    for (const [path, key] of [['flavor_capabilities', 'loadbalancer_topology'], ['availability_zone_capabilities', 'compute_zone']]) {
+      const r = await api(lbUrl(cloud, `/providers/simulated/${path}?name=${key}&fields=name`), { token: admin });
+      assert.equal(r.status, 200, path);
+      assert.deepEqual(r.body, { [path]: [{ name: key }] });
+      assert.equal((await api(lbUrl(cloud, `/providers/nope/${path}`), { token: admin })).body.faultstring, "Provider 'nope' is not enabled.");
       assert.equal((await api(lbUrl(cloud, `/providers/simulated/${path}`), { token: demo })).status, 403);
     }
-    const fp = await api(lbUrl(cloud, '/flavorprofiles'), { method: 'POST', token: admin, body: { flavorprofile: { name: 'x', provider_name: 'proxy', flavor_data: '{"loadbalancer_topology": "SINGLE"}' } } });
-    assert.equal(fp.status, 501);
     assert.equal((await api(lbUrl(cloud, '/flavorprofiles'), { method: 'POST', token: demo, body: { flavorprofile: { name: 'x', provider_name: 'proxy', flavor_data: '{}' } } })).status, 403);
-    const azp = await api(lbUrl(cloud, '/availabilityzoneprofiles'), { method: 'POST', token: admin, body: { availability_zone_profile: { name: 'x', provider_name: 'simulated', availability_zone_data: '{}' } } });
-    assert.equal(azp.status, 501);
     assert.equal((await api(lbUrl(cloud, '/flavorprofiles'), { method: 'POST', token: admin, body: { flavorprofile: { name: 'x' } } })).status, 400);
   });
 

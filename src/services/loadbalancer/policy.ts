@@ -21,7 +21,8 @@ export function octaviaPolicy(mode: RbacMode): PolicyTable {
   const read: Check = anyOf(globalObserver, projectReader);
   const write: Check = anyOf(admin, projectWriter);
   // Providers, flavors and availability zones: any authenticated user by default; with the
-  // advanced file only holders of a load-balancer_* role (Octavia's load-balancer:read).
+  // advanced file only holders of a load-balancer_* role (Octavia's load-balancer:read). Their
+  // profiles, capabilities and every change are the admin's.
   const catalogReader: Check = keystone ? always : anyOf(globalObserver, role('load-balancer_observer'), role('load-balancer_member'));
   return {
     ...objectRules('loadbalancer', read, write),
@@ -40,15 +41,15 @@ export function octaviaPolicy(mode: RbacMode): PolicyTable {
     'quota:get_defaults': anyOf(globalObserver, role('load-balancer_quota_admin'), projectReader),
     'quota:put': anyOf(admin, role('load-balancer_quota_admin')),
     'quota:delete': anyOf(admin, role('load-balancer_quota_admin')),
+    'amphora:get_all': admin,
+    'amphora:get_one': admin,
     'provider:get_all': catalogReader,
-    'flavor:get_all': catalogReader,
-    'flavor-profile:get_all': admin,
-    'availability-zone:get_all': catalogReader,
-    'availability-zone-profile:get_all': admin,
-    'flavor-profile:post': admin,
-    'availability-zone-profile:post': admin,
     'provider-flavor:get_all': admin,
     'provider-availability-zone:get_all': admin,
+    ...objectRules('flavor', catalogReader, admin),
+    ...objectRules('flavor-profile', admin, admin),
+    ...objectRules('availability-zone', catalogReader, admin),
+    ...objectRules('availability-zone-profile', admin, admin),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiError, badRequest, notFound } from '../../../platform/errors.js';
+import { badRequest, notFound } from '../../../platform/errors.js';
 import { isObj, optInt, wrapped } from '../../../platform/http/validate.js';
 import { enforce, type PolicyTable } from '../../../platform/policy.js';
 import { seesAll, type Octavia } from '../model/octavia.js';
@@ -18,7 +18,7 @@ function quotaView(projectId: string | undefined, limits: Record<string, number>
   return { ...(projectId ? { project_id: projectId } : {}), ...limits, loadbalancer: limits.load_balancer, healthmonitor: limits.health_monitor };
 }
 
-/** Status tree, stats, failover, quotas, providers, flavors and availability zones. */
+/** Status tree, stats, failover, batch member update, quotas and the (empty) amphora list. */
 export function registerExtraRoutes(app: FastifyInstance, m: Octavia, policy: PolicyTable, baseUrl: () => string, defaults: Record<string, number>): void {
   for (const p of PREFIXES) {
     app.get(`${p}/loadbalancers/:id/status`, async (req: Req) => {
@@ -86,53 +86,16 @@ export function registerExtraRoutes(app: FastifyInstance, m: Octavia, policy: Po
       reply.code(204);
     });
 
-    app.get(`${p}/providers`, async (req: Req) => {
-      enforce(policy, 'provider:get_all', req.auth);
-      return listResponse('providers', m.providers.map((d) => ({ name: d.name, description: d.description })), req.query, selfUrl(req, baseUrl()));
+    // No amphorae exist (the data planes run in the server process): the admin list is truthfully
+    // empty, so clients that list them before acting (openstacksdk) work; amphora actions are 404s.
+    const octavia = p.replace('/lbaas', '/octavia');
+    app.get(`${octavia}/amphorae`, async (req: Req) => {
+      enforce(policy, 'amphora:get_all', req.auth);
+      return listResponse('amphorae', [], req.query, selfUrl(req, baseUrl()));
     });
-    // Neither provider takes flavor or availability zone metadata: asking for its capabilities, or
-    // making a profile for it (which the provider would validate), is Octavia's answer for a
-    // driver without that support, 501.
-    const notImplemented = (provider: unknown, what: string) => {
-      if (typeof provider !== 'string' || !m.providers.some((d) => d.name === provider)) throw badRequest(`Provider '${String(provider)}' is not enabled.`);
-      return new ApiError('notImplemented', `Provider '${provider}' does not support a requested action: ${what}`, { status: 501 });
-    };
-    for (const [path, action, what] of [
-      ['flavor_capabilities', 'provider-flavor:get_all', 'flavor metadata'],
-      ['availability_zone_capabilities', 'provider-availability-zone:get_all', 'availability zone metadata'],
-    ]) {
-      app.get(`${p}/providers/:provider/${path}`, async (req: Req) => {
-        enforce(policy, action, req.auth);
-        throw notImplemented(req.params.provider, what);
-      });
-    }
-    for (const [path, wrapper, data, action] of [
-      ['flavorprofiles', 'flavorprofile', 'flavor_data', 'flavor-profile:post'],
-      ['availabilityzoneprofiles', 'availability_zone_profile', 'availability_zone_data', 'availability-zone-profile:post'],
-    ]) {
-      app.post(`${p}/${path}`, async (req: Req) => {
-        const body = wrapped(req.body, wrapper);
-        enforce(policy, action, req.auth);
-        for (const f of ['name', 'provider_name', data]) if (typeof body[f] !== 'string') throw badRequest(`Invalid input for field/attribute ${f}. Value: '${String(body[f] ?? 'None')}'. Mandatory field missing.`);
-        throw notImplemented(body.provider_name, `${data} validation`);
-      });
-    }
-
-    // No flavors or availability zones exist (and none can be made): the lists are truthfully empty.
-    for (const [path, plural, action] of [
-      ['flavors', 'flavors', 'flavor:get_all'],
-      ['flavorprofiles', 'flavorprofiles', 'flavor-profile:get_all'],
-      ['availabilityzones', 'availability_zones', 'availability-zone:get_all'],
-      ['availabilityzoneprofiles', 'availability_zone_profiles', 'availability-zone-profile:get_all'],
-    ]) {
-      app.get(`${p}/${path}`, async (req: Req) => {
-        enforce(policy, action, req.auth);
-        return { [plural]: [], [`${plural}_links`]: [] };
-      });
-      app.get(`${p}/${path}/:id`, async (req: Req) => {
-        enforce(policy, action, req.auth);
-        throw notFound(`${path === 'flavors' ? 'Flavor' : path === 'flavorprofiles' ? 'Flavor profile' : 'Availability Zone'} ${req.params.id} not found.`);
-      });
-    }
+    app.get(`${octavia}/amphorae/:id`, async (req: Req) => {
+      enforce(policy, 'amphora:get_one', req.auth);
+      throw notFound(`Amphora ${req.params.id} not found.`);
+    });
   }
 }

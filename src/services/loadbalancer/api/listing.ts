@@ -27,9 +27,9 @@ function compare(a: unknown, b: unknown): number {
 
 /**
  * Octavia's collection query: attribute filters, tag filters, sort, `limit`/`marker`/
- * `page_reverse` pagination with `<plural>_links`, and `fields`.
+ * `page_reverse` pagination with `<plural>_links` (or Octavia's other name for them), and `fields`.
  */
-export function listResponse(plural: string, items: Body[], q: Query, selfUrl: string): Body {
+export function listResponse(plural: string, items: Body[], q: Query, selfUrl: string, linksKey = `${plural}_links`): Body {
   let out = items.filter((it) =>
     Object.entries(q).every(([k, v]) => {
       // Listeners and pools are filtered by `loadbalancer_id`, which they show as `loadbalancers: [{id}]`.
@@ -87,7 +87,7 @@ export function listResponse(plural: string, items: Body[], q: Query, selfUrl: s
   }
   const fields = list(q.fields);
   const shown = fields.length ? page.map((it) => Object.fromEntries(Object.entries(it).filter(([k]) => fields.includes(k)))) : page;
-  return { [plural]: shown, [`${plural}_links`]: links };
+  return { [plural]: shown, [linksKey]: links };
 }
 
 /** `fields` on a single object. */

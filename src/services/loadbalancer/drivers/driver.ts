@@ -105,6 +105,8 @@ export interface LoadBalancerDriver {
   readonly description: string;
   /** Whether health monitors really check members (otherwise members are NO_MONITOR). */
   readonly runsMonitors: boolean;
+  /** The `loadbalancer_topology` values of Octavia's flavors this data plane can provide. */
+  readonly topologies: readonly string[];
   /** Makes the data plane match the spec; returns the address each listener is bound to. Idempotent. */
   apply(lb: LoadBalancerSpec): Promise<Record<string, string>>;
   /** Tears down everything of a load balancer. Idempotent. */

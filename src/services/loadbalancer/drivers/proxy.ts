@@ -140,6 +140,8 @@ export function proxyDriver(settings: ProxySettings, events: DriverEvents): Load
     name: 'proxy',
     description: 'TCP and HTTP proxy with health monitors in the service process',
     runsMonitors: true,
+    // One data plane in the server process: there is no standby to fail over to.
+    topologies: ['SINGLE'],
 
     async apply(lb: LoadBalancerSpec) {
       const pool = workerPool();

@@ -10,6 +10,8 @@ export function simulatedDriver(delayMs = 0): LoadBalancerDriver {
     name: 'simulated',
     description: 'Provisioning transitions only (no data plane)',
     runsMonitors: false,
+    // Nothing runs, so either topology is simulated alike.
+    topologies: ['SINGLE', 'ACTIVE_STANDBY'],
     apply: async () => {
       await wait();
       return {};

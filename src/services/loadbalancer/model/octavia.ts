@@ -8,6 +8,7 @@ import type { Obj as Body } from '../../../platform/http/validate.js';
 import type { NetworkClient } from '../../network/client.js';
 import { NO_TRAFFIC, type LoadBalancerDriver, type TrafficStats } from '../drivers/driver.js';
 import type { Kind, Obj, ObjectStore } from '../store/objects.js';
+import type { Catalog } from './catalog.js';
 import type { Certificates } from './certificates.js';
 import type { LoadBalancerSettings } from './settings.js';
 import { toSpec } from './spec.js';
@@ -78,7 +79,7 @@ export class Octavia {
 
   constructor(
     readonly store: ObjectStore,
-    private readonly drivers: Map<string, LoadBalancerDriver>,
+    private readonly catalog: Catalog,
     private readonly settings: LoadBalancerSettings,
     private readonly jobs: JobRunner,
     private readonly network: () => NetworkClient,
@@ -86,12 +87,8 @@ export class Octavia {
     private readonly log: Logger,
   ) {}
 
-  get providers(): LoadBalancerDriver[] {
-    return [...this.drivers.values()];
-  }
-
   private driver(lb: Obj): LoadBalancerDriver {
-    return this.drivers.get(lb.doc.provider) ?? this.drivers.get(this.settings.driver)!;
+    return this.catalog.providers.driver(lb.doc.provider) ?? this.catalog.providers.enabled(this.settings.driver);
   }
 
   /**
@@ -148,10 +145,7 @@ export class Octavia {
 
   async createLoadBalancer(auth: AuthContext, body: Body): Promise<Obj> {
     const projectId = (body.project_id as string | undefined) ?? auth.projectId ?? '';
-    const provider = (body.provider as string | undefined) ?? this.settings.driver;
-    if (!this.drivers.has(provider)) throw badRequest(`Provider '${provider}' is not enabled.`);
-    if (body.flavor_id) throw notFound(`Flavor ${String(body.flavor_id)} not found.`);
-    if (body.availability_zone) throw notFound(`Availability Zone ${String(body.availability_zone)} not found.`);
+    const { provider, zone } = await this.catalog.placement(body, this.settings.driver);
     if (body.vip_qos_policy_id) throw unsupported(provider, 'VIP QoS policy');
     if (!body.vip_subnet_id && !body.vip_network_id && !body.vip_port_id) throw badRequest('Validation failure: VIP must contain one of: vip_port_id, vip_network_id, vip_subnet_id.');
     await this.checkQuota('loadbalancer', projectId);
@@ -160,6 +154,12 @@ export class Octavia {
       subnetId: body.vip_subnet_id as string | undefined, networkId: body.vip_network_id as string | undefined, portId: body.vip_port_id as string | undefined,
       address: body.vip_address as string | undefined, name: `octavia-lb-${id}`, deviceId: `lb-${id}`,
     });
+    // An availability zone may restrict the VIP networks (valid_vip_networks), as in Octavia.
+    const validNetworks = zone.valid_vip_networks as string[] | undefined;
+    if (validNetworks && !validNetworks.includes(vip.networkId)) {
+      if (vip.created) await this.network().deletePort(vip.portId);
+      throw badRequest('Validation failure: Supplied VIP network_id is not allowed by the configuration of this deployment.');
+    }
     const { vip_subnet_id: _s, vip_network_id: _n, vip_port_id: _p, vip_address: _a, project_id: _pr, ...rest } = body;
     const lb = this.newObj('loadbalancer', projectId, id, null, {
       ...rest, provider, vip_address: vip.address, vip_port_id: vip.portId, vip_subnet_id: vip.subnetId, vip_network_id: vip.networkId, vip_port_owned: vip.created,

@@ -31,4 +31,23 @@ export const loadbalancerMigrations: ServiceMigration[] = [
         .execute();
     },
   },
+  {
+    name: 'lb_0002_catalog',
+    async up(db) {
+      // Flavor profiles, flavors, availability zone profiles and availability zones: few rows, read
+      // whole. `unique_name` is the name where Octavia keeps names unique (flavors, availability
+      // zones; null for profiles, and nulls never collide); `profile_id` is what "in use" counts.
+      await db.schema
+        .createTable('lb_catalog')
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('unique_name', 'text')
+        .addColumn('profile_id', 'text')
+        .addColumn('doc', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('lb_catalog_pk', ['kind', 'id'])
+        .addUniqueConstraint('lb_catalog_unique_name', ['kind', 'unique_name'])
+        .execute();
+      await db.schema.createIndex('lb_catalog_profile').on('lb_catalog').columns(['kind', 'profile_id']).execute();
+    },
+  },
 ];

@@ -12,4 +12,5 @@ export interface LbTables {
     updated_at: string;
   };
   lb_quotas: { project_id: string; doc: string };
+  lb_catalog: { kind: string; id: string; unique_name: string | null; profile_id: string | null; doc: string };
 }

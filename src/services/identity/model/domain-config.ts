@@ -136,8 +136,10 @@ export class DomainConfigs {
     return { domain_id: domainId, group_name: group, option_name: option, value: stored, sensitive: sensitive ? 1 : 0 };
   }
 
-  private async upsert(domainId: string, config: DomainConfig): Promise<void> {
+  /** Stores the options (replacing all of the domain's first when `replace`), in one transaction. */
+  private async write(domainId: string, config: DomainConfig, replace: boolean): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
+      if (replace) await tx.deleteFrom('id_domain_config').where('domain_id', '=', domainId).execute();
       for (const [group, options] of Object.entries(config)) {
         for (const [option, value] of Object.entries(options)) {
           const r = this.row(domainId, group, option, value);
@@ -156,8 +158,7 @@ export class DomainConfigs {
     await this.assertDomain(domainId);
     assertConfig(config);
     const created = (await this.rows(domainId)).length === 0;
-    await this.db.deleteFrom('id_domain_config').where('domain_id', '=', domainId).execute();
-    await this.upsert(domainId, config);
+    await this.write(domainId, config, true);
     return { config: toConfig(await this.rows(domainId, { sensitive: false })), created };
   }
 
@@ -195,7 +196,7 @@ export class DomainConfigs {
       }
       if (!(await this.rows(domainId, { group, option })).length) throw missing(domainId, what(group, option));
     }
-    await this.upsert(domainId, config);
+    await this.write(domainId, config, false);
     return this.get(domainId);
   }
 

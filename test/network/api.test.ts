@@ -72,7 +72,7 @@ describe('network API', () => {
     assert.deepEqual(s.allocation_pools, [{ start: '10.2.0.1', end: '10.2.0.253' }]);
     const bad = [
       [{ cidr: '10.2.0.0/25' }, 400, 'InvalidInput'],
-      [{ cidr: '10.3.0.1/24' }, 400, 'HTTPBadRequest'],
+      [{ cidr: '10.3.0.1' }, 400, 'HTTPBadRequest'],
       [{ cidr: '10.4.0.0/24', gateway_ip: '10.5.0.1' }, 400, 'InvalidInput'],
       [{ cidr: '10.4.0.0/24', allocation_pools: [{ start: '10.4.0.10', end: '10.4.1.5' }] }, 400, 'OutOfBoundsAllocationPool'],
       [{ cidr: '10.4.0.0/24', allocation_pools: [{ start: '10.4.0.1', end: '10.4.0.20' }] }, 409, 'GatewayConflictWithAllocationPools'],

@@ -23,4 +23,19 @@ describe('network: openstacksdk functional-test compatibility', () => {
     const junk = await n.call('POST', '/v2.0/subnets', n.demo, { subnet: { network_id: net.id, ip_version: 4, cidr: '10.0.0.0/33' } });
     assert.equal(junk.body.NeutronError.message, "Invalid input for cidr. Reason: '10.0.0.0/33' is not a valid IP subnet.");
   });
+
+  it("an extra route may go through the gateway subnet; a nexthop that is the router's own address is refused", async () => {
+    const ext = (await n.call('POST', '/v2.0/networks', n.admin, { network: { name: 'ext-rt', 'router:external': true } })).body.network;
+    await n.call('POST', '/v2.0/subnets', n.admin, { subnet: { network_id: ext.id, ip_version: 4, cidr: '10.7.7.0/24' } });
+    const router = (await n.call('POST', '/v2.0/routers', n.admin, { router: { name: 'rt', external_gateway_info: { network_id: ext.id } } })).body.router;
+    const gatewayIp = router.external_gateway_info.external_fixed_ips[0].ip_address;
+    const routes = [{ destination: '10.7.7.0/24', nexthop: '10.7.7.99' }];
+    const ok = await n.call('PUT', `/v2.0/routers/${router.id}`, n.admin, { router: { routes } });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.deepEqual(ok.body.router.routes, routes);
+    const own = await n.call('PUT', `/v2.0/routers/${router.id}`, n.admin, { router: { routes: [{ destination: '10.8.0.0/24', nexthop: gatewayIp }] } });
+    assert.equal(own.status, 400);
+    assert.equal(own.body.NeutronError.type, 'InvalidRoutes');
+    assert.match(own.body.NeutronError.message, /the nexthop is used by router/);
+  });
 });

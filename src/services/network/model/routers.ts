@@ -158,12 +158,18 @@ export class Routers implements Collection {
     return out;
   }
 
-  /** Every nexthop must lie in a subnet the router is attached to (Neutron's InvalidRoutes). */
+  /**
+   * Every nexthop must lie in a subnet of one of the router's ports, its gateway included, and not
+   * be one of the router's own addresses (Neutron's InvalidRoutes).
+   */
   private async checkNexthops(routerId: string, routes: Route[]): Promise<void> {
-    const cidrs = (await this.interfaceSubnets(routerId)).map((s) => parseCidr(s.doc.cidr)!);
+    const fixed = (await this.m.store.list<PortDoc>('port', { ref_id: routerId })).flatMap((p) => p.doc.fixed_ips);
+    const cidrs = (await this.m.store.list<SubnetDoc>('subnet', { ids: fixed.map((f) => f.subnet_id) })).map((s) => parseCidr(s.doc.cidr)!);
+    const own = new Set(fixed.map((f) => normalizeIp(f.ip_address)));
     for (const r of routes) {
       const hop = parseIp(r.nexthop)!;
       if (!cidrs.some((c) => inCidr(hop, c))) throw nBadRequest('InvalidRoutes', `Invalid format for routes: ${JSON.stringify(r)}, the nexthop is not connected with router.`);
+      if (own.has(r.nexthop)) throw nBadRequest('InvalidRoutes', `Invalid format for routes: ${JSON.stringify(r)}, the nexthop is used by router.`);
     }
   }
 

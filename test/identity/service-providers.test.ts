@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { openstack, requireTool } from '../helpers/clients.js';
+import { openstack, python, pythonModuleAvailable, requirePythonModule, requireTool } from '../helpers/clients.js';
 import { api, startTestCloud, type TestCloud } from '../helpers/cloud.js';
 
 describe('identity: service providers (OS-FEDERATION, K2K)', () => {
@@ -87,5 +87,22 @@ describe('identity: service providers (OS-FEDERATION, K2K)', () => {
     assert.ok(listed.some((s: { ID: string; Description: string }) => s.ID === 'cli-sp' && s.Description === 'from the CLI'));
     await openstack(cloud.cloudsYaml, 'scs-admin', ['service', 'provider', 'delete', 'cli-sp']);
     assert.equal((await api(`${sps}/cli-sp`, { token: admin })).status, 404);
+  });
+
+  it('is read from the token by keystoneauth (openstacksdk), as its K2K plugin does', async (t) => {
+    if (!requirePythonModule(t, await pythonModuleAvailable('openstack'), 'openstack', 'python3-openstacksdk')) return;
+    const body = { service_provider: { auth_url: 'https://peer.example/v3/auth', sp_url: 'https://peer.example/ecp', enabled: true } };
+    assert.equal((await api(`${sps}/sdk-sp`, { method: 'PUT', token: admin, body })).status, 201);
+    const seen = await python(
+      [
+        'import json, openstack',
+        "c = openstack.connect(cloud='scs-demo')",
+        'sps = c.session.auth.get_access(c.session).service_providers',
+        "print(json.dumps([sps.get_auth_url('sdk-sp'), sps.get_sp_url('sdk-sp')]))",
+      ].join('\n'),
+      { OS_CLIENT_CONFIG_FILE: cloud.cloudsYaml },
+    );
+    assert.deepEqual(seen, [body.service_provider.auth_url, body.service_provider.sp_url]);
+    assert.equal((await api(`${sps}/sdk-sp`, { method: 'DELETE', token: admin })).status, 204);
   });
 });

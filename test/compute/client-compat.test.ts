@@ -119,3 +119,29 @@ describe('personality (injected files, before 2.57)', () => {
     assert.equal(limits.body.limits.absolute.maxPersonality, 5);
   });
 });
+
+test('remote consoles answer as a Nova whose console services are disabled', async () => {
+  const made = await c.call('POST', '/servers', c.demo, serverBody(c), '2.37');
+  const id = made.body.server.id;
+  await c.waitFor(id, c.demo, 'ACTIVE');
+  const rc = (body: unknown, version = '2.6') => c.call('POST', `/servers/${id}/remote-consoles`, c.demo, body, version);
+  const vnc = await rc({ remote_console: { protocol: 'vnc', type: 'novnc' } });
+  assert.equal(vnc.status, 400);
+  assert.equal(vnc.body.badRequest.message, 'Unavailable console type novnc.');
+  assert.equal((await rc({ remote_console: { protocol: 'serial', type: 'serial' } })).body.badRequest.message, 'Unavailable console type serial.');
+  assert.equal((await rc({ remote_console: { protocol: 'rdp', type: 'rdp-html5' } })).body.badRequest.message, 'Unavailable console type rdp.');
+  assert.equal((await rc({ remote_console: { protocol: 'mks', type: 'webmks' } })).status, 400);
+  assert.match((await rc({ remote_console: { protocol: 'mks', type: 'webmks' } }, '2.7')).body.badRequest.message, /is not one of/);
+  assert.equal((await rc({ remote_console: { protocol: 'vnc', type: 'novnc' } }, '2.5')).status, 404);
+  assert.equal((await c.call('POST', `/servers/00000000-0000-0000-0000-000000000000/remote-consoles`, c.demo, { remote_console: { protocol: 'vnc', type: 'novnc' } }, '2.6')).status, 404);
+  assert.equal((await rc({ remote_console: { protocol: 'vnc', type: 'novnc' } })).status, 400);
+  const other = await c.call('POST', `/servers/${id}/remote-consoles`, c.other, { remote_console: { protocol: 'vnc', type: 'novnc' } }, '2.6');
+  assert.equal(other.status, 404);
+  // The legacy actions before 2.6.
+  const legacy = await c.call('POST', `/servers/${id}/action`, c.demo, { 'os-getVNCConsole': { type: 'novnc' } }, '2.5');
+  assert.equal(legacy.body.badRequest.message, 'Unavailable console type novnc.');
+  assert.equal((await c.call('POST', `/servers/${id}/action`, c.demo, { 'os-getVNCConsole': { type: 'bogus' } }, '2.5')).status, 400);
+  assert.equal((await c.call('POST', `/servers/${id}/action`, c.demo, { 'os-getSPICEConsole': { type: 'spice-html5' } }, '2.1')).status, 400);
+  assert.equal((await c.call('POST', `/servers/${id}/action`, c.demo, { 'os-getVNCConsole': { type: 'novnc' } }, '2.6')).status, 404);
+  await c.call('DELETE', `/servers/${id}`, c.demo);
+});

@@ -7,6 +7,7 @@ import type { ServiceModule } from '../../platform/service.js';
 import type { Clients } from '../registry.js';
 import { identityEdge } from '../identity-edge.js';
 import { registerActionRoutes } from './api/actions.js';
+import { registerConsoleRoutes } from './api/consoles.js';
 import { registerAddressRoutes } from './api/addresses.js';
 import { registerAggregateRoutes } from './api/aggregates.js';
 import type { ComputeApi } from './api/common.js';
@@ -119,6 +120,7 @@ const compute: ServiceModule<Clients> = {
     registerKeypairRoutes(app, api);
     registerServerRoutes(app, api);
     registerActionRoutes(app, api);
+    registerConsoleRoutes(app, api);
     registerServerGroupRoutes(app, api);
     registerQuotaRoutes(app, api);
     registerOperatorRoutes(app, api);

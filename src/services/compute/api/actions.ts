@@ -7,6 +7,7 @@ import type { ServerRow } from '../store/tables.js';
 import { computePolicy } from '../policy.js';
 import { changesWindow, isUuid, nextLinks, paging, renderCtx, type ComputeApi } from './common.js';
 import { isoNaive } from '../../../platform/ids.js';
+import { legacyConsoleAction } from './consoles.js';
 import { addFloatingIp, removeFloatingIp } from './network-proxy.js';
 import { renderServer } from './render.js';
 import { parseDiskConfig, parsePersonality, stringMap } from './servers.js';
@@ -187,6 +188,10 @@ const HANDLERS: Record<string, Handler> = {
   restore: async (_api, _req, row) => {
     throw stateConflict('restore', row);
   },
+  'os-getVNCConsole': legacyConsoleAction('os-getVNCConsole', ['novnc', 'xvpvnc']),
+  'os-getSPICEConsole': legacyConsoleAction('os-getSPICEConsole', ['spice-html5']),
+  'os-getSerialConsole': legacyConsoleAction('os-getSerialConsole', ['serial']),
+  'os-getRDPConsole': legacyConsoleAction('os-getRDPConsole', []),
   changePassword: async () => {
     throw new ApiError('notImplemented', 'Unable to set password on instance');
   },

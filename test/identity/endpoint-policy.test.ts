@@ -78,6 +78,33 @@ describe('identity: endpoint policy associations (OS-ENDPOINT-POLICY)', () => {
     assert.equal((await policyOf('nope')).status, 404);
   });
 
+  it('is listed in the JSON home document, where Keystone lists its extensions', async () => {
+    for (const [path, prefix] of [['/v3', ''], ['/', '/v3']] as const) {
+      const res = await api(`${base}${path}`, { headers: { accept: 'application/json-home' } });
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/json-home/);
+      const r = res.body.resources;
+      const ext = 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-ENDPOINT-POLICY/1.0/rel';
+      assert.deepEqual(r[`${ext}/endpoint_policy`], {
+        'href-template': `${prefix}/endpoints/{endpoint_id}/OS-ENDPOINT-POLICY/policy`,
+        'href-vars': { endpoint_id: 'https://docs.openstack.org/api/openstack-identity/3/param/endpoint_id' },
+      });
+      assert.equal(r[`${ext}/policy_endpoints`]['href-template'], `${prefix}/policies/{policy_id}/OS-ENDPOINT-POLICY/endpoints`);
+      assert.equal(
+        r[`${ext}/region_and_service_policy_association`]['href-template'],
+        `${prefix}/policies/{policy_id}/OS-ENDPOINT-POLICY/services/{service_id}/regions/{region_id}`,
+      );
+      const core = 'https://docs.openstack.org/api/openstack-identity/3/rel';
+      assert.deepEqual(r[`${core}/registered_limits`], { href: `${prefix}/registered_limits` });
+      assert.equal(r[`${core}/registered_limit`]['href-template'], `${prefix}/registered_limits/{registered_limit_id}`);
+      assert.deepEqual(r[`${core}/limit_model`], { href: `${prefix}/limits/model` });
+      assert.deepEqual(r[`${core}/users`], { href: `${prefix}/users` });
+    }
+    // Without the media type, version discovery is unchanged.
+    assert.equal((await api(`${base}/`)).status, 300);
+    assert.equal((await api(`${base}/v3`)).body.version.id, 'v3.14');
+  });
+
   it('lists the endpoints of a policy through all its associations, and forgets deleted targets', async () => {
     const listed = async (policy: string) => {
       const res = await as(admin, 'GET', assoc(policy, 'endpoints'));

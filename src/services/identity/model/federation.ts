@@ -179,9 +179,14 @@ export class Federation {
     return this.db.selectFrom('id_protocols').selectAll().where('idp_id', '=', idpId).orderBy('id').execute();
   }
 
+  /** A protocol naming an unknown mapping is bad input (400), as in Keystone, not a missing resource. */
+  private async assertMappingExists(id: string): Promise<void> {
+    if (!(await this.db.selectFrom('id_mappings').select('id').where('id', '=', id).executeTakeFirst())) throw badRequest(`Invalid mapping id: ${id}`);
+  }
+
   async createProtocol(idpId: string, id: string, mappingId: string, remoteIdAttribute: string | null): Promise<ProtocolRow> {
     await this.getIdp(idpId);
-    await this.getMapping(mappingId);
+    await this.assertMappingExists(mappingId);
     const row: ProtocolRow = { id, idp_id: idpId, mapping_id: mappingId, remote_id_attribute: remoteIdAttribute };
     try {
       await this.db.insertInto('id_protocols').values(row).execute();
@@ -193,7 +198,7 @@ export class Federation {
 
   async updateProtocol(idpId: string, id: string, patch: { mappingId?: string; remoteIdAttribute?: string | null }): Promise<ProtocolRow> {
     const cur = await this.getProtocol(idpId, id);
-    if (patch.mappingId) await this.getMapping(patch.mappingId);
+    if (patch.mappingId) await this.assertMappingExists(patch.mappingId);
     const next: ProtocolRow = {
       ...cur,
       mapping_id: patch.mappingId ?? cur.mapping_id,

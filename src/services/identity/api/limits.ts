@@ -6,6 +6,7 @@ import type { Limit, LimitFilters, LimitInput, RegisteredLimitInput } from '../m
 import { FLAT_MODEL, limitNotFound } from '../model/limits.js';
 import { identityPolicy, seesAllLimits } from '../policy.js';
 import type { RegisteredLimitRow } from '../store/tables.js';
+import { duplicateAs } from './common.js';
 import type { IdentityDeps } from './deps.js';
 import { collectionLinks, selfLink } from './render.js';
 
@@ -111,7 +112,7 @@ export function registerLimitRoutes(app: FastifyInstance, d: IdentityDeps): void
   app.post('/v3/registered_limits', async (req, reply) => {
     enforce(identityPolicy, 'identity:create_registered_limits', req.auth);
     const inputs = batch(req.body, 'registered_limits').map((o, i) => registeredInput(o, `registered_limits/${i}`));
-    const rows = await u.createRegistered(inputs);
+    const rows = await u.createRegistered(inputs).catch(duplicateAs('registered_limit', 'Duplicate entry'));
     reply.code(201);
     return { registered_limits: rows.map((r) => renderRegistered(base(), r)) };
   });
@@ -131,7 +132,8 @@ export function registerLimitRoutes(app: FastifyInstance, d: IdentityDeps): void
       ...(b.default_limit !== undefined ? { default_limit: limitValue(b, 'default_limit', path('default_limit')) } : {}),
       ...(b.description !== undefined ? { description: optText(b, 'description', path('description')) ?? null } : {}),
     };
-    return { registered_limit: renderRegistered(base(), await u.updateRegistered(id(req), patch)) };
+    const row = await u.updateRegistered(id(req), patch).catch(duplicateAs('registered_limit', 'Duplicate entry'));
+    return { registered_limit: renderRegistered(base(), row) };
   });
   app.delete('/v3/registered_limits/:id', async (req, reply) => {
     enforce(identityPolicy, 'identity:delete_registered_limit', req.auth);
@@ -159,7 +161,7 @@ export function registerLimitRoutes(app: FastifyInstance, d: IdentityDeps): void
   app.post('/v3/limits', async (req, reply) => {
     enforce(identityPolicy, 'identity:create_limits', req.auth);
     const inputs = batch(req.body, 'limits').map((o, i) => limitInput(o, `limits/${i}`));
-    const rows = await u.createLimits(inputs);
+    const rows = await u.createLimits(inputs).catch(duplicateAs('limit', 'Duplicate entry'));
     reply.code(201);
     return { limits: rows.map((l) => renderLimit(base(), l)) };
   });

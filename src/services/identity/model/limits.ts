@@ -1,5 +1,4 @@
-import { isUniqueViolation } from '../../../platform/db/database.js';
-import { badRequest, conflict, forbidden, notFound } from '../../../platform/errors.js';
+import { badRequest, forbidden, notFound } from '../../../platform/errors.js';
 import { hexId } from '../../../platform/ids.js';
 import type { CatalogStore } from '../store/catalog.js';
 import type { ProjectStore } from '../store/projects.js';
@@ -50,14 +49,12 @@ const missingRef = (attribute: string, target: string) =>
 export const limitNotFound = (id: string) => notFound(`Could not find limit for ${id}.`);
 const inUse = (id: string) =>
   forbidden(`Unable to update or delete registered limit ${id} because there are project limits associated with it.`);
-const duplicate = (type: string) => (e: unknown): never => {
-  throw isUniqueViolation(e) ? conflict(`Conflict occurred attempting to store ${type} - Duplicate entry.`) : e;
-};
 
 /**
  * Keystone's unified limits with the flat model: registered limits (a service's default for a
  * resource, optionally per region) and limits (a project's or domain's override of one). Batch
- * creates are all or nothing; duplicates are refused by a unique key, so also under races.
+ * creates are all or nothing; duplicates violate a unique key (so also under races), which the
+ * routes answer with Keystone's 409.
  */
 export class UnifiedLimits {
   constructor(
@@ -87,8 +84,7 @@ export class UnifiedLimits {
       .transaction()
       .execute(async (trx) => {
         for (const row of rows) await trx.insertInto('id_registered_limits').values(row).execute();
-      })
-      .catch(duplicate('registered_limit'));
+      });
     return rows;
   }
 
@@ -103,8 +99,7 @@ export class UnifiedLimits {
       .updateTable('id_registered_limits')
       .set({ ...patch, unique_key: next.unique_key })
       .where('id', '=', id)
-      .execute()
-      .catch(duplicate('registered_limit'));
+      .execute();
     return next;
   }
 
@@ -163,8 +158,7 @@ export class UnifiedLimits {
       .transaction()
       .execute(async (trx) => {
         for (const row of rows) await trx.insertInto('id_limits').values(row).execute();
-      })
-      .catch(duplicate('limit'));
+      });
     return out;
   }
 

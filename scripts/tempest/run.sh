@@ -157,8 +157,8 @@ backend_names = file
 backup = true
 snapshot = true
 clone = true
-manage_volume = false
-manage_snapshot = false
+manage_volume = true
+manage_snapshot = true
 extend_attached_volume = false
 
 [load_balancer]
@@ -166,7 +166,12 @@ extend_attached_volume = false
 # tests' listeners use ports like 80 that an unprivileged proxy data plane cannot bind).
 provider = simulated
 # NAME:DESCRIPTION pairs split at commas (oslo.config): the providers' descriptions hold none.
-enabled_provider_drivers = simulated:Provisioning transitions only (no data plane),proxy:TCP and HTTP proxy with health monitors in the service process
+# amphora and octavia are Octavia's names, served by the cloud's default driver (proxy).
+enabled_provider_drivers = amphora:Octavia's default provider name served here by the proxy provider,octavia:Deprecated alias of amphora,simulated:Provisioning transitions only (no data plane),proxy:TCP and HTTP proxy with health monitors in the service process
+# The availability zone API tests name compute zones in their profiles (kept, without effect).
+availability_zone = nova
+availability_zone2 = zone2
+availability_zone3 = zone3
 # Octavia's gate runs its advanced RBAC policy file; run the cloud with
 # services.loadbalancer.rbac = advanced alike (the default also grants Keystone's member/reader).
 RBAC_test_type = advanced

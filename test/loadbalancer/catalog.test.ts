@@ -22,7 +22,7 @@ describe('load balancer providers, flavors and availability zones', () => {
   it('serves amphora and its alias octavia with the default driver and keeps the name asked for', async () => {
     const providers = (await api(lbUrl(cloud, '/providers'), { token: demo })).body.providers;
     assert.deepEqual(providers.map((p: any) => p.name), ['amphora', 'octavia', 'proxy', 'simulated']);
-    assert.match(providers[0].description, /served by the proxy provider/);
+    assert.match(providers[0].description, /served here by the proxy provider/);
     for (const name of ['amphora', 'octavia']) {
       const r = await lbWith({ provider: name });
       assert.equal(r.status, 201, JSON.stringify(r.body));

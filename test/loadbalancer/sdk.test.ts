@@ -4,7 +4,7 @@ import type { TestCloud } from '../helpers/cloud.js';
 import { python, pythonModuleAvailable, requirePythonModule } from '../helpers/clients.js';
 import { lbCloud, vipSubnet } from './helpers.js';
 
-/** Bulk checks through openstacksdk's load balancer proxy: objects, waiting, paging, tags, isolation, quotas. */
+/** Bulk checks through openstacksdk's load balancer proxy: objects, waiting, paging, tags, isolation, quotas, flavors and zones. */
 const SDK_SCRIPT = `
 import json, time, openstack
 conn = openstack.connect(cloud='scs-demo')
@@ -45,6 +45,29 @@ try:
     out['over_quota'] = 'created'
 except openstack.exceptions.HttpException as e:
     out['over_quota'] = e.status_code
+fp = admin.load_balancer.create_flavor_profile(name='sdk-fp', provider_name='amphora', flavor_data='{"loadbalancer_topology": "SINGLE"}')
+flavor = admin.load_balancer.create_flavor(name='sdk-flavor', flavor_profile_id=fp.id, is_enabled=True, description='d')
+azp = admin.load_balancer.create_availability_zone_profile(name='sdk-azp', provider_name='amphora', availability_zone_data='{"compute_zone": "nova"}')
+admin.load_balancer.create_availability_zone(name='sdk-az', availability_zone_profile_id=azp.id, is_enabled=True)
+flb = conn.load_balancer.create_load_balancer(name='sdk-flavored', vip_subnet_id=lb.vip_subnet_id, flavor_id=conn.load_balancer.find_flavor('sdk-flavor').id, availability_zone='sdk-az')
+conn.load_balancer.wait_for_load_balancer(flb.id, wait=60, interval=0.2)
+flb = conn.load_balancer.get_load_balancer(flb.id)
+out['flavored'] = [flb.provider, flb.flavor_id == flavor.id, flb.availability_zone, conn.load_balancer.get_availability_zone('sdk-az').is_enabled]
+out['capabilities'] = sorted(c.name for c in admin.load_balancer.provider_flavor_capabilities('amphora'))[:2]
+try:
+    admin.load_balancer.delete_flavor(flavor.id, ignore_missing=False)
+    out['flavor_in_use'] = 'deleted'
+except openstack.exceptions.HttpException as e:
+    out['flavor_in_use'] = e.status_code
+conn.load_balancer.delete_load_balancer(flb.id)
+for _ in range(300):
+    if not conn.load_balancer.find_load_balancer(flb.id):
+        break
+    time.sleep(0.2)
+admin.load_balancer.delete_flavor(flavor.id, ignore_missing=False)
+admin.load_balancer.delete_flavor_profile(fp.id, ignore_missing=False)
+admin.load_balancer.delete_availability_zone('sdk-az', ignore_missing=False)
+admin.load_balancer.delete_availability_zone_profile(azp.id, ignore_missing=False)
 conn.load_balancer.delete_load_balancer(lb.id, cascade=True)
 for x in lbs[1:]:
     conn.load_balancer.delete_load_balancer(x.id)
@@ -64,7 +87,7 @@ describe('load balancer: openstacksdk', () => {
   });
   after(() => cloud.close());
 
-  it('bulk checks of load balancers, listeners, pools, members, monitors, quotas and isolation', async (t) => {
+  it('bulk checks of load balancers, listeners, pools, members, monitors, quotas, isolation, flavors and availability zones', async (t) => {
     if (!requirePythonModule(t, await pythonModuleAvailable('openstack'), 'openstack', 'python3-openstacksdk')) return;
     const subnet = await vipSubnet(cloud, await cloud.demoToken());
     const adminSubnet = await vipSubnet(cloud, await cloud.adminToken(), '10.40.0.0/24');
@@ -81,6 +104,9 @@ describe('load balancer: openstacksdk', () => {
       other: 403,
       quota: [10, 2],
       over_quota: 403,
+      flavored: ['amphora', true, 'sdk-az', true],
+      capabilities: ['allow_member_sriov', 'amp_image_tag'],
+      flavor_in_use: 409,
       left: [],
     });
   });

@@ -83,7 +83,7 @@ export class Providers {
   list(): Array<{ name: string; description: string }> {
     const own = [...this.drivers.values()].map((d) => ({ name: d.name, description: d.description }));
     return [
-      { name: AMPHORA, description: `The default provider under Octavia's name: load balancers are served by the ${this.defaultDriver} provider` },
+      { name: AMPHORA, description: `Octavia's default provider name served here by the ${this.defaultDriver} provider` },
       { name: 'octavia', description: `Deprecated alias of ${AMPHORA}` },
       ...own,
     ];

@@ -66,4 +66,18 @@ describe('load balancer: openstack CLI (python3-octaviaclient)', () => {
     const after = await api(lbUrl(cloud, '/loadbalancers'), { token: demo });
     assert.deepEqual(after.body.loadbalancers, []);
   });
+
+  it('offers a flavor on the amphora provider (admin) that a member names when creating a load balancer', async (t) => {
+    if (!requireTool(t, '/usr/bin/openstack', 'python3-openstackclient')) return;
+    const asAdmin = (args: string[]) => openstack(cloud.cloudsYaml, 'scs-admin', args);
+    const subnet = await vipSubnet(cloud, await cloud.demoToken(), '10.21.0.0/24');
+    await asAdmin(['loadbalancer', 'flavorprofile', 'create', '--name', 'single', '--provider', 'amphora', '--flavor-data', '{"loadbalancer_topology": "SINGLE"}']);
+    await asAdmin(['loadbalancer', 'flavor', 'create', '--name', 'small', '--flavorprofile', 'single', '--description', 'one proxy', '--enable']);
+    const lb = await openstack(cloud.cloudsYaml, 'scs-demo', ['loadbalancer', 'create', '--name', 'lbf', '--vip-subnet-id', subnet, '--flavor', 'small', '--provider', 'amphora', '--wait', '-f', 'json']);
+    assert.equal(lb.provider, 'amphora');
+    assert.equal(lb.provisioning_status, 'ACTIVE');
+    const flavor = (await api(lbUrl(cloud, '/flavors?name=small'), { token: await cloud.demoToken() })).body.flavors[0];
+    assert.equal(lb.flavor_id, flavor.id);
+    await api(lbUrl(cloud, `/loadbalancers/${lb.id}`), { method: 'DELETE', token: await cloud.demoToken() });
+  });
 });

@@ -92,6 +92,11 @@ test('boot from an existing volume; bad mappings are 400', async () => {
   const plain = await cinder('POST', '/volumes', { volume: { size: 1, name: 'plain' } });
   assert.equal(await volumeStatus(plain.body.volume.id, 'available'), 'available');
   assert.equal((await c.call('POST', '/servers', c.demo, body([{ boot_index: 0, uuid: plain.body.volume.id, source_type: 'volume', destination_type: 'volume' }]), '2.95')).status, 400);
+  // With an image given, Nova boots the volume as it is (openstacksdk's functional tests do this).
+  const withImage = { server: { ...body([{ boot_index: 0, uuid: plain.body.volume.id, source_type: 'volume', destination_type: 'volume' }]).server, imageRef: c.imageId } };
+  const booted = await c.call('POST', '/servers', c.demo, withImage, '2.95');
+  assert.equal(booted.status, 202, JSON.stringify(booted.body));
+  await c.waitFor(booted.body.server.id, c.demo, 'ACTIVE');
 });
 
 test('os-volumes and os-snapshots proxy (before 2.36)', async () => {

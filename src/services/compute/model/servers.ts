@@ -143,7 +143,7 @@ export class ServerService {
     const devices = parseBlockDevices(input.blockDevices);
     const bootVolume = devices.some((d) => d.bootIndex === 0);
     if (!bootVolume && !input.imageRef) throw badRequest('Block Device Mapping is Invalid: Boot sequence for the instance and image/block device mapping combination is not valid.');
-    await this.m.volumes.validate(auth, devices);
+    await this.m.volumes.validate(auth, devices, !!input.imageRef);
     const image = bootVolume ? undefined : await this.resolveImage(auth, input.imageRef, flavor);
     let keyData: string | null = null;
     if (input.keyName) {

@@ -76,8 +76,12 @@ export class VolumeService {
     return v;
   }
 
-  /** API-side checks of a create request's volumes (they exist, are available, images are active). */
-  async validate(auth: AuthContext, devices: BlockDevice[]): Promise<void> {
+  /**
+   * API-side checks of a create request's volumes (they exist, are available, images are active).
+   * A boot volume must be bootable only when no image is given: with `imageRef`, Nova takes the
+   * image's metadata and boots the volume as it is.
+   */
+  async validate(auth: AuthContext, devices: BlockDevice[], imageGiven: boolean): Promise<void> {
     if (!devices.length) return;
     const volumes = this.client();
     for (const d of devices) {
@@ -85,7 +89,7 @@ export class VolumeService {
         const v = await volumes.getVolume(auth, d.uuid);
         if (!v) throw badRequest(`Block Device Mapping is Invalid: failed to get volume ${d.uuid}.`);
         if (v.status !== 'available') throw badRequest(`Invalid volume: volume '${d.uuid}' status must be 'available'. Currently in '${v.status}'`);
-        if (d.bootIndex === 0 && !v.bootable) throw badRequest(`Block Device ${d.uuid} is not bootable.`);
+        if (d.bootIndex === 0 && !v.bootable && !imageGiven) throw badRequest(`Block Device ${d.uuid} is not bootable.`);
       } else {
         const image = await this.peers().image?.getImage(auth, d.uuid);
         if (!image) throw badRequest(`Block Device Mapping is Invalid: failed to get image ${d.uuid}.`);

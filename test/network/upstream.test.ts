@@ -143,7 +143,7 @@ describe('network: upstream behaviours tempest relies on', () => {
     const pool = await make('subnetpool', { name: 'a', prefixes: ['10.210.0.0/16'], default_prefixlen: 24, address_scope_id: scope.id });
     assert.equal(pool.address_scope_id, scope.id);
     const clash = await n.call('POST', '/v2.0/subnetpools', n.demo, { subnetpool: { name: 'b', prefixes: ['10.210.128.0/17'], address_scope_id: scope.id } });
-    assert.equal(clash.status, 400);
+    assert.equal(clash.status, 409);
     assert.equal(clash.body.NeutronError.type, 'AddressScopePrefixConflict');
     const net = await make('network', { name: 'scoped' });
     await make('subnet', { network_id: net.id, ip_version: 4, subnetpool_id: pool.id });

@@ -3,10 +3,10 @@ import { createServiceApp, exposeMetrics, jsonBody } from '../../platform/http/a
 import type { ServiceModule } from '../../platform/service.js';
 import type { Clients } from '../registry.js';
 import { identityEdge } from '../identity-edge.js';
-import { registerInfoRoutes, registerQuotaRoutes, registerRouterActions, registerTrunkActions } from './api/actions.js';
+import { registerFloatingIpPools, registerInfoRoutes, registerQuotaRoutes, registerRouterActions, registerSubnetPoolActions, registerTrunkActions } from './api/actions.js';
 import { neutronFault } from './api/faults.js';
 import { registerQosRoutes } from './api/qos.js';
-import { registerCollection } from './api/resources.js';
+import { registerCollection, registerTags } from './api/resources.js';
 import { registerVersionRoutes } from './api/versions.js';
 import type { NetworkClient } from './client.js';
 import { simulatedDriver } from './drivers/simulated.js';
@@ -90,10 +90,13 @@ const network: ServiceModule<Clients> = {
     // Neutron reads every body as JSON, also without a Content-Type (neutron-tempest-plugin's updates send none).
     app.removeContentTypeParser('text/plain');
     app.addContentTypeParser('*', { parseAs: 'string' }, jsonBody);
-    registerVersionRoutes(app, baseUrl, [...collections.map(([p]) => p), 'quotas', 'availability_zones', 'network-ip-availabilities']);
+    registerVersionRoutes(app, baseUrl, [...collections.map(([p]) => p), 'quotas', 'availability_zones', 'network-ip-availabilities', 'floatingip-pools']);
     for (const [path, c] of collections) registerCollection(app, c, path, baseUrl);
+    registerTags(app, qos, '/v2.0/policies');
     registerRouterActions(app, routers);
     registerTrunkActions(app, trunks);
+    registerSubnetPoolActions(app, pools);
+    registerFloatingIpPools(app, floatingIps, baseUrl);
     registerQosRoutes(app, qos, baseUrl);
     registerQuotaRoutes(app, new Quotas(m));
     registerInfoRoutes(app, settings.availabilityZone, new IpAvailability(m), baseUrl);

@@ -24,6 +24,8 @@ export const networkPolicy: PolicyTable = {
   ...crud('subnet'),
   ...crud('subnetpool'),
   ...crud('port'),
+  // As Neutron's: the owner of the network may delete any port on it.
+  delete_port: anyOf(admin, allOf(member, anyOf(ownProject(), ownProject('network:tenant_id')))),
   ...crud('router'),
   ...crud('floatingip'),
   ...crud('security_group'),
@@ -31,6 +33,8 @@ export const networkPolicy: PolicyTable = {
   ...crud('rbac_policy'),
   ...crud('address_scope'),
   ...crud('trunk'),
+  add_prefixes: adminOrOwnerMember,
+  remove_prefixes: adminOrOwnerMember,
   add_subports: adminOrOwnerMember,
   remove_subports: adminOrOwnerMember,
   get_subports: adminOrReader,
@@ -57,5 +61,6 @@ export const networkPolicy: PolicyTable = {
   update_quota: admin,
   delete_quota: admin,
   get_availability_zone: adminOrReader,
+  get_floatingip_pool: adminOrReader,
   get_network_ip_availability: admin,
 };

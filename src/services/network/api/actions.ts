@@ -5,8 +5,10 @@ import { enforce } from '../../../platform/policy.js';
 import { isAdmin } from '../model/context.js';
 import { nBadRequest, nNotFound } from '../model/errors.js';
 import type { IpAvailability } from '../model/availability.js';
+import type { FloatingIps } from '../model/floatingips.js';
 import type { Quotas } from '../model/quotas.js';
 import type { Routers } from '../model/routers.js';
+import type { SubnetPools } from '../model/subnetpools.js';
 import type { Trunks } from '../model/trunks.js';
 import { networkPolicy } from '../policy.js';
 import { fieldsOf, listResponse, pick, type RawQuery } from './listing.js';
@@ -34,6 +36,25 @@ export function registerRouterActions(app: FastifyInstance, routers: Routers): v
   action('remove_router_interface');
   action('add_extraroutes');
   action('remove_extraroutes');
+}
+
+/** `/v2.0/floatingip-pools` (floatingip-pools; the path has dashes like every extension collection's, the body key underscores): where floating IPs can come from. */
+export function registerFloatingIpPools(app: FastifyInstance, floatingIps: FloatingIps, baseUrl: () => string): void {
+  const collection = { plural: 'floatingip_pools', attributes: ['subnet_id', 'subnet_name', 'network_id', 'cidr'] };
+  app.get('/v2.0/floatingip-pools', async (req) => {
+    enforce(networkPolicy, 'get_floatingip_pool', req.auth);
+    return listResponse(collection, await floatingIps.pools(req.auth), req.query as RawQuery, `${baseUrl()}${req.url}`);
+  });
+}
+
+/** Subnet pool member actions (subnetpool-prefix-ops); the answer is the pool itself, unwrapped, as Neutron's. */
+export function registerSubnetPoolActions(app: FastifyInstance, pools: SubnetPools): void {
+  for (const name of ['add_prefixes', 'remove_prefixes'] as const) {
+    app.put(`/v2.0/subnetpools/:id/${name}`, async (req: IdReq) => {
+      enforce(networkPolicy, name, req.auth, await pools.show(req.auth, req.params.id));
+      return pools.changePrefixes(req.auth, req.params.id, req.body, name === 'add_prefixes');
+    });
+  }
 }
 
 /** Trunk member actions: add and remove sub-ports, list them. */

@@ -37,11 +37,14 @@ export function registerQosRoutes(app: FastifyInstance, qos: QosPolicies, baseUr
       reply.code(201);
       return { [singular]: created };
     });
+    // A rule of a policy the caller cannot see is not found, before the (admin-only) policy check.
     app.put(`${base}/:id`, async (req: RuleReq) => {
+      await qos.showRule(req.auth, req.params.policy, type, req.params.id);
       enforce(networkPolicy, `update_policy_${singular}`, req.auth);
       return { [singular]: await qos.updateRule(req.auth, req.params.policy, type, req.params.id, ruleBody(req.body, singular)) };
     });
     app.delete(`${base}/:id`, async (req: RuleReq, reply) => {
+      await qos.showRule(req.auth, req.params.policy, type, req.params.id);
       enforce(networkPolicy, `delete_policy_${singular}`, req.auth);
       await qos.removeRule(req.auth, req.params.policy, type, req.params.id);
       reply.code(204);

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { isObj, type Obj } from '../../../platform/http/validate.js';
+import { isObj, optString, type Obj } from '../../../platform/http/validate.js';
 import { enforce } from '../../../platform/policy.js';
 import { checkTags, type Collection } from '../model/collection.js';
 import { nBadRequest, nNotFound } from '../model/errors.js';
@@ -25,6 +25,17 @@ function bodyOf(body: unknown, key: string): Obj {
 }
 
 /**
+ * Checks of the request body alone, before any lookup or policy check, as Neutron validates a
+ * body before it enforces policy: an over-long name is 400 even for a caller who may not create
+ * the resource or cannot see it.
+ */
+function checkInput(c: Collection, body: Obj, action: 'create' | 'update'): Obj {
+  for (const field of ['name', 'description', 'project_id', 'tenant_id']) optString(body, field, { max: 255 });
+  c.checkInput?.(body, action);
+  return body;
+}
+
+/**
  * The routes every collection shares: list, create (one or bulk), show, update, delete, and the
  * tag sub-resource. Each authorizes with the policy table and calls one model operation.
  */
@@ -32,6 +43,7 @@ export function registerCollection(app: FastifyInstance, c: Collection, path: st
   const base = `/v2.0/${path}`;
   const get = `get_${c.singular}`;
   const url = (req: FastifyRequest) => `${baseUrl()}${req.url}`;
+  const policyTarget = (req: IdReq) => (c.policyTarget ? c.policyTarget(req.auth, req.params.id) : c.show(req.auth, req.params.id));
 
   app.get(base, async (req) => {
     enforce(networkPolicy, get, req.auth);
@@ -39,7 +51,6 @@ export function registerCollection(app: FastifyInstance, c: Collection, path: st
   });
 
   app.post(base, async (req, reply) => {
-    enforce(networkPolicy, `create_${c.singular}`, req.auth);
     const body = req.body;
     if (isObj(body) && Array.isArray(body[c.plural])) {
       const items = body[c.plural] as unknown[];
@@ -47,7 +58,9 @@ export function registerCollection(app: FastifyInstance, c: Collection, path: st
       const out: Obj[] = [];
       try {
         // An item may also come wrapped in its singular key, as Neutron accepts.
-        for (const item of items) out.push(await c.create(req.auth, bodyOf(isObj(item) && c.singular in item ? item : { [c.singular]: item }, c.singular)));
+        const bodies = items.map((item) => checkInput(c, bodyOf(isObj(item) && c.singular in item ? item : { [c.singular]: item }, c.singular), 'create'));
+        enforce(networkPolicy, `create_${c.singular}`, req.auth);
+        for (const item of bodies) out.push(await c.create(req.auth, item));
       } catch (e) {
         for (const made of out.reverse()) await c.remove(req.auth, String(made.id)).catch(() => undefined);
         throw e;
@@ -55,7 +68,9 @@ export function registerCollection(app: FastifyInstance, c: Collection, path: st
       reply.code(201);
       return { [c.plural]: out };
     }
-    const created = await c.create(req.auth, bodyOf(body, c.singular));
+    const input = checkInput(c, bodyOf(body, c.singular), 'create');
+    enforce(networkPolicy, `create_${c.singular}`, req.auth);
+    const created = await c.create(req.auth, input);
     reply.code(201);
     return { [c.singular]: created };
   });
@@ -66,20 +81,30 @@ export function registerCollection(app: FastifyInstance, c: Collection, path: st
   });
 
   app.put(`${base}/:id`, async (req: IdReq) => {
-    const target = await c.show(req.auth, req.params.id);
-    if (!c.update) throw nBadRequest('HTTPBadRequest', `${c.plural} cannot be updated.`);
+    const input = c.update && checkInput(c, bodyOf(req.body, c.singular), 'update');
+    const target = await policyTarget(req);
+    if (!c.update || !input) throw nBadRequest('HTTPBadRequest', `${c.plural} cannot be updated.`);
     enforce(networkPolicy, `update_${c.singular}`, req.auth, target);
-    return { [c.singular]: await c.update(req.auth, req.params.id, bodyOf(req.body, c.singular), ifMatch(req)) };
+    return { [c.singular]: await c.update(req.auth, req.params.id, input, ifMatch(req)) };
   });
 
   app.delete(`${base}/:id`, async (req: IdReq, reply) => {
-    const target = await c.show(req.auth, req.params.id);
+    const target = await policyTarget(req);
     enforce(networkPolicy, `delete_${c.singular}`, req.auth, target);
     await c.remove(req.auth, req.params.id, ifMatch(req));
     reply.code(204);
   });
 
+  registerTags(app, c, base);
+}
+
+/**
+ * The tag sub-resource of a collection at `base` (standard-attr-tag). QoS policies also answer at
+ * `/v2.0/policies/{id}/tags`, the path Neutron's tag extension gives them.
+ */
+export function registerTags(app: FastifyInstance, c: Collection, base: string): void {
   if (!c.setTags) return;
+  const get = `get_${c.singular}`;
   const setTags = c.setTags.bind(c);
   const authorizeTags = async (req: IdReq) => {
     const target = await c.show(req.auth, req.params.id);

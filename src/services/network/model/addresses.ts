@@ -109,3 +109,42 @@ export function eui64(c: Cidr, mac: string): bigint {
   const id = [b[0] ^ 2, b[1], b[2], 0xff, 0xfe, b[3], b[4], b[5]].reduce((acc, x) => (acc << 8n) | BigInt(x), 0n);
   return c.network | id;
 }
+
+/**
+ * The smallest list of CIDRs covering `base` plus `add` minus `remove` (one IP version), as
+ * netaddr's compacted IPSet: overlapping or adjacent blocks merge. Sorted by address.
+ */
+export function cidrSet(version: IpVersion, base: Cidr[], add: Cidr[] = [], remove: Cidr[] = []): Cidr[] {
+  const ranges = (cs: Cidr[]) => cs.map((c) => [c.network, lastAddress(c)] as [bigint, bigint]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const merged: Array<[bigint, bigint]> = [];
+  for (const [s, e] of ranges([...base, ...add])) {
+    const last = merged[merged.length - 1];
+    if (last && s <= last[1] + 1n) last[1] = e > last[1] ? e : last[1];
+    else merged.push([s, e]);
+  }
+  let kept = merged;
+  for (const [rs, re] of ranges(remove)) {
+    kept = kept.flatMap(([s, e]): Array<[bigint, bigint]> => {
+      if (re < s || rs > e) return [[s, e]];
+      const out: Array<[bigint, bigint]> = [];
+      if (rs > s) out.push([s, rs - 1n]);
+      if (re < e) out.push([re + 1n, e]);
+      return out;
+    });
+  }
+  const out: Cidr[] = [];
+  for (let [s, e] of kept) {
+    // Largest aligned block starting at s that fits in [s, e], repeatedly.
+    while (s <= e) {
+      let prefix = BITS[version];
+      while (prefix > 0) {
+        const size = 1n << BigInt(BITS[version] - prefix + 1);
+        if (s % size !== 0n || s + size - 1n > e) break;
+        prefix--;
+      }
+      out.push({ version, network: s, prefix });
+      s += 1n << BigInt(BITS[version] - prefix);
+    }
+  }
+  return out;
+}

@@ -5,7 +5,7 @@ import type { Res } from '../store/resources.js';
 import { cidrsOverlap, parseCidr } from './addresses.js';
 import type { Collection } from './collection.js';
 import { adminOnly, invalid, isAdmin, onlyKeys, type ModelContext } from './context.js';
-import { inUse, nBadRequest, notFoundOf } from './errors.js';
+import { inUse, nBadRequest, nConflict, notFoundOf } from './errors.js';
 import type { AddressScopeDoc, SubnetPoolDoc } from './types.js';
 
 /**
@@ -71,6 +71,12 @@ export class AddressScopes implements Collection {
     await this.m.deleteWithGrants('address_scope', id);
   }
 
+  /** Whether the caller may manage what belongs to the scope: an admin, or a member of its project. */
+  async ownedBy(auth: AuthContext, scopeId: string): Promise<boolean> {
+    const scope = await this.m.store.get<AddressScopeDoc>('address_scope', scopeId);
+    return isAdmin(auth) || scope?.project_id === auth.projectId;
+  }
+
   /**
    * Checks that a pool (`poolId`, new when undefined) with these prefixes may join a scope the
    * caller sees: same IP version, no prefix overlapping another pool of the scope.
@@ -84,7 +90,7 @@ export class AddressScopes implements Collection {
     for (const other of await this.m.store.list<SubnetPoolDoc>('subnetpool')) {
       if (other.id === poolId || other.doc.address_scope_id !== scopeId) continue;
       if (other.doc.prefixes.some((t) => mine.some((c) => cidrsOverlap(c, parseCidr(t)!)))) {
-        throw nBadRequest('AddressScopePrefixConflict', 'Failed to associate address scope: subnetpools within an address scope must have unique prefixes.');
+        throw nConflict('AddressScopePrefixConflict', 'Failed to associate address scope: subnetpools within an address scope must have unique prefixes.');
       }
     }
   }

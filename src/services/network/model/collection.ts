@@ -23,6 +23,10 @@ export interface Collection {
   /** Absent for resources Neutron does not update (security group rules, default rules). */
   update?(auth: AuthContext, id: string, body: Obj, ifMatch?: number): Promise<Obj>;
   remove(auth: AuthContext, id: string, ifMatch?: number): Promise<void>;
+  /** What update and delete policies check, when more than the view (a port's network owner). */
+  policyTarget?(auth: AuthContext, id: string): Promise<Obj>;
+  /** Checks of a create or update body that need no lookup (unknown or read-only attributes, malformed ids). */
+  checkInput?(body: Obj, action: 'create' | 'update'): void;
   /** Tags of a visible resource the caller may change. */
   setTags?(auth: AuthContext, id: string, change: (tags: string[]) => string[], ifMatch?: number): Promise<string[]>;
 }

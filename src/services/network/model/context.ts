@@ -108,13 +108,14 @@ export class ModelContext {
    * creates took the project past its limit, this one is taken back, and tried again after a short
    * random pause while the others settle; when the project is still full, 409 OverQuota. The check
    * before the work keeps the common case cheap; this one makes sure a limit is never exceeded.
+   * `uncounted` resources of the kind this request made outside the quota are allowed for.
    */
-  async insertCounted<T>(kind: Kind, r: NewRes<T>): Promise<Res<T>> {
+  async insertCounted<T>(kind: Kind, r: NewRes<T>, uncounted = 0): Promise<Res<T>> {
     for (let attempt = 0; ; attempt++) {
       const res = await this.store.insert(kind, r);
       if (!r.project_id) return res;
       const limit = await this.quotaLimit(r.project_id, kind);
-      if (limit < 0 || (await this.store.count(kind, { project_id: r.project_id })) <= limit) return res;
+      if (limit < 0 || (await this.store.count(kind, { project_id: r.project_id })) <= limit + uncounted) return res;
       await this.store.delete(kind, res.id);
       if (attempt >= QUOTA_RETRIES || (await this.store.count(kind, { project_id: r.project_id })) >= limit) throw overQuota(kind);
       await new Promise((done) => setTimeout(done, randomInt(5, 50) * (attempt + 1)));
@@ -168,6 +169,9 @@ export function objList(body: Obj, field: string): Obj[] | undefined {
   if (!Array.isArray(v) || !v.every(isObj)) throw nBadRequest('HTTPBadRequest', `Invalid input for ${field}. Reason: expected a list of objects.`);
   return v as Obj[];
 }
+
+/** Neutron's UUID validator: hex with or without dashes. */
+export const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
 export function invalid(field: string, value: unknown, reason: string) {
   return nBadRequest('HTTPBadRequest', `Invalid input for ${field}. Reason: '${typeof value === 'string' ? value : JSON.stringify(value)}' ${reason}.`);

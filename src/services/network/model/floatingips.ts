@@ -8,7 +8,7 @@ import { adminOnly, isAdmin, onlyKeys, type ModelContext } from './context.js';
 import { nBadRequest, nConflict, nNotFound } from './errors.js';
 import type { Ports } from './ports.js';
 import type { Routers } from './routers.js';
-import type { FloatingIpDoc, PortDoc } from './types.js';
+import type { FloatingIpDoc, NetworkDoc, PortDoc, SubnetDoc } from './types.js';
 
 export const FLOATINGIP_OWNER = 'network:floatingip';
 const UPDATE = ['port_id', 'fixed_ip_address', 'description'];
@@ -51,6 +51,22 @@ export class FloatingIps implements Collection {
     };
   }
 
+  /**
+   * floatingip-pools: the IPv4 subnets of the external networks the caller sees that may hand
+   * out floating IPs (no service types, or `network:floatingip` among them).
+   */
+  async pools(auth: AuthContext): Promise<Obj[]> {
+    const grants = await this.m.grants(auth.projectId);
+    const external = new Set(
+      (await this.m.store.list<NetworkDoc>('network'))
+        .filter((n) => (n.doc.external || grants.external.has(n.id)) && this.m.networkVisible(auth, n, grants))
+        .map((n) => n.id),
+    );
+    return (await this.m.store.list<SubnetDoc>('subnet'))
+      .filter((s) => external.has(s.doc.network_id) && s.doc.ip_version === 4 && (!s.doc.service_types.length || s.doc.service_types.includes(FLOATINGIP_OWNER)))
+      .map((s) => ({ subnet_id: s.id, subnet_name: s.doc.name, network_id: s.doc.network_id, cidr: s.doc.cidr, project_id: s.project_id, tenant_id: s.project_id }));
+  }
+
   find(auth: AuthContext, id: string): Promise<Res<FloatingIpDoc>> {
     return this.m.owned<FloatingIpDoc>(auth, 'floatingip', id);
   }
@@ -65,9 +81,13 @@ export class FloatingIps implements Collection {
   }
 
   /** Resolves port and fixed address to the router that reaches the external network (Neutron's rules). */
-  private async associate(auth: AuthContext, fipId: string, netId: string, portId: string | null, fixedIp: string | undefined): Promise<Association> {
+  private async associate(auth: AuthContext, fip: { id: string; project: string }, netId: string, portId: string | null, fixedIp: string | undefined): Promise<Association> {
     if (portId === null) return { port_id: null, fixed_ip_address: null, router_id: null };
-    const port = await this.ports.find(auth, portId);
+    const port = await this.ports.findVisible(auth, portId);
+    // As Neutron: a project associates its floating IPs with its own ports only (admins with any).
+    if (!isAdmin(auth) && port.project_id !== fip.project) {
+      throw nBadRequest('BadRequest', `Bad floatingip request: Cannot process floating IP association with Port ${portId}, since that port is owned by a different tenant.`);
+    }
     const v4 = port.doc.fixed_ips.filter((f) => parseIp(f.ip_address)?.version === 4);
     let fixed = v4[0];
     if (fixedIp !== undefined) {
@@ -83,9 +103,9 @@ export class FloatingIps implements Collection {
     if (!routerId) {
       throw nNotFound('ExternalGatewayForFloatingIPNotFound', `External network ${netId} is not reachable from subnet ${fixed.subnet_id}. Therefore, cannot associate Port ${portId} with a Floating IP.`);
     }
-    const taken = (await this.m.store.list<FloatingIpDoc>('floatingip', { ref_id: portId })).find((f) => f.id !== fipId && f.doc.fixed_ip_address === fixed.ip_address && f.doc.floating_network_id === netId);
+    const taken = (await this.m.store.list<FloatingIpDoc>('floatingip', { ref_id: portId })).find((f) => f.id !== fip.id && f.doc.fixed_ip_address === fixed.ip_address && f.doc.floating_network_id === netId);
     if (taken) {
-      throw nConflict('FloatingIPPortAlreadyAssociated', `Cannot associate floating IP ${fipId} with port ${portId} using fixed IP ${fixed.ip_address}, as that fixed IP already has a floating IP on external network ${netId}.`);
+      throw nConflict('FloatingIPPortAlreadyAssociated', `Cannot associate floating IP ${fip.id} with port ${portId} using fixed IP ${fixed.ip_address}, as that fixed IP already has a floating IP on external network ${netId}.`);
     }
     return { port_id: portId, fixed_ip_address: fixed.ip_address, router_id: routerId };
   }
@@ -100,7 +120,7 @@ export class FloatingIps implements Collection {
     if (!net.doc.external && !g.external.has(net.id)) throw nBadRequest('BadRequest', `Bad floatingip request: Network ${netId} is not a valid external network.`);
     await this.m.checkQuota(project, 'floatingip');
     const id = uuid();
-    const assoc = await this.associate(auth, id, netId, optString(body, 'port_id', { nullable: true }) ?? null, optString(body, 'fixed_ip_address') ?? undefined);
+    const assoc = await this.associate(auth, { id, project }, netId, optString(body, 'port_id', { nullable: true }) ?? null, optString(body, 'fixed_ip_address') ?? undefined);
     const subnetId = optString(body, 'subnet_id') ?? undefined;
     const address = optString(body, 'floating_ip_address') ?? undefined;
     const fixed = address !== undefined || subnetId !== undefined ? [{ ...(subnetId ? { subnet_id: subnetId } : {}), ...(address ? { ip_address: address } : {}) }] : undefined;
@@ -136,7 +156,7 @@ export class FloatingIps implements Collection {
     let assoc: Association | undefined;
     // An empty update disassociates: the floating IP's original API had nothing else to change.
     if (body.port_id !== undefined || Object.keys(body).length === 0) {
-      assoc = await this.associate(auth, id, f.doc.floating_network_id, optString(body, 'port_id', { nullable: true }) ?? null, optString(body, 'fixed_ip_address') ?? undefined);
+      assoc = await this.associate(auth, { id, project: f.project_id }, f.doc.floating_network_id, optString(body, 'port_id', { nullable: true }) ?? null, optString(body, 'fixed_ip_address') ?? undefined);
     }
     const saved = await this.m.modify(f, ifMatch, (d) => ({ ...d, ...(assoc ?? {}), description: description ?? d.description }), (d) => ({ ref_id: d.port_id }));
     return this.view(saved);

@@ -7,7 +7,7 @@ import { formatCidr, inCidr, isMac, normalizeIp, parseCidr, parseIp, randomMac }
 import { checkTags, standard, type Collection } from './collection.js';
 import { adminOnly, invalid, isAdmin, objList, onlyKeys, type ModelContext } from './context.js';
 import { extraDhcpOpts } from './dhcpopts.js';
-import { nBadRequest, nConflict } from './errors.js';
+import { nBadRequest, nConflict, nForbidden, notFoundOf } from './errors.js';
 import { Ipam, isSlaac } from './ipam.js';
 import type { QosPolicies } from './qos.js';
 import type { SecurityGroups } from './secgroups.js';
@@ -19,6 +19,7 @@ const UPDATE = [
   'port_security_enabled', 'binding:vnic_type', 'dns_name', 'dns_domain', 'mac_address', 'extra_dhcp_opts', 'qos_policy_id', ...BINDING,
 ];
 const CREATE = [...UPDATE, 'network_id', 'project_id', 'tenant_id', 'tags'];
+const NETWORK_OWNER_ATTRS = ['allowed_address_pairs', 'port_security_enabled'];
 const VNIC_TYPES = ['normal', 'direct', 'macvtap', 'baremetal', 'direct-physical', 'virtio-forwarder', 'smart-nic', 'vdpa', 'remote-managed'];
 /** Ports that belong to a router or floating IP and are managed through those APIs only. */
 export const SERVICE_OWNERS = ['network:router_interface', 'network:router_gateway', 'network:floatingip', 'network:router_interface_distributed', 'network:ha_router_replicated_interface'];
@@ -88,8 +89,32 @@ export class Ports implements Collection {
   }
 
   async list(auth: AuthContext): Promise<Obj[]> {
-    const rows = await this.m.store.list<PortDoc>('port', isAdmin(auth) ? {} : { project_id: auth.projectId ?? '' });
+    const rows = isAdmin(auth) ? await this.m.store.list<PortDoc>('port') : await this.visible(auth.projectId ?? '');
     return this.withTrunks(rows.map((p) => this.view(auth, p)));
+  }
+
+  /** A project sees its own ports and, as Neutron's network owners, every port on its networks. */
+  private async visible(projectId: string): Promise<Res<PortDoc>[]> {
+    const rows = await this.m.store.list<PortDoc>('port', { project_id: projectId });
+    const seen = new Set(rows.map((p) => p.id));
+    for (const net of await this.m.store.list<NetworkDoc>('network', { project_id: projectId })) {
+      for (const p of await this.m.store.list<PortDoc>('port', { parent_id: net.id })) if (!seen.has(p.id)) rows.push(p);
+    }
+    return rows;
+  }
+
+  /** The dictionary policy checks see: the port and its network's owner (`network:tenant_id`, as Neutron's targets). */
+  async policyTarget(auth: AuthContext, id: string): Promise<Obj> {
+    const port = await this.findVisible(auth, id);
+    const net = await this.m.store.get<NetworkDoc>('network', port.doc.network_id);
+    return { ...this.view(auth, port), 'network:tenant_id': net?.project_id };
+  }
+
+  /** Allowed address pairs and port security are the network owner's (or an admin's) to set, as Neutron's policy. */
+  private checkNetworkOwnerAttrs(auth: AuthContext, body: Obj, net: Res<NetworkDoc>, action: string): void {
+    if (isAdmin(auth) || net.project_id === auth.projectId) return;
+    const used = NETWORK_OWNER_ATTRS.find((k) => body[k] !== undefined);
+    if (used) throw nForbidden('PolicyNotAuthorized', `(rule:${action}:${used}) is disallowed by policy`);
   }
 
   /** trunk-details: a trunk's parent port shows the trunk and its sub-ports (with their MACs). */
@@ -105,12 +130,21 @@ export class Ports implements Collection {
     });
   }
 
+  /** A port of the caller's project (any for admins): what other resources may use. */
   find(auth: AuthContext, id: string): Promise<Res<PortDoc>> {
     return this.m.owned<PortDoc>(auth, 'port', id);
   }
 
+  /** A port the caller sees through the port API: its own, or any on a network of its project. */
+  async findVisible(auth: AuthContext, id: string): Promise<Res<PortDoc>> {
+    const port = await this.m.store.get<PortDoc>('port', id);
+    if (port && (isAdmin(auth) || port.project_id === auth.projectId)) return port;
+    if (port && auth.projectId && (await this.m.store.get('network', port.doc.network_id))?.project_id === auth.projectId) return port;
+    throw notFoundOf('port', id);
+  }
+
   async show(auth: AuthContext, id: string): Promise<Obj> {
-    return (await this.withTrunks([this.view(auth, await this.find(auth, id))]))[0];
+    return (await this.withTrunks([this.view(auth, await this.findVisible(auth, id))]))[0];
   }
 
   async create(auth: AuthContext, body: Obj): Promise<Obj> {
@@ -126,6 +160,7 @@ export class Ports implements Collection {
     await this.m.checkQuota(project, 'port');
     const deviceOwner = optString(body, 'device_owner', { max: 255 }) ?? '';
     const security = optBool(body, 'port_security_enabled') ?? net.doc.port_security_enabled;
+    this.checkNetworkOwnerAttrs(auth, body, net, 'create_port');
     const pairs = this.pairsOf(body);
     let groups = optStringArray(body, 'security_groups');
     if (!security && groups?.length) throw nBadRequest('PortSecurityAndIPRequiredForSecurityGroups', 'Port security must be enabled and port must have an IP address in order to use security groups.');
@@ -278,13 +313,14 @@ export class Ports implements Collection {
   }
 
   async update(auth: AuthContext, id: string, body: Obj, ifMatch?: number): Promise<Obj> {
-    return (await this.withTrunks([this.view(auth, await this.updatePort(auth, await this.find(auth, id), body, ifMatch))]))[0];
+    return (await this.withTrunks([this.view(auth, await this.updatePort(auth, await this.findVisible(auth, id), body, ifMatch))]))[0];
   }
 
   async updatePort(auth: AuthContext, port: Res<PortDoc>, body: Obj, ifMatch?: number, binds = false): Promise<Res<PortDoc>> {
     onlyKeys(body, UPDATE);
     if (!binds) adminOnly(auth, body, [...BINDING, 'mac_address'], 'update_port');
     const net = await this.m.load<NetworkDoc>('network', port.doc.network_id);
+    this.checkNetworkOwnerAttrs(auth, body, net, 'update_port');
     const wantedIps = objList(body, 'fixed_ips');
     const qos = await this.qosOf(auth, body);
     const saved = await this.m.modify(
@@ -355,7 +391,7 @@ export class Ports implements Collection {
   }
 
   async remove(auth: AuthContext, id: string, ifMatch?: number): Promise<void> {
-    const port = await this.find(auth, id);
+    const port = await this.findVisible(auth, id);
     if (ifMatch !== undefined) await this.m.modify(port, ifMatch, (d) => d);
     if (SERVICE_OWNERS.includes(port.doc.device_owner)) {
       throw nConflict('ServicePortInUse', `Port ${id} cannot be deleted directly via the port API: has device owner ${port.doc.device_owner}.`);

@@ -6,6 +6,9 @@ import { QUOTA_RESOURCES } from './settings.js';
 
 const KIND: Record<string, Kind> = { network: 'network', subnet: 'subnet', subnetpool: 'subnetpool', port: 'port', router: 'router', floatingip: 'floatingip', security_group: 'security_group', security_group_rule: 'security_group_rule', rbac_policy: 'rbac_policy' };
 
+/** Neutron stores limits as 32-bit integers. */
+const MAX_LIMIT = 2147483647;
+
 /** Neutron quotas (quotas, quota_details): per-project overrides over the configured defaults. */
 export class Quotas {
   constructor(private readonly m: ModelContext) {}
@@ -42,7 +45,7 @@ export class Quotas {
       if (k === 'force' || k === 'check_limit') continue;
       if (!(QUOTA_RESOURCES as readonly string[]).includes(k)) throw nBadRequest('HTTPBadRequest', `Unrecognized attribute(s) '${k}'`);
       const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < -1) throw invalid(k, v, 'is not a valid quota limit (an integer >= -1)');
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < -1 || n > MAX_LIMIT) throw invalid(k, v, `is not a valid quota limit (an integer from -1 to ${MAX_LIMIT})`);
       changes.push([k, n]);
     }
     for (const [k, n] of changes) await this.m.projects.setQuota(projectId, k, n);

@@ -1,11 +1,11 @@
 import type { AuthContext } from '../../../platform/auth.js';
 import { uuid } from '../../../platform/ids.js';
-import { reqString, type Obj } from '../../../platform/http/validate.js';
+import { optString, reqString, type Obj } from '../../../platform/http/validate.js';
 import type { Res } from '../store/resources.js';
 import type { Collection } from './collection.js';
 import { invalid, isAdmin, onlyKeys, type ModelContext } from './context.js';
 import { nBadRequest, nConflict, nForbidden, notFoundOf } from './errors.js';
-import type { NetworkDoc, PortDoc, RbacDoc, SubnetDoc, SubnetPoolDoc } from './types.js';
+import type { AddressScopeDoc, NetworkDoc, PortDoc, RbacDoc, SubnetDoc, SubnetPoolDoc } from './types.js';
 
 /** The actions each object type supports (rbac-policies with qos, rbac-security-groups, rbac-subnetpool, rbac-address-scope). */
 const ACTIONS: Record<RbacDoc['object_type'], readonly RbacDoc['action'][]> = {
@@ -45,8 +45,13 @@ export class RbacPolicies implements Collection {
     return this.view(await this.find(auth, id));
   }
 
+  checkInput(body: Obj, action: 'create' | 'update'): void {
+    onlyKeys(body, action === 'create' ? ['object_type', 'object_id', 'action', 'target_tenant', 'target_project', 'project_id', 'tenant_id'] : ['target_tenant', 'target_project']);
+    for (const field of ['target_tenant', 'target_project']) optString(body, field, { max: 255 });
+  }
+
   async create(auth: AuthContext, body: Obj): Promise<Obj> {
-    onlyKeys(body, ['object_type', 'object_id', 'action', 'target_tenant', 'target_project', 'project_id', 'tenant_id']);
+    this.checkInput(body, 'create');
     const project = this.m.owner(auth, body);
     const objectType = reqString(body, 'object_type');
     if (!(objectType in ACTIONS)) throw invalid('object_type', objectType, `is not in ${JSON.stringify(Object.keys(ACTIONS))}`);
@@ -66,6 +71,7 @@ export class RbacPolicies implements Collection {
     }
     // Neutron's policy create_rbac_policy:target_tenant: only admins share with every project.
     if (target === '*' && !isAdmin(auth)) throw nForbidden('PolicyNotAuthorized', '(rule:create_rbac_policy and rule:create_rbac_policy:target_tenant) is disallowed by policy');
+    if (type === 'subnetpool') await this.checkScopeAccess(objectId, target);
     await this.m.checkQuota(project, 'rbac_policy');
     const dup = (await this.m.store.list<RbacDoc>('rbac_policy', { parent_id: objectId })).find((p) => p.doc.action === action && p.doc.target_tenant === target);
     if (dup) throw nConflict('DuplicateRbacPolicy', 'An RBAC policy already exists with those values.');
@@ -76,14 +82,26 @@ export class RbacPolicies implements Collection {
   }
 
   async update(auth: AuthContext, id: string, body: Obj, ifMatch?: number): Promise<Obj> {
-    onlyKeys(body, ['target_tenant', 'target_project']);
+    this.checkInput(body, 'update');
     const p = await this.find(auth, id);
     const target = reqString(body, body.target_project !== undefined ? 'target_project' : 'target_tenant');
     if (target === '*' && !isAdmin(auth)) throw nForbidden('PolicyNotAuthorized', '(rule:update_rbac_policy:target_tenant) is disallowed by policy');
     await this.refuseIfUsed(p);
+    if (p.doc.object_type === 'subnetpool') await this.checkScopeAccess(p.doc.object_id, target);
     const updated = await this.m.modify(p, ifMatch, (d) => ({ ...d, target_tenant: target }));
     await this.bumpObject(updated);
     return this.view(updated);
+  }
+
+  /** A pool in an address scope is shared only with projects that see the scope, as in Neutron. */
+  private async checkScopeAccess(poolId: string, target: string): Promise<void> {
+    const scopeId = (await this.m.load<SubnetPoolDoc>('subnetpool', poolId)).doc.address_scope_id;
+    if (!scopeId) return;
+    const scope = await this.m.load<AddressScopeDoc>('address_scope', scopeId);
+    if (scope.doc.shared || scope.project_id === target) return;
+    const grants = await this.m.store.list<RbacDoc>('rbac_policy', { parent_id: scopeId });
+    if (grants.some((g) => g.doc.target_tenant === '*' || g.doc.target_tenant === target)) return;
+    throw nBadRequest('RbacPolicyInitError', `Failed to create RBAC policy on object ${poolId}: project ${target} has no access to its address scope ${scopeId}.`);
   }
 
   /** A change of its grants is a change of the object: its revision_number goes up, as Neutron's. */

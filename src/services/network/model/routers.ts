@@ -4,7 +4,7 @@ import { isObj, optBool, optString, optStringArray, reqString, type Obj } from '
 import type { Res } from '../store/resources.js';
 import { cidrsOverlap, formatCidr, inCidr, normalizeIp, parseCidr, parseIp } from './addresses.js';
 import { checkTags, standard, type Collection } from './collection.js';
-import { adminOnly, invalid, isAdmin, objList, onlyKeys, type ModelContext } from './context.js';
+import { adminOnly, invalid, isAdmin, objList, onlyKeys, UUID, type ModelContext } from './context.js';
 import { nBadRequest, nConflict, nNotFound } from './errors.js';
 import type { Ports } from './ports.js';
 import type { Subnets } from './subnets.js';
@@ -228,7 +228,7 @@ export class Routers implements Collection {
     if (!!subnetId === !!portId) throw nBadRequest('BadRequest', 'Bad router request: Either subnet_id or port_id must be specified.');
     // As Neutron's validator: ids are UUIDs (a malformed one is bad input, not a missing resource).
     for (const [field, v] of [['subnet_id', subnetId], ['port_id', portId]] as const) {
-      if (v !== undefined && !/^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(v)) throw invalid(field, v, 'is not a valid UUID');
+      if (v !== undefined && !UUID.test(v)) throw invalid(field, v, 'is not a valid UUID');
     }
     return { subnetId, portId };
   }

@@ -10,6 +10,8 @@ const PROTOCOLS: Record<string, number> = {
   icmpv6: 58, 'ipv6-nonxt': 59, 'ipv6-opts': 60, 'ipv6-route': 43, ospf: 89, pgm: 113, rsvp: 46, sctp: 132, tcp: 6, udp: 17, udplite: 136, vrrp: 112,
 };
 const PORT_PROTOCOLS = [6, 17, 132, 33, 136];
+/** IPv6 extension headers and ICMPv6 (ipv6-encap, -route, -frag, -icmp, -nonxt, -opts): no IPv4 rule carries them. */
+const IPV6_ONLY = [41, 43, 44, 58, 59, 60];
 const ICMP = [1, 58];
 
 /** The protocol number a rule's protocol stands for (undefined for "any"). */
@@ -36,6 +38,9 @@ export function parseRuleFields(body: Obj): RuleFields {
       throw nBadRequest('SecurityGroupRuleInvalidProtocol', `Security group rule protocol ${String(rawProto)} not supported. Only protocol values [${Object.keys(PROTOCOLS).join(', ')}] and integer representations [0 to 255] are supported.`);
     }
     protocol = text;
+  }
+  if (ethertype === 'IPv4' && IPV6_ONLY.includes(protocolNumber(protocol) ?? -1)) {
+    throw nBadRequest('SecurityGroupEthertypeConflictWithProtocol', `Invalid ethertype ${ethertype} for protocol ${String(protocol)}.`);
   }
   const min = optInt(body, 'port_range_min', { nullable: true }) ?? null;
   const max = optInt(body, 'port_range_max', { nullable: true }) ?? null;

@@ -4,7 +4,7 @@ import { optBool, optString, reqString, type Obj } from '../../../platform/http/
 import type { Res } from '../store/resources.js';
 import { checkTags, standard, type Collection } from './collection.js';
 import { isAdmin, onlyKeys, type ModelContext } from './context.js';
-import { nBadRequest, nConflict, notFoundOf } from './errors.js';
+import { nBadRequest, nConflict, notFoundOf, overQuota } from './errors.js';
 import { normalizedCidr, parseRuleFields, sameRule } from './rules.js';
 import type { DefaultRuleDoc, PortDoc, RuleDoc, SecurityGroupDoc } from './types.js';
 
@@ -48,18 +48,31 @@ export class SecurityGroups implements Collection {
    * race for the claim removes its own group.
    */
   async ensureDefault(projectId: string): Promise<string> {
+    return (await this.defaultGroup(projectId)).id;
+  }
+
+  /** The default group's id, and whether this call made it. */
+  private async defaultGroup(projectId: string): Promise<{ id: string; made: boolean }> {
     const known = await this.m.projects.defaultGroup(projectId);
-    if (known) return known;
+    if (known) return { id: known, made: false };
     const id = uuid();
     const doc: SecurityGroupDoc = { name: 'default', description: 'Default security group', tags: [], stateful: true, is_default: true };
     await this.m.store.insert('security_group', { id, project_id: projectId, doc });
     const winner = await this.m.projects.claimDefaultGroup(projectId, id);
     if (winner !== id) {
       await this.m.store.delete('security_group', id);
-      return winner;
+      return { id: winner, made: false };
     }
     await this.copyDefaultRules(id, projectId, true);
-    return id;
+    return { id, made: true };
+  }
+
+  /** A new group's rules (the templates for non-default groups) must fit the project's rule quota, as in Neutron. */
+  private async checkRuleRoom(projectId: string): Promise<void> {
+    const limit = await this.m.quotaLimit(projectId, 'security_group_rule');
+    if (limit < 0) return;
+    const rules = (await this.m.store.list<DefaultRuleDoc>('default_security_group_rule')).filter((t) => t.doc.used_in_non_default_sg).length;
+    if ((await this.m.store.count('security_group_rule', { project_id: projectId })) + rules > limit) throw overQuota('security_group_rule');
   }
 
   private async copyDefaultRules(groupId: string, projectId: string, isDefault: boolean): Promise<void> {
@@ -121,8 +134,11 @@ export class SecurityGroups implements Collection {
       await this.ensureDefault(project);
       throw nConflict('SecurityGroupDefaultAlreadyExists', 'Default security group already exists.');
     }
-    await this.ensureDefault(project);
+    // As Neutron, the quota is checked before the project's default group is made on first use;
+    // that group counts as used but is never refused, so the recount allows for it.
     await this.m.checkQuota(project, 'security_group');
+    const { made } = await this.defaultGroup(project);
+    await this.checkRuleRoom(project);
     const doc: SecurityGroupDoc = {
       name,
       description: optString(body, 'description', { max: 255 }) ?? '',
@@ -131,7 +147,7 @@ export class SecurityGroups implements Collection {
       is_default: false,
     };
     const id = uuid();
-    await this.m.insertCounted('security_group', { id, project_id: project, doc });
+    await this.m.insertCounted('security_group', { id, project_id: project, doc }, made ? 1 : 0);
     await this.copyDefaultRules(id, project, false);
     return this.show(auth, id);
   }

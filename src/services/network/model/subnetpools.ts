@@ -1,10 +1,10 @@
 import type { AuthContext } from '../../../platform/auth.js';
 import { uuid } from '../../../platform/ids.js';
-import { optBool, optInt, optString, type Obj } from '../../../platform/http/validate.js';
+import { isObj, optBool, optInt, optString, type Obj } from '../../../platform/http/validate.js';
 import type { Res } from '../store/resources.js';
-import { cidrSize, cidrsOverlap, formatCidr, parseCidr, type Cidr } from './addresses.js';
+import { cidrSet, cidrSize, cidrsOverlap, formatCidr, parseCidr, type Cidr } from './addresses.js';
 import { checkTags, standard, type Collection } from './collection.js';
-import { adminOnly, invalid, isAdmin, onlyKeys, type ModelContext } from './context.js';
+import { adminOnly, invalid, isAdmin, onlyKeys, UUID, type ModelContext } from './context.js';
 import { inUse, nBadRequest, nConflict, notFoundOf } from './errors.js';
 import type { AddressScopes } from './addressscopes.js';
 import type { SubnetDoc, SubnetPoolDoc } from './types.js';
@@ -21,7 +21,7 @@ export class SubnetPools implements Collection {
 
   constructor(
     private readonly m: ModelContext,
-    private readonly scopes: Pick<AddressScopes, 'checkMembership'>,
+    private readonly scopes: Pick<AddressScopes, 'checkMembership' | 'ownedBy'>,
   ) {}
 
   /** `shared` is the pool's own flag or an RBAC grant to the caller (to `*` or its project). */
@@ -74,8 +74,14 @@ export class SubnetPools implements Collection {
     return next;
   }
 
+  checkInput(body: Obj, action: 'create' | 'update'): void {
+    onlyKeys(body, action === 'create' ? CREATE : UPDATE);
+    const scope = optString(body, 'address_scope_id', { nullable: true });
+    if (scope && !UUID.test(scope)) throw invalid('address_scope_id', scope, 'is not a valid UUID');
+  }
+
   async create(auth: AuthContext, body: Obj): Promise<Obj> {
-    onlyKeys(body, CREATE);
+    this.checkInput(body, 'create');
     adminOnly(auth, body, ['shared', 'is_default'], 'create_subnetpool');
     const project = this.m.owner(auth, body);
     await this.m.checkQuota(project, 'subnetpool');
@@ -106,7 +112,7 @@ export class SubnetPools implements Collection {
   }
 
   async update(auth: AuthContext, id: string, body: Obj, ifMatch?: number): Promise<Obj> {
-    onlyKeys(body, UPDATE);
+    this.checkInput(body, 'update');
     adminOnly(auth, body, ['is_default'], 'update_subnetpool');
     const pool = await this.find(auth, id);
     const saved = await this.m.modify(pool, ifMatch, async (doc) => {
@@ -114,6 +120,7 @@ export class SubnetPools implements Collection {
       if (prefixes) {
         const old = doc.prefixes.map((p) => parseCidr(p)!);
         if (!old.every((o) => prefixes.some((n) => cidrsOverlap(o, n) && n.prefix <= o.prefix))) throw nBadRequest('IllegalSubnetPoolPrefixUpdate', 'Illegal update to prefixes: existing prefixes must remain covered.');
+        await this.checkScopeOwner(auth, id, doc);
       }
       const isDefault = optBool(body, 'is_default');
       if (isDefault && !doc.is_default) {
@@ -132,6 +139,38 @@ export class SubnetPools implements Collection {
       return next;
     });
     return this.show(auth, saved.id);
+  }
+
+  /** The prefixes of a pool in an address scope are the scope owner's to change, as in Neutron. */
+  private async checkScopeOwner(auth: AuthContext, id: string, doc: SubnetPoolDoc): Promise<void> {
+    if (doc.address_scope_id && !(await this.scopes.ownedBy(auth, doc.address_scope_id))) {
+      throw nBadRequest('IllegalSubnetPoolUpdate', `Illegal subnetpool update : prefixes of subnetpool ${id} in address scope ${doc.address_scope_id} can only be changed by the scope's owner.`);
+    }
+  }
+
+  /**
+   * subnetpool-prefix-ops: `add_prefixes` merges prefixes in, `remove_prefixes` takes them out
+   * (none a subnet of the pool uses); the result is compacted as Neutron's.
+   */
+  async changePrefixes(auth: AuthContext, id: string, body: unknown, add: boolean): Promise<Obj> {
+    const given = this.prefixes(isObj(body) ? body : {});
+    if (!given) throw invalid('prefixes', undefined, 'is a required property');
+    const pool = await this.find(auth, id);
+    if (given.some((p) => p.version !== pool.doc.ip_version)) throw nBadRequest('PrefixVersionMismatch', 'Cannot mix IPv4 and IPv6 prefixes in a subnet pool.');
+    const saved = await this.m.modify(pool, undefined, async (doc) => {
+      const current = doc.prefixes.map((p) => parseCidr(p)!);
+      if (!add) {
+        const used = (await this.m.store.list<SubnetDoc>('subnet')).filter((s) => s.doc.subnetpool_id === id).map((s) => parseCidr(s.doc.cidr)!);
+        const busy = given.find((g) => used.some((u) => cidrsOverlap(u, g)));
+        if (busy) throw nBadRequest('IllegalSubnetPoolPrefixUpdate', `Illegal update to prefixes: prefix ${formatCidr(busy)} is in use by subnets of the pool.`);
+      }
+      await this.checkScopeOwner(auth, id, doc);
+      const prefixes = cidrSet(doc.ip_version, current, add ? given : [], add ? [] : given).map(formatCidr);
+      if (!prefixes.length) throw nBadRequest('IllegalSubnetPoolPrefixUpdate', 'Illegal update to prefixes: a subnet pool keeps at least one prefix.');
+      if (add && doc.address_scope_id) await this.scopes.checkMembership(auth, doc.address_scope_id, doc.ip_version, prefixes, id);
+      return { ...doc, prefixes };
+    });
+    return this.view(saved, (await this.m.grants(auth.projectId)).shared);
   }
 
   async remove(auth: AuthContext, id: string): Promise<void> {

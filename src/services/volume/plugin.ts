@@ -13,6 +13,7 @@ import type { ApiDeps } from './api/common.js';
 import { cinderFault } from './api/faults.js';
 import { registerGroupTypeRoutes } from './api/group-types.js';
 import { registerGroupRoutes } from './api/groups.js';
+import { registerManageRoutes } from './api/manage.js';
 import { registerMessageRoutes } from './api/messages.js';
 import { registerMiscRoutes } from './api/misc.js';
 import { registerQosRoutes } from './api/qos.js';
@@ -28,6 +29,7 @@ import { BackupService } from './model/backups.js';
 import { GroupSnapshotService } from './model/group-snapshots.js';
 import { GroupTypeService } from './model/group-types.js';
 import { GroupService } from './model/groups.js';
+import { ManageService } from './model/manage.js';
 import { DEFAULT_SETTINGS, json, VolumeKeys, type ModelDeps, type VolumeSettings } from './model/common.js';
 import { MessageService } from './model/messages.js';
 import { QosService } from './model/qos.js';
@@ -76,13 +78,15 @@ const volume: ServiceModule<Clients> = {
     const groupTypes = new GroupTypeService(d);
     const groups = new GroupService(d, groupTypes, types, volumes, quotas);
     const groupSnapshots = new GroupSnapshotService(d, groups, snapshots);
+    const manage = new ManageService(d, types, volumes, snapshots);
     volumes.registerJobs();
     snapshots.registerJobs();
     backups.registerJobs();
     groups.registerJobs();
     groupSnapshots.registerJobs();
+    manage.registerJobs();
 
-    const deps: ApiDeps = { volumes, types, snapshots, backups, attachments, quotas, transfers, qos: new QosService(d), services, messages: new MessageService(d), groupTypes, groups, groupSnapshots, settings, baseUrl: () => ctx.urls.volume };
+    const deps: ApiDeps = { volumes, types, snapshots, backups, attachments, quotas, transfers, qos: new QosService(d), services, messages: new MessageService(d), groupTypes, groups, groupSnapshots, manage, settings, baseUrl: () => ctx.urls.volume };
     const app = createServiceApp({
       service: 'volume',
       log: ctx.log,
@@ -105,6 +109,7 @@ const volume: ServiceModule<Clients> = {
     registerMessageRoutes(app, deps);
     registerGroupTypeRoutes(app, deps);
     registerGroupRoutes(app, deps);
+    registerManageRoutes(app, deps);
 
     /** Waits for a volume row to leave a transient status (jobs may run in any process). */
     const settle = async (id: string, transient: string[]): Promise<string | undefined> => {

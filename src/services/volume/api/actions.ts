@@ -90,6 +90,9 @@ export function registerActionRoutes(app: FastifyInstance, d: ApiDeps): void {
       case 'os-reset_status':
         await d.volumes.resetStatus(may('volume_extension:volume_admin_actions:reset_status'), vol.id, { status: optString(args, 'status') ?? undefined, attach_status: optString(args, 'attach_status') ?? undefined });
         return '';
+      case 'os-unmanage':
+        await d.manage.unmanageVolume(may('volume_extension:volume_unmanage'), vol.id);
+        return '';
       case 'os-force_delete':
         await d.volumes.forceDelete(may('volume_extension:volume_admin_actions:force_delete'), vol.id);
         return '';

@@ -6,6 +6,7 @@ import { allowed, enforce } from '../../../platform/policy.js';
 import type { AttachmentService } from '../model/attachments.js';
 import type { BackupService } from '../model/backups.js';
 import type { GroupSnapshotService } from '../model/group-snapshots.js';
+import type { ManageService } from '../model/manage.js';
 import type { GroupTypeService } from '../model/group-types.js';
 import type { GroupService } from '../model/groups.js';
 import type { VolumeSettings } from '../model/common.js';
@@ -34,6 +35,7 @@ export interface ApiDeps {
   groupTypes: GroupTypeService;
   groups: GroupService;
   groupSnapshots: GroupSnapshotService;
+  manage: ManageService;
   settings: VolumeSettings;
   baseUrl(): string;
 }

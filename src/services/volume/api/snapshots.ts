@@ -80,6 +80,11 @@ export function registerSnapshotRoutes(app: FastifyInstance, d: ApiDeps): void {
         await d.snapshots.forceDelete(auth, s.id);
         return '';
       }
+      case 'os-unmanage': {
+        const { auth, s } = await find(req, 'snapshot_extension:snapshot_unmanage');
+        await d.manage.unmanageSnapshot(auth, s.id);
+        return '';
+      }
       case 'os-update_snapshot_status': {
         const { auth, s } = await find(req, 'snapshot_extension:snapshot_actions:update_snapshot_status');
         const a = args as Obj;

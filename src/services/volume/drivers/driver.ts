@@ -34,6 +34,10 @@ export interface VolumeDriver {
   resize(ref: BlockRef, bytes: number): Promise<void>;
   /** Whether the block is stored (an imported backup record must point at data). */
   exists(ref: BlockRef): Promise<boolean>;
+  /** The stored size of a block in bytes; undefined when it is not stored. */
+  size(ref: BlockRef): Promise<number | undefined>;
+  /** Gives a stored block another name (manage: a block the service did not know becomes a volume or snapshot); no error when `from` is gone and `to` exists. */
+  rename(from: BlockRef, to: BlockRef): Promise<void>;
   /** Removes a block; no error when it is already gone. */
   remove(ref: BlockRef): Promise<void>;
   /** Path of the stored bytes (the data plane of a local hypervisor); undefined when not local. */

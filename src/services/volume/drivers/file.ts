@@ -53,7 +53,11 @@ export class FileVolumeDriver implements VolumeDriver {
    */
   private async commit(tmp: string, ref: BlockRef): Promise<void> {
     await rename(tmp, this.localPath(ref));
-    const dir = await open(this.dirs[ref.kind], 'r');
+    await this.syncDir(ref.kind);
+  }
+
+  private async syncDir(kind: BlockRef['kind']): Promise<void> {
+    const dir = await open(this.dirs[kind], 'r');
     try {
       await dir.sync();
     } finally {
@@ -172,6 +176,20 @@ export class FileVolumeDriver implements VolumeDriver {
       () => true,
       () => false,
     );
+  }
+
+  async size(ref: BlockRef): Promise<number | undefined> {
+    return stat(this.localPath(ref)).then(
+      (st) => (st.isFile() ? st.size : undefined),
+      () => undefined,
+    );
+  }
+
+  async rename(from: BlockRef, to: BlockRef): Promise<void> {
+    if ((await this.exists(to)) && !(await this.exists(from))) return;
+    await mkdir(this.dirs[to.kind], { recursive: true, mode: 0o700 });
+    await rename(this.localPath(from), this.localPath(to));
+    await this.syncDir(to.kind);
   }
 
   async remove(ref: BlockRef): Promise<void> {

@@ -46,8 +46,11 @@ export class SnapshotService {
     return sortRows(rows, o.sort);
   }
 
-  /** A snapshot and its job; one of a group snapshot (`groupSnapshotId`) is filled by the group snapshot's job. */
-  async create(auth: AuthContext, f: { volumeId: string; name?: string | null; description?: string | null; force: boolean; metadata?: Record<string, string>; groupSnapshotId?: string }): Promise<SnapshotRow> {
+  /**
+   * A snapshot and its job; one of a group snapshot (`groupSnapshotId`) is filled by the group
+   * snapshot's job, a managed one (`managed`) by the manage job.
+   */
+  async create(auth: AuthContext, f: { volumeId: string; name?: string | null; description?: string | null; force: boolean; metadata?: Record<string, string>; groupSnapshotId?: string; managed?: boolean }): Promise<SnapshotRow> {
     const vol = await this.volumes.find(auth, f.volumeId);
     const allowed = f.force ? ['available', 'in-use'] : ['available'];
     if (!allowed.includes(vol.status)) throw invalidVolume(`Volume ${vol.id} status must be available${f.force ? ' or in-use' : ''}, but current status is: ${vol.status}.`);
@@ -71,7 +74,7 @@ export class SnapshotService {
       updated_at: at,
     };
     await this.d.stores.snapshots.insert(row);
-    if (!f.groupSnapshotId) await this.d.jobs.enqueue(SNAPSHOT_CREATE_JOB, { snapshotId: row.id });
+    if (!f.groupSnapshotId && !f.managed) await this.d.jobs.enqueue(SNAPSHOT_CREATE_JOB, { snapshotId: row.id });
     return row;
   }
 

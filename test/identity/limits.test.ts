@@ -183,3 +183,22 @@ describe('identity: unified limits', () => {
     assert.equal((await as(admin, 'GET', `/v3/limits/${made.body.limits[0].id}`)).status, 404);
   });
 });
+
+describe('identity: unified limits with list_limit', () => {
+  it('cuts registered limit and limit lists to listLimit and flags them truncated, as Keystone', async () => {
+    const cloud = await startTestCloud({ only: ['identity'], services: { identity: { listLimit: 1 } } });
+    try {
+      const base = cloud.urls.identity;
+      const token = await cloud.adminToken();
+      const service = (await api(`${base}/v3/services`, { method: 'POST', token, body: { service: { type: 'truncated' } } })).body.service.id;
+      const regs = ['a', 'b'].map((resource_name) => ({ service_id: service, resource_name, default_limit: 1 }));
+      assert.equal((await api(`${base}/v3/registered_limits`, { method: 'POST', token, body: { registered_limits: regs } })).status, 201);
+      const listed = await api(`${base}/v3/registered_limits`, { token });
+      assert.equal(listed.body.registered_limits.length, 1);
+      assert.equal(listed.body.truncated, true);
+      assert.equal((await api(`${base}/v3/limits`, { token })).body.truncated, undefined);
+    } finally {
+      await cloud.close();
+    }
+  });
+});

@@ -6,9 +6,9 @@ import type { Limit, LimitFilters, LimitInput, RegisteredLimitInput } from '../m
 import { FLAT_MODEL, limitNotFound } from '../model/limits.js';
 import { identityPolicy, seesAllLimits } from '../policy.js';
 import type { RegisteredLimitRow } from '../store/tables.js';
-import { duplicateAs } from './common.js';
+import { collection, duplicateAs } from './common.js';
 import type { IdentityDeps } from './deps.js';
-import { collectionLinks, selfLink } from './render.js';
+import { selfLink } from './render.js';
 
 const fail = (field: string, what: string) => badRequest(`Invalid input for field '${field}': ${what}.`);
 
@@ -107,7 +107,7 @@ export function registerLimitRoutes(app: FastifyInstance, d: IdentityDeps): void
   app.get('/v3/registered_limits', async (req) => {
     enforce(identityPolicy, 'identity:list_registered_limits', req.auth);
     const rows = await u.listRegistered(pick(query(req.query), ['service_id', 'region_id', 'resource_name']));
-    return { registered_limits: rows.map((r) => renderRegistered(base(), r)), links: collectionLinks(base(), req) };
+    return collection(d, req, 'registered_limits', rows.map((r) => renderRegistered(base(), r)));
   });
   app.post('/v3/registered_limits', async (req, reply) => {
     enforce(identityPolicy, 'identity:create_registered_limits', req.auth);
@@ -156,7 +156,7 @@ export function registerLimitRoutes(app: FastifyInstance, d: IdentityDeps): void
     if (seesAllLimits(a)) rows = await u.listLimits(filters);
     else if (a.domainId) rows = await u.listLimits(filters, a.domainId);
     else if (a.projectId && (filters.project_id ?? a.projectId) === a.projectId) rows = await u.listLimits({ ...filters, project_id: a.projectId });
-    return { limits: rows.map((l) => renderLimit(base(), l)), links: collectionLinks(base(), req) };
+    return collection(d, req, 'limits', rows.map((l) => renderLimit(base(), l)));
   });
   app.post('/v3/limits', async (req, reply) => {
     enforce(identityPolicy, 'identity:create_limits', req.auth);

@@ -1,6 +1,40 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { api, startTestCloud, type TestCloud } from '../helpers/cloud.js';
+import { python, pythonModuleAvailable, requirePythonModule } from '../helpers/clients.js';
+
+/** python-keystoneclient's endpoint_policy manager (the client that has one) through every call it offers. */
+const KEYSTONECLIENT_SCRIPT = `
+import json, openstack
+from keystoneclient.v3 import client
+conn = openstack.connect(cloud='scs-admin')
+ks = client.Client(session=conn.session, interface='public')
+ep = ks.endpoint_policy
+out = {}
+policy = ks.policies.create(blob='{"a": 1}', type='application/json')
+svc = ks.services.create(name='ksc-policy', type='ksc-policy')
+region = ks.regions.create(id='ksc-region')
+endpoint = ks.endpoints.create(service=svc, url='http://ksc.example/', interface='public', region=region)
+ep.create_policy_association_for_endpoint(policy, endpoint)
+ep.create_policy_association_for_service(policy, svc)
+ep.create_policy_association_for_region_and_service(policy, region, svc)
+# A check is a HEAD: True for 204.
+out['checks'] = [ep.check_policy_association_for_endpoint(policy, endpoint),
+                 ep.check_policy_association_for_service(policy, svc),
+                 ep.check_policy_association_for_region_and_service(policy, region, svc)]
+out['policy_for_endpoint'] = ep.get_policy_for_endpoint(endpoint).id == policy.id
+out['endpoints'] = [e.id == endpoint.id for e in ep.list_endpoints_for_policy(policy)]
+ep.delete_policy_association_for_endpoint(policy, endpoint)
+ep.delete_policy_association_for_service(policy, svc)
+ep.delete_policy_association_for_region_and_service(policy, region, svc)
+try:
+    ep.check_policy_association_for_service(policy, svc)
+    out['after_delete'] = 'found'
+except Exception as e:
+    out['after_delete'] = type(e).__name__
+ks.endpoints.delete(endpoint); ks.services.delete(svc); ks.regions.delete(region); ks.policies.delete(policy)
+print(json.dumps(out))
+`;
 
 /**
  * OS-ENDPOINT-POLICY: policies associated with endpoints, services and service regions, and
@@ -103,6 +137,12 @@ describe('identity: endpoint policy associations (OS-ENDPOINT-POLICY)', () => {
     // Without the media type, version discovery is unchanged.
     assert.equal((await api(`${base}/`)).status, 300);
     assert.equal((await api(`${base}/v3`)).body.version.id, 'v3.14');
+  });
+
+  it('python-keystoneclient: creates, checks, resolves, lists and deletes associations', async (t) => {
+    if (!requirePythonModule(t, await pythonModuleAvailable('keystoneclient'), 'keystoneclient', 'python3-keystoneclient')) return;
+    const out = await python(KEYSTONECLIENT_SCRIPT, { OS_CLIENT_CONFIG_FILE: cloud.cloudsYaml });
+    assert.deepEqual(out, { checks: [true, true, true], policy_for_endpoint: true, endpoints: [true], after_delete: 'NotFound' });
   });
 
   it('lists the endpoints of a policy through all its associations, and forgets deleted targets', async () => {

@@ -3,13 +3,14 @@ import { createServiceApp, exposeMetrics, jsonBody } from '../../platform/http/a
 import type { ServiceModule } from '../../platform/service.js';
 import type { Clients } from '../registry.js';
 import { identityEdge } from '../identity-edge.js';
-import { registerFloatingIpPools, registerInfoRoutes, registerQuotaRoutes, registerRouterActions, registerSubnetPoolActions, registerTrunkActions } from './api/actions.js';
+import { registerAddressGroupActions, registerFloatingIpPools, registerInfoRoutes, registerQuotaRoutes, registerRouterActions, registerSubnetPoolActions, registerTrunkActions } from './api/actions.js';
 import { neutronFault } from './api/faults.js';
 import { registerQosRoutes } from './api/qos.js';
 import { registerCollection, registerTags } from './api/resources.js';
 import { registerVersionRoutes } from './api/versions.js';
 import type { NetworkClient } from './client.js';
 import { simulatedDriver } from './drivers/simulated.js';
+import { AddressGroups } from './model/addressgroups.js';
 import { AddressScopes } from './model/addressscopes.js';
 import { IpAvailability } from './model/availability.js';
 import { bootstrap } from './model/bootstrap.js';
@@ -53,6 +54,8 @@ const network: ServiceModule<Clients> = {
     const groups = new SecurityGroups(m);
     const qos = new QosPolicies(m);
     const scopes = new AddressScopes(m);
+    const addressGroups = new AddressGroups(m);
+    const rules = new SecurityGroupRules(m, groups, addressGroups);
     const pools = new SubnetPools(m, scopes);
     const subnets = new Subnets(m, pools);
     const ports = new Ports(m, groups, qos);
@@ -69,10 +72,11 @@ const network: ServiceModule<Clients> = {
       ['routers', routers],
       ['floatingips', floatingIps],
       ['security-groups', groups],
-      ['security-group-rules', new SecurityGroupRules(m, groups)],
+      ['security-group-rules', rules],
       ['default-security-group-rules', new DefaultRules(m)],
       ['rbac-policies', new RbacPolicies(m)],
       ['address-scopes', scopes],
+      ['address-groups', addressGroups],
       ['qos/policies', qos],
       ['trunks', trunks],
     ];
@@ -96,13 +100,14 @@ const network: ServiceModule<Clients> = {
     registerRouterActions(app, routers);
     registerTrunkActions(app, trunks);
     registerSubnetPoolActions(app, pools);
+    registerAddressGroupActions(app, addressGroups);
     registerFloatingIpPools(app, floatingIps, baseUrl);
     registerQosRoutes(app, qos, baseUrl);
     registerQuotaRoutes(app, new Quotas(m));
     registerInfoRoutes(app, settings.availabilityZone, new IpAvailability(m), baseUrl);
     exposeMetrics(app, ctx.metrics);
 
-    const client: NetworkClient = new ServerNetworking(m, ports, groups, networks, floatingIps);
+    const client: NetworkClient = new ServerNetworking(m, ports, groups, rules, networks, floatingIps);
     const notices: string[] = [];
     const sweep = () =>
       m.ipam

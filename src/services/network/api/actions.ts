@@ -4,6 +4,7 @@ import type { Obj } from '../../../platform/http/validate.js';
 import { enforce } from '../../../platform/policy.js';
 import { isAdmin } from '../model/context.js';
 import { nBadRequest, nNotFound } from '../model/errors.js';
+import type { AddressGroups } from '../model/addressgroups.js';
 import type { IpAvailability } from '../model/availability.js';
 import type { FloatingIps } from '../model/floatingips.js';
 import type { Quotas } from '../model/quotas.js';
@@ -45,6 +46,16 @@ export function registerFloatingIpPools(app: FastifyInstance, floatingIps: Float
     enforce(networkPolicy, 'get_floatingip_pool', req.auth);
     return listResponse(collection, await floatingIps.pools(req.auth), req.query as RawQuery, `${baseUrl()}${req.url}`);
   });
+}
+
+/** Address group member actions (address-group): the answer is the group, wrapped, as Neutron's. */
+export function registerAddressGroupActions(app: FastifyInstance, groups: AddressGroups): void {
+  for (const name of ['add_addresses', 'remove_addresses'] as const) {
+    app.put(`/v2.0/address-groups/:id/${name}`, async (req: IdReq) => {
+      enforce(networkPolicy, name, req.auth, await groups.policyTarget(req.auth, req.params.id));
+      return groups.changeAddresses(req.auth, req.params.id, req.body, name === 'add_addresses');
+    });
+  }
 }
 
 /** Subnet pool member actions (subnetpool-prefix-ops); the answer is the pool itself, unwrapped, as Neutron's. */

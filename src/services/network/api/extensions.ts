@@ -3,6 +3,7 @@
  * `updated` dates are upstream's.
  */
 export const EXTENSIONS: Array<{ alias: string; name: string; description: string; updated: string }> = [
+  { alias: 'address-group', name: 'Address group', description: 'Support address group', updated: '2020-07-15T10:00:00-00:00' },
   { alias: 'address-scope', name: 'Address scope', description: 'Address scopes extension.', updated: '2015-07-26T10:00:00-00:00' },
   { alias: 'allowed-address-pairs', name: 'Allowed Address Pairs', description: 'Provides allowed address pairs', updated: '2013-07-23T10:00:00-00:00' },
   { alias: 'availability_zone', name: 'Availability Zone', description: 'The availability zone extension.', updated: '2015-01-01T10:00:00-00:00' },
@@ -37,6 +38,7 @@ export const EXTENSIONS: Array<{ alias: string; name: string; description: strin
   { alias: 'quotas', name: 'Quota management support', description: 'Expose functions for quotas management per project', updated: '2012-07-29T10:00:00-00:00' },
   { alias: 'quota_details', name: 'Quota details management support', description: 'Expose functions for quotas usage statistics per project', updated: '2017-02-10T10:00:00-00:00' },
   { alias: 'rbac-policies', name: 'RBAC Policies', description: 'Allows creation and modification of policies that control tenant access to resources.', updated: '2015-06-17T12:15:12-00:00' },
+  { alias: 'rbac-address-group', name: 'Add address_group type to RBAC', description: 'Add address_group type to network RBAC', updated: '2021-01-20T00:00:00-00:00' },
   { alias: 'rbac-address-scope', name: 'Add address_scope type to RBAC', description: 'Add address_scope type to RBAC', updated: '2019-01-30T00:00:00-00:00' },
   { alias: 'rbac-security-groups', name: 'rbac-security-groups', description: 'Add security_group type to RBAC', updated: '2018-06-07T10:00:00-00:00' },
   { alias: 'rbac-subnetpool', name: 'Add subnetpool type to RBAC', description: 'Add subnetpool type to RBAC', updated: '2019-07-18T00:00:00-00:00' },
@@ -44,6 +46,7 @@ export const EXTENSIONS: Array<{ alias: string; name: string; description: strin
   { alias: 'router', name: 'Neutron L3 Router', description: 'Router abstraction for basic L3 forwarding between L2 Neutron networks and access to external networks via a NAT gateway.', updated: '2012-07-20T10:00:00-00:00' },
   { alias: 'router_availability_zone', name: 'Router Availability Zone', description: 'Availability zone support for router.', updated: '2015-01-01T10:00:00-00:00' },
   { alias: 'security-group', name: 'security-group', description: 'The security groups extension.', updated: '2012-10-05T10:00:00-00:00' },
+  { alias: 'security-groups-remote-address-group', name: 'Remote address group id field for security group rules', description: 'Add new field of remote address group id in SG rules', updated: '2020-08-25T10:00:00-00:00' },
   { alias: 'security-groups-default-rules', name: 'Default rules for security groups', description: 'Configure set of security group rules used as default rules for every new security group', updated: '2022-12-19T10:00:00-00:00' },
   { alias: 'service-type', name: 'Service Type Management', description: 'API for retrieving service providers for Neutron advanced services', updated: '2013-01-20T00:00:00-00:00' },
   { alias: 'sorting', name: 'Sorting support', description: 'Extension that indicates that sorting is enabled.', updated: '2016-06-12T00:00:00-00:00' },

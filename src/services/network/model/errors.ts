@@ -24,6 +24,7 @@ const TYPES: Record<string, string> = {
   default_security_group_rule: 'DefaultSecurityGroupRuleNotFound',
   rbac_policy: 'RbacPolicyNotFound',
   address_scope: 'AddressScopeNotFound',
+  address_group: 'AddressGroupNotFound',
   qos_policy: 'QosPolicyNotFound',
   trunk: 'TrunkNotFound',
 };
@@ -39,6 +40,7 @@ const LABELS: Record<string, string> = {
   default_security_group_rule: 'Default Security Group rule',
   rbac_policy: 'RBAC policy',
   address_scope: 'Address scope',
+  address_group: 'Address group',
   qos_policy: 'QoS policy',
   trunk: 'Trunk',
 };

@@ -5,20 +5,22 @@ import type { Res } from '../store/resources.js';
 import type { Collection } from './collection.js';
 import { invalid, isAdmin, onlyKeys, type ModelContext } from './context.js';
 import { nBadRequest, nConflict, nForbidden, notFoundOf } from './errors.js';
-import type { AddressScopeDoc, NetworkDoc, PortDoc, RbacDoc, SubnetDoc, SubnetPoolDoc } from './types.js';
+import type { AddressScopeDoc, NetworkDoc, PortDoc, RbacDoc, RuleDoc, SubnetDoc, SubnetPoolDoc } from './types.js';
 
-/** The actions each object type supports (rbac-policies with qos, rbac-security-groups, rbac-subnetpool, rbac-address-scope). */
+/** The actions each object type supports (rbac-policies with qos, rbac-security-groups, rbac-subnetpool, rbac-address-scope, rbac-address-group). */
 const ACTIONS: Record<RbacDoc['object_type'], readonly RbacDoc['action'][]> = {
   network: ['access_as_shared', 'access_as_external'],
   security_group: ['access_as_shared'],
   subnetpool: ['access_as_shared'],
   address_scope: ['access_as_shared'],
+  address_group: ['access_as_shared'],
   qos_policy: ['access_as_shared'],
 };
 
 /**
- * RBAC policies (rbac-policies, rbac-security-groups, rbac-subnetpool, rbac-address-scope): share
- * a network, security group, subnet pool, address scope or QoS policy with a project or `*`, or offer a
+ * RBAC policies (rbac-policies, rbac-security-groups, rbac-subnetpool, rbac-address-scope,
+ * rbac-address-group): share a network, security group, subnet pool, address scope, address group
+ * or QoS policy with a project or `*`, or offer a
  * network as external.
  */
 export class RbacPolicies implements Collection {
@@ -125,6 +127,9 @@ export class RbacPolicies implements Collection {
     } else if (p.doc.object_type === 'address_scope') {
       const scope = await this.m.load('address_scope', p.doc.object_id);
       used = (await this.m.store.list<SubnetPoolDoc>('subnetpool')).some((x) => x.doc.address_scope_id === scope.id && grantee(x, scope.project_id));
+    } else if (p.doc.object_type === 'address_group') {
+      const group = await this.m.load('address_group', p.doc.object_id);
+      used = (await this.m.store.list<RuleDoc>('security_group_rule')).some((x) => x.doc.remote_address_group_id === group.id && grantee(x, group.project_id));
     } else if (p.doc.object_type === 'subnetpool') {
       const pool = await this.m.load('subnetpool', p.doc.object_id);
       used = (await this.m.store.list<SubnetDoc>('subnet')).some((x) => x.doc.subnetpool_id === pool.id && grantee(x, pool.project_id));

@@ -2,6 +2,7 @@ import type { AuthContext } from '../../../platform/auth.js';
 import { uuid } from '../../../platform/ids.js';
 import { optBool, optString, reqString, type Obj } from '../../../platform/http/validate.js';
 import type { Res } from '../store/resources.js';
+import type { AddressGroups } from './addressgroups.js';
 import { checkTags, standard, type Collection } from './collection.js';
 import { isAdmin, onlyKeys, type ModelContext } from './context.js';
 import { nBadRequest, nConflict, notFoundOf, overQuota } from './errors.js';
@@ -10,7 +11,7 @@ import type { DefaultRuleDoc, PortDoc, RuleDoc, SecurityGroupDoc } from './types
 
 const UPDATE = ['name', 'description', 'stateful'];
 const CREATE = [...UPDATE, 'project_id', 'tenant_id', 'tags'];
-const RULE_CREATE = ['security_group_id', 'direction', 'ethertype', 'protocol', 'port_range_min', 'port_range_max', 'remote_ip_prefix', 'remote_group_id', 'description', 'project_id', 'tenant_id'];
+const RULE_CREATE = ['security_group_id', 'direction', 'ethertype', 'protocol', 'port_range_min', 'port_range_max', 'remote_ip_prefix', 'remote_group_id', 'remote_address_group_id', 'description', 'project_id', 'tenant_id'];
 /** In a default rule, `remote_group_id: "PARENT"` stands for the group the rule is copied into. */
 export const PARENT = 'PARENT';
 
@@ -18,7 +19,7 @@ export function ruleView(r: Res<RuleDoc>): Obj {
   return {
     ...standard(r),
     ...r.doc,
-    remote_address_group_id: null,
+    remote_address_group_id: r.doc.remote_address_group_id ?? null,
     normalized_cidr: normalizedCidr(r.doc.remote_ip_prefix),
   };
 }
@@ -196,6 +197,7 @@ export class SecurityGroupRules implements Collection {
   constructor(
     private readonly m: ModelContext,
     private readonly groups: SecurityGroups,
+    private readonly addressGroups: Pick<AddressGroups, 'find'>,
   ) {}
 
   async list(auth: AuthContext): Promise<Obj[]> {
@@ -215,11 +217,18 @@ export class SecurityGroupRules implements Collection {
     if (!isAdmin(auth) && group.project_id !== auth.projectId) throw notFoundOf('security_group', group.id);
     const fields = parseRuleFields(body);
     if (fields.remote_group_id) await this.groups.find(auth, fields.remote_group_id);
+    const addressGroup = optString(body, 'remote_address_group_id', { nullable: true }) ?? null;
+    if (addressGroup !== null) {
+      if (fields.remote_ip_prefix !== null || fields.remote_group_id !== null) {
+        throw nBadRequest('SecurityGroupMultipleRemoteEntites', 'Only one of remote_ip_prefix, remote_group_id and remote_address_group_id may be provided.');
+      }
+      await this.addressGroups.find(auth, addressGroup);
+    }
     const existing = await this.m.store.list<RuleDoc>('security_group_rule', { parent_id: group.id });
-    const dup = existing.find((r) => sameRule(r.doc, fields));
+    const dup = existing.find((r) => sameRule(r.doc, fields) && (r.doc.remote_address_group_id ?? null) === addressGroup);
     if (dup) throw nConflict('SecurityGroupRuleExists', `Security group rule already exists. Rule id is ${dup.id}.`);
     await this.m.checkQuota(group.project_id, 'security_group_rule');
-    const doc: RuleDoc = { ...fields, security_group_id: group.id };
+    const doc: RuleDoc = { ...fields, security_group_id: group.id, remote_address_group_id: addressGroup };
     const created = await this.m.insertCounted('security_group_rule', { id: uuid(), project_id: group.project_id, parent_id: group.id, doc });
     await this.m.touch('security_group', group.id);
     return ruleView(created);

@@ -9,7 +9,7 @@ import { isAdmin, type ModelContext } from './context.js';
 import type { FloatingIps } from './floatingips.js';
 import type { Networks } from './networks.js';
 import type { Ports } from './ports.js';
-import { SecurityGroupRules, type SecurityGroups } from './secgroups.js';
+import type { SecurityGroupRules, SecurityGroups } from './secgroups.js';
 import type { FloatingIpDoc, NetworkDoc, PortDoc, SecurityGroupDoc, SubnetDoc, TrunkDoc } from './types.js';
 
 const COMPUTE_OWNER = 'compute:nova';
@@ -18,17 +18,14 @@ const VIP_OWNER = 'Octavia';
 
 /** What compute asks of the network service: a server's ports, addresses and security groups. */
 export class ServerNetworking implements NetworkClient {
-  private readonly rules: SecurityGroupRules;
-
   constructor(
     private readonly m: ModelContext,
     private readonly ports: Ports,
     private readonly groups: SecurityGroups,
+    private readonly rules: SecurityGroupRules,
     private readonly nets: Networks,
     private readonly fips: FloatingIps,
-  ) {
-    this.rules = new SecurityGroupRules(m, groups);
-  }
+  ) {}
 
   securityGroups(auth: AuthContext) {
     return {

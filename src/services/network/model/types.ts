@@ -157,6 +157,15 @@ export interface RuleFields {
 
 export interface RuleDoc extends RuleFields {
   security_group_id: string;
+  /** security-groups-remote-address-group; absent on rules stored before it existed. */
+  remote_address_group_id?: string | null;
+}
+
+export interface AddressGroupDoc {
+  name: string;
+  description: string;
+  /** CIDRs, as their network. */
+  addresses: string[];
 }
 
 export interface DefaultRuleDoc extends RuleFields {
@@ -165,7 +174,7 @@ export interface DefaultRuleDoc extends RuleFields {
 }
 
 export interface RbacDoc {
-  object_type: 'network' | 'security_group' | 'subnetpool' | 'address_scope' | 'qos_policy';
+  object_type: 'network' | 'security_group' | 'subnetpool' | 'address_scope' | 'address_group' | 'qos_policy';
   object_id: string;
   action: 'access_as_shared' | 'access_as_external';
   target_tenant: string;

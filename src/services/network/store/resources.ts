@@ -15,6 +15,7 @@ export type Kind =
   | 'default_security_group_rule'
   | 'rbac_policy'
   | 'address_scope'
+  | 'address_group'
   | 'qos_policy'
   | 'qos_rule'
   | 'trunk';

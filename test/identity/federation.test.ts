@@ -169,7 +169,9 @@ describe('identity: OIDC federation (OS-FEDERATION)', () => {
     assert.equal((await api(`${base}/projects/${demo}/groups/${devs.id}/roles/${roleId('member')}`, { method: 'PUT', token: admin })).status, 204);
     assert.equal((await api(`${base}/projects/${adminProject}/groups/${admins.id}/roles/${roleId('reader')}`, { method: 'PUT', token: admin })).status, 204);
 
-    const idp = await put('identity_providers/myidp', { identity_provider: { remote_ids: [op.issuer], description: 'test OP', oidc: { audience: ['keystone', 'web'] } } });
+    const off = await put('identity_providers/off-by-default', { identity_provider: {} });
+    assert.equal(off.body.identity_provider.enabled, false, 'disabled unless asked, as in Keystone');
+    const idp = await put('identity_providers/myidp', { identity_provider: { enabled: true, remote_ids: [op.issuer], description: 'test OP', oidc: { audience: ['keystone', 'web'] } } });
     assert.equal(idp.status, 201);
     const i = idp.body.identity_provider;
     assert.equal(i.enabled, true);

@@ -88,7 +88,8 @@ export class Federation {
     }
     const row: IdpRow = {
       id,
-      enabled: toDbBool(input.enabled ?? true),
+      // Disabled unless asked otherwise, as in Keystone.
+      enabled: toDbBool(input.enabled ?? false),
       description: input.description ?? null,
       domain_id: domainId,
       remote_ids: JSON.stringify(input.remoteIds ?? []),

@@ -64,6 +64,21 @@ test('network validation: unknown network puts the build into ERROR; auto and no
   for (const id of [s.id, a.id, m?.id].filter(Boolean)) await c.call('DELETE', `/servers/${id}`, c.demo);
 });
 
+test('networks auto in a project without networks: its auto-allocated topology (Neutron get-me-a-network)', async () => {
+  const noTopology = await c.call('POST', '/servers', c.other, { server: { name: 'auto-none', imageRef: c.imageId, flavorRef: c.flavorId, networks: 'auto' } }, '2.95');
+  const failed = await c.waitFor(noTopology.body.server.id, c.other, 'ACTIVE');
+  assert.equal(failed.status, 'ERROR');
+  assert.match(failed.fault.message, /Unable to automatically allocate a network for project/);
+  await c.call('DELETE', `/servers/${failed.id}`, c.other);
+  const pool = await api(`${c.cloud.urls.network}/v2.0/subnetpools`, { method: 'POST', token: c.admin, body: { subnetpool: { name: 'default-v4', prefixes: ['10.140.0.0/16'], default_prefixlen: 24, shared: true, is_default: true } } });
+  assert.equal(pool.status, 201, JSON.stringify(pool.body));
+  const made = await c.call('POST', '/servers', c.other, { server: { name: 'auto-gmn', imageRef: c.imageId, flavorRef: c.flavorId, networks: 'auto' } }, '2.95');
+  const s = await c.waitFor(made.body.server.id, c.other, 'ACTIVE');
+  assert.equal(s.status, 'ACTIVE', JSON.stringify(s.fault));
+  assert.match(s.addresses.auto_allocated_network[0].addr, /^10\.140\./);
+  await c.call('DELETE', `/servers/${s.id}`, c.other);
+});
+
 test('os-security-groups proxy (before 2.36): groups and ingress rules in Nova shape', async () => {
   const made = await c.call('POST', '/os-security-groups', c.demo, { security_group: { name: 'web', description: 'web servers' } });
   assert.equal(made.status, 200, JSON.stringify(made.body));

@@ -4,6 +4,7 @@ import type { ServiceModule } from '../../platform/service.js';
 import type { Clients } from '../registry.js';
 import { identityEdge } from '../identity-edge.js';
 import { registerAddressGroupActions, registerFloatingIpPools, registerInfoRoutes, registerQuotaRoutes, registerRouterActions, registerSubnetPoolActions, registerTrunkActions } from './api/actions.js';
+import { registerAutoAllocationRoutes } from './api/autoallocate.js';
 import { neutronFault } from './api/faults.js';
 import { registerQosRoutes } from './api/qos.js';
 import { registerCollection, registerTags } from './api/resources.js';
@@ -22,6 +23,7 @@ import { Ports } from './model/ports.js';
 import { QosPolicies } from './model/qos.js';
 import { Quotas } from './model/quotas.js';
 import { RbacPolicies } from './model/rbac.js';
+import { AutoAllocation } from './model/autoallocate.js';
 import { Routers } from './model/routers.js';
 import { DefaultRules, SecurityGroupRules, SecurityGroups } from './model/secgroups.js';
 import { ServerNetworking } from './model/servers.js';
@@ -63,6 +65,7 @@ const network: ServiceModule<Clients> = {
     const routers = new Routers(m, ports, subnets);
     const floatingIps = new FloatingIps(m, ports, routers);
     const networks = new Networks(m, floatingIps, qos);
+    const autoAllocation = new AutoAllocation(m, networks, subnets, routers, pools);
     // URL path -> collection; the path spelling is Neutron's (dashes), bodies use underscores.
     const collections: Array<[string, Collection]> = [
       ['networks', networks],
@@ -98,6 +101,7 @@ const network: ServiceModule<Clients> = {
     for (const [path, c] of collections) registerCollection(app, c, path, baseUrl);
     registerTags(app, qos, '/v2.0/policies');
     registerRouterActions(app, routers);
+    registerAutoAllocationRoutes(app, autoAllocation);
     registerTrunkActions(app, trunks);
     registerSubnetPoolActions(app, pools);
     registerAddressGroupActions(app, addressGroups);
@@ -107,7 +111,7 @@ const network: ServiceModule<Clients> = {
     registerInfoRoutes(app, settings.availabilityZone, new IpAvailability(m), baseUrl);
     exposeMetrics(app, ctx.metrics);
 
-    const client: NetworkClient = new ServerNetworking(m, ports, groups, rules, networks, floatingIps);
+    const client: NetworkClient = new ServerNetworking(m, ports, groups, rules, networks, floatingIps, autoAllocation);
     const notices: string[] = [];
     const sweep = () =>
       m.ipam

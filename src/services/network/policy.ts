@@ -66,4 +66,7 @@ export const networkPolicy: PolicyTable = {
   get_availability_zone: adminOrReader,
   get_floatingip_pool: adminOrReader,
   get_network_ip_availability: admin,
+  // As Neutron's: a project's own members (or an admin) get or delete its auto-allocated topology.
+  get_auto_allocated_topology: adminOrOwnerMember,
+  delete_auto_allocated_topology: adminOrOwnerMember,
 };

@@ -6,6 +6,7 @@ export const EXTENSIONS: Array<{ alias: string; name: string; description: strin
   { alias: 'address-group', name: 'Address group', description: 'Support address group', updated: '2020-07-15T10:00:00-00:00' },
   { alias: 'address-scope', name: 'Address scope', description: 'Address scopes extension.', updated: '2015-07-26T10:00:00-00:00' },
   { alias: 'allowed-address-pairs', name: 'Allowed Address Pairs', description: 'Provides allowed address pairs', updated: '2013-07-23T10:00:00-00:00' },
+  { alias: 'auto-allocated-topology', name: 'Auto Allocated Topology Services', description: 'Auto Allocated Topology Services.', updated: '2016-01-01T00:00:00-00:00' },
   { alias: 'availability_zone', name: 'Availability Zone', description: 'The availability zone extension.', updated: '2015-01-01T10:00:00-00:00' },
   { alias: 'binding', name: 'Port Binding', description: 'Expose port bindings of a virtual port to external application', updated: '2014-02-03T10:00:00-00:00' },
   { alias: 'default-subnetpools', name: 'Default Subnetpools', description: 'Provides ability to mark and use a subnetpool as the default.', updated: '2016-02-18T18:00:00-00:00' },

@@ -6,6 +6,7 @@ import type { NetworkClient, NetworkRequest, ServerAddress, ServerPort, VipPort 
 import type { Res } from '../store/resources.js';
 import { parseIp } from './addresses.js';
 import { isAdmin, type ModelContext } from './context.js';
+import type { AutoAllocation } from './autoallocate.js';
 import type { FloatingIps } from './floatingips.js';
 import type { Networks } from './networks.js';
 import type { Ports } from './ports.js';
@@ -25,6 +26,7 @@ export class ServerNetworking implements NetworkClient {
     private readonly rules: SecurityGroupRules,
     private readonly nets: Networks,
     private readonly fips: FloatingIps,
+    private readonly auto: AutoAllocation,
   ) {}
 
   securityGroups(auth: AuthContext) {
@@ -67,10 +69,14 @@ export class ServerNetworking implements NetworkClient {
     return candidates[0]?.id;
   }
 
+  /** `auto` without a usable network: the project's auto-allocated topology, as Nova asks Neutron for it. */
   private async autoNetwork(auth: AuthContext): Promise<string> {
     const id = await this.usableNetwork(auth);
-    if (!id) throw badRequest('No network is available to the project: create one or pass networks explicitly.');
-    return id;
+    if (id) return id;
+    return this.auto.networkFor(auth, auth.projectId ?? '').catch((e: unknown) => {
+      if (e instanceof ApiError && e.status === 409) throw badRequest(`Unable to automatically allocate a network for project ${auth.projectId}`);
+      throw e;
+    });
   }
 
   private async portBody(auth: AuthContext, serverId: string, host: string, securityGroups: string[] | undefined): Promise<Obj> {

@@ -18,7 +18,9 @@ export type Kind =
   | 'address_group'
   | 'qos_policy'
   | 'qos_rule'
-  | 'trunk';
+  | 'trunk'
+  /** A project's auto-allocated topology (id: the project's). */
+  | 'auto_topology';
 
 /** One stored resource: standard attributes plus the resource's own document. */
 export interface Res<T> {

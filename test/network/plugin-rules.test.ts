@@ -128,6 +128,18 @@ describe('network API: Neutron rules found by neutron-tempest-plugin', () => {
     assert.match(fip.floating_ip_address, /^203\.0\.113\./);
   });
 
+  it('an RBAC grant goes when another grant still covers the projects that use the object', async () => {
+    const policy = await make('qos/policies', 'policy', { name: 'granted' }, n.admin);
+    const grant = (target: string) => make('rbac-policies', 'rbac_policy', { object_type: 'qos_policy', object_id: policy.id, action: 'access_as_shared', target_tenant: target }, n.admin);
+    const own = await grant(n.demoProjectId);
+    const wild = await grant('*');
+    await make('networks', 'network', { name: 'qos-user', qos_policy_id: policy.id });
+    assert.equal((await n.call('DELETE', `/v2.0/rbac-policies/${own.id}`, n.admin)).status, 204);
+    const last = await n.call('DELETE', `/v2.0/rbac-policies/${wild.id}`, n.admin);
+    assert.equal(last.status, 409);
+    assert.equal(type(last), 'RbacPolicyInUse');
+  });
+
   it('a subnet pool in an address scope is shared only with projects that see the scope', async () => {
     const scope = await make('address-scopes', 'address_scope', { name: 'private', ip_version: 4 });
     const pool = await make('subnetpools', 'subnetpool', { name: 'scoped', prefixes: ['172.30.0.0/16'], address_scope_id: scope.id });

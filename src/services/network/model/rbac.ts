@@ -115,11 +115,17 @@ export class RbacPolicies implements Collection {
   /** A grant that another project's ports rely on cannot go (RbacPolicyInUse). */
   private async refuseIfUsed(p: Res<RbacDoc>): Promise<void> {
     if (p.doc.action !== 'access_as_shared') return;
-    const grantee = (x: Res<unknown>, owner: string) => x.project_id && x.project_id !== owner && (p.doc.target_tenant === '*' || x.project_id === p.doc.target_tenant);
+    // A user another grant of the object (or its own `shared` flag) still covers does not depend on this one.
+    const object = await this.m.load<{ shared?: boolean }>(p.doc.object_type, p.doc.object_id);
+    if (object.doc.shared) return;
+    const others = (await this.m.store.list<RbacDoc>('rbac_policy', { parent_id: p.doc.object_id })).filter((o) => o.id !== p.id && o.doc.action === p.doc.action);
+    const covered = (project: string) => others.some((o) => o.doc.target_tenant === '*' || o.doc.target_tenant === project);
+    const grantee = (x: Res<unknown>, owner: string) =>
+      x.project_id && x.project_id !== owner && (p.doc.target_tenant === '*' || x.project_id === p.doc.target_tenant) && !covered(x.project_id);
     let used: boolean;
     if (p.doc.object_type === 'network') {
       const net = await this.m.load<NetworkDoc>('network', p.doc.object_id);
-      used = !net.doc.shared && (await this.m.store.list<PortDoc>('port', { parent_id: net.id })).some((x) => grantee(x, net.project_id));
+      used = (await this.m.store.list<PortDoc>('port', { parent_id: net.id })).some((x) => grantee(x, net.project_id));
     } else if (p.doc.object_type === 'qos_policy') {
       const policy = await this.m.load('qos_policy', p.doc.object_id);
       const users = [...(await this.m.store.list<NetworkDoc>('network')), ...(await this.m.store.list<PortDoc>('port'))];

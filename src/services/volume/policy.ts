@@ -69,6 +69,8 @@ export const volumePolicy: PolicyTable = {
   'volume_extension:volume_unmanage': admin,
   'snapshot_extension:snapshot_manage': admin,
   'snapshot_extension:snapshot_unmanage': admin,
+  'volume_extension:list_manageable': admin,
+  'snapshot_extension:list_manageable': admin,
   'volume:attachment_create': member,
   'volume:attachment_update': member,
   'volume:attachment_complete': member,

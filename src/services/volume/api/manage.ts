@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { badRequest, notFound } from '../../../platform/errors.js';
 import { isObj, optBool, optString, reqString, wrapped } from '../../../platform/http/validate.js';
-import { authorize, body, metadataOf, v3Route, type ApiDeps } from './common.js';
+import { authorize, body, metadataOf, q, v3Route, type ApiDeps } from './common.js';
 import { snapshotView, volumeView } from './render.js';
 import { atLeast } from './versions.js';
 
@@ -13,9 +13,25 @@ const refOf = (v: Record<string, unknown>) => {
 /**
  * Cinder's manage of existing blocks: `POST /os-volume-manage` and `/os-snapshot-manage`, also as
  * `/manageable_volumes` and `/manageable_snapshots` since 3.8 (admin). Unmanage is an action of
- * the volume or snapshot (`os-unmanage`, in actions.ts and snapshots.ts).
+ * the volume or snapshot (`os-unmanage`, in actions.ts and snapshots.ts). The lists of blocks take
+ * `host` and no paging parameters.
  */
 export function registerManageRoutes(app: FastifyInstance, d: ApiDeps): void {
+  // The lists (3.8): summary entries, or with `/detail` the reasons and Cinder ids too.
+  for (const kind of ['volume', 'snapshot'] as const) {
+    for (const detail of [false, true]) {
+      v3Route(app, 'GET', `/manageable_${kind}s${detail ? '/detail' : ''}`, async (req) => {
+        if (!atLeast(req, 8)) throw notFound('The resource could not be found.');
+        authorize(req, kind === 'volume' ? 'volume_extension:list_manageable' : 'snapshot_extension:list_manageable');
+        const host = optString(q(req), 'host');
+        if (!host) throw badRequest('Invalid input received: host must be specified.');
+        const all = await d.manage.manageable(kind, host);
+        const entries = detail ? all : all.map((m) => ({ reference: m.reference, size: m.size, safe_to_manage: m.safe_to_manage, ...(kind === 'snapshot' ? { source_reference: m.source_reference } : {}) }));
+        return { [`manageable-${kind}s`]: entries };
+      });
+    }
+  }
+
   for (const path of ['/os-volume-manage', '/manageable_volumes']) {
     v3Route(app, 'POST', path, async (req, reply) => {
       if (path === '/manageable_volumes' && !atLeast(req, 8)) throw notFound('The resource could not be found.');

@@ -36,6 +36,8 @@ export interface VolumeDriver {
   exists(ref: BlockRef): Promise<boolean>;
   /** The stored size of a block in bytes; undefined when it is not stored. */
   size(ref: BlockRef): Promise<number | undefined>;
+  /** The stored blocks of a kind (ids and sizes in bytes), for listing what could be managed. */
+  list(kind: BlockRef['kind']): Promise<Array<{ id: string; bytes: number }>>;
   /** Gives a stored block another name (manage: a block the service did not know becomes a volume or snapshot); no error when `from` is gone and `to` exists. */
   rename(from: BlockRef, to: BlockRef): Promise<void>;
   /** Removes a block; no error when it is already gone. */

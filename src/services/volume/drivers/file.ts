@@ -185,6 +185,12 @@ export class FileVolumeDriver implements VolumeDriver {
     );
   }
 
+  async list(kind: BlockRef['kind']): Promise<Array<{ id: string; bytes: number }>> {
+    const names = (await readdir(this.dirs[kind]).catch(() => [] as string[])).filter((n) => /^[0-9a-f-]{36}\.img$/.test(n));
+    const out = await Promise.all(names.map(async (n) => ({ id: n.slice(0, -4), bytes: await this.size({ kind, id: n.slice(0, -4) }) })));
+    return out.filter((b): b is { id: string; bytes: number } => b.bytes !== undefined);
+  }
+
   async rename(from: BlockRef, to: BlockRef): Promise<void> {
     if ((await this.exists(to)) && !(await this.exists(from))) return;
     await mkdir(this.dirs[to.kind], { recursive: true, mode: 0o700 });

@@ -24,6 +24,21 @@ const NAMES: Record<ManagePayload['kind'], RegExp> = {
   snapshot: /^_snapshot-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i,
 };
 
+/** A block of the back end as Cinder's manageable lists show it. */
+export interface Manageable {
+  reference: Record<string, string>;
+  size: number;
+  safe_to_manage: boolean;
+  reason_not_safe: string | null;
+  cinder_id: string | null;
+  extra_info: null;
+  /** Snapshots: the volume the block is a snapshot of, when known. */
+  source_reference?: Record<string, string> | null;
+}
+
+const blockName = (kind: ManagePayload['kind'], id: string) => (kind === 'volume' ? `volume-${id}` : `_snapshot-${id}`);
+const gib = (bytes: number) => Math.max(1, Math.ceil(bytes / GiB));
+
 /** The block a manage request's `ref` names: `source-name` (Cinder's block name) or `source-id`. */
 function blockOf(kind: ManagePayload['kind'], ref: Record<string, unknown>): BlockRef {
   const name = ref['source-name'];
@@ -65,7 +80,29 @@ export class ManageService {
     const known = block.kind === 'volume' ? await this.d.stores.volumes.get(block.id) : await this.d.stores.snapshots.get(block.id);
     const bytes = known ? undefined : await this.d.driver.size(block);
     if (bytes === undefined) throw badRequest(`Manage existing ${block.kind} failed due to invalid backend reference: no unmanaged ${block.kind} ${block.id} on the back end.`);
-    return Math.max(1, Math.ceil(bytes / GiB));
+    return gib(bytes);
+  }
+
+  /** The blocks of the back end on `host`: those of existing volumes or snapshots are not safe to manage. */
+  async manageable(kind: ManagePayload['kind'], host: string): Promise<Manageable[]> {
+    if (!selectsVolumeHost(host.split('#')[0])) throw notFound(`Host '${host}' not found.`);
+    const known = new Map<string, string | null>();
+    if (kind === 'volume') for (const v of await this.d.stores.volumes.where()) known.set(v.id, null);
+    else for (const s of await this.d.stores.snapshots.where()) known.set(s.id, s.volume_id);
+    const blocks = (await this.d.driver.list(kind)).sort((a, b) => a.id.localeCompare(b.id));
+    return blocks.map((b) => {
+      const managed = known.has(b.id);
+      const source = known.get(b.id);
+      return {
+        reference: { 'source-name': blockName(kind, b.id) },
+        size: gib(b.bytes),
+        safe_to_manage: !managed,
+        reason_not_safe: managed ? 'already managed' : null,
+        cinder_id: managed ? b.id : null,
+        extra_info: null,
+        ...(kind === 'snapshot' ? { source_reference: source ? { 'source-name': blockName('volume', source) } : null } : {}),
+      };
+    });
   }
 
   async manageVolume(auth: AuthContext, f: { host: string; ref: Record<string, unknown>; name?: string | null; description?: string | null; volume_type?: string; availability_zone?: string; bootable?: boolean; metadata?: Record<string, string> }): Promise<VolumeRow> {

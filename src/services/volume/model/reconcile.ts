@@ -4,6 +4,7 @@ import { SNAPSHOT_CREATE_JOB, SNAPSHOT_DELETE_JOB } from './snapshots.js';
 import { BACKUP_CREATE_JOB, BACKUP_DELETE_JOB, BACKUP_IMPORT_JOB, BACKUP_RESTORE_JOB } from './backups.js';
 import { GROUP_SNAPSHOT_CREATE_JOB, GROUP_SNAPSHOT_DELETE_JOB } from './group-snapshots.js';
 import { GROUP_CREATE_JOB, GROUP_DELETE_JOB } from './groups.js';
+import { MANAGE_JOB } from './manage.js';
 
 /** A transient status this old without a queued or running job has lost its job (a crash between the two writes). */
 const GRACE_MS = 2 * 60_000;
@@ -22,7 +23,10 @@ const ids = async (d: ModelDeps, kinds: string[], field: string): Promise<Ids> =
 export async function reconcile(d: ModelDeps, now = Date.now()): Promise<number> {
   const old = (row: { updated_at: string }) => now - Date.parse(row.updated_at) > GRACE_MS;
   let repaired = 0;
+  // A manage job names the volume or snapshot it fills by `to`.
+  const manageJobs = await ids(d, [MANAGE_JOB], 'to');
   const volumeJobs = await ids(d, [CREATE_JOB, DELETE_JOB, EXTEND_JOB, UPLOAD_JOB, BACKUP_RESTORE_JOB], 'volumeId');
+  for (const id of manageJobs) volumeJobs.add(id);
   for (const b of await d.stores.backups.where()) if (b.status === 'creating') volumeJobs.add(b.volume_id);
   // A group's job fills or removes its volumes, a group snapshot's its snapshots.
   const groupJobs = await ids(d, [GROUP_CREATE_JOB, GROUP_DELETE_JOB], 'groupId');
@@ -34,6 +38,7 @@ export async function reconcile(d: ModelDeps, now = Date.now()): Promise<number>
     if (await d.stores.volumes.update(v.id, { status: to, fault: 'The job of this operation was lost.' }, [v.status])) repaired++;
   }
   const snapshotJobs = await ids(d, [SNAPSHOT_CREATE_JOB, SNAPSHOT_DELETE_JOB], 'snapshotId');
+  for (const id of manageJobs) snapshotJobs.add(id);
   for (const s of await d.stores.snapshots.where()) {
     const to = s.status === 'creating' ? 'error' : s.status === 'deleting' ? 'error_deleting' : undefined;
     if (!to || !old(s) || snapshotJobs.has(s.id) || volumeJobs.has(s.volume_id) || (s.group_snapshot_id && groupSnapshotJobs.has(s.group_snapshot_id))) continue;

@@ -37,7 +37,8 @@ export function validateRules(rules: unknown): Obj[] {
   rules.forEach((rule, i) => {
     if (!isObj(rule)) throw invalidRule(`rule ${i} must be an object`);
     const { local, remote } = rule;
-    if (!Array.isArray(local) || local.length === 0) throw invalidRule(`rule ${i} needs a non-empty 'local' list`);
+    // An empty `local` is valid for Keystone (the rule maps nothing), an empty `remote` is not.
+    if (!Array.isArray(local)) throw invalidRule(`rule ${i} needs a 'local' list`);
     if (!Array.isArray(remote) || remote.length === 0) throw invalidRule(`rule ${i} needs a non-empty 'remote' list`);
     for (const r of remote) {
       if (!isObj(r) || typeof r.type !== 'string') throw invalidRule(`every remote of rule ${i} needs a 'type'`);

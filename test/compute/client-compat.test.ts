@@ -145,3 +145,23 @@ test('remote consoles answer as a Nova whose console services are disabled', asy
   assert.equal((await c.call('POST', `/servers/${id}/action`, c.demo, { 'os-getVNCConsole': { type: 'novnc' } }, '2.6')).status, 404);
   await c.call('DELETE', `/servers/${id}`, c.demo);
 });
+
+test('os-services lists the scheduler and conductor of each host (internal zone) besides nova-compute', async () => {
+  const all = await c.call('GET', '/os-services', c.admin);
+  const binaries = all.body.services.map((s: any) => s.binary);
+  assert.ok(binaries.includes('nova-scheduler') && binaries.includes('nova-conductor'), JSON.stringify(binaries));
+  const sched = all.body.services.find((s: any) => s.binary === 'nova-scheduler');
+  assert.equal(sched.zone, 'internal');
+  assert.equal(sched.state, 'up');
+  assert.equal(sched.status, 'enabled');
+  assert.equal(typeof sched.id, 'number');
+  assert.equal(new Set(all.body.services.map((s: any) => s.id)).size, all.body.services.length, 'ids are unique');
+  const only = await c.call('GET', '/os-services?binary=nova-scheduler', c.admin);
+  assert.deepEqual(only.body.services.map((s: any) => s.binary), ['nova-scheduler']);
+  const v253 = await c.call('GET', '/os-services?binary=nova-conductor', c.admin, undefined, '2.53');
+  const conductor = v253.body.services[0];
+  assert.match(conductor.id, /^[0-9a-f-]{36}$/);
+  const put = await c.call('PUT', `/os-services/${conductor.id}`, c.admin, { status: 'disabled' }, '2.53');
+  assert.equal(put.status, 400);
+  assert.equal(put.body.badRequest.message, 'Updating a nova-conductor service is not supported. Only nova-compute services can be updated.');
+});

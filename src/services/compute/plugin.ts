@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { section } from '../../platform/config.js';
+import { uuid } from '../../platform/ids.js';
 import { createServiceApp } from '../../platform/http/app.js';
 import type { ServiceModule } from '../../platform/service.js';
 import type { Clients } from '../registry.js';
@@ -36,6 +38,7 @@ import type { ComputeModel, Peers } from './model/context.js';
 import { AggregateService } from './model/aggregates.js';
 import { FlavorService } from './model/flavors.js';
 import { ServerGroupService } from './model/groups.js';
+import { ControlServiceStore } from './store/control-services.js';
 import { KeypairService } from './model/keypairs.js';
 import { Lifecycle, type ActionPayload, type BuildPayload } from './model/lifecycle.js';
 import { QuotaService } from './model/quotas.js';
@@ -57,6 +60,8 @@ import type { ComputeTables } from './store/tables.js';
 /** The project root (holds config/), from src/services/compute or dist/services/compute alike. */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SWEEP_MS = 30_000;
+/** Control services report every 10 s; os-services shows them down after Nova's service_down_time (60 s). */
+const HEARTBEAT_MS = 10_000;
 
 const compute: ServiceModule<Clients> = {
   name: 'compute',
@@ -97,6 +102,7 @@ const compute: ServiceModule<Clients> = {
       scheduler: new Scheduler(driver, hostState, () => ctx.clients.placement, servers, sequences),
       driver,
       hostState,
+      controlServices: new ControlServiceStore(db),
       jobs: ctx.jobs,
       log: ctx.log,
       peers,
@@ -146,6 +152,11 @@ const compute: ServiceModule<Clients> = {
     };
     const notices: string[] = [];
     let timer: NodeJS.Timeout | undefined;
+    let heartbeat: NodeJS.Timeout | undefined;
+    // This process schedules (nova-scheduler) and runs the guest jobs (nova-conductor's part).
+    const beat = async () => {
+      for (const binary of ['nova-scheduler', 'nova-conductor']) await model.controlServices.beat(binary, hostname(), uuid());
+    };
     return {
       app,
       client,
@@ -156,6 +167,9 @@ const compute: ServiceModule<Clients> = {
         await lifecycle.expireStaleBuilds();
         timer = setInterval(() => void lifecycle.expireStaleBuilds().catch((e) => ctx.log.warn({ err: e }, 'build sweep failed')), Math.min(SWEEP_MS, settings.buildTimeoutMs));
         timer.unref();
+        await beat();
+        heartbeat = setInterval(() => void beat().catch((e) => ctx.log.warn({ err: e }, 'service heartbeat failed')), HEARTBEAT_MS);
+        heartbeat.unref();
         // A fresh cloud gets the SCS mandatory flavors (scs-0103) from the first second.
         if (settings.standardFlavors && !(await flavors.all()).length) {
           const file = isAbsolute(settings.standardFlavors) ? settings.standardFlavors : resolve(ROOT, settings.standardFlavors);
@@ -167,6 +181,7 @@ const compute: ServiceModule<Clients> = {
       },
       async stop() {
         if (timer) clearInterval(timer);
+        if (heartbeat) clearInterval(heartbeat);
       },
     };
   },

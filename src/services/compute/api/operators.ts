@@ -6,6 +6,9 @@ import { enforce } from '../../../platform/policy.js';
 import { computePolicy } from '../policy.js';
 import { isUuid, novaBool, since, type ComputeApi } from './common.js';
 
+/** Nova's service_down_time: a service whose last report is older is down. */
+const SERVICE_DOWN_MS = 60_000;
+
 /** `uptime`-style text; a simulated host is up as long as this process. */
 function uptime(): string {
   const secs = Math.floor(process.uptime());
@@ -134,10 +137,24 @@ export function registerOperatorRoutes(app: FastifyInstance, api: ComputeApi): v
     disabled_reason: x.s?.disabled_reason ?? null,
     ...(mv >= 11 ? { forced_down: x.s?.forced_down === 1 } : {}),
   });
+  /** The scheduler and conductor rows after the compute hosts (integer ids continue theirs before 2.53). */
+  const controlRows = async (mv: number, first: number) =>
+    (await api.model.controlServices.all()).map((c, i) => ({
+      id: mv >= 53 ? c.id : first + i + 1,
+      binary: c.binary,
+      host: c.host,
+      zone: 'internal',
+      status: 'enabled',
+      state: Date.now() - Date.parse(c.updated_at) <= SERVICE_DOWN_MS ? 'up' : 'down',
+      updated_at: isoNaive(c.updated_at),
+      disabled_reason: null,
+      ...(mv >= 11 ? { forced_down: false } : {}),
+    }));
   app.get('/v2.1/os-services', async (req) => {
     enforce(computePolicy, 'service', req.auth);
     const q = query(req.query);
-    const list = (await hostsWithState()).map((x, i) => renderService(x, i, req.mv)).filter((s) => (!q.host || s.host === q.host) && (!q.binary || s.binary === q.binary));
+    const computes = (await hostsWithState()).map((x, i) => renderService(x, i, req.mv));
+    const list = [...computes, ...(await controlRows(req.mv, computes.length))].filter((s) => (!q.host || s.host === q.host) && (!q.binary || s.binary === q.binary));
     return { services: list };
   });
   app.put<{ Params: { id: string } }>('/v2.1/os-services/:id', async (req) => {
@@ -146,6 +163,8 @@ export function registerOperatorRoutes(app: FastifyInstance, api: ComputeApi): v
     if (!isUuid(req.params.id)) throw badRequest(`Invalid uuid ${req.params.id}`);
     const all = await hostsWithState();
     const idx = all.findIndex((x) => x.h.uuid === req.params.id);
+    const control = idx < 0 ? (await api.model.controlServices.all()).find((c) => c.id === req.params.id) : undefined;
+    if (control) throw badRequest(`Updating a ${control.binary} service is not supported. Only nova-compute services can be updated.`);
     if (idx < 0) throw notFound(`Service ${req.params.id} could not be found.`);
     const b = isObj(req.body) ? req.body : {};
     const status = optString(b, 'status');

@@ -7,6 +7,7 @@ import type { PlacementClient } from '../../placement/client.js';
 import type { VolumeClient } from '../../volume/client.js';
 import type { ComputeDriver } from '../drivers/driver.js';
 import type { HostStateStore } from '../store/hosts.js';
+import type { ControlServiceStore } from '../store/control-services.js';
 import type { MigrationStore } from '../store/moves.js';
 import type { ServerStore } from '../store/servers.js';
 import type { AggregateService } from './aggregates.js';
@@ -41,6 +42,8 @@ export interface ComputeModel {
   scheduler: Scheduler;
   driver: ComputeDriver;
   hostState: HostStateStore;
+  /** Heartbeats of the scheduler and conductor of every process (os-services). */
+  controlServices: ControlServiceStore;
   jobs: JobRunner;
   log: Logger;
   /** Read at call time: clients are registered after every service is created. */

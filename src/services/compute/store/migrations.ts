@@ -210,4 +210,18 @@ export const computeMigrations: ServiceMigration[] = [
       await db.schema.alterTable('compute_servers').addColumn('personality', 'text').execute();
     },
   },
+  {
+    name: '0006_control_services',
+    async up(db) {
+      await db.schema
+        .createTable('compute_control_services')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('binary', 'text', (c) => c.notNull())
+        .addColumn('host', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('compute_control_services_binary_host', ['binary', 'host'])
+        .execute();
+    },
+  },
 ];

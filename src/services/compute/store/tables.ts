@@ -124,6 +124,15 @@ export interface HostStateRow {
   zone: string | null;
 }
 
+/** A control service (nova-scheduler, nova-conductor) of one host, with its last heartbeat. */
+export interface ControlServiceRow {
+  id: string;
+  binary: string;
+  host: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface AggregateRow {
   id: number;
   uuid: string;
@@ -172,6 +181,7 @@ export interface ComputeTables {
   compute_server_groups: ServerGroupRow;
   compute_quotas: QuotaRow;
   compute_hosts: HostStateRow;
+  compute_control_services: ControlServiceRow;
   compute_volume_attachments: VolumeAttachmentRow;
   compute_aggregates: AggregateRow;
   compute_aggregate_hosts: { aggregate_id: number; host: string };

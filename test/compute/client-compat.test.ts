@@ -164,4 +164,9 @@ test('os-services lists the scheduler and conductor of each host (internal zone)
   const put = await c.call('PUT', `/os-services/${conductor.id}`, c.admin, { status: 'disabled' }, '2.53');
   assert.equal(put.status, 400);
   assert.equal(put.body.badRequest.message, 'Updating a nova-conductor service is not supported. Only nova-compute services can be updated.');
+  // The availability zone detail shows the same hosts in the internal zone.
+  const zones = (await c.call('GET', '/os-availability-zone/detail', c.admin)).body.availabilityZoneInfo;
+  const internal = zones.find((z: any) => z.zoneName === 'internal');
+  assert.equal(internal.hosts[sched.host]['nova-scheduler'].available, true);
+  assert.ok(internal.hosts[sched.host]['nova-conductor'].updated_at);
 });

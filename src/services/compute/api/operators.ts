@@ -8,6 +8,7 @@ import { isUuid, novaBool, since, type ComputeApi } from './common.js';
 
 /** Nova's service_down_time: a service whose last report is older is down. */
 const SERVICE_DOWN_MS = 60_000;
+const isAlive = (updatedAt: string) => Date.now() - Date.parse(updatedAt) <= SERVICE_DOWN_MS;
 
 /** `uptime`-style text; a simulated host is up as long as this process. */
 function uptime(): string {
@@ -40,7 +41,12 @@ export function registerOperatorRoutes(app: FastifyInstance, api: ComputeApi): v
       hosts[x.h.host] = { 'nova-compute': { available: up(x), active: !x.s?.disabled, updated_at: x.s ? isoNaive(x.s.updated_at) : null } };
       zones.set(x.h.zone, hosts);
     }
-    const internal = { zoneName: 'internal', zoneState: { available: true }, hosts: { controller: { 'nova-scheduler': { available: true, active: true, updated_at: null }, 'nova-conductor': { available: true, active: true, updated_at: null } } } };
+    // The control services (os-services' internal zone) of each host, as Nova shows them.
+    const control: Record<string, Record<string, unknown>> = {};
+    for (const c of await api.model.controlServices.all()) {
+      control[c.host] = { ...control[c.host], [c.binary]: { available: isAlive(c.updated_at), active: true, updated_at: isoNaive(c.updated_at) } };
+    }
+    const internal = { zoneName: 'internal', zoneState: { available: true }, hosts: control };
     return { availabilityZoneInfo: [internal, ...[...zones].map(([zoneName, hosts]) => ({ zoneName, zoneState: { available: true }, hosts }))] };
   });
 
@@ -145,7 +151,7 @@ export function registerOperatorRoutes(app: FastifyInstance, api: ComputeApi): v
       host: c.host,
       zone: 'internal',
       status: 'enabled',
-      state: Date.now() - Date.parse(c.updated_at) <= SERVICE_DOWN_MS ? 'up' : 'down',
+      state: isAlive(c.updated_at) ? 'up' : 'down',
       updated_at: isoNaive(c.updated_at),
       disabled_reason: null,
       ...(mv >= 11 ? { forced_down: false } : {}),

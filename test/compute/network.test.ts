@@ -77,6 +77,11 @@ test('networks auto in a project without networks: its auto-allocated topology (
   assert.equal(s.status, 'ACTIVE', JSON.stringify(s.fault));
   assert.match(s.addresses.auto_allocated_network[0].addr, /^10\.140\./);
   await c.call('DELETE', `/servers/${s.id}`, c.other);
+  // With a second network of its own, auto is ambiguous: Nova refuses before any build.
+  await api(`${c.cloud.urls.network}/v2.0/networks`, { method: 'POST', token: c.other, body: { network: { name: 'second' } } });
+  const ambiguous = await c.call('POST', '/servers', c.other, { server: { name: 'auto-2', imageRef: c.imageId, flavorRef: c.flavorId, networks: 'auto' } }, '2.95');
+  assert.equal(ambiguous.status, 409);
+  assert.equal(ambiguous.body.conflictingRequest.message, 'Multiple possible networks found, use a Network ID to be more specific.');
 });
 
 test('os-security-groups proxy (before 2.36): groups and ingress rules in Nova shape', async () => {

@@ -31,6 +31,8 @@ export interface NetworkClient {
     ctx: AuthContext,
     req: { serverId: string; networks: NetworkRequest; securityGroups?: string[]; host: string; ifAvailable?: boolean },
   ): Promise<ServerPort[]>;
+  /** Nova's API-time check of `networks: auto`: several candidate networks are a 409 before any build. */
+  checkAutoNetwork(ctx: AuthContext): Promise<void>;
   /** Deletes the ports created for the server and unbinds ports the user passed in. Idempotent. */
   releaseServerPorts(serverId: string): Promise<void>;
   /** Addresses of the server's ports (fixed and associated floating IPs), by network name. */

@@ -172,6 +172,7 @@ export class ServerService {
       const missing = input.securityGroups.find((g) => !known.some((k) => k.id === g || k.name === g));
       if (missing) throw badRequest(`Security group ${missing} not found for project ${projectId}.`);
     }
+    if (network && input.networks === 'auto') await network.checkAutoNetwork(auth);
     if (typeof input.networks !== 'string' && !network) {
       throw badRequest("This cloud runs without a network service: 'networks' may only be 'auto' or 'none'.");
     }

@@ -69,6 +69,10 @@ export class ServerNetworking implements NetworkClient {
     return candidates[0]?.id;
   }
 
+  async checkAutoNetwork(auth: AuthContext): Promise<void> {
+    await this.usableNetwork(auth);
+  }
+
   /** `auto` without a usable network: the project's auto-allocated topology, as Nova asks Neutron for it. */
   private async autoNetwork(auth: AuthContext): Promise<string> {
     const id = await this.usableNetwork(auth);

@@ -73,8 +73,8 @@ export class JobRunner {
         updated_at: now.toISOString(),
       })
       .execute();
-    if (!opts.delayMs) setImmediate(() => void this.tryRun(id));
-    else setTimeout(() => void this.tryRun(id), opts.delayMs).unref();
+    if (!opts.delayMs) setImmediate(() => this.launch(id));
+    else setTimeout(() => this.launch(id), opts.delayMs).unref();
     return id;
   }
 
@@ -116,10 +116,15 @@ export class JobRunner {
         .orderBy('run_after')
         .limit(this.opts.concurrency - this.running)
         .execute();
-      for (const { id } of due) void this.tryRun(id);
+      for (const { id } of due) this.launch(id);
     } catch (e) {
       this.log.warn({ err: e }, 'job poll failed');
     }
+  }
+
+  /** Runs a job in the background; what fails there (the database closing under it at stop) is logged. */
+  private launch(id: string): void {
+    this.tryRun(id).catch((e) => this.log.warn({ err: e, job: id }, 'job run failed'));
   }
 
   /** Claims the job with a compare-and-set on its state and lease, then runs it. */
@@ -148,7 +153,8 @@ export class JobRunner {
         this.log.warn({ err: e, job: id }, 'job claim failed');
         return undefined;
       });
-    if (!claimed) return;
+    // Stopped while claiming: the lease lapses and the job runs after a restart or in another process.
+    if (!claimed || this.stopped) return;
     const handler = this.handlers.get(claimed.kind);
     if (!handler) {
       await this.finish(id, 'failed', `no handler for ${claimed.kind}`);
@@ -181,7 +187,7 @@ export class JobRunner {
           })
           .where('id', '=', id)
           .execute();
-        setTimeout(() => void this.tryRun(id), delay).unref();
+        setTimeout(() => this.launch(id), delay).unref();
       }
     } finally {
       clearInterval(heartbeat);

@@ -86,8 +86,9 @@ describe('block storage: manage and unmanage', () => {
     const long = new Date(Date.now() - 10 * 60_000).toISOString();
     const managed = await createVolume(base, admin, { name: 'queued-manage' });
     const lost = await createVolume(base, admin, { name: 'lost-job' });
-    await db.updateTable('vol_volumes').set({ status: 'creating', updated_at: long }).where('id', 'in', [managed.id, lost.id]).execute();
+    // The job first: the reconciler may run as soon as the volumes look stuck.
     await cloud.ctx.jobs.enqueue('volume.manage', { kind: 'volume', from: managed.id, to: managed.id }, { delayMs: 10 * 60_000 });
+    await db.updateTable('vol_volumes').set({ status: 'creating', updated_at: long }).where('id', 'in', [managed.id, lost.id]).execute();
     assert.equal((await waitStatus(base, admin, 'volumes', lost.id, ['error'])).status, 'error', 'the reconciler ran');
     assert.equal((await api(`${base}/v3/volumes/${managed.id}`, { token: admin })).body.volume.status, 'creating');
   });

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { api, startTestCloud, type TestCloud } from '../helpers/cloud.js';
 import { addTenant } from '../image/helpers.js';
 
@@ -12,7 +13,12 @@ export interface NetCloud {
   demoProjectId: string;
   url(path: string): string;
   call(method: string, path: string, token: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; body: any }>;
+  /** POSTs `{ [key]: body }` to `/v2.0/{path}` (as demo by default), asserts 201 and returns the resource. */
+  create(path: string, key: string, body: Record<string, unknown>, token?: string): Promise<any>;
 }
+
+/** The `type` of a NeutronError body. */
+export const faultType = (r: { body: any }): string | undefined => r.body?.NeutronError?.type;
 
 export async function startNetCloud(): Promise<NetCloud> {
   const cloud = await startTestCloud({ only: ['identity', 'network'] });
@@ -32,5 +38,10 @@ export async function startNetCloud(): Promise<NetCloud> {
     demoProjectId: demoProject.body.token.project.id,
     url,
     call: (method, path, token, body, headers) => api(url(path), { method, token, body, headers }),
+    async create(path, key, body, token = demo) {
+      const r = await api(url(`/v2.0/${path}`), { method: 'POST', token, body: { [key]: body } });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      return r.body[key];
+    },
   };
 }

@@ -50,6 +50,7 @@ import { ACTION_JOB, BUILD_JOB } from './model/states.js';
 import { loadFlavorSpecs, syncFlavors, type FlavorTarget } from './scs/flavors.js';
 import { FlavorStore } from './store/flavors.js';
 import { SequenceStore } from './store/sequences.js';
+import { GuestAccountStore } from './store/guest-accounts.js';
 import { HostStateStore } from './store/hosts.js';
 import { MigrationStore } from './store/moves.js';
 import { computeMigrations } from './store/migrations.js';
@@ -80,7 +81,7 @@ const compute: ServiceModule<Clients> = {
     const hostState = new HostStateStore(db);
     const sequences = new SequenceStore(db);
     const quotas = new QuotaService(db, settings.quotas);
-    const driver = new SimulatedDriver(settings, hostState);
+    const driver = new SimulatedDriver(settings, hostState, new GuestAccountStore(db));
     const flavors = new FlavorService(new FlavorStore(db));
     const peers = (): Peers => ({
       identity: ctx.clients.identity,

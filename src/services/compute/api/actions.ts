@@ -192,8 +192,14 @@ const HANDLERS: Record<string, Handler> = {
   'os-getSPICEConsole': legacyConsoleAction('os-getSPICEConsole', ['spice-html5']),
   'os-getSerialConsole': legacyConsoleAction('os-getSerialConsole', ['serial']),
   'os-getRDPConsole': legacyConsoleAction('os-getRDPConsole', []),
-  changePassword: async () => {
-    throw new ApiError('notImplemented', 'Unable to set password on instance');
+  changePassword: async (api, req, row, arg) => {
+    const a = obj(arg, 'changePassword');
+    const extra = Object.keys(a).filter((k) => k !== 'adminPass');
+    if (extra.length) throw badRequest(`Invalid input for field/attribute changePassword. Value: ${JSON.stringify(a)}. Additional properties are not allowed ('${extra.join("', '")}' ${extra.length > 1 ? 'were' : 'was'} unexpected)`);
+    if (a.adminPass === undefined) throw badRequest(`Invalid input for field/attribute changePassword. Value: ${JSON.stringify(a)}. 'adminPass' is a required property`);
+    if (typeof a.adminPass !== 'string') throw badRequest(`Invalid input for field/attribute adminPass. Value: ${JSON.stringify(a.adminPass)}. ${JSON.stringify(a.adminPass)} is not of type 'string'`);
+    await api.lifecycle.setAdminPassword(req.auth, row, a.adminPass, req.id);
+    return accepted;
   },
   'os-resetState': async (api, req, row, arg) => {
     enforce(computePolicy, 'server:migrate', req.auth);

@@ -48,6 +48,8 @@ export interface ComputeDriver {
     supportsVolumeAttach: boolean;
     supportsInterfaceAttach: boolean;
     supportsLiveMigration: boolean;
+    /** A guest agent can set the password of an account in the guest (Nova's changePassword). */
+    supportsSetAdminPassword: boolean;
   };
   /** The hosts this driver manages, with their capacity. */
   hosts(): Promise<HostReport[]>;
@@ -65,6 +67,8 @@ export interface ComputeDriver {
   /** The guest's root disk as a byte stream (for createImage). */
   snapshot(guest: GuestSpec): Promise<Readable>;
   consoleOutput(guest: GuestSpec, lines?: number): Promise<string>;
+  /** Sets the password of `user` inside the running guest through its agent (only when `supportsSetAdminPassword`). */
+  setAdminPassword(guest: GuestSpec, user: string, password: string): Promise<void>;
   /** Moves a running guest to another host (only when `supportsLiveMigration`). */
   liveMigrate(guest: GuestSpec, targetHost: string): Promise<void>;
   attachVolume(guest: GuestSpec, volumeId: string, device: string): Promise<void>;

@@ -1,6 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes, scrypt } from 'node:crypto';
+import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { GuestAccountStore } from '../store/guest-accounts.js';
 import type { HostStateStore } from '../store/hosts.js';
 import { DriverError, type ComputeDriver, type GuestSpec, type HostReport } from './driver.js';
 
@@ -25,6 +27,8 @@ export interface SimulatedConfig {
   allocationRatios: { VCPU: number; MEMORY_MB: number; DISK_GB: number };
 }
 
+const scryptAsync = promisify(scrypt);
+
 /** A stable uuid per host name, so a restarted cloud finds its resource providers again. */
 function hostUuid(name: string): string {
   const h = createHash('sha256').update(`scs-simulated-host:${name}`).digest('hex');
@@ -45,11 +49,13 @@ export class SimulatedDriver implements ComputeDriver {
     supportsVolumeAttach: true,
     supportsInterfaceAttach: true,
     supportsLiveMigration: true,
+    supportsSetAdminPassword: true,
   };
 
   constructor(
     private readonly config: SimulatedConfig,
     private readonly state: HostStateStore,
+    private readonly accounts: GuestAccountStore,
   ) {}
 
   async hosts(): Promise<HostReport[]> {
@@ -84,14 +90,19 @@ export class SimulatedDriver implements ComputeDriver {
     await this.step(guest, this.config.buildDelayMs);
   }
 
-  async destroy(): Promise<void> {
-    // Nothing runs, so nothing is left to tear down; a down host must not block deletion.
+  /** Nothing runs, so only the guest's accounts are left to forget; a down host must not block deletion. */
+  async destroy(guest: GuestSpec): Promise<void> {
+    await this.accounts.forget(guest.id);
   }
 
   powerOn = (g: GuestSpec) => this.step(g, this.config.actionDelayMs);
   powerOff = (g: GuestSpec) => this.step(g, this.config.actionDelayMs);
   reboot = (g: GuestSpec) => this.step(g, this.config.restartDelayMs);
-  rebuild = (g: GuestSpec) => this.step(g, this.config.restartDelayMs);
+  /** A fresh root disk: passwords set in the old one are gone. */
+  async rebuild(guest: GuestSpec): Promise<void> {
+    await this.step(guest, this.config.restartDelayMs);
+    await this.accounts.forget(guest.id);
+  }
   pause = (g: GuestSpec) => this.step(g, this.config.actionDelayMs);
   unpause = (g: GuestSpec) => this.step(g, this.config.actionDelayMs);
   suspend = (g: GuestSpec) => this.step(g, this.config.actionDelayMs);
@@ -115,6 +126,17 @@ export class SimulatedDriver implements ComputeDriver {
     return Readable.from([Buffer.from(text)]);
   }
 
+  /**
+   * The simulated guest runs an agent (as a QEMU guest agent) that sets the account's password; the
+   * guest keeps only a salted scrypt hash of it, and its console log tells when it changed.
+   */
+  async setAdminPassword(guest: GuestSpec, user: string, password: string): Promise<void> {
+    await this.step(guest, this.config.actionDelayMs);
+    const salt = randomBytes(16);
+    const hash = (await scryptAsync(password, salt, 32)) as Buffer;
+    await this.accounts.setPassword(guest.id, user, `scrypt$${salt.toString('base64')}$${hash.toString('base64')}`);
+  }
+
   async consoleOutput(guest: GuestSpec, lines?: number): Promise<string> {
     const log = [
       `[    0.000000] SCS simulated hypervisor: this is a simulated guest, no operating system is running.`,
@@ -124,6 +146,7 @@ export class SimulatedDriver implements ComputeDriver {
       `[    0.000004] ssh key: ${guest.keyData ? 'injected (simulated)' : 'none'}`,
       `[    0.000005] injected files: ${guest.files.length ? `${guest.files.map((f) => f.path).join(', ')} (not written: no guest disk)` : 'none'}`,
       `[    0.000006] simulated guest reached the running state.`,
+      ...(await this.accounts.list(guest.id)).map((a) => `[    0.000007] guest agent: password of user ${a.user_name} set at ${a.updated_at}`),
     ];
     // Nova tails the log text (which ends with a newline) by lines, as `'\n'.join(text.split('\n')[-n:])`.
     const text = `${log.join('\n')}\n`;

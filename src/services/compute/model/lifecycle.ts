@@ -376,6 +376,42 @@ export class Lifecycle {
     await this.servers.recordAction(auth, row, locked ? 'lock' : 'unlock', requestId);
   }
 
+  /**
+   * Nova's changePassword: synchronous, as Nova's RPC call to the compute host, so the password never
+   * sits in a queued job. `updating_password` guards the guest meanwhile; failures are 409s.
+   */
+  async setAdminPassword(auth: AuthContext, row: ServerRow, password: string, requestId: string): Promise<void> {
+    this.servers.checkLock(auth, row);
+    if (row.vm_state !== 'active' || row.task_state !== null) throw stateConflict('changePassword', row);
+    if (!(await this.m.servers.update(row.id, { task_state: 'updating_password' }, { vmStates: ['active'], taskStates: [null] }))) {
+      throw stateConflict('changePassword', (await this.m.servers.get(row.id)) ?? row);
+    }
+    const actionId = await this.servers.recordAction(auth, row, 'changePassword', requestId);
+    const event = { event: 'compute_set_admin_password', start_time: new Date().toISOString(), host: row.host, traceback: null };
+    const failed = (reason: string) => conflict(`Failed to set admin password on ${row.id} because ${reason}`);
+    let error: ApiError | undefined;
+    try {
+      if (row.power_state !== POWER.RUNNING || !row.host) error = failed(`instance ${row.id} is not running`);
+      else if (!this.m.driver.capabilities.supportsSetAdminPassword) error = new ApiError('notImplemented', 'Unable to set password on instance');
+      else await this.m.driver.setAdminPassword(guestOf(row, row.host), await this.adminUser(auth, row), password);
+    } catch (e) {
+      if (!(e instanceof DriverError)) throw e;
+      // As Nova: the driver's reason is logged, never shown (it could echo the password).
+      this.m.log.warn({ err: e, server: row.id }, 'setting the admin password failed');
+      error = failed('error setting admin password');
+    } finally {
+      await this.m.servers.update(row.id, { task_state: null }, { taskStates: ['updating_password'] });
+    }
+    await this.m.servers.recordEvent(actionId, { ...event, finish_time: new Date().toISOString(), result: error ? 'Error' : 'Success', traceback: error ? error.message : null });
+    if (error) throw error;
+  }
+
+  /** The account changePassword sets, as Nova's libvirt driver: the image's `os_admin_user`, else Administrator on Windows, else root. */
+  private async adminUser(auth: AuthContext, row: ServerRow): Promise<string> {
+    const image = row.image_id ? await this.m.peers().image?.getImage(auth, row.image_id) : undefined;
+    return image?.properties.os_admin_user || (image?.properties.os_type === 'windows' ? 'Administrator' : 'root');
+  }
+
   /** Console output straight from the driver (no state change). */
   async consoleOutput(row: ServerRow, length?: number): Promise<string> {
     if (!row.host || !['active', 'stopped', 'paused', 'suspended', 'resized', 'error'].includes(row.vm_state)) {

@@ -224,4 +224,17 @@ export const computeMigrations: ServiceMigration[] = [
         .execute();
     },
   },
+  {
+    name: '0007_guest_accounts',
+    async up(db) {
+      await db.schema
+        .createTable('compute_guest_accounts')
+        .addColumn('server_id', 'text', (c) => c.notNull())
+        .addColumn('user_name', 'text', (c) => c.notNull())
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('compute_guest_accounts_pk', ['server_id', 'user_name'])
+        .execute();
+    },
+  },
 ];

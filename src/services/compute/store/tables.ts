@@ -171,6 +171,14 @@ export interface VolumeAttachmentRow {
   created_at: string;
 }
 
+/** A guest account of the simulated hypervisor whose password its guest agent set (scrypt hash, never the password). */
+export interface GuestAccountRow {
+  server_id: string;
+  user_name: string;
+  password_hash: string;
+  updated_at: string;
+}
+
 export interface ComputeTables {
   compute_flavors: FlavorRow;
   compute_flavor_access: { flavor_id: string; project_id: string };
@@ -187,4 +195,5 @@ export interface ComputeTables {
   compute_aggregate_hosts: { aggregate_id: number; host: string };
   compute_migrations: MigrationRow;
   compute_sequences: { name: string; next: number };
+  compute_guest_accounts: GuestAccountRow;
 }

@@ -28,12 +28,12 @@ describe('network: upstream behaviours tempest relies on', () => {
     assert.equal((await n.call('DELETE', `/v2.0/networks/${net.id}.json`, n.demo)).status, 204);
   });
 
-  it('agents and service providers: none in this cloud, empty lists for everyone, 404 for any agent id', async () => {
+  it('agents and service providers: agents hidden from members, 404 for an unknown agent id, the one router provider', async () => {
     assert.deepEqual((await n.call('GET', '/v2.0/agents', n.demo)).body, { agents: [] });
     const one = await n.call('GET', '/v2.0/agents/00000000-0000-0000-0000-000000000000', n.admin);
     assert.equal(one.status, 404);
     assert.equal(one.body.NeutronError.type, 'AgentNotFound');
-    assert.deepEqual((await n.call('GET', '/v2.0/service-providers', n.demo)).body, { service_providers: [] });
+    assert.deepEqual((await n.call('GET', '/v2.0/service-providers', n.demo)).body, { service_providers: [{ service_type: 'L3_ROUTER_NAT', name: 'single_node', default: true }] });
   });
 
   it('routes: null clears the extra routes of a router', async () => {

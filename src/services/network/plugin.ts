@@ -4,19 +4,23 @@ import type { ServiceModule } from '../../platform/service.js';
 import type { Clients } from '../registry.js';
 import { identityEdge } from '../identity-edge.js';
 import { registerAddressGroupActions, registerFloatingIpPools, registerInfoRoutes, registerQuotaRoutes, registerRouterActions, registerSubnetPoolActions, registerTrunkActions } from './api/actions.js';
+import { registerAgentRoutes } from './api/agents.js';
 import { registerAutoAllocationRoutes } from './api/autoallocate.js';
 import { neutronFault } from './api/faults.js';
+import { registerFlavorRoutes } from './api/flavors.js';
 import { registerQosRoutes } from './api/qos.js';
 import { registerCollection, registerTags } from './api/resources.js';
 import { registerVersionRoutes } from './api/versions.js';
 import type { NetworkClient } from './client.js';
 import { simulatedDriver } from './drivers/simulated.js';
 import { AddressGroups } from './model/addressgroups.js';
+import { Agents } from './model/agents.js';
 import { AddressScopes } from './model/addressscopes.js';
 import { IpAvailability } from './model/availability.js';
 import { bootstrap } from './model/bootstrap.js';
 import type { Collection } from './model/collection.js';
 import { ModelContext } from './model/context.js';
+import { Flavors, ServiceProfiles } from './model/flavors.js';
 import { FloatingIps } from './model/floatingips.js';
 import { Networks } from './model/networks.js';
 import { Ports } from './model/ports.js';
@@ -25,12 +29,15 @@ import { Quotas } from './model/quotas.js';
 import { RbacPolicies } from './model/rbac.js';
 import { AutoAllocation } from './model/autoallocate.js';
 import { Routers } from './model/routers.js';
+import { AgentScheduler, REPORT_INTERVAL_MS } from './model/scheduler.js';
 import { DefaultRules, SecurityGroupRules, SecurityGroups } from './model/secgroups.js';
 import { ServerNetworking } from './model/servers.js';
 import { DEFAULT_SETTINGS, type NetworkSettings } from './model/settings.js';
 import { SubnetPools } from './model/subnetpools.js';
 import { Subnets } from './model/subnets.js';
 import { Trunks } from './model/trunks.js';
+import { AgentStore } from './store/agents.js';
+import { FlavorProfileStore } from './store/flavors.js';
 import { IpamStore } from './store/ipam.js';
 import { networkMigrations } from './store/migrations.js';
 import { ProjectStateStore } from './store/projects.js';
@@ -59,10 +66,14 @@ const network: ServiceModule<Clients> = {
     const addressGroups = new AddressGroups(m);
     const rules = new SecurityGroupRules(m, groups, addressGroups);
     const pools = new SubnetPools(m, scopes);
-    const subnets = new Subnets(m, pools);
+    const scheduler = new AgentScheduler(m, new AgentStore(db));
+    const profileLinks = new FlavorProfileStore(db);
+    const profiles = new ServiceProfiles(m, profileLinks);
+    const flavors = new Flavors(m, profileLinks, profiles);
+    const subnets = new Subnets(m, pools, scheduler);
     const ports = new Ports(m, groups, qos);
     const trunks = new Trunks(m, ports);
-    const routers = new Routers(m, ports, subnets);
+    const routers = new Routers(m, ports, subnets, { flavors, scheduler });
     const floatingIps = new FloatingIps(m, ports, routers);
     const networks = new Networks(m, floatingIps, qos);
     const autoAllocation = new AutoAllocation(m, networks, subnets, routers, pools);
@@ -82,6 +93,8 @@ const network: ServiceModule<Clients> = {
       ['address-groups', addressGroups],
       ['qos/policies', qos],
       ['trunks', trunks],
+      ['flavors', flavors],
+      ['service_profiles', profiles],
     ];
 
     const baseUrl = () => ctx.urls.network;
@@ -108,7 +121,9 @@ const network: ServiceModule<Clients> = {
     registerFloatingIpPools(app, floatingIps, baseUrl);
     registerQosRoutes(app, qos, baseUrl);
     registerQuotaRoutes(app, new Quotas(m));
-    registerInfoRoutes(app, settings.availabilityZone, new IpAvailability(m), baseUrl);
+    registerInfoRoutes(app, new IpAvailability(m), baseUrl);
+    registerAgentRoutes(app, new Agents(m, scheduler.store, routers, networks), baseUrl);
+    registerFlavorRoutes(app, flavors, baseUrl);
     exposeMetrics(app, ctx.metrics);
 
     const client: NetworkClient = new ServerNetworking(m, ports, groups, rules, networks, floatingIps, autoAllocation);
@@ -119,6 +134,8 @@ const network: ServiceModule<Clients> = {
         .then((n) => n && ctx.log.warn({ claims: n }, 'network: freed address claims of ports never created'))
         .catch((err) => ctx.log.warn({ err }, 'network: claim sweep failed'));
     let timer: NodeJS.Timeout | undefined;
+    let heartbeat: NodeJS.Timeout | undefined;
+    const report = () => scheduler.report(false).catch((err) => ctx.log.warn({ err }, 'network: agent heartbeat failed'));
     return {
       app,
       client,
@@ -128,9 +145,16 @@ const network: ServiceModule<Clients> = {
         await sweep();
         timer = setInterval(() => void sweep(), ORPHAN_AGE_MS);
         timer.unref();
+        // The agents of this process start (as Neutron's do: report, then a full sync that
+        // schedules whatever no agent hosts) and keep reporting while the process lives.
+        await scheduler.report(true);
+        await scheduler.autoSchedule();
+        heartbeat = setInterval(() => void report(), REPORT_INTERVAL_MS);
+        heartbeat.unref();
       },
       async stop() {
         if (timer) clearInterval(timer);
+        if (heartbeat) clearInterval(heartbeat);
       },
     };
   },

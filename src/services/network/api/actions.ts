@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Obj } from '../../../platform/http/validate.js';
 import { enforce } from '../../../platform/policy.js';
 import { isAdmin } from '../model/context.js';
-import { nBadRequest, nNotFound } from '../model/errors.js';
+import { nNotFound } from '../model/errors.js';
 import type { AddressGroups } from '../model/addressgroups.js';
 import type { IpAvailability } from '../model/availability.js';
 import type { FloatingIps } from '../model/floatingips.js';
@@ -124,27 +124,8 @@ function exactJson(reply: FastifyReply, body: Obj): string {
   return JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? `${BIG}${v}` : v)).replace(new RegExp(`"${BIG}(\\d+)"`, 'g'), '$1');
 }
 
-/** `/v2.0/availability_zones` and `/v2.0/network-ip-availabilities`. */
-export function registerInfoRoutes(app: FastifyInstance, zone: string, availability: IpAvailability, baseUrl: () => string): void {
-  const zones = [
-    { name: zone, resource: 'network', state: 'available' },
-    { name: zone, resource: 'router', state: 'available' },
-  ];
-  app.get('/v2.0/availability_zones', async (req) => {
-    enforce(networkPolicy, 'get_availability_zone', req.auth);
-    const q = req.query as RawQuery;
-    for (const k of Object.keys(q)) if (!['name', 'resource', 'state', 'fields'].includes(k)) throw nBadRequest('HTTPBadRequest', `${k} is invalid attribute for filtering`);
-    const out = zones.filter((z) => (['name', 'resource', 'state'] as const).every((k) => q[k] === undefined || [q[k]].flat().includes(z[k])));
-    return { availability_zones: out.map((z) => pick(z, fieldsOf(q))) };
-  });
-  // The simulated data plane runs no Neutron agents (the `agent` extension is not listed); the list
-  // is honestly empty, as Neutron's is for callers who may not see agents.
-  app.get('/v2.0/agents', async () => ({ agents: [] }));
-  app.get('/v2.0/agents/:id', async (req: IdReq) => {
-    throw nNotFound('AgentNotFound', `Agent ${req.params.id} could not be found.`);
-  });
-  // service-type: the simulated driver has no pluggable service providers to name.
-  app.get('/v2.0/service-providers', async () => ({ service_providers: [] }));
+/** `/v2.0/network-ip-availabilities`. */
+export function registerInfoRoutes(app: FastifyInstance, availability: IpAvailability, baseUrl: () => string): void {
   const collection = { plural: 'network_ip_availabilities', attributes: ['network_id', 'network_name', 'total_ips', 'used_ips', 'subnet_ip_availability'] };
   app.get('/v2.0/network-ip-availabilities', async (req, reply) => {
     enforce(networkPolicy, 'get_network_ip_availability', req.auth);

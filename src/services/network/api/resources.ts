@@ -1,12 +1,15 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isObj, optString, type Obj } from '../../../platform/http/validate.js';
-import { enforce } from '../../../platform/policy.js';
+import { allowed, enforce } from '../../../platform/policy.js';
 import { checkTags, type Collection } from '../model/collection.js';
 import { nBadRequest, nNotFound } from '../model/errors.js';
 import { networkPolicy } from '../policy.js';
 import { fieldsOf, listResponse, pick, type RawQuery } from './listing.js';
 
 type IdReq = FastifyRequest<{ Params: { id: string } }>;
+
+/** Neutron's answer for a resource its get policy hides from the caller. */
+export const hidden = () => nNotFound('HTTPNotFound', 'The resource could not be found.');
 
 /** `If-Match: revision_number=N` (revision-if-match); other If-Match forms are refused. */
 export function ifMatch(req: FastifyRequest): number | undefined {
@@ -43,9 +46,13 @@ export function registerCollection(app: FastifyInstance, c: Collection, path: st
   const base = `/v2.0/${path}`;
   const get = `get_${c.singular}`;
   const url = (req: FastifyRequest) => `${baseUrl()}${req.url}`;
-  const policyTarget = (req: IdReq) => (c.policyTarget ? c.policyTarget(req.auth, req.params.id) : c.show(req.auth, req.params.id));
+  const policyTarget = (req: IdReq) => {
+    if (c.hideWhenDenied && !allowed(networkPolicy, get, req.auth)) throw hidden();
+    return c.policyTarget ? c.policyTarget(req.auth, req.params.id) : c.show(req.auth, req.params.id);
+  };
 
   app.get(base, async (req) => {
+    if (c.hideWhenDenied && !allowed(networkPolicy, get, req.auth)) return { [c.plural]: [] };
     enforce(networkPolicy, get, req.auth);
     return listResponse(c, await c.list(req.auth), req.query as RawQuery, url(req));
   });
@@ -76,6 +83,7 @@ export function registerCollection(app: FastifyInstance, c: Collection, path: st
   });
 
   app.get(`${base}/:id`, async (req: IdReq) => {
+    if (c.hideWhenDenied && !allowed(networkPolicy, get, req.auth)) throw hidden();
     enforce(networkPolicy, get, req.auth);
     return { [c.singular]: pick(await c.show(req.auth, req.params.id), fieldsOf(req.query as RawQuery)) };
   });

@@ -27,6 +27,11 @@ export interface Collection {
   policyTarget?(auth: AuthContext, id: string): Promise<Obj>;
   /** Checks of a create or update body that need no lookup (unknown or read-only attributes, malformed ids). */
   checkInput?(body: Obj, action: 'create' | 'update'): void;
+  /**
+   * Set when the get policy, not the model, decides who sees the resource at all (admin-only
+   * service profiles): a caller it refuses gets an empty list and 404s, as Neutron answers.
+   */
+  hideWhenDenied?: boolean;
   /** Tags of a visible resource the caller may change. */
   setTags?(auth: AuthContext, id: string, change: (tags: string[]) => string[], ifMatch?: number): Promise<string[]>;
 }

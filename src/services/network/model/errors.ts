@@ -11,6 +11,7 @@ export const nBadRequest = make('badRequest', 400);
 export const nNotFound = make('notFound', 404);
 export const nConflict = make('conflict', 409);
 export const nForbidden = make('forbidden', 403);
+export const nUnavailable = make('unavailable', 503);
 
 const TYPES: Record<string, string> = {
   network: 'NetworkNotFound',
@@ -27,6 +28,8 @@ const TYPES: Record<string, string> = {
   address_group: 'AddressGroupNotFound',
   qos_policy: 'QosPolicyNotFound',
   trunk: 'TrunkNotFound',
+  flavor: 'FlavorNotFound',
+  service_profile: 'ServiceProfileNotFound',
 };
 const LABELS: Record<string, string> = {
   network: 'Network',
@@ -43,6 +46,8 @@ const LABELS: Record<string, string> = {
   address_group: 'Address group',
   qos_policy: 'QoS policy',
   trunk: 'Trunk',
+  flavor: 'Flavor',
+  service_profile: 'Service Profile',
 };
 
 export const notFoundOf = (kind: string, id: string) => nNotFound(TYPES[kind] ?? 'NotFound', `${LABELS[kind] ?? kind} ${id} could not be found.`);

@@ -13,8 +13,14 @@ import type { FloatingIpDoc, PortDoc, RouterDoc, SubnetDoc } from './types.js';
 export const ROUTER_INTERFACE = 'network:router_interface';
 export const ROUTER_GATEWAY = 'network:router_gateway';
 const UPDATE = ['name', 'description', 'admin_state_up', 'external_gateway_info', 'routes'];
-const CREATE = [...UPDATE.filter((k) => k !== 'routes'), 'project_id', 'tenant_id', 'availability_zone_hints', 'distributed', 'ha', 'tags'];
+const CREATE = [...UPDATE.filter((k) => k !== 'routes'), 'project_id', 'tenant_id', 'availability_zone_hints', 'distributed', 'ha', 'tags', 'flavor_id'];
 type Route = RouterDoc['routes'][number];
+
+/** Where a router's service flavor is checked and where a new router gets its L3 agent. */
+export interface RouterPlacement {
+  flavors: { routerProvider(flavorId: string): Promise<string> };
+  scheduler: { scheduleRouter(routerId: string): Promise<void> };
+}
 
 export class Routers implements Collection {
   readonly kind = 'router' as const;
@@ -26,6 +32,7 @@ export class Routers implements Collection {
     private readonly m: ModelContext,
     private readonly ports: Ports,
     private readonly subnets: Subnets,
+    private readonly placement: RouterPlacement,
   ) {}
 
   private async view(auth: AuthContext, r: Res<RouterDoc>): Promise<Obj> {
@@ -39,7 +46,7 @@ export class Routers implements Collection {
       routes: r.doc.routes,
       availability_zone_hints: r.doc.availability_zone_hints,
       availability_zones: [this.m.settings.availabilityZone],
-      flavor_id: null,
+      flavor_id: r.doc.flavor_id ?? null,
     };
     if (isAdmin(auth)) Object.assign(v, { distributed: false, ha: false });
     return v;
@@ -64,6 +71,8 @@ export class Routers implements Collection {
     const project = this.m.owner(auth, body);
     await this.m.checkQuota(project, 'router');
     if (optBool(body, 'distributed') || optBool(body, 'ha')) throw nBadRequest('HTTPBadRequest', 'Distributed and HA routers are not supported by this deployment.');
+    const flavorId = optString(body, 'flavor_id', { nullable: true }) ?? null;
+    if (flavorId) await this.placement.flavors.routerProvider(flavorId);
     const doc: RouterDoc = {
       name: optString(body, 'name', { max: 255 }) ?? '',
       description: optString(body, 'description', { max: 255 }) ?? '',
@@ -72,6 +81,7 @@ export class Routers implements Collection {
       gateway: null,
       routes: [],
       availability_zone_hints: optStringArray(body, 'availability_zone_hints') ?? [],
+      flavor_id: flavorId,
     };
     for (const z of doc.availability_zone_hints) if (z !== this.m.settings.availabilityZone) throw nBadRequest('AvailabilityZoneNotFound', `AvailabilityZone ${z} could not be found.`);
     const id = uuid();
@@ -84,6 +94,7 @@ export class Routers implements Collection {
         throw e;
       }
     }
+    await this.placement.scheduler.scheduleRouter(id);
     return this.show(auth, id);
   }
 

@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+
 /** The `network` config section. */
 export interface NetworkSettings {
   /** The data-plane driver; only `simulated` exists so far. */
@@ -5,7 +7,7 @@ export interface NetworkSettings {
   /** MTU of tenant networks (VXLAN over a 1500 underlay). */
   mtu: number;
   availabilityZone: string;
-  /** Host that router and floating IP ports are bound to. */
+  /** Host of this process's DHCP and L3 agents, which router and floating IP ports are bound to. */
   networkHost: string;
   /** DNS domain of ports (`dns_assignment` fqdn). */
   dnsDomain: string;
@@ -21,7 +23,7 @@ export const DEFAULT_SETTINGS: NetworkSettings = {
   driver: 'simulated',
   mtu: 1450,
   availabilityZone: 'nova',
-  networkHost: 'network-node',
+  networkHost: hostname(),
   dnsDomain: 'openstacklocal.',
   // TEST-NET-3 (RFC 5737): documentation addresses that route nowhere.
   publicNetwork: { name: 'public', subnetName: 'public-subnet', cidr: '203.0.113.0/24' },

@@ -32,6 +32,8 @@ export class Subnets implements Collection {
   constructor(
     private readonly m: ModelContext,
     private readonly pools: SubnetPools,
+    /** Places a network with a DHCP-enabled subnet on a DHCP agent. */
+    private readonly scheduler: { scheduleNetwork(networkId: string): Promise<void> },
   ) {}
 
   view(s: Res<SubnetDoc>): Obj {
@@ -112,6 +114,7 @@ export class Subnets implements Collection {
     };
     const created = await this.m.insertCounted('subnet', { id: uuid(), project_id: project, parent_id: net.id, doc });
     await this.m.touch('network', net.id);
+    if (doc.enable_dhcp) await this.scheduler.scheduleNetwork(net.id);
     return this.view(created);
   }
 
@@ -193,6 +196,7 @@ export class Subnets implements Collection {
         dns_publish_fixed_ip: optBool(body, 'dns_publish_fixed_ip') ?? doc.dns_publish_fixed_ip,
       };
     });
+    if (saved.doc.enable_dhcp) await this.scheduler.scheduleNetwork(saved.doc.network_id);
     return this.view(saved);
   }
 

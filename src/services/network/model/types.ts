@@ -126,6 +126,8 @@ export interface RouterDoc extends Tagged {
   gateway: { network_id: string; enable_snat: boolean; port_id: string } | null;
   routes: Array<{ destination: string; nexthop: string }>;
   availability_zone_hints: string[];
+  /** flavors (l3-flavors): the service flavor the router was created with; absent on routers stored before it existed. */
+  flavor_id?: string | null;
 }
 
 export interface FloatingIpDoc extends Tagged {

@@ -65,4 +65,49 @@ export const networkMigrations: ServiceMigration[] = [
       await db.schema.alterTable('net_macs').addColumn('claimed_at', 'text', (c) => c.notNull().defaultTo('')).execute();
     },
   },
+  {
+    // agent, l3_agent_scheduler, dhcp_agent_scheduler, flavors: see store/agents.ts and store/flavors.ts.
+    name: '0003_agents_flavors',
+    async up(db) {
+      const s = db.schema;
+      await s
+        .createTable('net_agents')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('agent_type', 'text', (c) => c.notNull())
+        .addColumn('binary', 'text', (c) => c.notNull())
+        .addColumn('topic', 'text', (c) => c.notNull())
+        .addColumn('host', 'text', (c) => c.notNull())
+        .addColumn('availability_zone', 'text')
+        .addColumn('admin_state_up', 'integer', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text', (c) => c.notNull())
+        .addColumn('heartbeat_timestamp', 'text', (c) => c.notNull())
+        .execute();
+      // One agent of a type per host, however many processes report it.
+      await s.createIndex('net_agents_type_host').on('net_agents').columns(['agent_type', 'host']).unique().execute();
+      // A legacy router is hosted by at most one L3 agent: the key makes a second binding impossible.
+      await s
+        .createTable('net_router_agents')
+        .addColumn('router_id', 'text', (c) => c.primaryKey())
+        .addColumn('agent_id', 'text', (c) => c.notNull())
+        .execute();
+      await s.createIndex('net_router_agents_agent').on('net_router_agents').column('agent_id').execute();
+      await s
+        .createTable('net_network_agents')
+        .addColumn('network_id', 'text', (c) => c.notNull())
+        .addColumn('agent_id', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('net_network_agents_pk', ['network_id', 'agent_id'])
+        .execute();
+      await s.createIndex('net_network_agents_agent').on('net_network_agents').column('agent_id').execute();
+      await s
+        .createTable('net_flavor_profiles')
+        .addColumn('flavor_id', 'text', (c) => c.notNull())
+        .addColumn('service_profile_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('net_flavor_profiles_pk', ['flavor_id', 'service_profile_id'])
+        .execute();
+      await s.createIndex('net_flavor_profiles_profile').on('net_flavor_profiles').column('service_profile_id').execute();
+    },
+  },
 ];

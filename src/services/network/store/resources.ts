@@ -20,7 +20,10 @@ export type Kind =
   | 'qos_rule'
   | 'trunk'
   /** A project's auto-allocated topology (id: the project's). */
-  | 'auto_topology';
+  | 'auto_topology'
+  /** Service flavors and service profiles (flavors): the cloud's, of no project. */
+  | 'flavor'
+  | 'service_profile';
 
 /** One stored resource: standard attributes plus the resource's own document. */
 export interface Res<T> {

@@ -11,6 +11,21 @@ export interface ResourceRow {
   revision_number: number;
 }
 
+/** A Neutron agent of one host (see store/agents.ts). */
+export interface AgentRow {
+  id: string;
+  agent_type: string;
+  binary: string;
+  topic: string;
+  host: string;
+  availability_zone: string | null;
+  admin_state_up: number;
+  description: string | null;
+  created_at: string;
+  started_at: string;
+  heartbeat_timestamp: string;
+}
+
 export interface NetworkTables {
   net_resources: ResourceRow;
   net_ip_allocations: { subnet_id: string; ip_address: string; port_id: string; claimed_at: string };
@@ -18,4 +33,8 @@ export interface NetworkTables {
   net_default_groups: { project_id: string; security_group_id: string };
   net_markers: { name: string };
   net_quotas: { project_id: string; resource: string; hard_limit: number };
+  net_agents: AgentRow;
+  net_router_agents: { router_id: string; agent_id: string };
+  net_network_agents: { network_id: string; agent_id: string };
+  net_flavor_profiles: { flavor_id: string; service_profile_id: string; created_at: string };
 }

@@ -15,12 +15,14 @@ import { registerImageRoutes } from './api/images.js';
 import { registerInfoRoutes } from './api/info.js';
 import { registerMemberRoutes } from './api/members.js';
 import { registerMetadefRoutes } from './api/metadefs.js';
+import { registerTaskRoutes } from './api/tasks.js';
 import { registerVersionRoutes } from './api/versions.js';
 import type { ImageClient, ImageInfo } from './client.js';
 import { DataService, IMPORT_JOB, type ImportPayload } from './model/data.js';
 import { ImageService } from './model/images.js';
 import { MemberService } from './model/members.js';
 import { MetadefService } from './model/metadefs.js';
+import { TASK_JOB, TaskService, type TaskPayload } from './model/tasks.js';
 import type { Change } from './model/patch.js';
 import { ImageSchemas } from './model/schema.js';
 import { DEFAULT_SETTINGS, type ImageSettings } from './model/settings.js';
@@ -30,6 +32,7 @@ import { syncImages } from './scs/sync.js';
 import type { ImageRecord } from './store/images.js';
 import { ImageStore } from './store/images.js';
 import { MetadefStore } from './store/metadefs.js';
+import { TaskStore } from './store/tasks.js';
 import { imageMigrations } from './store/migrations.js';
 import type { ImageTables } from './store/tables.js';
 import { LocalImageStore } from './stores/local.js';
@@ -74,6 +77,8 @@ const image: ServiceModule<Clients> = {
     const members = new MemberService(images);
     const data = new DataService(images, bytes, ctx.jobs, ctx.log, ctx.config.region);
     ctx.jobs.register<ImportPayload>(IMPORT_JOB, { run: (p) => data.runImport(p), maxAttempts: 3 });
+    const tasks = new TaskService(new TaskStore(store.db), images, data, ctx.jobs, ctx.log, () => ctx.urls.image);
+    ctx.jobs.register<TaskPayload>(TASK_JOB, { run: (p) => tasks.run(p), onGiveUp: (p, e) => tasks.giveUp(p, e), maxAttempts: 3 });
 
     const deps: ImageDeps = { settings, encrypted: encrypt, schemas, images, members, data, baseUrl: () => ctx.urls.image };
     const app = createServiceApp({
@@ -89,6 +94,7 @@ const image: ServiceModule<Clients> = {
     registerMemberRoutes(app, deps);
     registerInfoRoutes(app, deps);
     registerMetadefRoutes(app, new MetadefService(new MetadefStore(store.db)));
+    registerTaskRoutes(app, tasks);
 
     const client: ImageClient = {
       async getImage(auth, id) {
@@ -147,8 +153,12 @@ const image: ServiceModule<Clients> = {
       client,
       notices,
       async start() {
-        await data.sweep();
-        timer = setInterval(() => void data.sweep().catch((e) => ctx.log.warn({ err: e }, 'image sweep failed')), SWEEP_MS);
+        const sweep = async () => {
+          await data.sweep();
+          await tasks.purgeExpired();
+        };
+        await sweep();
+        timer = setInterval(() => void sweep().catch((e) => ctx.log.warn({ err: e }, 'image sweep failed')), SWEEP_MS);
         timer.unref();
         // A fresh cloud registers the SCS standard images (queued until a mirror or download has the bytes).
         if (settings.standardImages && (await store.countAll()) === 0) {

@@ -30,6 +30,8 @@ const rules: PolicyTable = {
   modify_member: anyOf(admin, allOf(role('member'), imageMember)),
   deactivate: adminOrProjectMember,
   reactivate: adminOrProjectMember,
+  // Glance's blanket rule of the legacy tasks API.
+  tasks_api_access: admin,
   // Metadata definitions: anyone with a role reads (visibility is checked by the model), admins write.
   get_metadef_namespace: anyOf(admin, role('reader')),
   get_metadef_namespaces: anyOf(admin, role('reader')),

@@ -88,4 +88,26 @@ export const imageMigrations: ServiceMigration[] = [
         .execute();
     },
   },
+  {
+    name: '0003_tasks',
+    async up(db) {
+      await db.schema
+        .createTable('img_tasks')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('input', 'text', (c) => c.notNull())
+        .addColumn('result', 'text')
+        .addColumn('message', 'text', (c) => c.notNull())
+        .addColumn('owner', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('request_id', 'text', (c) => c.notNull())
+        .addColumn('target_image_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text')
+        .execute();
+      await db.schema.createIndex('img_tasks_owner_created').on('img_tasks').columns(['owner', 'created_at']).execute();
+    },
+  },
 ];

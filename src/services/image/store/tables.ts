@@ -74,6 +74,24 @@ export interface MetadefItemRow {
   updated_at: string;
 }
 
+/** A task of Glance's legacy tasks API (`/v2/tasks`); `input` and `result` are JSON. */
+export interface TaskRow {
+  id: string;
+  type: string;
+  status: string;
+  input: string;
+  result: string | null;
+  message: string;
+  owner: string;
+  user_id: string;
+  request_id: string;
+  /** The id the imported image gets, chosen at create so that a resumed job finds its image again. */
+  target_image_id: string;
+  created_at: string;
+  updated_at: string;
+  expires_at: string | null;
+}
+
 export interface ImageTables {
   img_images: ImageRow;
   img_properties: PropertyRow;
@@ -81,6 +99,7 @@ export interface ImageTables {
   img_members: MemberRow;
   img_metadef_namespaces: MetadefNamespaceRow;
   img_metadef_items: MetadefItemRow;
+  img_tasks: TaskRow;
 }
 
 export type ImageDb = Kysely<ImageTables>;

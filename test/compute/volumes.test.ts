@@ -139,3 +139,35 @@ test('a rescued server keeps its volumes: detach is 409 until unrescue', async (
   assert.equal((await c.call('DELETE', `/servers/${s.id}/os-volume_attachments/${vol.body.volume.id}`, c.demo)).status, 202);
   assert.equal((await c.call('DELETE', `/servers/${s.id}`, c.demo)).status, 204);
 });
+
+test('extending an attached volume records the extend_volume action with a compute_extend_volume event, as Nova', async () => {
+  const made = await c.call('POST', '/servers', c.demo, { server: { name: 'grow', imageRef: c.imageId, flavorRef: c.flavorId, networks: 'none' } }, '2.95');
+  const s = await c.waitFor(made.body.server.id, c.demo, 'ACTIVE');
+  const vol = await cinder('POST', '/volumes', { volume: { size: 1, name: 'grows' } });
+  const volId = vol.body.volume.id;
+  assert.equal(await volumeStatus(volId, 'available'), 'available');
+  assert.equal((await c.call('POST', `/servers/${s.id}/os-volume_attachments`, c.demo, { volumeAttachment: { volumeId: volId } })).status, 200);
+  assert.equal(await volumeStatus(volId, 'in-use'), 'in-use');
+  assert.equal((await cinder('POST', `/volumes/${volId}/action`, { 'os-extend': { new_size: 2 } })).status, 202);
+  assert.equal(await volumeStatus(volId, 'in-use'), 'in-use');
+  assert.equal((await cinder('GET', `/volumes/${volId}`)).body.volume.size, 2);
+  let events: any[] = [];
+  for (let i = 0; i < 400 && !events.some((e) => e.finish_time); i++) {
+    const action = (await c.call('GET', `/servers/${s.id}/os-instance-actions`, c.demo)).body.instanceActions.find((a: any) => a.action === 'extend_volume');
+    if (action) events = (await c.call('GET', `/servers/${s.id}/os-instance-actions/${action.request_id}`, c.admin)).body.instanceAction.events;
+    await new Promise((res) => setTimeout(res, 25));
+  }
+  assert.deepEqual(events.map((e) => [e.event, e.result]), [['compute_extend_volume', 'Success']]);
+  // The external event as Cinder posts it (admins only) records the same; an unattached volume fails the event.
+  const ev = { events: [{ name: 'volume-extended', server_uuid: s.id, tag: '00000000-0000-4000-8000-000000000000' }] };
+  assert.equal((await c.call('POST', '/os-server-external-events', c.demo, ev, '2.51')).status, 403);
+  assert.equal((await c.call('POST', '/os-server-external-events', c.admin, ev, '2.51')).status, 200);
+  let failed: any;
+  for (let i = 0; i < 400 && !failed?.finish_time; i++) {
+    const actions = (await c.call('GET', `/servers/${s.id}/os-instance-actions`, c.demo)).body.instanceActions.filter((a: any) => a.action === 'extend_volume');
+    if (actions.length === 2) failed = (await c.call('GET', `/servers/${s.id}/os-instance-actions/${actions[0].request_id}`, c.admin)).body.instanceAction.events[0];
+    await new Promise((res) => setTimeout(res, 25));
+  }
+  assert.equal(failed.result, 'Error');
+  await c.call('DELETE', `/servers/${s.id}`, c.demo);
+});

@@ -52,6 +52,7 @@ import { FlavorStore } from './store/flavors.js';
 import { SequenceStore } from './store/sequences.js';
 import { GuestAccountStore } from './store/guest-accounts.js';
 import { HostStateStore } from './store/hosts.js';
+import { VOLUME_EXTENDED_JOB, VolumeEvents, type VolumeExtendedPayload } from './model/volume-events.js';
 import { MigrationStore } from './store/moves.js';
 import { computeMigrations } from './store/migrations.js';
 import { ServerStore } from './store/servers.js';
@@ -81,6 +82,7 @@ const compute: ServiceModule<Clients> = {
     const hostState = new HostStateStore(db);
     const sequences = new SequenceStore(db);
     const quotas = new QuotaService(db, settings.quotas);
+    const attachmentStore = new VolumeAttachmentStore(db);
     const driver = new SimulatedDriver(settings, hostState, new GuestAccountStore(db));
     const flavors = new FlavorService(new FlavorStore(db));
     const peers = (): Peers => ({
@@ -99,7 +101,7 @@ const compute: ServiceModule<Clients> = {
       groups: new ServerGroupService(db, servers, quotas, sequences),
       aggregates: new AggregateService(db, hostState, sequences),
       migrations: new MigrationStore(db),
-      volumes: new VolumeService(peers, driver, new VolumeAttachmentStore(db)),
+      volumes: new VolumeService(peers, driver, attachmentStore),
       scheduler: new Scheduler(driver, hostState, () => ctx.clients.placement, servers, sequences),
       driver,
       hostState,
@@ -112,6 +114,8 @@ const compute: ServiceModule<Clients> = {
     const lifecycle = new Lifecycle(model, serverService);
     ctx.jobs.register<BuildPayload>(BUILD_JOB, { run: (p) => lifecycle.build(p), onGiveUp: (p, e) => lifecycle.giveUpBuild(p, e), maxAttempts: 5 });
     ctx.jobs.register<ActionPayload>(ACTION_JOB, { run: (p) => lifecycle.runAction(p), onGiveUp: (p, e) => lifecycle.giveUpAction(p, e), maxAttempts: 5 });
+    const volumeEvents = new VolumeEvents(model, serverService, attachmentStore);
+    ctx.jobs.register<VolumeExtendedPayload>(VOLUME_EXTENDED_JOB, { run: (p) => volumeEvents.run(p), maxAttempts: 5 });
 
     const app = createServiceApp({
       service: 'compute',
@@ -121,7 +125,7 @@ const compute: ServiceModule<Clients> = {
       tokens: identityEdge(ctx).tokens,
       serviceType: 'compute',
     });
-    const api: ComputeApi = { model, servers: serverService, lifecycle, baseUrl: () => ctx.urls.compute, imageUrl: () => ctx.urls.image ?? '' };
+    const api: ComputeApi = { model, servers: serverService, lifecycle, volumeEvents, baseUrl: () => ctx.urls.compute, imageUrl: () => ctx.urls.image ?? '' };
     registerVersionRoutes(app, api.baseUrl);
     registerFlavorRoutes(app, api);
     registerKeypairRoutes(app, api);
@@ -149,6 +153,13 @@ const compute: ServiceModule<Clients> = {
     const client: ComputeClient = {
       async serverExists(auth, id) {
         return !!(await serverService.find(auth, id).catch(() => undefined));
+      },
+      async volumeExtended(volumeId, serverIds, requestId) {
+        for (const id of serverIds) {
+          const row = await servers.get(id);
+          if (!row?.host) continue;
+          await volumeEvents.extended(await ctx.clients.identity.contextForUserProject(row.user_id, row.project_id), row, volumeId, requestId);
+        }
       },
     };
     const notices: string[] = [];

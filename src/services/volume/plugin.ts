@@ -66,6 +66,7 @@ const volume: ServiceModule<Clients> = {
       settings,
       log: ctx.log,
       image: () => ctx.clients.image,
+      compute: () => ctx.clients.compute,
     };
     const types = new TypeService(d);
     const quotas = new QuotaService(d);

@@ -6,6 +6,7 @@ import { computePolicy } from '../policy.js';
 import type { ComputeModel } from '../model/context.js';
 import type { Lifecycle } from '../model/lifecycle.js';
 import type { ServerService } from '../model/servers.js';
+import type { VolumeEvents } from '../model/volume-events.js';
 import type { RenderContext } from './render.js';
 
 /** What the compute routes share. */
@@ -13,6 +14,7 @@ export interface ComputeApi {
   model: ComputeModel;
   servers: ServerService;
   lifecycle: Lifecycle;
+  volumeEvents: VolumeEvents;
   baseUrl(): string;
   /** Base URL of the image service (snapshot Location before 2.45). */
   imageUrl(): string;

@@ -51,7 +51,8 @@ const EVENTS: Record<string, number> = { 'network-changed': 1, 'network-vif-plug
 
 /**
  * `POST /os-server-external-events` (admin; Neutron and Cinder notify Nova). No operation here waits
- * on such events, so they are checked (known name, existing server with a host) and acknowledged.
+ * on such events, so they are checked (known name, existing server with a host) and acknowledged;
+ * `volume-extended` also reaches the guest, as in Nova.
  */
 export function registerExternalEventRoutes(app: FastifyInstance, api: ComputeApi): void {
   app.post('/v2.1/os-server-external-events', async (req, reply) => {
@@ -68,7 +69,10 @@ export function registerExternalEventRoutes(app: FastifyInstance, api: ComputeAp
       if (!serverId) throw badRequest("Invalid input for field/attribute server_uuid. 'server_uuid' is a required property");
       if (!['completed', 'failed', 'in-progress'].includes(status)) throw badRequest(`Invalid input for field/attribute status. Value: ${status}.`);
       const row = await api.model.servers.get(serverId);
-      out.push({ name, server_uuid: serverId, status, ...(tag ? { tag } : {}), code: !row ? 404 : row.host ? 200 : 422 });
+      const code = !row ? 404 : row.host ? 200 : 422;
+      // Cinder grew an attached volume (the tag is its id): Nova records extend_volume and tells the driver.
+      if (code === 200 && name === 'volume-extended' && tag) await api.volumeEvents.extended(req.auth, row!, tag, req.id);
+      out.push({ name, server_uuid: serverId, status, ...(tag ? { tag } : {}), code });
     }
     if (out.every((e) => e.code === 404)) throw notFound('No instances found for any event');
     reply.code(out.every((e) => e.code === 200) ? 200 : 207);

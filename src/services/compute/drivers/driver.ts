@@ -73,6 +73,8 @@ export interface ComputeDriver {
   liveMigrate(guest: GuestSpec, targetHost: string): Promise<void>;
   attachVolume(guest: GuestSpec, volumeId: string, device: string): Promise<void>;
   detachVolume(guest: GuestSpec, volumeId: string): Promise<void>;
+  /** Makes the guest see the new size of an attached volume that block storage has grown. */
+  extendVolume(guest: GuestSpec, volumeId: string, sizeBytes: number): Promise<void>;
   attachInterface(guest: GuestSpec, portId: string, mac: string): Promise<void>;
   detachInterface(guest: GuestSpec, portId: string): Promise<void>;
 }

@@ -114,6 +114,7 @@ export class SimulatedDriver implements ComputeDriver {
   }
   attachVolume = (g: GuestSpec) => this.step(g, this.config.actionDelayMs);
   detachVolume = (g: GuestSpec) => this.step(g, this.config.actionDelayMs);
+  extendVolume = (g: GuestSpec) => this.step(g, this.config.actionDelayMs);
   attachInterface = (g: GuestSpec) => this.step(g, this.config.actionDelayMs);
   detachInterface = (g: GuestSpec) => this.step(g, this.config.actionDelayMs);
 

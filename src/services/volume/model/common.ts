@@ -5,6 +5,7 @@ import { uuid } from '../../../platform/ids.js';
 import type { JobRunner } from '../../../platform/jobs.js';
 import type { MasterKey } from '../../../platform/keys.js';
 import type { Logger } from '../../../platform/logging.js';
+import type { ComputeClient } from '../../compute/client.js';
 import type { ImageClient } from '../../image/client.js';
 import type { VolumeDriver } from '../drivers/driver.js';
 import { KEY_BYTES } from '../drivers/sectors.js';
@@ -56,6 +57,8 @@ export interface ModelDeps {
   settings: VolumeSettings;
   log: Logger;
   image(): ImageClient | undefined;
+  /** Compute, told when an attached volume grows (Cinder's `volume-extended` event to Nova). */
+  compute(): ComputeClient | undefined;
 }
 
 export const isAdmin = (auth: AuthContext): boolean => auth.roles.includes('admin');

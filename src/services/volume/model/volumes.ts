@@ -348,7 +348,13 @@ export class VolumeService {
     const row = await this.d.stores.volumes.get(id);
     if (!row || row.status !== 'extending') return;
     await this.d.driver.resize(volRef(id), size * GiB);
-    await this.d.stores.volumes.update(id, { size, status: row.previous_status ?? 'available', previous_status: null }, ['extending']);
+    if (!(await this.d.stores.volumes.update(id, { size, status: row.previous_status ?? 'available', previous_status: null }, ['extending']))) return;
+    // An attached volume grew: the servers' hypervisors must learn it, as Cinder tells Nova.
+    if (row.previous_status === 'in-use') {
+      const servers = (await this.d.stores.attachments.where({ volume_id: id })).filter((a) => a.attach_status === 'attached' && a.instance_uuid).map((a) => a.instance_uuid!);
+      // The volume has grown either way; a compute that cannot be told is logged, as Cinder does.
+      if (servers.length) await this.d.compute()?.volumeExtended(id, [...new Set(servers)], `req-${uuid()}`).catch((e) => this.d.log.warn({ err: e, volume: id }, 'telling compute about the extended volume failed'));
+    }
   }
 
   async setBootable(auth: AuthContext, id: string, bootable: boolean): Promise<void> {

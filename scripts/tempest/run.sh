@@ -99,7 +99,7 @@ pause = true
 suspend = true
 shelve = true
 snapshot = true
-change_password = false
+change_password = true
 vnc_console = false
 spice_console = false
 serial_console = false
@@ -159,7 +159,8 @@ snapshot = true
 clone = true
 manage_volume = true
 manage_snapshot = true
-extend_attached_volume = false
+extend_attached_volume = true
+extend_attached_encrypted_volume = true
 
 [load_balancer]
 # API tests run on the simulated provider (same API and state machine as proxy, no sockets: the

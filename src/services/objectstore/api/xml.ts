@@ -5,7 +5,8 @@ import { malformedXml } from '../model/errors.js';
 export const S3_NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
 const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', suppressEmptyNode: false, processEntities: true });
-const parser = new XMLParser({ ignoreAttributes: true, removeNSPrefix: true, parseTagValue: false, trimValues: true });
+// Values keep their whitespace: an object key may be " " or end in spaces (DeleteObjects).
+const parser = new XMLParser({ ignoreAttributes: true, removeNSPrefix: true, parseTagValue: false, trimValues: false });
 
 /** `<root xmlns=...>body</root>` with the XML declaration. */
 export function xml(root: string, body: Record<string, unknown>, namespace = true): string {
@@ -21,10 +22,19 @@ export function sendXml(reply: FastifyReply, root: string, body: Record<string, 
 /** Parses a request document, requiring `root` as its top element; MalformedXML otherwise. */
 export function parseXml(text: string, root: string): Record<string, unknown> {
   if (!text.trim() || XMLValidator.validate(text) !== true) throw malformedXml();
-  const doc = parser.parse(text) as Record<string, unknown>;
+  const doc = dropLayoutText(parser.parse(text)) as Record<string, unknown>;
   const top = doc[root];
   if (top === undefined) throw malformedXml();
   return (typeof top === 'object' && top !== null ? top : {}) as Record<string, unknown>;
+}
+
+/** Without trimming, an element with children also gets the whitespace between them as `#text`. */
+function dropLayoutText(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(dropLayoutText);
+  if (typeof v !== 'object' || v === null) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, child] of Object.entries(v)) if (k !== '#text') out[k] = dropLayoutText(child);
+  return out;
 }
 
 /** A child element that may appear once or many times, as an array. */

@@ -1,8 +1,33 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CreateBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectsCommand,
+  GetObjectAttributesCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
 import { ec2Keys } from './helpers.js';
+
+/** The S3 error code a command fails with. */
+async function failure(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof S3ServiceException) return e.name;
+    throw e;
+  }
+  throw new Error('expected an S3 error');
+}
 
 /** Behaviour that ceph's s3-tests check and AWS S3 has (regressions found by running them). */
 describe('objectstore: S3 compatibility details', () => {
@@ -29,5 +54,69 @@ describe('objectstore: S3 compatibility details', () => {
     const res = await s3.send(new DeleteObjectsCommand({ Bucket: 'compat-space', Delete: { Objects: [{ Key: ' ' }, { Key: '_ ' }, { Key: ' lead' }] } }));
     assert.deepEqual(res.Deleted!.map((d) => d.Key).sort(), [' ', ' lead', '_ ']);
     assert.equal((await s3.send(new ListObjectsV2Command({ Bucket: 'compat-space' }))).KeyCount, 0);
+  });
+
+  it('reads one part of a multipart object with ?partNumber (GET and HEAD), and a single-part object as part 1', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'compat-parts' }));
+    const sizes = [5 * 1024 * 1024, 3];
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'compat-parts', Key: 'mp' }));
+    const Parts = [];
+    for (const [i, size] of sizes.entries()) {
+      const up = await s3.send(new UploadPartCommand({ Bucket: 'compat-parts', Key: 'mp', UploadId, PartNumber: i + 1, Body: Buffer.alloc(size, 65 + i) }));
+      Parts.push({ ETag: up.ETag, PartNumber: i + 1 });
+    }
+    assert.equal(await failure(s3.send(new GetObjectCommand({ Bucket: 'compat-parts', Key: 'mp', PartNumber: 1 }))), 'NoSuchKey');
+    const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'compat-parts', Key: 'mp', UploadId, MultipartUpload: { Parts } }));
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'compat-parts', Key: 'mp', PartNumber: 2 }));
+    assert.equal(head.PartsCount, 2);
+    assert.equal(head.ContentLength, 3);
+    assert.equal(head.ETag, done.ETag);
+    const second = await s3.send(new GetObjectCommand({ Bucket: 'compat-parts', Key: 'mp', PartNumber: 2 }));
+    assert.equal(second.ContentRange, `bytes ${sizes[0]}-${sizes[0] + 2}/${sizes[0] + 3}`);
+    assert.equal(await second.Body!.transformToString(), 'BBB');
+    assert.equal(await failure(s3.send(new GetObjectCommand({ Bucket: 'compat-parts', Key: 'mp', PartNumber: 3 }))), 'InvalidPart');
+    assert.equal(await failure(s3.send(new GetObjectCommand({ Bucket: 'compat-parts', Key: 'mp', PartNumber: 1, Range: 'bytes=0-1' }))), 'InvalidRequest');
+
+    await s3.send(new PutObjectCommand({ Bucket: 'compat-parts', Key: 'single', Body: 'body' }));
+    assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: 'compat-parts', Key: 'single', PartNumber: 1 }))).Body!.transformToString(), 'body');
+    assert.equal(await failure(s3.send(new GetObjectCommand({ Bucket: 'compat-parts', Key: 'single', PartNumber: 2 }))), 'InvalidPart');
+  });
+
+  it('names the new version of a write only while versioning is enabled', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'compat-versions' }));
+    assert.equal((await s3.send(new PutObjectCommand({ Bucket: 'compat-versions', Key: 'k', Body: 'a' }))).VersionId, undefined);
+    await s3.send(new PutBucketVersioningCommand({ Bucket: 'compat-versions', VersioningConfiguration: { Status: 'Enabled' } }));
+    assert.ok((await s3.send(new PutObjectCommand({ Bucket: 'compat-versions', Key: 'k', Body: 'b' }))).VersionId);
+    await s3.send(new PutBucketVersioningCommand({ Bucket: 'compat-versions', VersioningConfiguration: { Status: 'Suspended' } }));
+    assert.equal((await s3.send(new PutObjectCommand({ Bucket: 'compat-versions', Key: 'k', Body: 'c' }))).VersionId, undefined);
+  });
+
+  it('answers GetObjectAttributes for plain and multipart objects, with part pages and part checksums', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'compat-attrs' }));
+    const put = await s3.send(new PutObjectCommand({ Bucket: 'compat-attrs', Key: 'plain', Body: 'foo', ChecksumAlgorithm: 'SHA256' }));
+    const all = ['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize'] as const;
+    const plain = await s3.send(new GetObjectAttributesCommand({ Bucket: 'compat-attrs', Key: 'plain', ObjectAttributes: [...all] }));
+    assert.equal(plain.ETag, put.ETag!.replace(/"/g, ''));
+    assert.equal(plain.ObjectSize, 3);
+    assert.equal(plain.StorageClass, 'STANDARD');
+    assert.equal(plain.Checksum?.ChecksumSHA256, put.ChecksumSHA256);
+    assert.equal(plain.ObjectParts, undefined);
+    assert.equal(plain.VersionId, undefined);
+
+    const part = 5 * 1024 * 1024;
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'compat-attrs', Key: 'mp', ChecksumAlgorithm: 'SHA256' }));
+    const Parts = [];
+    for (let n = 1; n <= 3; n++) {
+      const up = await s3.send(new UploadPartCommand({ Bucket: 'compat-attrs', Key: 'mp', UploadId, PartNumber: n, Body: Buffer.alloc(n < 3 ? part : 10, n), ChecksumAlgorithm: 'SHA256' }));
+      Parts.push({ ETag: up.ETag, PartNumber: n, ChecksumSHA256: up.ChecksumSHA256 });
+    }
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'compat-attrs', Key: 'mp', UploadId, MultipartUpload: { Parts } }));
+    const page = await s3.send(new GetObjectAttributesCommand({ Bucket: 'compat-attrs', Key: 'mp', ObjectAttributes: ['ObjectParts', 'ObjectSize'], MaxParts: 1, PartNumberMarker: '1' }));
+    assert.equal(page.ObjectSize, 2 * part + 10);
+    assert.equal(page.ObjectParts?.TotalPartsCount, 3);
+    assert.equal(page.ObjectParts?.IsTruncated, true);
+    assert.equal(page.ObjectParts?.NextPartNumberMarker, '2');
+    assert.deepEqual(page.ObjectParts?.Parts?.map((p) => [p.PartNumber, p.Size, p.ChecksumSHA256]), [[2, part, Parts[1].ChecksumSHA256]]);
+    assert.equal(await failure(s3.send(new GetObjectAttributesCommand({ Bucket: 'compat-attrs', Key: 'mp', ObjectAttributes: ['Nonsense' as 'ETag'] }))), 'InvalidArgument');
   });
 });

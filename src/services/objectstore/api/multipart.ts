@@ -9,7 +9,7 @@ import { asBodyError, header, readSmallBody, requestBody } from './body.js';
 import type { S3Request } from './context.js';
 import type { S3Deps } from './deps.js';
 import { attrsFrom, customerKey, encryptionHeaders, setChecksumHeader } from './headers.js';
-import { readableSource } from './objects.js';
+import { readableSource, writesVersions } from './objects.js';
 import { many, parseXml, sendXml, s3Time, text } from './xml.js';
 
 export async function createUpload(s3: S3Request, req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
@@ -90,7 +90,7 @@ export async function completeUpload(s3: S3Request, req: FastifyRequest, reply: 
   });
   await deps.objects.checkWriteConditions(bucket.name, s3.key!, header(req, 'if-none-match'), header(req, 'if-match'));
   const row = await deps.multipart.complete(bucket, up, parts);
-  if (bucket.versioning !== '') reply.header('x-amz-version-id', row.version_id);
+  if (writesVersions(bucket)) reply.header('x-amz-version-id', row.version_id);
   encryptionHeaders(reply, row);
   const c = row.checksum ? (JSON.parse(row.checksum) as StoredChecksum) : undefined;
   return sendXml(reply, 'CompleteMultipartUploadResult', {

@@ -8,6 +8,7 @@ import { aclDocument, parseTagging, renderTagging } from './buckets.js';
 import type { S3Request } from './context.js';
 import type { S3Deps } from './deps.js';
 import { validateTags } from './headers.js';
+import { getObjectAttributes } from './object-attributes.js';
 import { many, parseXml, sendXml, text } from './xml.js';
 
 type Sub = (s3: S3Request, req: FastifyRequest, reply: FastifyReply, deps: S3Deps, bucket: BucketRow, row: ObjectRow) => Promise<unknown>;
@@ -86,6 +87,7 @@ const SUBRESOURCES: Record<string, Partial<Record<string, [string, 'objectstore:
   retention: { GET: ['s3:GetObjectRetention', 'objectstore:read', getRetention], PUT: ['s3:PutObjectRetention', 'objectstore:write', putRetention] },
   'legal-hold': { GET: ['s3:GetObjectLegalHold', 'objectstore:read', getLegalHold], PUT: ['s3:PutObjectLegalHold', 'objectstore:write', putLegalHold] },
   acl: { GET: ['s3:GetObjectAcl', 'objectstore:read', getAcl], PUT: ['s3:PutObjectAcl', 'objectstore:write', putAcl] },
+  attributes: { GET: ['s3:GetObjectAttributes', 'objectstore:read', (s3, req, reply, _deps, bucket, row) => getObjectAttributes(req, reply, bucket, row, s3.query.has('versionId'))] },
 };
 
 export function objectSubresource(s3: S3Request): string | undefined {

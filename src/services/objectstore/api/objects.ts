@@ -2,7 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authorize } from '../model/access.js';
 import { parseAlgorithm, type StoredChecksum } from '../model/checksums.js';
 import type { CustomerKey } from '../model/engine.js';
-import { invalidArgument, invalidRequest, notImplemented, preconditionFailed } from '../model/errors.js';
+import { invalidArgument, invalidRequest, preconditionFailed, s3Error } from '../model/errors.js';
+import { MAX_PART_NUMBER } from '../model/multipart.js';
 import { contentOf, etagMatches, segmentsOf, visible, type ObjectAttrs } from '../model/objects.js';
 import type { BucketRow, ObjectRow } from '../store/tables.js';
 import { asBodyError, header, requestBody, type Body } from './body.js';
@@ -30,6 +31,8 @@ const RESPONSE_OVERRIDES: Record<string, string> = {
 };
 
 const versionedHeader = (bucket: BucketRow) => bucket.versioning !== '';
+/** A write names its new version only while versioning is enabled (a suspended bucket writes the "null" version silently). */
+export const writesVersions = (bucket: BucketRow) => bucket.versioning === 'Enabled';
 
 /** Streams a body into a new object version; shared by PUT and copy. */
 async function store(deps: S3Deps, bucket: BucketRow, key: string, body: Body, attrs: ObjectAttrs, owner: string, customer: CustomerKey | undefined) {
@@ -45,7 +48,7 @@ function lockAllowed(bucket: BucketRow, attrs: ObjectAttrs): void {
 
 function writeResult(reply: FastifyReply, bucket: BucketRow, row: ObjectRow): void {
   reply.header('etag', row.etag);
-  if (versionedHeader(bucket)) reply.header('x-amz-version-id', row.version_id);
+  if (writesVersions(bucket)) reply.header('x-amz-version-id', row.version_id);
   encryptionHeaders(reply, row);
   setChecksumHeader(reply, row.checksum);
 }
@@ -81,16 +84,17 @@ export async function getObject(s3: S3Request, req: FastifyRequest, reply: Fasti
   const { bucket, row: found } = await deps.objects.lookup(s3.bucket!, s3.key!, versionId);
   authorize(bucket, versionId ? 's3:GetObjectVersion' : 's3:GetObject', 'objectstore:read', s3.key, s3.auth);
   const row = visible(found, versionId);
+  const part = requestedPart(s3, req);
+  const partBytes = part === undefined ? undefined : partRange(row, part);
   const customer = requireCustomerKey(row, customerKey(req));
-  const partNumber = s3.query.get('partNumber');
-  if (partNumber !== undefined && (partNumber !== '1' || row.parts_count > 1)) throw notImplemented('partNumber');
   objectHeaders(reply, row, versionedHeader(bucket) || !!versionId);
   if (checkReadConditions(req, row, etagMatches) === 'not-modified') return reply.code(304).send();
   for (const [q, h] of Object.entries(RESPONSE_OVERRIDES)) {
     const v = s3.query.get(q);
     if (v !== undefined) reply.header(h, v);
   }
-  const range = parseRange(header(req, 'range'), row.size);
+  const range = part === undefined ? parseRange(header(req, 'range'), row.size) : partBytes;
+  if (part !== undefined && row.parts_count > 0) reply.header('x-amz-mp-parts-count', String(row.parts_count));
   if (!range && header(req, 'x-amz-checksum-mode') === 'ENABLED') setChecksumHeader(reply, row.checksum);
   const start = range?.start ?? 0;
   const end = range?.end ?? row.size - 1;
@@ -110,6 +114,28 @@ export async function deleteObject(s3: S3Request, req: FastifyRequest, reply: Fa
   if (res.versionId !== undefined && (versionedHeader(bucket) || versionId)) reply.header('x-amz-version-id', res.versionId);
   if (res.deleteMarker) reply.header('x-amz-delete-marker', 'true');
   return reply.code(204).send();
+}
+
+/** `?partNumber=N` of a GET or HEAD: 1-10000, and not together with a Range. */
+function requestedPart(s3: S3Request, req: FastifyRequest): number | undefined {
+  const v = s3.query.get('partNumber');
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 1 || n > MAX_PART_NUMBER) throw invalidArgument('Part number must be an integer between 1 and 10000, inclusive');
+  if (header(req, 'range') !== undefined) throw invalidRequest('Cannot specify both Range header and partNumber query parameter');
+  return n;
+}
+
+/**
+ * The bytes of part N of a multipart object (its parts are its segments, in order); a
+ * single-part object is its own part 1, read whole.
+ */
+function partRange(row: ObjectRow, part: number): { start: number; end: number } | undefined {
+  if (part === 1 && (row.parts_count === 0 || row.size === 0)) return undefined;
+  const segments = segmentsOf(row);
+  if (part > row.parts_count || segments.length !== row.parts_count) throw s3Error('badRequest', 'InvalidPart', 'The requested partnumber is not satisfiable');
+  const start = segments.slice(0, part - 1).reduce((n, s) => n + s.size, 0);
+  return { start, end: start + segments[part - 1].size - 1 };
 }
 
 /** Parses `x-amz-copy-source`: `[/]bucket/key[?versionId=...]`, URL-encoded. */
@@ -172,7 +198,7 @@ async function copyObject(s3: S3Request, req: FastifyRequest, reply: FastifyRepl
   const body: Body = { source: deps.engine.read(segmentsOf(row), 0, row.size - 1, source.customer), decoders: [], expect: { algorithm } };
   const copy = await store(deps, bucket, s3.key!, body, attrs, s3.auth?.userId ?? 'anonymous', customer);
   if (source.versioned) reply.header('x-amz-copy-source-version-id', row.version_id);
-  if (versionedHeader(bucket)) reply.header('x-amz-version-id', copy.version_id);
+  if (writesVersions(bucket)) reply.header('x-amz-version-id', copy.version_id);
   encryptionHeaders(reply, copy);
   const checksum = copy.checksum ? (JSON.parse(copy.checksum) as StoredChecksum) : undefined;
   return sendXml(reply, 'CopyObjectResult', {

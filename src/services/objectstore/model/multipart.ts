@@ -102,7 +102,7 @@ export class Multipart {
     const md5s = createHash('md5');
     for (const p of chosen) md5s.update(Buffer.from(p.etag.replace(/"/g, ''), 'hex'));
     const attrs = JSON.parse(up.attrs) as ObjectAttrs;
-    const segments = chosen.map((p) => JSON.parse(p.segment) as Segment);
+    const segments = chosen.map((p): Segment => ({ ...(JSON.parse(p.segment) as Segment), ...(p.checksum ? { checksum: JSON.parse(p.checksum) as StoredChecksum } : {}) }));
     // The parts' rows go first, so their blobs now belong to the object alone.
     const { found, parts } = await this.uploads.remove(up.upload_id);
     if (!found) throw noSuchUpload();

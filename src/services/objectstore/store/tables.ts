@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { StoredChecksum } from '../model/checksums.js';
 
 /** One stored piece of an object's bytes: a file, and the data key that encrypts it (if any). */
 export interface Segment {
@@ -6,6 +7,8 @@ export interface Segment {
   size: number;
   /** Data key wrapped by the master key (or by the SSE-C customer key); absent when stored in clear. */
   key?: string;
+  /** The additional checksum of the part this segment was uploaded as (GetObjectAttributes lists it). */
+  checksum?: StoredChecksum;
 }
 
 export interface BucketRow {

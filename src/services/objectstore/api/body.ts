@@ -15,13 +15,16 @@ export interface Body {
   expect: Expectations;
 }
 
-export const header = (req: FastifyRequest, name: string) => {
+/** Anything that carries request headers: a request, or the fields of a POST form named like headers. */
+export type HeaderSource = Pick<FastifyRequest, 'headers'>;
+
+export const header = (req: HeaderSource, name: string) => {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
 };
 
 /** The checksum algorithm of an upload: named, implied by a checksum header, or announced as a trailer. */
-function checksumOf(req: FastifyRequest, decoder?: AwsChunkedDecoder): { algorithm?: ChecksumAlgorithm; checksum?: Expectations['checksum'] } {
+export function checksumOf(req: HeaderSource, decoder?: AwsChunkedDecoder): { algorithm?: ChecksumAlgorithm; checksum?: Expectations['checksum'] } {
   const trailer = header(req, 'x-amz-trailer')?.trim().toLowerCase();
   if (trailer?.startsWith('x-amz-checksum-')) {
     const algorithm = parseAlgorithm(trailer.slice('x-amz-checksum-'.length));

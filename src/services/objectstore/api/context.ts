@@ -15,6 +15,9 @@ export interface S3Request {
   verified?: Verified;
 }
 
+/** The signature fields of a POST Object form: SigV4 (`x-amz-credential`, `x-amz-date`) or V2 (`AWSAccessKeyId`). */
+export type FormSignature = { version: 4; credential: string; date: string; signature: string } | { version: 2; access: string; signature: string };
+
 /** A value remembered for a short time: key lookups and role resolution on every request would dominate small-object latency. */
 class TtlCache<T> {
   private readonly entries = new Map<string, { value: Promise<T>; until: number }>();
@@ -89,15 +92,28 @@ export class RequestContext {
       key = i < 0 ? '' : decode(path.slice(i + 1));
     }
     const s3: S3Request = { bucket: bucket || undefined, key: key || undefined, query };
+    // A CORS preflight is never authenticated (a browser sends it without credentials).
+    if (req.method === 'OPTIONS') return s3;
     const signed = { method: req.method, path, query: rawQuery, pairs, headers: req.headers };
     const verified = SigV2Verifier.applies(signed) ? await this.v2.verify(signed, virtual ? bucket : undefined) : await this.verifier.verify(signed);
-    if (verified) {
-      const { userId, projectId } = verified.credential;
-      s3.verified = verified;
-      s3.auth = await this.contexts.get(`${userId}/${projectId}`, () => this.identity().contextForUserProject(userId, projectId)).catch(() => {
-        throw accessDenied();
-      });
-    }
+    if (verified) await this.authenticate(s3, verified);
     return s3;
+  }
+
+  /** Authenticates a browser-upload form (POST Object) by the signature of its policy. */
+  async authenticateForm(s3: S3Request, policy: string, signed: FormSignature): Promise<void> {
+    const verified =
+      signed.version === 4
+        ? await this.verifier.verifyPolicy(policy, signed.credential, signed.date, signed.signature)
+        : await this.v2.verifyPolicy(policy, signed.access, signed.signature);
+    await this.authenticate(s3, verified);
+  }
+
+  private async authenticate(s3: S3Request, verified: Verified): Promise<void> {
+    const { userId, projectId } = verified.credential;
+    s3.verified = verified;
+    s3.auth = await this.contexts.get(`${userId}/${projectId}`, () => this.identity().contextForUserProject(userId, projectId)).catch(() => {
+      throw accessDenied();
+    });
   }
 }

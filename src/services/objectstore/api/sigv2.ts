@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { accessDenied, s3Error, signatureMismatch } from '../model/errors.js';
-import { queryPairs, type CredentialResolver, type SignedRequest, type Verified } from './sigv4.js';
+import { queryPairs, unknownAccessKey, type CredentialResolver, type SignedRequest, type Verified } from './sigv4.js';
 
 const MAX_SKEW_MS = 15 * 60 * 1000;
 
@@ -59,7 +59,7 @@ export class SigV2Verifier {
       if (this.now() > expires * 1000) throw accessDenied('Request has expired');
     }
     const credential = await this.resolve(access);
-    if (!credential) throw s3Error('forbidden', 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
+    if (!credential) throw unknownAccessKey();
     const amz = Object.keys(r.headers)
       .filter((h) => h.startsWith('x-amz-'))
       .sort()
@@ -72,9 +72,21 @@ export class SigV2Verifier {
       .join('&');
     const resource = (bucketFromHost ? `/${bucketFromHost}` : '') + r.path + (sub ? `?${sub}` : '');
     const toSign = [r.method, header(r, 'content-md5'), header(r, 'content-type'), dateLine, amz + resource].join('\n');
-    const expected = Buffer.from(createHmac('sha1', credential.secret).update(toSign).digest('base64'));
-    const given = Buffer.from(signature);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw signatureMismatch();
+    checkSignature(credential.secret, toSign, signature);
     return { access, credential, payload: { kind: 'unsigned' } };
   }
+
+  /** Verifies a browser-upload (POST Object) policy signed with V2: the base64 HMAC-SHA1 of the base64 policy. */
+  async verifyPolicy(policy: string, access: string, signature: string): Promise<Verified> {
+    const credential = await this.resolve(access);
+    if (!credential) throw unknownAccessKey();
+    checkSignature(credential.secret, policy, signature);
+    return { access, credential, payload: { kind: 'unsigned' } };
+  }
+}
+
+function checkSignature(secret: string, toSign: string, signature: string): void {
+  const expected = Buffer.from(createHmac('sha1', secret).update(toSign).digest('base64'));
+  const given = Buffer.from(signature);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw signatureMismatch();
 }

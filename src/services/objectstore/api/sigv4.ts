@@ -179,6 +179,21 @@ export class SigV4Verifier {
     return undefined;
   }
 
+  /**
+   * Verifies the signature of a browser-upload (POST Object) policy: the hex HMAC of the base64
+   * policy under the signing key of the form's `x-amz-credential` scope.
+   */
+  async verifyPolicy(policy: string, credentialField: string, amzDate: string, signature: string): Promise<Verified> {
+    const parts = credentialField.split('/');
+    if (parts.length !== 5 || parts[4] !== 'aws4_request' || !/^\d{8}$/.test(parts[1])) throw invalidArgument('Unable to parse the x-amz-credential field');
+    if (Number.isNaN(parseAmzDate(amzDate))) throw invalidArgument('x-amz-date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'"');
+    const [access, date, region, service] = parts;
+    const credential = await this.resolve(access);
+    if (!credential) throw unknownAccessKey();
+    if (!sameSignature(hmac(this.signingKey(credential.secret, date, region, service), policy).toString('hex'), signature)) throw signatureMismatch();
+    return { access, credential, payload: { kind: 'unsigned' } };
+  }
+
   async verify(req: SignedRequest): Promise<Verified | undefined> {
     const pairs = req.pairs ?? queryPairs(req.query);
     const p = this.parse(req, pairs);
@@ -194,9 +209,7 @@ export class SigV4Verifier {
     }
     if (!p.signedHeaders.includes('host')) throw authMalformed();
     const credential = await this.resolve(p.access);
-    if (!credential) {
-      throw s3Error('forbidden', 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
-    }
+    if (!credential) throw unknownAccessKey();
     const key = this.signingKey(credential.secret, p.date, p.region, p.service);
     const credScope = `${p.date}/${p.region}/${p.service}/aws4_request`;
     const query = canonicalQuery(p.presigned ? pairs.filter(([k]) => k !== 'X-Amz-Signature') : pairs);
@@ -212,6 +225,8 @@ export class SigV4Verifier {
     return { access: p.access, credential, payload: payloadMode(p, key, credScope) };
   }
 }
+
+export const unknownAccessKey = () => s3Error('forbidden', 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
 
 function authMalformed() {
   return s3Error('badRequest', 'AuthorizationHeaderMalformed', 'The authorization header is malformed.');

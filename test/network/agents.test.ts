@@ -103,6 +103,19 @@ describe('network: agents and their schedulers', () => {
     assert.equal(faultType(await admin('POST', `/v2.0/agents/${dhcp.id}/dhcp-networks`, { network_id: '00000000-0000-0000-0000-000000000000' })), 'NetworkNotFound');
   });
 
+  it('switching DHCP on schedules the network; a deleted router or network has no agents', async () => {
+    const later = await n.create('networks', 'network', { name: 'later' });
+    const sub = await n.create('subnets', 'subnet', { network_id: later.id, ip_version: 4, cidr: '10.42.0.0/24', enable_dhcp: false });
+    assert.deepEqual((await admin('GET', `/v2.0/networks/${later.id}/dhcp-agents`)).body.agents, []);
+    await n.call('PUT', `/v2.0/subnets/${sub.id}`, n.demo, { subnet: { enable_dhcp: true } });
+    assert.deepEqual((await admin('GET', `/v2.0/networks/${later.id}/dhcp-agents`)).body.agents.map((a: any) => a.id), [dhcp.id]);
+    assert.equal((await n.call('DELETE', `/v2.0/networks/${later.id}`, n.demo)).status, 204);
+    assert.deepEqual((await admin('GET', `/v2.0/networks/${later.id}/dhcp-agents`)).body.agents, []);
+    const router = await n.create('routers', 'router', { name: 'short-lived' });
+    assert.equal((await n.call('DELETE', `/v2.0/routers/${router.id}`, n.demo)).status, 204);
+    assert.deepEqual((await admin('GET', `/v2.0/routers/${router.id}/l3-agents`)).body.agents, []);
+  });
+
   it('a disabled agent gets no new routers and makes its zone unavailable', async () => {
     assert.deepEqual((await n.call('GET', '/v2.0/availability_zones', n.demo)).body.availability_zones, [
       { name: 'nova', resource: 'network', state: 'available' },

@@ -136,12 +136,10 @@ export class Agents {
     await this.routers.find(auth, routerId);
     await this.agentOf(agentId, L3_AGENT, 'InvalidL3Agent', `Agent ${agentId} is not a L3 Agent or has been disabled`);
     const current = await this.store.routerAgent(routerId);
-    if (current === agentId) return;
-    if (current || !(await this.store.bindRouter(routerId, agentId))) {
-      const holder = current ?? (await this.store.routerAgent(routerId));
-      if (holder === agentId) return;
-      throw nConflict('RouterHostedByL3Agent', `The router ${routerId} has been already hosted by the L3 Agent ${holder}.`);
-    }
+    if (!current && (await this.store.bindRouter(routerId, agentId))) return;
+    // Hosted already, or another request bound it first: fine when it is this agent.
+    const holder = current ?? (await this.store.routerAgent(routerId));
+    if (holder !== agentId) throw nConflict('RouterHostedByL3Agent', `The router ${routerId} has been already hosted by the L3 Agent ${holder}.`);
   }
 
   /** Unhosts a router; it stays unhosted until added again or the agents restart. */
@@ -153,7 +151,7 @@ export class Agents {
 
   /** `/v2.0/routers/{id}/l3-agents` (like Neutron's, empty for a router it does not know). */
   async routerAgents(routerId: string): Promise<Obj[]> {
-    const id = await this.store.routerAgent(routerId);
+    const id = (await this.m.store.get('router', routerId)) && (await this.store.routerAgent(routerId));
     const a = id ? await this.store.get(id) : undefined;
     return a ? [await this.view(a)] : [];
   }
@@ -183,6 +181,7 @@ export class Agents {
 
   /** `/v2.0/networks/{id}/dhcp-agents` */
   async networkAgents(networkId: string): Promise<Obj[]> {
+    if (!(await this.m.store.get('network', networkId))) return [];
     const rows = (await Promise.all((await this.store.networkAgents(networkId)).map((id) => this.store.get(id)))).filter((a): a is AgentRow => !!a);
     return Promise.all(rows.map((a) => this.view(a)));
   }

@@ -196,7 +196,7 @@ export class Subnets implements Collection {
         dns_publish_fixed_ip: optBool(body, 'dns_publish_fixed_ip') ?? doc.dns_publish_fixed_ip,
       };
     });
-    if (saved.doc.enable_dhcp) await this.scheduler.scheduleNetwork(saved.doc.network_id);
+    if (saved.doc.enable_dhcp && !s.doc.enable_dhcp) await this.scheduler.scheduleNetwork(saved.doc.network_id);
     return this.view(saved);
   }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { python, pythonModuleAvailable, requirePythonModule } from '../helpers/clients.js';
+import { openstack, python, pythonModuleAvailable, requirePythonModule, requireTool } from '../helpers/clients.js';
 import { faultType, startNetCloud, type NetCloud } from './helpers.js';
 
 const SINGLE_NODE = 'neutron.services.l3_router.service_providers.single_node.SingleNodeDriver';
@@ -141,6 +141,18 @@ describe('network: service flavors and service profiles', () => {
     const good = (await routerFlavor()).flavor.id;
     const both = await admin('POST', '/v2.0/routers', { router: { name: 'r', flavor_id: good, distributed: true } });
     assert.equal(both.status, 400);
+  });
+
+  it('the openstack CLI creates a router flavor with a profile that members then see', async (t) => {
+    if (!requireTool(t, '/usr/bin/openstack', 'python3-openstackclient')) return;
+    const os = (cloud: string, args: string[]) => openstack(n.cloud.cloudsYaml, cloud, args);
+    await os('scs-admin', ['network', 'flavor', 'create', '--service-type', 'L3_ROUTER_NAT', '--description', 'gold', 'cli-gold']);
+    const profile = await os('scs-admin', ['network', 'flavor', 'profile', 'create', '--driver', SINGLE_NODE, '-f', 'json']);
+    await os('scs-admin', ['network', 'flavor', 'add', 'profile', 'cli-gold', profile.id]);
+    const seen = (await os('scs-demo', ['network', 'flavor', 'list', '-f', 'json'])).find((f: any) => f.Name === 'cli-gold');
+    assert.deepEqual([seen['Service Type'], seen.Enabled, seen.Description], ['L3_ROUTER_NAT', true, 'gold']);
+    const router = await n.create('routers', 'router', { name: 'cli-flavored', flavor_id: seen.ID });
+    assert.equal(router.flavor_id, seen.ID);
   });
 
   it('openstacksdk: flavors, profiles, associations and a flavored router', async (t) => {

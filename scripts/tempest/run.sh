@@ -109,6 +109,7 @@ block_migration_for_live_migration = true
 volume_backed_live_migration = true
 cold_migration = true
 interface_attach = true
+volume_multiattach = true
 attach_encrypted_volume = false
 personality = true
 config_drive = false

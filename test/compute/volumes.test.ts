@@ -171,3 +171,30 @@ test('extending an attached volume records the extend_volume action with a compu
   assert.equal(failed.result, 'Error');
   await c.call('DELETE', `/servers/${s.id}`, c.demo);
 });
+
+test('a multiattach volume attaches to a second server from 2.60 on; twice to one server or a plain in-use volume is 400', async () => {
+  const boot = async (name: string) => (await c.waitFor((await c.call('POST', '/servers', c.demo, { server: { name, imageRef: c.imageId, flavorRef: c.flavorId, networks: 'none' } }, '2.95')).body.server.id, c.demo, 'ACTIVE')).id as string;
+  const [s1, s2] = [await boot('ma-1'), await boot('ma-2')];
+  const shared = (await cinder('POST', '/volumes', { volume: { size: 1, name: 'shared', multiattach: true } })).body.volume.id;
+  const plain = (await cinder('POST', '/volumes', { volume: { size: 1, name: 'plain' } })).body.volume.id;
+  assert.equal(await volumeStatus(shared, 'available'), 'available');
+  assert.equal(await volumeStatus(plain, 'available'), 'available');
+  const attach = (server: string, volumeId: string, v = '2.60') => c.call('POST', `/servers/${server}/os-volume_attachments`, c.demo, { volumeAttachment: { volumeId } }, v);
+  assert.equal((await attach(s1, shared)).status, 200);
+  const old = await attach(s2, shared, '2.59');
+  assert.equal(old.status, 400);
+  assert.equal(old.body.badRequest.message, 'Multiattach volumes are only supported starting with compute API version 2.60.');
+  assert.equal((await attach(s2, shared)).status, 200);
+  assert.equal((await attach(s2, shared)).status, 400, 'already attached to this server');
+  assert.equal((await cinder('GET', `/volumes/${shared}`)).body.volume.attachments.length, 2);
+  assert.equal((await attach(s1, plain)).status, 200);
+  assert.equal(await volumeStatus(plain, 'in-use'), 'in-use');
+  const again = await attach(s2, plain);
+  assert.equal(again.status, 400);
+  assert.match(again.body.badRequest.message, /is already attached/);
+  // Detaching from one server leaves the other attachment in use.
+  assert.equal((await c.call('DELETE', `/servers/${s1}/os-volume_attachments/${shared}`, c.demo)).status, 202);
+  assert.equal(await volumeStatus(shared, 'in-use'), 'in-use');
+  assert.deepEqual((await cinder('GET', `/volumes/${shared}`)).body.volume.attachments.map((a: any) => a.server_id), [s2]);
+  for (const s of [s1, s2]) await c.call('DELETE', `/servers/${s}`, c.demo);
+});

@@ -48,6 +48,7 @@ export function registerVolumeRoutes(app: FastifyInstance, api: ComputeApi): voi
       device,
       tag: req.mv >= 49 ? (optString(body, 'tag', { max: 60 }) ?? undefined) : undefined,
       deleteOnTermination: req.mv >= 79 ? (novaBool(body, 'delete_on_termination') ?? false) : false,
+      multiattachAllowed: req.mv >= 60,
     });
     await api.servers.recordAction(req.auth, row, 'attach_volume', req.id);
     return { volumeAttachment: render(a, req.mv) };

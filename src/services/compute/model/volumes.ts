@@ -136,16 +136,20 @@ export class VolumeService {
   }
 
   /** `POST /servers/{id}/os-volume_attachments`. */
-  async attach(auth: AuthContext, row: ServerRow, volumeId: string, opts: { device?: string; tag?: string; deleteOnTermination: boolean }): Promise<VolumeAttachmentRow> {
+  async attach(auth: AuthContext, row: ServerRow, volumeId: string, opts: { device?: string; tag?: string; deleteOnTermination: boolean; multiattachAllowed: boolean }): Promise<VolumeAttachmentRow> {
     const volumes = this.client();
     if (!['active', 'stopped', 'paused', 'suspended', 'resized', 'shelved', 'shelved_offloaded'].includes(row.vm_state) || row.task_state) {
       throw conflict(`Cannot 'attach_volume' instance ${row.id} while it is in vm_state ${row.vm_state}`);
     }
     const v = await volumes.getVolume(auth, volumeId);
     if (!v) throw notFound(`Volume ${volumeId} could not be found.`);
-    if (await this.store.byVolume(volumeId)) throw badRequest(`Invalid volume: volume ${volumeId} is already attached.`);
-    if (v.status !== 'available') throw badRequest(`Invalid volume: volume '${volumeId}' status must be 'available'. Currently in '${v.status}'`);
     const have = (await this.store.of([row.id])).get(row.id) ?? [];
+    if (have.some((a) => a.volume_id === volumeId)) throw badRequest(`Invalid volume: volume ${volumeId} is already attached.`);
+    // A multiattach volume may already be in use by other servers, from 2.60 on (Nova's check); Cinder then counts the attachments.
+    if (v.multiattach && !opts.multiattachAllowed) throw badRequest('Multiattach volumes are only supported starting with compute API version 2.60.');
+    if (v.status !== 'available' && !(v.multiattach && v.status === 'in-use')) {
+      throw badRequest(v.attachments.length ? `Invalid volume: volume ${volumeId} is already attached.` : `Invalid volume: volume '${volumeId}' status must be 'available'. Currently in '${v.status}'`);
+    }
     const device = opts.device && !have.some((a) => a.device === opts.device) ? opts.device : nextDevice(have.map((a) => a.device).concat('/dev/vda'));
     const a = await volumes.attach(auth, volumeId, row.id, { host: row.host ?? undefined, device });
     if (row.host) await this.driver.attachVolume(guestOf(row, row.host), volumeId, a.device);

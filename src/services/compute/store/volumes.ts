@@ -25,8 +25,4 @@ export class VolumeAttachmentStore {
   async setDeleteOnTermination(serverId: string, volumeId: string, value: boolean): Promise<void> {
     await this.db.updateTable('compute_volume_attachments').set({ delete_on_termination: value ? 1 : 0 }).where('server_id', '=', serverId).where('volume_id', '=', volumeId).execute();
   }
-
-  async byVolume(volumeId: string): Promise<VolumeAttachmentRow | undefined> {
-    return this.db.selectFrom('compute_volume_attachments').selectAll().where('volume_id', '=', volumeId).executeTakeFirst();
-  }
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openstack, requireTool } from '../helpers/clients.js';
+import { isAlive } from '../../src/services/network/model/scheduler.js';
+import type { AgentRow } from '../../src/services/network/store/tables.js';
 import { faultType, startNetCloud, type NetCloud } from './helpers.js';
 
 /** agent, l3_agent_scheduler, dhcp_agent_scheduler and the availability zones the agents give. */
@@ -35,6 +37,14 @@ describe('network: agents and their schedulers', () => {
     const filtered = await admin('GET', '/v2.0/agents?agent_type=L3+agent&fields=id&fields=alive');
     assert.deepEqual(filtered.body.agents, [{ id: l3.id, alive: true }]);
     assert.equal((await admin('GET', `/v2.0/agents/${dhcp.id}`)).body.agent.id, dhcp.id);
+  });
+
+  it('an agent is alive until its last heartbeat is older than agent_down_time (75 s)', () => {
+    const now = Date.parse('2024-01-02T03:04:05.000Z');
+    const beat = (secondsAgo: number) => ({ heartbeat_timestamp: new Date(now - secondsAgo * 1000).toISOString() }) as AgentRow;
+    assert.equal(isAlive(beat(30), now), true);
+    assert.equal(isAlive(beat(75), now), true);
+    assert.equal(isAlive(beat(76), now), false);
   });
 
   it('hides agents from members: an empty list, 404 for one, also on update and delete', async () => {

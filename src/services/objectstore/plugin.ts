@@ -11,6 +11,7 @@ import { registerS3Routes } from './api/router.js';
 import type { ObjectStoreClient } from './client.js';
 import { Buckets } from './model/buckets.js';
 import { Engine } from './model/engine.js';
+import { KmsKeys } from './model/kms.js';
 import { Lifecycle } from './model/lifecycle.js';
 import { Multipart } from './model/multipart.js';
 import { Objects } from './model/objects.js';
@@ -69,9 +70,11 @@ const objectstore: ServiceModule<Clients> = {
     const bucketStore = new BucketStore(db);
     const objects = new Objects(rows, engine);
     const multipart = new Multipart(uploads, objects, engine);
-    const buckets = new Buckets(bucketStore, uploads, engine, ctx.config.region, ctx.config.encryptAtRest);
+    // Canonical user ids are projects: a grantee id must name one.
+    const accounts = { exists: (id: string) => ctx.clients.identity.projectExists(id) };
+    const buckets = new Buckets(bucketStore, uploads, engine, ctx.config.region, ctx.config.encryptAtRest, accounts);
     const lifecycle = new Lifecycle(bucketStore, rows, objects, uploads, multipart, settings.lifecycleDaySeconds * 1000);
-    const deps: S3Deps = { buckets, objects, multipart, engine };
+    const deps: S3Deps = { buckets, objects, multipart, engine, kms: new KmsKeys(() => ctx.clients.keymanager), lifecycle };
 
     const app = createServiceApp({
       service: 'objectstore',

@@ -1,8 +1,22 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { enforce } from '../../../platform/policy.js';
-import { authorize, CANNED_ACLS, parsePolicy } from '../model/access.js';
+import { authorize } from '../model/access.js';
 import { parseLifecycle, renderLifecycle } from '../model/lifecycle.js';
+import { bucketDefault, bucketEncryption, renderBucketEncryption } from '../model/sse.js';
 import { accessDenied, invalidArgument, invalidRequest, malformedXml, s3Error } from '../model/errors.js';
+import {
+  deleteOwnership,
+  deletePublicAccessBlock,
+  getBucketAcl,
+  getOwnership,
+  getPolicyStatus,
+  getPublicAccessBlock,
+  ownerElement,
+  putBucketAcl,
+  putOwnership,
+  putPublicAccessBlock,
+  writeAcl,
+} from './acl.js';
 import { objectstorePolicy } from '../policy.js';
 import type { BucketRow } from '../store/tables.js';
 import { header, readSmallBody } from './body.js';
@@ -12,19 +26,27 @@ import type { S3Deps } from './deps.js';
 import { validateTags } from './headers.js';
 import { many, parseXml, sendXml, s3Time, text } from './xml.js';
 
-const owner = (b: { project_id: string }) => ({ ID: b.project_id, DisplayName: b.project_id });
-
 async function readConfig(s3: S3Request, req: FastifyRequest, root: string) {
   return parseXml(await readSmallBody(req, s3), root);
 }
 
+/** ListBuckets, paged by `max-buckets` and `continuation-token` (the last name, base64url). */
 export async function listBuckets(s3: S3Request, _req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
   if (!s3.auth?.projectId) throw accessDenied();
   enforce(objectstorePolicy, 'objectstore:read', s3.auth, { project_id: s3.auth.projectId });
-  const buckets = await deps.buckets.list(s3.auth.projectId);
+  const max = s3.query.get('max-buckets');
+  const limit = max === undefined ? undefined : Number(max);
+  if (limit !== undefined && (!/^\d+$/.test(max!) || limit < 1 || limit > 10000)) throw invalidArgument('Invalid max-buckets value');
+  const token = s3.query.get('continuation-token');
+  const after = token ? Buffer.from(token, 'base64url').toString('utf8') : undefined;
+  const prefix = s3.query.get('prefix');
+  const rows = await deps.buckets.list(s3.auth.projectId, { after, prefix, limit: limit === undefined ? undefined : limit + 1 });
+  const page = limit === undefined ? rows : rows.slice(0, limit);
   return sendXml(reply, 'ListAllMyBucketsResult', {
-    Owner: owner({ project_id: s3.auth.projectId }),
-    Buckets: { Bucket: buckets.map((b) => ({ Name: b.name, CreationDate: s3Time(b.created_at), BucketRegion: b.region })) },
+    Owner: ownerElement(s3.auth.projectId),
+    Buckets: { Bucket: page.map((b) => ({ Name: b.name, CreationDate: s3Time(b.created_at), BucketRegion: b.region })) },
+    ...(rows.length > page.length ? { ContinuationToken: Buffer.from(page[page.length - 1].name, 'utf8').toString('base64url') } : {}),
+    ...(prefix !== undefined ? { Prefix: prefix } : {}),
   });
 }
 
@@ -34,7 +56,13 @@ export async function createBucket(s3: S3Request, req: FastifyRequest, reply: Fa
   const body = await readSmallBody(req, s3);
   const location = body.trim() ? text(parseXml(body, 'CreateBucketConfiguration').LocationConstraint) : undefined;
   const bucket = await deps.buckets.create(
-    { name: s3.bucket!, location, acl: header(req, 'x-amz-acl'), objectLock: header(req, 'x-amz-bucket-object-lock-enabled')?.toLowerCase() === 'true' },
+    {
+      name: s3.bucket!,
+      location,
+      acl: writeAcl(req),
+      ownership: header(req, 'x-amz-object-ownership'),
+      objectLock: header(req, 'x-amz-bucket-object-lock-enabled')?.toLowerCase() === 'true',
+    },
     s3.auth,
   );
   reply.header('location', `/${bucket.name}`);
@@ -69,7 +97,7 @@ const putVersioning: Sub = async (s3, req, reply, deps, b) => {
   return reply.code(200).send();
 };
 
-function tagSet(doc: Record<string, unknown>): Record<string, string> {
+export function tagSet(doc: Record<string, unknown>): Record<string, string> {
   const tags: Record<string, string> = {};
   for (const t of many((doc.TagSet as Record<string, unknown> | undefined)?.Tag)) {
     const k = text(t.Key);
@@ -120,43 +148,27 @@ const getPolicy: Sub = async (_s3, _req, reply, _deps, b) => {
   return b.policy;
 };
 const putPolicy: Sub = async (s3, req, reply, deps, b) => {
-  const text = await readSmallBody(req, s3, 20 * 1024);
-  parsePolicy(text, b.name);
-  await deps.buckets.update(b, { policy: text });
+  await deps.buckets.setPolicy(b, await readSmallBody(req, s3, 20 * 1024));
   return reply.code(204).send();
 };
 
-/** The canned ACL as an AccessControlPolicy document. */
-export function aclDocument(b: BucketRow) {
-  const grants: unknown[] = [{ Grantee: { '@_xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance', '@_xsi:type': 'CanonicalUser', ...owner(b) }, Permission: 'FULL_CONTROL' }];
-  const everyone = { '@_xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance', '@_xsi:type': 'Group', URI: 'http://acs.amazonaws.com/groups/global/AllUsers' };
-  if (b.acl === 'public-read' || b.acl === 'public-read-write') grants.push({ Grantee: everyone, Permission: 'READ' });
-  if (b.acl === 'public-read-write') grants.push({ Grantee: everyone, Permission: 'WRITE' });
-  return { Owner: owner(b), AccessControlList: { Grant: grants } };
-}
-const getAcl: Sub = async (_s3, _req, reply, _deps, b) => sendXml(reply, 'AccessControlPolicy', aclDocument(b));
-const putAcl: Sub = async (s3, req, reply, deps, b) => {
-  const canned = header(req, 'x-amz-acl');
-  await readSmallBody(req, s3);
-  if (canned === undefined) throw notCanned();
-  if (!CANNED_ACLS.includes(canned)) throw invalidArgument('Invalid canned ACL');
-  await deps.buckets.update(b, { acl: canned });
-  return reply.code(200).send();
-};
-const notCanned = () => s3Error('notImplemented', 'NotImplemented', 'Only canned ACLs (x-amz-acl: private, public-read, public-read-write) are supported.');
-
+/** A bucket without a rule of its own encrypts with SSE-S3 all the same, and says so as S3 does. */
 const getEncryption: Sub = async (_s3, _req, reply, _deps, b) => {
   if (!b.encrypt) {
     throw s3Error('notFound', 'ServerSideEncryptionConfigurationNotFoundError', 'The server side encryption configuration was not found');
   }
-  return sendXml(reply, 'ServerSideEncryptionConfiguration', { Rule: { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: 'false' } });
+  return sendXml(reply, 'ServerSideEncryptionConfiguration', renderBucketEncryption(bucketDefault(b) ?? { algorithm: 'AES256' }));
 };
 const putEncryption: Sub = async (s3, req, reply, deps, b) => {
   const doc = await readConfig(s3, req, 'ServerSideEncryptionConfiguration');
-  const rule = many(doc.Rule)[0] as Record<string, Record<string, unknown>> | undefined;
-  const alg = text(rule?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm);
-  if (alg !== 'AES256') throw malformedXml();
-  await deps.buckets.update(b, { encrypt: 1, encryption: JSON.stringify({ algorithm: alg }) });
+  const rules = many(doc.Rule);
+  if (rules.length !== 1) throw malformedXml();
+  const apply = (rules[0].ApplyServerSideEncryptionByDefault ?? {}) as Record<string, unknown>;
+  const given = (v: unknown) => (v === undefined ? undefined : text(v));
+  const rule = bucketEncryption({ algorithm: given(apply.SSEAlgorithm), kmsKeyId: given(apply.KMSMasterKeyID), bucketKey: given(rules[0].BucketKeyEnabled) });
+  // A default key the caller may not use would fail every later write: refuse it now.
+  if (rule.kmsKeyId) await deps.kms.forWrite(s3.auth, rule.kmsKeyId);
+  await deps.buckets.update(b, { encrypt: 1, encryption: JSON.stringify(rule) });
   return reply.code(200).send();
 };
 /** Deleting the encryption configuration is the per-bucket opt-out of encryption at rest for new objects. */
@@ -205,7 +217,18 @@ const SUBRESOURCES: Record<string, Partial<Record<string, [string, Sub]>>> = {
   cors: { GET: ['s3:GetBucketCORS', getCors], PUT: ['s3:PutBucketCORS', putCors], DELETE: ['s3:PutBucketCORS', clear('cors')] },
   lifecycle: { GET: ['s3:GetLifecycleConfiguration', getLifecycle], PUT: ['s3:PutLifecycleConfiguration', putLifecycle], DELETE: ['s3:PutLifecycleConfiguration', clear('lifecycle')] },
   policy: { GET: ['s3:GetBucketPolicy', getPolicy], PUT: ['s3:PutBucketPolicy', putPolicy], DELETE: ['s3:DeleteBucketPolicy', clear('policy')] },
-  acl: { GET: ['s3:GetBucketAcl', getAcl], PUT: ['s3:PutBucketAcl', putAcl] },
+  acl: { GET: ['s3:GetBucketAcl', getBucketAcl], PUT: ['s3:PutBucketAcl', putBucketAcl] },
+  ownershipControls: {
+    GET: ['s3:GetBucketOwnershipControls', getOwnership],
+    PUT: ['s3:PutBucketOwnershipControls', putOwnership],
+    DELETE: ['s3:PutBucketOwnershipControls', deleteOwnership],
+  },
+  publicAccessBlock: {
+    GET: ['s3:GetBucketPublicAccessBlock', getPublicAccessBlock],
+    PUT: ['s3:PutBucketPublicAccessBlock', putPublicAccessBlock],
+    DELETE: ['s3:PutBucketPublicAccessBlock', deletePublicAccessBlock],
+  },
+  policyStatus: { GET: ['s3:GetBucketPolicyStatus', getPolicyStatus] },
   encryption: { GET: ['s3:GetEncryptionConfiguration', getEncryption], PUT: ['s3:PutEncryptionConfiguration', putEncryption], DELETE: ['s3:PutEncryptionConfiguration', deleteEncryption] },
   'object-lock': { GET: ['s3:GetBucketObjectLockConfiguration', getObjectLock], PUT: ['s3:PutBucketObjectLockConfiguration', putObjectLock] },
 };

@@ -3,6 +3,7 @@ import { authorize } from '../model/access.js';
 import { invalidArgument } from '../model/errors.js';
 import type { StoredChecksum } from '../model/checksums.js';
 import type { ObjectRow } from '../store/tables.js';
+import { ownerElement } from './acl.js';
 import type { S3Request } from './context.js';
 import type { S3Deps } from './deps.js';
 import { sendXml, s3Time } from './xml.js';
@@ -23,7 +24,7 @@ function encoder(s3: S3Request): (s: string) => string {
   return (s) => encodeURIComponent(s).replace(/%2F/g, '/');
 }
 
-const owner = (row: ObjectRow) => ({ ID: row.owner_user_id, DisplayName: row.owner_user_id });
+const owner = (row: ObjectRow) => ownerElement(row.owner_id);
 
 function contents(row: ObjectRow, enc: (s: string) => string, withOwner: boolean) {
   const c = row.checksum ? (JSON.parse(row.checksum) as StoredChecksum) : undefined;
@@ -75,9 +76,10 @@ export async function listObjects(s3: S3Request, _req: FastifyRequest, reply: Fa
       CommonPrefixes: common,
     });
   }
+  // ListObjects v1 returns the prefix as given even with encoding-type=url (clients decode only keys, markers and delimiters).
   return sendXml(reply, 'ListBucketResult', {
     Name: bucket.name,
-    Prefix: enc(prefix),
+    Prefix: prefix,
     Marker: enc(after),
     ...(res.truncated && delimiter && res.next !== undefined ? { NextMarker: enc(res.next) } : {}),
     MaxKeys: limit,
@@ -147,8 +149,8 @@ export async function listUploads(s3: S3Request, _req: FastifyRequest, reply: Fa
     Upload: page.map((u) => ({
       Key: enc(u.key),
       UploadId: u.upload_id,
-      Initiator: { ID: u.owner_user_id, DisplayName: u.owner_user_id },
-      Owner: { ID: u.owner_user_id, DisplayName: u.owner_user_id },
+      Initiator: ownerElement(u.owner_id),
+      Owner: ownerElement(u.owner_id),
       StorageClass: 'STANDARD',
       Initiated: s3Time(u.initiated),
       ...(u.checksum_algorithm ? { ChecksumAlgorithm: u.checksum_algorithm } : {}),
@@ -170,8 +172,8 @@ export async function listParts(s3: S3Request, _req: FastifyRequest, reply: Fast
     Bucket: bucket.name,
     Key: up.key,
     UploadId: up.upload_id,
-    Initiator: { ID: up.owner_user_id, DisplayName: up.owner_user_id },
-    Owner: { ID: up.owner_user_id, DisplayName: up.owner_user_id },
+    Initiator: ownerElement(up.owner_id),
+    Owner: ownerElement(up.owner_id),
     StorageClass: 'STANDARD',
     PartNumberMarker: marker,
     ...(page.length ? { NextPartNumberMarker: page[page.length - 1].part_number } : {}),

@@ -4,12 +4,13 @@ import { parseAlgorithm, type StoredChecksum } from '../model/checksums.js';
 import { invalidArgument, invalidRequest, s3Error } from '../model/errors.js';
 import { MAX_PART_NUMBER, type CompletedPart } from '../model/multipart.js';
 import { segmentsOf } from '../model/objects.js';
-import type { UploadRow } from '../store/tables.js';
 import { asBodyError, header, readSmallBody, requestBody } from './body.js';
+import { writeAcl } from './acl.js';
 import type { S3Request } from './context.js';
 import type { S3Deps } from './deps.js';
-import { attrsFrom, customerKey, encryptionHeaders, setChecksumHeader } from './headers.js';
-import { readableSource, writesVersions } from './objects.js';
+import { attrsFrom, encryptionHeaders, setChecksumHeader } from './headers.js';
+import { expirationHeader, readableSource, writesVersions } from './objects.js';
+import { uploadEncryption, uploadKey, writeEncryption } from './sse.js';
 import { many, parseXml, sendXml, s3Time, text } from './xml.js';
 
 export async function createUpload(s3: S3Request, req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
@@ -18,10 +19,11 @@ export async function createUpload(s3: S3Request, req: FastifyRequest, reply: Fa
   const attrs = attrsFrom(req);
   if ((attrs.lockMode || attrs.legalHold) && !bucket.object_lock) throw invalidRequest('Bucket is missing Object Lock Configuration');
   const algorithm = parseAlgorithm(header(req, 'x-amz-checksum-algorithm'));
-  const customer = customerKey(req);
-  const encrypt = deps.buckets.encrypts(bucket);
-  const up = await deps.multipart.create(bucket, s3.key!, attrs, s3.auth?.userId ?? 'anonymous', algorithm, encrypt, customer);
-  encryptionHeaders(reply, { encrypted: encrypt ? 1 : 0, sse_c_md5: up.sse_c_md5 });
+  const enc = await writeEncryption(req, s3, deps, bucket);
+  const { writer, acl } = await deps.buckets.newObjectAcl(bucket, writeAcl(req), s3.auth);
+  attrs.acl = acl;
+  const up = await deps.multipart.create(bucket, s3.key!, attrs, writer, algorithm, enc.encrypt, enc.wrapping);
+  encryptionHeaders(reply, uploadEncryption(up));
   if (algorithm) reply.header('x-amz-checksum-algorithm', algorithm);
   return sendXml(reply, 'InitiateMultipartUploadResult', { Bucket: bucket.name, Key: s3.key, UploadId: up.upload_id });
 }
@@ -32,18 +34,13 @@ function partNumber(s3: S3Request): number {
   return n;
 }
 
-function uploadKey(up: UploadRow, given: ReturnType<typeof customerKey>) {
-  if (up.sse_c_md5 && given?.md5 !== up.sse_c_md5) throw invalidRequest('The multipart upload was initiated with SSE-C; the same customer key must be sent with every part.');
-  return up.sse_c_md5 ? given : undefined;
-}
-
 /** UploadPart and UploadPartCopy. */
 export async function uploadPart(s3: S3Request, req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
   const bucket = await deps.buckets.get(s3.bucket!);
   authorize(bucket, 's3:PutObject', 'objectstore:write', s3.key, s3.auth);
   const n = partNumber(s3);
   const up = await deps.multipart.get(bucket.name, s3.key!, s3.query.get('uploadId')!);
-  const customer = uploadKey(up, customerKey(req));
+  const customer = await uploadKey(req, s3, deps, up);
   const algorithm = (up.checksum_algorithm as StoredChecksum['algorithm'] | null) ?? undefined;
   if (header(req, 'x-amz-copy-source') !== undefined) {
     const source = await readableSource(s3, req, deps);
@@ -52,6 +49,7 @@ export async function uploadPart(s3: S3Request, req: FastifyRequest, reply: Fast
     const ing = await deps.engine.ingest(body, [], { algorithm }, !!up.encrypt, customer);
     const part = await deps.multipart.putPart(up, n, ing);
     if (source.versioned) reply.header('x-amz-copy-source-version-id', source.row.version_id);
+    encryptionHeaders(reply, uploadEncryption(up));
     const c = part.checksum ? (JSON.parse(part.checksum) as StoredChecksum) : undefined;
     return sendXml(reply, 'CopyPartResult', { ETag: part.etag, LastModified: s3Time(part.last_modified), ...(c ? { [`Checksum${c.algorithm}`]: c.value } : {}) });
   }
@@ -63,7 +61,7 @@ export async function uploadPart(s3: S3Request, req: FastifyRequest, reply: Fast
   const ing = await deps.engine.ingest(body.source, body.decoders, body.expect, !!up.encrypt, customer).catch(asBodyError);
   const part = await deps.multipart.putPart(up, n, ing);
   reply.header('etag', part.etag);
-  encryptionHeaders(reply, { encrypted: up.encrypt, sse_c_md5: up.sse_c_md5 });
+  encryptionHeaders(reply, uploadEncryption(up));
   setChecksumHeader(reply, part.checksum);
   reply.removeHeader('x-amz-checksum-type');
   return reply.code(200).send();
@@ -82,6 +80,8 @@ export async function completeUpload(s3: S3Request, req: FastifyRequest, reply: 
   const bucket = await deps.buckets.get(s3.bucket!);
   authorize(bucket, 's3:PutObject', 'objectstore:write', s3.key, s3.auth);
   const up = await deps.multipart.get(bucket.name, s3.key!, s3.query.get('uploadId')!);
+  // The key an upload's parts need is needed again to complete it (SSE-C: the same customer key).
+  await uploadKey(req, s3, deps, up);
   const doc = parseXml(await readSmallBody(req, s3), 'CompleteMultipartUpload');
   const parts: CompletedPart[] = many(doc.Part).map((p) => {
     const partNumber = Number(text(p.PartNumber));
@@ -92,6 +92,7 @@ export async function completeUpload(s3: S3Request, req: FastifyRequest, reply: 
   const row = await deps.multipart.complete(bucket, up, parts);
   if (writesVersions(bucket)) reply.header('x-amz-version-id', row.version_id);
   encryptionHeaders(reply, row);
+  expirationHeader(reply, deps, bucket, row);
   const c = row.checksum ? (JSON.parse(row.checksum) as StoredChecksum) : undefined;
   return sendXml(reply, 'CompleteMultipartUploadResult', {
     Location: `/${bucket.name}/${encodeURIComponent(row.key)}`,

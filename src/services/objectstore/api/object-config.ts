@@ -2,9 +2,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isApiError } from '../../../platform/errors.js';
 import { authorize } from '../model/access.js';
 import { invalidRequest, malformedXml, s3Error } from '../model/errors.js';
+import { writerOf } from '../model/objects.js';
 import type { BucketRow, ObjectRow } from '../store/tables.js';
 import { header, readSmallBody } from './body.js';
-import { aclDocument, parseTagging, renderTagging } from './buckets.js';
+import { getObjectAcl, putObjectAcl } from './acl.js';
+import { parseTagging, renderTagging } from './buckets.js';
 import type { S3Request } from './context.js';
 import type { S3Deps } from './deps.js';
 import { validateTags } from './headers.js';
@@ -67,17 +69,6 @@ const putLegalHold: Sub = async (s3, req, reply, deps, bucket, row) => {
   return reply.code(200).send();
 };
 
-/** Objects carry the bucket's ACL; only `private` (the owner's full control) can be put on one. */
-const getAcl: Sub = async (_s3, _req, reply, _deps, bucket) => sendXml(reply, 'AccessControlPolicy', aclDocument({ ...bucket, acl: 'private' }));
-const putAcl: Sub = async (s3, req, reply) => {
-  await readSmallBody(req, s3);
-  const canned = header(req, 'x-amz-acl');
-  if (canned !== 'private' && canned !== 'bucket-owner-full-control') {
-    throw s3Error('notImplemented', 'NotImplemented', 'Object ACLs other than private are not supported; use a bucket ACL or policy.');
-  }
-  return reply.code(200).send();
-};
-
 const SUBRESOURCES: Record<string, Partial<Record<string, [string, 'objectstore:read' | 'objectstore:write', Sub]>>> = {
   tagging: {
     GET: ['s3:GetObjectTagging', 'objectstore:read', getTags],
@@ -86,7 +77,7 @@ const SUBRESOURCES: Record<string, Partial<Record<string, [string, 'objectstore:
   },
   retention: { GET: ['s3:GetObjectRetention', 'objectstore:read', getRetention], PUT: ['s3:PutObjectRetention', 'objectstore:write', putRetention] },
   'legal-hold': { GET: ['s3:GetObjectLegalHold', 'objectstore:read', getLegalHold], PUT: ['s3:PutObjectLegalHold', 'objectstore:write', putLegalHold] },
-  acl: { GET: ['s3:GetObjectAcl', 'objectstore:read', getAcl], PUT: ['s3:PutObjectAcl', 'objectstore:write', putAcl] },
+  acl: { GET: ['s3:GetObjectAcl', 'objectstore:read', getObjectAcl], PUT: ['s3:PutObjectAcl', 'objectstore:write', putObjectAcl] },
   attributes: { GET: ['s3:GetObjectAttributes', 'objectstore:read', (s3, req, reply, _deps, bucket, row) => getObjectAttributes(req, reply, bucket, row, s3.query.has('versionId'))] },
 };
 
@@ -99,8 +90,12 @@ export async function objectConfig(s3: S3Request, req: FastifyRequest, reply: Fa
   if (!entry) throw s3Error('methodNotAllowed', 'MethodNotAllowed', 'The specified method is not allowed against this resource.', 405);
   const [action, need, handler] = entry;
   const bucket = await deps.buckets.get(s3.bucket!);
-  authorize(bucket, action, need, s3.key, s3.auth);
-  const row = await deps.objects.find(bucket.name, s3.key!, s3.query.get('versionId'));
+  // A missing key answers 404 only to those who may list the bucket.
+  const row = await deps.objects.find(bucket.name, s3.key!, s3.query.get('versionId')).catch((e) => {
+    authorize(bucket, action, need, s3.key, s3.auth);
+    throw e;
+  });
+  authorize(bucket, action, need, s3.key, s3.auth, row);
   return handler(s3, req, reply, deps, bucket, row);
 }
 
@@ -120,7 +115,7 @@ export async function deleteObjects(s3: S3Request, req: FastifyRequest, reply: F
     try {
       if (!key) throw s3Error('badRequest', 'UserKeyMustBeSpecified', 'The key must be specified.');
       authorize(bucket, versionId ? 's3:DeleteObjectVersion' : 's3:DeleteObject', 'objectstore:write', key, s3.auth);
-      const res = await deps.objects.delete(bucket, key, versionId, s3.auth?.userId ?? 'anonymous', bypass);
+      const res = await deps.objects.delete(bucket, key, versionId, writerOf(bucket, s3.auth), bypass);
       if (!quiet) {
         deleted.push({
           Key: key,

@@ -1,24 +1,24 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { authorize } from '../model/access.js';
+import { authorize, expectOwner } from '../model/access.js';
 import { parseAlgorithm, type StoredChecksum } from '../model/checksums.js';
-import type { CustomerKey } from '../model/engine.js';
+import { customerMd5Of } from '../model/engine.js';
 import { invalidArgument, invalidRequest, preconditionFailed, s3Error } from '../model/errors.js';
 import { MAX_PART_NUMBER } from '../model/multipart.js';
-import { contentOf, etagMatches, segmentsOf, visible, type ObjectAttrs } from '../model/objects.js';
+import { contentOf, etagMatches, segmentsOf, visible, writerOf, type ObjectAttrs, type Writer } from '../model/objects.js';
 import type { BucketRow, ObjectRow } from '../store/tables.js';
 import { asBodyError, header, requestBody, type Body } from './body.js';
+import { writeAcl } from './acl.js';
 import type { S3Request } from './context.js';
 import type { S3Deps } from './deps.js';
 import {
   attrsFrom,
   checkReadConditions,
-  customerKey,
   encryptionHeaders,
   objectHeaders,
   parseRange,
-  requireCustomerKey,
   setChecksumHeader,
 } from './headers.js';
+import { readKey, refuseEncryptionHeaders, writeEncryption, type WriteEncryption } from './sse.js';
 import { sendXml, s3Time } from './xml.js';
 
 const RESPONSE_OVERRIDES: Record<string, string> = {
@@ -34,19 +34,18 @@ const versionedHeader = (bucket: BucketRow) => bucket.versioning !== '';
 /** A write names its new version only while versioning is enabled (a suspended bucket writes the "null" version silently). */
 export const writesVersions = (bucket: BucketRow) => bucket.versioning === 'Enabled';
 
-/** Streams a body into a new object version; shared by PUT and copy. */
-async function store(deps: S3Deps, bucket: BucketRow, key: string, body: Body, attrs: ObjectAttrs, owner: string, customer: CustomerKey | undefined) {
-  const encrypt = deps.buckets.encrypts(bucket);
-  const ing = await deps.engine.ingest(body.source, body.decoders, body.expect, encrypt, customer).catch(asBodyError);
+/** Streams a body into a new object version; shared by PUT, copy and POST. */
+export async function store(deps: S3Deps, bucket: BucketRow, key: string, body: Body, attrs: ObjectAttrs, writer: Writer, enc: WriteEncryption) {
+  const ing = await deps.engine.ingest(body.source, body.decoders, body.expect, enc.encrypt, enc.wrapping).catch(asBodyError);
   await deps.engine.blobs.place(ing.pending);
-  return deps.objects.put(bucket, key, contentOf(ing, encrypt || !!customer, customer), attrs, owner);
+  return deps.objects.put(bucket, key, contentOf(ing, enc.encrypt, enc.wrapping), attrs, writer);
 }
 
-function lockAllowed(bucket: BucketRow, attrs: ObjectAttrs): void {
+export function lockAllowed(bucket: BucketRow, attrs: ObjectAttrs): void {
   if ((attrs.lockMode || attrs.legalHold) && !bucket.object_lock) throw invalidRequest('Bucket is missing Object Lock Configuration');
 }
 
-function writeResult(reply: FastifyReply, bucket: BucketRow, row: ObjectRow): void {
+export function writeResult(reply: FastifyReply, bucket: BucketRow, row: ObjectRow): void {
   reply.header('etag', row.etag);
   if (writesVersions(bucket)) reply.header('x-amz-version-id', row.version_id);
   encryptionHeaders(reply, row);
@@ -59,12 +58,14 @@ export async function putObject(s3: S3Request, req: FastifyRequest, reply: Fasti
   if (header(req, 'x-amz-copy-source') !== undefined) return copyObject(s3, req, reply, deps, bucket);
   const attrs = attrsFrom(req);
   lockAllowed(bucket, attrs);
+  const { writer, acl } = await deps.buckets.newObjectAcl(bucket, writeAcl(req), s3.auth);
+  attrs.acl = acl;
   const ifNoneMatch = header(req, 'if-none-match');
   const ifMatch = header(req, 'if-match');
   await deps.objects.checkWriteConditions(bucket.name, s3.key!, ifNoneMatch, ifMatch);
-  const customer = customerKey(req);
+  const enc = await writeEncryption(req, s3, deps, bucket);
   const body = requestBody(req, s3);
-  const ing = await deps.engine.ingest(body.source, body.decoders, body.expect, deps.buckets.encrypts(bucket), customer).catch(asBodyError);
+  const ing = await deps.engine.ingest(body.source, body.decoders, body.expect, enc.encrypt, enc.wrapping).catch(asBodyError);
   // Checked again now that the body is in: another writer may have won meanwhile.
   try {
     await deps.objects.checkWriteConditions(bucket.name, s3.key!, ifNoneMatch, ifMatch);
@@ -73,8 +74,9 @@ export async function putObject(s3: S3Request, req: FastifyRequest, reply: Fasti
     throw e;
   }
   await deps.engine.blobs.place(ing.pending);
-  const row = await deps.objects.put(bucket, s3.key!, contentOf(ing, deps.buckets.encrypts(bucket) || !!customer, customer), attrs, s3.auth?.userId ?? 'anonymous');
+  const row = await deps.objects.put(bucket, s3.key!, contentOf(ing, enc.encrypt, enc.wrapping), attrs, writer);
   writeResult(reply, bucket, row);
+  expirationHeader(reply, deps, bucket, row);
   return reply.code(200).send();
 }
 
@@ -82,12 +84,14 @@ export async function putObject(s3: S3Request, req: FastifyRequest, reply: Fasti
 export async function getObject(s3: S3Request, req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
   const versionId = s3.query.get('versionId');
   const { bucket, row: found } = await deps.objects.lookup(s3.bucket!, s3.key!, versionId);
-  authorize(bucket, versionId ? 's3:GetObjectVersion' : 's3:GetObject', 'objectstore:read', s3.key, s3.auth);
+  authorize(bucket, versionId ? 's3:GetObjectVersion' : 's3:GetObject', 'objectstore:read', s3.key, s3.auth, found?.delete_marker ? undefined : found);
   const row = visible(found, versionId);
   const part = requestedPart(s3, req);
   const partBytes = part === undefined ? undefined : partRange(row, part);
-  const customer = requireCustomerKey(row, customerKey(req));
+  refuseEncryptionHeaders(req);
+  const customer = await readKey(req, s3, deps, row);
   objectHeaders(reply, row, versionedHeader(bucket) || !!versionId);
+  if (!versionId) expirationHeader(reply, deps, bucket, row);
   if (checkReadConditions(req, row, etagMatches) === 'not-modified') return reply.code(304).send();
   for (const [q, h] of Object.entries(RESPONSE_OVERRIDES)) {
     const v = s3.query.get(q);
@@ -110,10 +114,16 @@ export async function deleteObject(s3: S3Request, req: FastifyRequest, reply: Fa
   const versionId = s3.query.get('versionId');
   authorize(bucket, versionId ? 's3:DeleteObjectVersion' : 's3:DeleteObject', 'objectstore:write', s3.key, s3.auth);
   const bypass = header(req, 'x-amz-bypass-governance-retention')?.toLowerCase() === 'true';
-  const res = await deps.objects.delete(bucket, s3.key!, versionId, s3.auth?.userId ?? 'anonymous', bypass);
+  const res = await deps.objects.delete(bucket, s3.key!, versionId, writerOf(bucket, s3.auth), bypass);
   if (res.versionId !== undefined && (versionedHeader(bucket) || versionId)) reply.header('x-amz-version-id', res.versionId);
   if (res.deleteMarker) reply.header('x-amz-delete-marker', 'true');
   return reply.code(204).send();
+}
+
+/** When the lifecycle will expire the current object: `expiry-date="<HTTP date>", rule-id="<id>"`. */
+export function expirationHeader(reply: FastifyReply, deps: S3Deps, bucket: BucketRow, row: ObjectRow): void {
+  const exp = deps.lifecycle.expiration(bucket, row);
+  if (exp) reply.header('x-amz-expiration', `expiry-date="${exp.at.toUTCString()}", rule-id="${exp.ruleId}"`);
 }
 
 /** `?partNumber=N` of a GET or HEAD: 1-10000, and not together with a Range. */
@@ -157,12 +167,15 @@ export function copySource(v: string): { bucket: string; key: string; versionId?
 export async function readableSource(s3: S3Request, req: FastifyRequest, deps: S3Deps) {
   const src = copySource(header(req, 'x-amz-copy-source')!);
   const bucket = await deps.buckets.get(src.bucket);
-  authorize(bucket, src.versionId ? 's3:GetObjectVersion' : 's3:GetObject', 'objectstore:read', src.key, s3.auth);
+  expectOwner(bucket, header(req, 'x-amz-source-expected-bucket-owner'));
+  const action = src.versionId ? 's3:GetObjectVersion' : 's3:GetObject';
   const row = await deps.objects.find(bucket.name, src.key, src.versionId).catch((e) => {
+    authorize(bucket, action, 'objectstore:read', src.key, s3.auth);
     if (e?.code === 'MethodNotAllowed') throw invalidRequest('The source of a copy request may not specifically refer to a delete marker by version id.');
     throw e;
   });
-  const customer = requireCustomerKey(row, customerKey(req, 'x-amz-copy-source-'));
+  authorize(bucket, action, 'objectstore:read', src.key, s3.auth, row);
+  const customer = await readKey(req, s3, deps, row, 'x-amz-copy-source-');
   const modified = Math.floor(Date.parse(row.last_modified) / 1000) * 1000;
   const ifMatch = header(req, 'x-amz-copy-source-if-match');
   const ifNoneMatch = header(req, 'x-amz-copy-source-if-none-match');
@@ -182,24 +195,27 @@ async function copyObject(s3: S3Request, req: FastifyRequest, reply: FastifyRepl
   const tagDirective = header(req, 'x-amz-tagging-directive') ?? 'COPY';
   if (!['COPY', 'REPLACE'].includes(metaDirective) || !['COPY', 'REPLACE'].includes(tagDirective)) throw invalidArgument('Unknown metadata directive.');
   const given = attrsFrom(req);
+  const { writer, acl } = await deps.buckets.newObjectAcl(bucket, writeAcl(req), s3.auth);
   const attrs: ObjectAttrs =
     metaDirective === 'REPLACE'
       ? given
       : { contentType: row.content_type ?? undefined, headers: JSON.parse(row.headers), meta: JSON.parse(row.meta), tags: given.tags, lockMode: given.lockMode, lockUntil: given.lockUntil, legalHold: given.legalHold };
   if (tagDirective === 'COPY') attrs.tags = JSON.parse(row.tags);
+  attrs.acl = acl;
   lockAllowed(bucket, attrs);
-  const customer = customerKey(req);
+  const enc = await writeEncryption(req, s3, deps, bucket);
   const sameObject = source.bucket.name === bucket.name && row.key === s3.key && !source.src.versionId;
-  if (sameObject && metaDirective === 'COPY' && !customer && !header(req, 'x-amz-server-side-encryption')) {
+  if (sameObject && metaDirective === 'COPY' && !customerMd5Of(enc.wrapping) && !header(req, 'x-amz-server-side-encryption')) {
     throw invalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
   }
   const stored = row.checksum ? (JSON.parse(row.checksum) as StoredChecksum) : undefined;
   const algorithm = parseAlgorithm(header(req, 'x-amz-checksum-algorithm')) ?? stored?.algorithm;
   const body: Body = { source: deps.engine.read(segmentsOf(row), 0, row.size - 1, source.customer), decoders: [], expect: { algorithm } };
-  const copy = await store(deps, bucket, s3.key!, body, attrs, s3.auth?.userId ?? 'anonymous', customer);
+  const copy = await store(deps, bucket, s3.key!, body, attrs, writer, enc);
   if (source.versioned) reply.header('x-amz-copy-source-version-id', row.version_id);
   if (writesVersions(bucket)) reply.header('x-amz-version-id', copy.version_id);
   encryptionHeaders(reply, copy);
+  expirationHeader(reply, deps, bucket, copy);
   const checksum = copy.checksum ? (JSON.parse(copy.checksum) as StoredChecksum) : undefined;
   return sendXml(reply, 'CopyObjectResult', {
     ETag: copy.etag,

@@ -2,6 +2,7 @@ import type { AuthContext } from '../../../platform/auth.js';
 import { allowed } from '../../../platform/policy.js';
 import { objectstorePolicy } from '../policy.js';
 import type { BucketRow } from '../store/tables.js';
+import { permits, requesterOf, storedGrants, type Permission } from './acl.js';
 import { accessDenied, s3Error } from './errors.js';
 
 /** The rule of the project policy table an S3 action needs. */
@@ -20,13 +21,52 @@ export interface BucketPolicy {
   Statement: Statement[];
 }
 
-/** Canned ACLs we keep, and what they open to everyone. */
-const ACL_GRANTS: Record<string, string[]> = {
-  private: [],
-  'public-read': ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket', 's3:ListBucketVersions'],
-  'public-read-write': ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket', 's3:ListBucketVersions', 's3:PutObject', 's3:DeleteObject'],
+/** The ACL permission each S3 action needs on the bucket. */
+const BUCKET_PERMISSION: Record<string, Permission> = {
+  's3:ListBucket': 'READ',
+  's3:ListBucketVersions': 'READ',
+  's3:ListBucketMultipartUploads': 'READ',
+  's3:PutObject': 'WRITE',
+  's3:DeleteObject': 'WRITE',
+  's3:DeleteObjectVersion': 'WRITE',
+  's3:AbortMultipartUpload': 'WRITE',
+  's3:GetBucketAcl': 'READ_ACP',
+  's3:PutBucketAcl': 'WRITE_ACP',
 };
-export const CANNED_ACLS = Object.keys(ACL_GRANTS);
+/** The ACL permission each S3 action needs on the object version. */
+const OBJECT_PERMISSION: Record<string, Permission> = {
+  's3:GetObject': 'READ',
+  's3:GetObjectVersion': 'READ',
+  's3:GetObjectAcl': 'READ_ACP',
+  's3:PutObjectAcl': 'WRITE_ACP',
+};
+
+/** The owner and ACL of an object version, as stored. */
+export interface ObjectAcl {
+  owner_id: string;
+  acl: string | null;
+}
+
+export interface PublicAccessBlock {
+  BlockPublicAcls: boolean;
+  IgnorePublicAcls: boolean;
+  BlockPublicPolicy: boolean;
+  RestrictPublicBuckets: boolean;
+}
+export const PUBLIC_ACCESS_BLOCK_FIELDS: Array<keyof PublicAccessBlock> = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'];
+
+export function publicAccessBlock(b: BucketRow): PublicAccessBlock {
+  const stored = b.public_access_block ? (JSON.parse(b.public_access_block) as Partial<PublicAccessBlock>) : {};
+  return Object.fromEntries(PUBLIC_ACCESS_BLOCK_FIELDS.map((f) => [f, stored[f] === true])) as unknown as PublicAccessBlock;
+}
+
+/** `x-amz-expected-bucket-owner`: a bucket owned by another account than the one expected answers AccessDenied. */
+export function expectOwner(bucket: BucketRow, expected: string | undefined): void {
+  if (expected !== undefined && expected !== bucket.project_id) throw accessDenied();
+}
+
+/** With BucketOwnerEnforced object ownership, ACLs neither grant nor can be set. */
+export const aclsDisabled = (b: BucketRow) => b.ownership === 'BucketOwnerEnforced';
 
 const malformed = (msg: string) => s3Error('badRequest', 'MalformedPolicy', msg);
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
@@ -70,6 +110,16 @@ function principalMatches(principal: unknown, auth?: AuthContext): boolean {
   });
 }
 
+/** A policy is public when a statement allows everyone (S3 has no conditions here to narrow it). */
+export function isPublicPolicy(policy: BucketPolicy | undefined): boolean {
+  return (policy?.Statement ?? []).some((s) => {
+    if (s.Effect !== 'Allow') return false;
+    return s.Principal === '*' || list((s.Principal as { AWS?: unknown })?.AWS).includes('*');
+  });
+}
+
+export const bucketPolicy = (b: BucketRow) => (b.policy ? (JSON.parse(b.policy) as BucketPolicy) : undefined);
+
 function evaluate(policy: BucketPolicy | undefined, action: string, resource: string, auth?: AuthContext): 'Allow' | 'Deny' | undefined {
   let result: 'Allow' | undefined;
   for (const s of policy?.Statement ?? []) {
@@ -83,12 +133,14 @@ function evaluate(policy: BucketPolicy | undefined, action: string, resource: st
 }
 
 /**
- * Decides an S3 action on a bucket: an explicit Deny in the bucket policy wins; the owning
+ * Decides an S3 action as S3 does: an explicit Deny in the bucket policy wins; the owning
  * project's members act by the policy table; anyone else (another project or anonymous) needs a
- * policy Allow or a canned ACL grant.
+ * policy Allow or an ACL grant: on the object version for object reads and ACL operations, on the
+ * bucket otherwise (and for a missing object, the bucket's READ decides between 404 and 403).
+ * The public access block can ignore public grants and a public policy.
  */
-export function authorize(bucket: BucketRow, action: string, need: Need, key: string | undefined, auth?: AuthContext): void {
-  const policy = bucket.policy ? (JSON.parse(bucket.policy) as BucketPolicy) : undefined;
+export function authorize(bucket: BucketRow, action: string, need: Need, key: string | undefined, auth?: AuthContext, object?: ObjectAcl): void {
+  const policy = bucketPolicy(bucket);
   const resource = `arn:aws:s3:::${bucket.name}${key !== undefined ? `/${key}` : ''}`;
   const decision = evaluate(policy, action, resource, auth);
   if (decision === 'Deny') throw accessDenied();
@@ -96,6 +148,16 @@ export function authorize(bucket: BucketRow, action: string, need: Need, key: st
     if (allowed(objectstorePolicy, need, auth, { project_id: bucket.project_id })) return;
     throw accessDenied();
   }
-  if (decision === 'Allow' || (ACL_GRANTS[bucket.acl] ?? []).includes(action)) return;
+  const block = publicAccessBlock(bucket);
+  if (decision === 'Allow' && !(block.RestrictPublicBuckets && isPublicPolicy(policy))) return;
+  if (!aclsDisabled(bucket) && aclGrants(bucket, action, auth, block.IgnorePublicAcls, object)) return;
   throw accessDenied();
+}
+
+function aclGrants(bucket: BucketRow, action: string, auth: AuthContext | undefined, ignorePublic: boolean, object?: ObjectAcl): boolean {
+  const who = requesterOf(auth);
+  const onObject = OBJECT_PERMISSION[action];
+  if (onObject && object) return permits(storedGrants(object.acl, object.owner_id), onObject, who, ignorePublic);
+  const onBucket = onObject ? 'READ' : BUCKET_PERMISSION[action];
+  return onBucket !== undefined && permits(storedGrants(bucket.acl, bucket.project_id), onBucket, who, ignorePublic);
 }

@@ -3,9 +3,9 @@ import { nowIso } from '../../../platform/ids.js';
 import type { UploadStore } from '../store/uploads.js';
 import type { BucketRow, ObjectRow, PartRow, Segment, UploadRow } from '../store/tables.js';
 import { newDigest, type ChecksumAlgorithm, type StoredChecksum } from './checksums.js';
-import type { CustomerKey, Engine, Ingested } from './engine.js';
+import { customerMd5Of, kmsKeyIdOf, type Engine, type Ingested, type WrappingKey } from './engine.js';
 import { noSuchUpload, s3Error } from './errors.js';
-import type { ObjectAttrs, Objects } from './objects.js';
+import type { ObjectAttrs, Objects, Writer } from './objects.js';
 
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
 export const MAX_PART_NUMBER = 10000;
@@ -26,16 +26,18 @@ export class Multipart {
     private readonly engine: Engine,
   ) {}
 
-  async create(bucket: BucketRow, key: string, attrs: ObjectAttrs, owner: string, algorithm: ChecksumAlgorithm | undefined, encrypt: boolean, customer?: CustomerKey): Promise<UploadRow> {
+  async create(bucket: BucketRow, key: string, attrs: ObjectAttrs, writer: Writer, algorithm: ChecksumAlgorithm | undefined, encrypt: boolean, wrapping?: WrappingKey): Promise<UploadRow> {
     const row: UploadRow = {
       upload_id: randomBytes(24).toString('base64url'),
       bucket: bucket.name,
       key,
       initiated: nowIso(),
-      owner_user_id: owner,
+      owner_user_id: writer.user,
+      owner_id: writer.owner,
       attrs: JSON.stringify(attrs),
       checksum_algorithm: algorithm ?? null,
-      sse_c_md5: customer?.md5 ?? null,
+      sse_c_md5: customerMd5Of(wrapping) ?? null,
+      kms_key_id: kmsKeyIdOf(wrapping) ?? null,
       encrypt: encrypt ? 1 : 0,
     };
     await this.uploads.insert(row);
@@ -116,12 +118,13 @@ export class Multipart {
         size: chosen.reduce((n, p) => n + p.size, 0),
         etag: `"${md5s.digest('hex')}-${chosen.length}"`,
         checksum: composite(up.checksum_algorithm as ChecksumAlgorithm | null, chosen),
-        encrypted: !!up.encrypt || !!up.sse_c_md5,
+        encrypted: !!up.encrypt || !!up.sse_c_md5 || !!up.kms_key_id,
         customerMd5: up.sse_c_md5 ?? undefined,
+        kmsKeyId: up.kms_key_id ?? undefined,
         partsCount: chosen.length,
       },
       attrs,
-      up.owner_user_id,
+      { user: up.owner_user_id, owner: up.owner_id },
     );
   }
 

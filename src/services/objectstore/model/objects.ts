@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import type { AuthContext } from '../../../platform/auth.js';
 import { nowIso } from '../../../platform/ids.js';
 import { PAST, type ObjectRowStore } from '../store/objects.js';
 import type { BucketRow, ObjectRow, Segment } from '../store/tables.js';
+import type { Grant } from './acl.js';
 import type { StoredChecksum } from './checksums.js';
-import type { CustomerKey, Engine, Ingested } from './engine.js';
+import { customerMd5Of, kmsKeyIdOf, type Engine, type Ingested, type WrappingKey } from './engine.js';
 import { accessDenied, noSuchBucket, noSuchKey, noSuchVersion, preconditionFailed, s3Error } from './errors.js';
 
 /** Attributes a client sets on an object besides its bytes. */
@@ -16,7 +18,18 @@ export interface ObjectAttrs {
   lockMode?: string;
   lockUntil?: string;
   legalHold?: boolean;
+  /** Grants of the new version; none is the owner's full control. */
+  acl?: Grant[];
 }
+
+/** Who writes a version: the user (kept for audit) and the canonical owner S3 reports (a project). */
+export interface Writer {
+  user: string;
+  owner: string;
+}
+
+/** The writer of a delete marker: the caller's account, or the bucket's owner for anonymous callers. */
+export const writerOf = (bucket: BucketRow, auth?: AuthContext): Writer => ({ user: auth?.userId ?? 'anonymous', owner: auth?.projectId ?? bucket.project_id });
 
 /** A finished body ready to become an object version. */
 export interface NewContent {
@@ -26,6 +39,7 @@ export interface NewContent {
   checksum?: StoredChecksum;
   encrypted: boolean;
   customerMd5?: string;
+  kmsKeyId?: string;
   partsCount: number;
 }
 
@@ -37,13 +51,14 @@ export interface ListResult {
   next?: string;
 }
 
-export const contentOf = (ing: Ingested, encrypted: boolean, customer?: CustomerKey): NewContent => ({
+export const contentOf = (ing: Ingested, encrypted: boolean, wrapping?: WrappingKey): NewContent => ({
   segments: [ing.segment],
   size: ing.digests.size,
   etag: `"${ing.digests.md5.toString('hex')}"`,
   checksum: ing.digests.checksum,
   encrypted,
-  customerMd5: customer?.md5,
+  customerMd5: customerMd5Of(wrapping),
+  kmsKeyId: kmsKeyIdOf(wrapping),
   partsCount: 0,
 });
 
@@ -105,7 +120,7 @@ export class Objects {
    * metadata commit fails they are removed, and the bytes of a replaced `null` version go only
    * after the commit.
    */
-  async put(bucket: BucketRow, key: string, content: NewContent, attrs: ObjectAttrs, owner: string): Promise<ObjectRow> {
+  async put(bucket: BucketRow, key: string, content: NewContent, attrs: ObjectAttrs, writer: Writer): Promise<ObjectRow> {
     const id = this.newId();
     const versioned = bucket.versioning === 'Enabled';
     const lock = defaultRetention(bucket, attrs);
@@ -119,7 +134,9 @@ export class Objects {
       size: content.size,
       etag: content.etag,
       last_modified: nowIso(),
-      owner_user_id: owner,
+      owner_user_id: writer.user,
+      owner_id: writer.owner,
+      acl: attrs.acl ? JSON.stringify(attrs.acl) : null,
       content_type: attrs.contentType ?? 'binary/octet-stream',
       headers: JSON.stringify(attrs.headers),
       meta: JSON.stringify(attrs.meta),
@@ -128,6 +145,7 @@ export class Objects {
       segments: JSON.stringify(content.segments),
       sse_c_md5: content.customerMd5 ?? null,
       encrypted: content.encrypted ? 1 : 0,
+      kms_key_id: content.kmsKeyId ?? null,
       parts_count: content.partsCount,
       lock_mode: lock.mode ?? null,
       lock_until: lock.until ?? null,
@@ -145,7 +163,7 @@ export class Objects {
   }
 
   /** DeleteObject: removes a version, or adds a delete marker where versioning asks for one. */
-  async delete(bucket: BucketRow, key: string, versionId: string | undefined, owner: string, bypassGovernance = false): Promise<{ versionId?: string; deleteMarker: boolean }> {
+  async delete(bucket: BucketRow, key: string, versionId: string | undefined, writer: Writer, bypassGovernance = false): Promise<{ versionId?: string; deleteMarker: boolean }> {
     if (versionId !== undefined) {
       const row = await this.rows.version(bucket.name, key, versionId);
       if (!row) return { versionId, deleteMarker: false };
@@ -169,7 +187,9 @@ export class Objects {
       size: 0,
       etag: '',
       last_modified: nowIso(),
-      owner_user_id: owner,
+      owner_user_id: writer.user,
+      owner_id: writer.owner,
+      acl: null,
       content_type: null,
       headers: '{}',
       meta: '{}',
@@ -178,6 +198,7 @@ export class Objects {
       segments: '[]',
       sse_c_md5: null,
       encrypted: 0,
+      kms_key_id: null,
       parts_count: 0,
       lock_mode: null,
       lock_until: null,
@@ -269,6 +290,10 @@ export class Objects {
     await this.rows.updateRow(row.id, { lock_mode: mode, lock_until: until });
   }
 
+  async setAcl(row: ObjectRow, grants: Grant[]): Promise<void> {
+    await this.rows.updateRow(row.id, { acl: JSON.stringify(grants) });
+  }
+
   async setLegalHold(row: ObjectRow, on: boolean): Promise<void> {
     await this.rows.updateRow(row.id, { legal_hold: on ? 1 : 0 });
   }
@@ -295,6 +320,11 @@ function commonPrefix(key: string, prefix: string, delimiter: string): string | 
 /** A marker that is itself a common prefix continues after everything under it. */
 function skipRolledUp(marker: string, prefix: string, delimiter: string): string {
   return marker && commonPrefix(marker, prefix, delimiter) === marker ? marker + PAST : marker;
+}
+
+/** S3 keys are at most 1024 bytes of UTF-8. */
+export function checkKey(key: string): void {
+  if (Buffer.byteLength(key) > 1024) throw s3Error('badRequest', 'KeyTooLongError', 'Your key is too long');
 }
 
 export function etagMatches(header: string, etag: string): boolean {

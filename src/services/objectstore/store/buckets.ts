@@ -16,8 +16,12 @@ export class BucketStore {
     await this.db.updateTable('s3_buckets').set(patch).where('name', '=', name).execute();
   }
 
-  listForProject(projectId: string): Promise<BucketRow[]> {
-    return this.db.selectFrom('s3_buckets').selectAll().where('project_id', '=', projectId).orderBy('name').execute();
+  listForProject(projectId: string, opts: { after?: string; prefix?: string; limit?: number }): Promise<BucketRow[]> {
+    let q = this.db.selectFrom('s3_buckets').selectAll().where('project_id', '=', projectId);
+    if (opts.after) q = q.where('name', '>', opts.after);
+    if (opts.prefix) q = q.where('name', '>=', opts.prefix).where('name', '<', `${opts.prefix}\u{10FFFF}`);
+    if (opts.limit !== undefined) q = q.limit(opts.limit);
+    return q.orderBy('name').execute();
   }
 
   /** Buckets with a lifecycle configuration (the lifecycle job walks these). */

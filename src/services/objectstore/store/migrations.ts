@@ -80,4 +80,27 @@ export const objectstoreMigrations: ServiceMigration[] = [
         .execute();
     },
   },
+  {
+    // Canonical owners are accounts (projects): objects and uploads get one, backfilled with the
+    // bucket's project; object versions get their own ACL; buckets get ownership controls and a
+    // public access block.
+    name: '0002_acl_owners',
+    async up(db) {
+      const s = db.schema;
+      for (const table of ['s3_objects', 's3_uploads']) {
+        await s.alterTable(table).addColumn('owner_id', 'text', (c) => c.notNull().defaultTo('')).execute();
+        await sql`update ${sql.table(table)} set owner_id = (select project_id from s3_buckets where s3_buckets.name = ${sql.ref(`${table}.bucket`)})`.execute(db);
+      }
+      await s.alterTable('s3_objects').addColumn('acl', 'text').execute();
+      await s.alterTable('s3_buckets').addColumn('ownership', 'text').execute();
+      await s.alterTable('s3_buckets').addColumn('public_access_block', 'text').execute();
+    },
+  },
+  {
+    // SSE-KMS: the key manager secret that wraps an object's (or an upload's parts') data keys.
+    name: '0003_sse_kms',
+    async up(db) {
+      for (const table of ['s3_objects', 's3_uploads']) await db.schema.alterTable(table).addColumn('kms_key_id', 'text').execute();
+    },
+  },
 ];

@@ -15,11 +15,12 @@ export interface KeyRange {
 const BUCKET_FIELDS: Record<keyof BucketRow, true> = {
   name: true, project_id: true, owner_user_id: true, region: true, created_at: true, versioning: true, object_lock: true, acl: true,
   policy: true, cors: true, lifecycle: true, tagging: true, encryption: true, lock_config: true, encrypt: true,
+  ownership: true, public_access_block: true,
 };
 const OBJECT_FIELDS: Record<keyof ObjectRow, true> = {
   id: true, bucket: true, key: true, version_id: true, is_latest: true, delete_marker: true, size: true, etag: true, last_modified: true,
-  owner_user_id: true, content_type: true, headers: true, meta: true, tags: true, checksum: true, segments: true, sse_c_md5: true,
-  encrypted: true, parts_count: true, lock_mode: true, lock_until: true, legal_hold: true,
+  owner_user_id: true, owner_id: true, acl: true, content_type: true, headers: true, meta: true, tags: true, checksum: true, segments: true, sse_c_md5: true,
+  encrypted: true, kms_key_id: true, parts_count: true, lock_mode: true, lock_until: true, legal_hold: true,
 };
 const BUCKET_COLUMNS = Object.keys(BUCKET_FIELDS) as Array<keyof BucketRow>;
 const OBJECT_COLUMNS = Object.keys(OBJECT_FIELDS) as Array<keyof ObjectRow>;

@@ -5,7 +5,7 @@ import type { StoredChecksum } from '../model/checksums.js';
 export interface Segment {
   blob: string;
   size: number;
-  /** Data key wrapped by the master key (or by the SSE-C customer key); absent when stored in clear. */
+  /** Data key wrapped by the master key (or by the SSE-C customer key or SSE-KMS key: `c:`/`k:`); absent when stored in clear. */
   key?: string;
   /** The additional checksum of the part this segment was uploaded as (GetObjectAttributes lists it). */
   checksum?: StoredChecksum;
@@ -20,7 +20,7 @@ export interface BucketRow {
   /** '' (never enabled), 'Enabled' or 'Suspended'. */
   versioning: string;
   object_lock: number;
-  /** Canned ACL: private | public-read | public-read-write. */
+  /** JSON grant list (model/acl.ts), or the name of a canned ACL in rows written before grant lists. */
   acl: string;
   policy: string | null;
   cors: string | null;
@@ -30,6 +30,10 @@ export interface BucketRow {
   lock_config: string | null;
   /** Encrypt new objects at rest (bucket opt-out). */
   encrypt: number;
+  /** Object ownership control: BucketOwnerEnforced | BucketOwnerPreferred | ObjectWriter, or none. */
+  ownership: string | null;
+  /** JSON PublicAccessBlock (model/access.ts), or none. */
+  public_access_block: string | null;
 }
 
 export interface ObjectRow {
@@ -42,7 +46,12 @@ export interface ObjectRow {
   size: number;
   etag: string;
   last_modified: string;
+  /** The user who wrote the version. */
   owner_user_id: string;
+  /** The canonical owner (an account, i.e. a project id) S3 reports and ACLs start from. */
+  owner_id: string;
+  /** JSON grant list; null is the owner's full control. */
+  acl: string | null;
   content_type: string | null;
   /** JSON: standard headers (content-disposition, content-encoding, cache-control, expires, content-language). */
   headers: string;
@@ -56,6 +65,8 @@ export interface ObjectRow {
   /** MD5 (base64) of the SSE-C key, when the object is encrypted with a customer key. */
   sse_c_md5: string | null;
   encrypted: number;
+  /** SSE-KMS: the key manager secret (id or href, as the client named it) that wraps the data keys. */
+  kms_key_id: string | null;
   parts_count: number;
   lock_mode: string | null;
   lock_until: string | null;
@@ -68,11 +79,14 @@ export interface UploadRow {
   key: string;
   initiated: string;
   owner_user_id: string;
-  /** JSON of the object attributes given at creation (content type, headers, meta, tags, lock). */
+  /** The canonical owner the completed object will have (a project id). */
+  owner_id: string;
+  /** JSON of the object attributes given at creation (content type, headers, meta, tags, lock, ACL). */
   attrs: string;
   checksum_algorithm: string | null;
   sse_c_md5: string | null;
   encrypt: number;
+  kms_key_id: string | null;
 }
 
 export interface PartRow {

@@ -5,7 +5,7 @@ import type { CustomerKey } from '../model/engine.js';
 import { invalidArgument, invalidRequest, s3Error } from '../model/errors.js';
 import type { ObjectAttrs } from '../model/objects.js';
 import type { ObjectRow } from '../store/tables.js';
-import { header } from './body.js';
+import { header, type HeaderSource } from './body.js';
 
 const STANDARD = ['content-disposition', 'content-encoding', 'cache-control', 'expires', 'content-language'];
 
@@ -26,7 +26,7 @@ export function validateTags(tags: Record<string, string>): void {
 }
 
 /** Object attributes from the headers of a PUT, copy with REPLACE, or CreateMultipartUpload. */
-export function attrsFrom(req: FastifyRequest): ObjectAttrs {
+export function attrsFrom(req: HeaderSource): ObjectAttrs {
   const headers: Record<string, string> = {};
   const meta: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) {
@@ -56,7 +56,7 @@ function invalidLock(): never {
 }
 
 /** SSE-C headers (`prefix` is `x-amz-` or `x-amz-copy-source-`). */
-export function customerKey(req: FastifyRequest, prefix = 'x-amz-'): CustomerKey | undefined {
+export function customerKey(req: HeaderSource, prefix = 'x-amz-'): CustomerKey | undefined {
   const alg = header(req, `${prefix}server-side-encryption-customer-algorithm`);
   const key = header(req, `${prefix}server-side-encryption-customer-key`);
   const md5 = header(req, `${prefix}server-side-encryption-customer-key-md5`);
@@ -64,8 +64,9 @@ export function customerKey(req: FastifyRequest, prefix = 'x-amz-'): CustomerKey
   if (alg !== 'AES256') throw invalidArgument('Requests specifying Server Side Encryption with Customer provided keys must provide a valid encryption algorithm.');
   const raw = Buffer.from(key ?? '', 'base64');
   if (raw.length !== 32) throw invalidArgument('The secret key was invalid for the specified algorithm.');
+  if (md5 === undefined) throw invalidArgument('Requests specifying Server Side Encryption with Customer provided keys must provide the client calculated MD5 of the secret key.');
   const actual = createHash('md5').update(raw).digest('base64');
-  if (md5 !== undefined && md5 !== actual) throw invalidArgument('The calculated MD5 hash of the key did not match the hash that was provided.');
+  if (md5 !== actual) throw invalidArgument('The calculated MD5 hash of the key did not match the hash that was provided.');
   return { key: raw, md5: actual };
 }
 
@@ -132,10 +133,14 @@ export function objectHeaders(reply: FastifyReply, row: ObjectRow, versioned: bo
   if (row.legal_hold) reply.header('x-amz-object-lock-legal-hold', 'ON');
 }
 
-export function encryptionHeaders(reply: FastifyReply, row: Pick<ObjectRow, 'encrypted' | 'sse_c_md5'>): void {
+/** How an object (or an upload's parts) is encrypted: SSE-C, SSE-KMS with its key id, or SSE-S3 (AES256). */
+export function encryptionHeaders(reply: FastifyReply, row: Pick<ObjectRow, 'encrypted' | 'sse_c_md5' | 'kms_key_id'>): void {
   if (row.sse_c_md5) {
     reply.header('x-amz-server-side-encryption-customer-algorithm', 'AES256');
     reply.header('x-amz-server-side-encryption-customer-key-md5', row.sse_c_md5);
+  } else if (row.kms_key_id) {
+    reply.header('x-amz-server-side-encryption', 'aws:kms');
+    reply.header('x-amz-server-side-encryption-aws-kms-key-id', row.kms_key_id);
   } else if (row.encrypted) reply.header('x-amz-server-side-encryption', 'AES256');
 }
 

@@ -24,6 +24,18 @@ export interface CustomerKey {
   md5: string;
 }
 
+/** A key manager secret (SSE-KMS) and the key id the client named it by. */
+export interface KmsKey {
+  key: Buffer;
+  kmsKeyId: string;
+}
+
+/** A key that wraps an object's data keys in place of the master key. */
+export type WrappingKey = CustomerKey | KmsKey;
+/** What an object row records of its wrapping key: the SSE-C key's MD5, the SSE-KMS key id. */
+export const customerMd5Of = (k?: WrappingKey) => (k && 'md5' in k ? k.md5 : undefined);
+export const kmsKeyIdOf = (k?: WrappingKey) => (k && 'kmsKeyId' in k ? k.kmsKeyId : undefined);
+
 /** What the stored bytes must hash to; checked before anything becomes visible. */
 export interface Expectations {
   /** Content-Length of a plain body: fewer bytes means the client stopped early. */
@@ -42,6 +54,8 @@ export interface Ingested {
 }
 
 const customerPrefix = 'c:';
+const kmsPrefix = 'k:';
+const prefixOf = (k: WrappingKey) => ('md5' in k ? customerPrefix : kmsPrefix);
 
 /**
  * The byte path of objects and parts: hashes and (by default) encrypts a stream into a blob,
@@ -51,7 +65,8 @@ export class Engine {
   /**
    * Master-key data keys already unwrapped, by blob: a small GET would otherwise spend as much on
    * unwrapping its key as on decrypting its bytes. Keys live as long as their blob and the master
-   * key is in this process anyway; SSE-C keys are never kept (every read must present the key).
+   * key is in this process anyway; SSE-C and SSE-KMS keys are never kept (every read must present
+   * the customer's key or be allowed to read the key manager's).
    */
   private readonly dataKeys = new Map<string, { wrapped: string; key: Buffer }>();
 
@@ -66,19 +81,20 @@ export class Engine {
     await this.hashWorkers.close();
   }
 
-  private wrap(dataKey: Buffer, blob: string, customer?: CustomerKey): string {
-    if (customer) return customerPrefix + seal(customer.key, dataKey, Buffer.from(`s3:${blob}`)).toString('base64');
+  private wrap(dataKey: Buffer, blob: string, wrapping?: WrappingKey): string {
+    if (wrapping) return prefixOf(wrapping) + seal(wrapping.key, dataKey, Buffer.from(`s3:${blob}`)).toString('base64');
     return this.masterKey.wrap(dataKey, `s3:${blob}`);
   }
 
-  private unwrap(seg: Segment, customer?: CustomerKey): Buffer {
+  private unwrap(seg: Segment, wrapping?: WrappingKey): Buffer {
     const wrapped = seg.key!;
-    if (wrapped.startsWith(customerPrefix)) {
-      if (!customer) throw s3Error('badRequest', 'InvalidRequest', 'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.');
+    const prefix = [customerPrefix, kmsPrefix].find((p) => wrapped.startsWith(p));
+    if (prefix) {
+      if (!wrapping || prefixOf(wrapping) !== prefix) throw s3Error('badRequest', 'InvalidRequest', 'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.');
       try {
-        return unseal(customer.key, Buffer.from(wrapped.slice(customerPrefix.length), 'base64'), Buffer.from(`s3:${seg.blob}`));
+        return unseal(wrapping.key, Buffer.from(wrapped.slice(prefix.length), 'base64'), Buffer.from(`s3:${seg.blob}`));
       } catch {
-        throw s3Error('forbidden', 'AccessDenied', 'The provided SSE-C key does not match the key the object was encrypted with.');
+        throw s3Error('forbidden', 'AccessDenied', prefix === customerPrefix ? 'The provided SSE-C key does not match the key the object was encrypted with.' : 'The object was encrypted with another key.');
       }
     }
     const hit = this.dataKeys.get(seg.blob);
@@ -90,11 +106,11 @@ export class Engine {
   }
 
   /** Streams a body into a synced temp blob and checks it; nothing is visible yet. */
-  async ingest(source: Readable, decoders: Transform[], expect: Expectations, encrypt: boolean, customer?: CustomerKey): Promise<Ingested> {
+  async ingest(source: Readable, decoders: Transform[], expect: Expectations, encrypt: boolean, wrapping?: WrappingKey): Promise<Ingested> {
     const blob = BlobStore.newId();
     const offload = (expect.size ?? 0) >= OFFLOAD_HASHING;
     const hasher = new BodyHasher(expect.sha256Hex !== undefined, expect.algorithm, offload ? this.hashWorkers : undefined);
-    const dataKey = encrypt || customer ? randomBytes(32) : undefined;
+    const dataKey = encrypt || wrapping ? randomBytes(32) : undefined;
     const transforms = [...decoders, hasher, ...(dataKey ? [encryptStream(dataKey, blob)] : [])];
     let pending: PendingBlob;
     try {
@@ -110,7 +126,7 @@ export class Engine {
       await this.blobs.discard(pending);
       throw e;
     }
-    const segment: Segment = { blob, size: digests.size, ...(dataKey ? { key: this.wrap(dataKey, blob, customer) } : {}) };
+    const segment: Segment = { blob, size: digests.size, ...(dataKey ? { key: this.wrap(dataKey, blob, wrapping) } : {}) };
     return { pending, segment, digests };
   }
 
@@ -118,20 +134,20 @@ export class Engine {
    * Plaintext bytes [start, end] of a one-segment object in memory: for small reads, one file read
    * and no stream machinery. Undefined when the read is too large for this path.
    */
-  async readSmall(segments: Segment[], start: number, end: number, customer?: CustomerKey): Promise<Buffer | undefined> {
+  async readSmall(segments: Segment[], start: number, end: number, wrapping?: WrappingKey): Promise<Buffer | undefined> {
     if (segments.length !== 1 || end - start + 1 > SMALL_READ) return undefined;
     const seg = segments[0];
     if (!seg.key) return this.blobs.readSmall(seg.blob, start, end);
-    const key = this.unwrap(seg, customer);
+    const key = this.unwrap(seg, wrapping);
     const r = sealedRange(start, end);
     const sealed = this.blobs.readSmall(seg.blob, r.fileStart, Math.min(r.fileEnd, sealedSize(seg.size) - 1));
     return decryptBuffer(key, seg.blob, r.firstChunk, sealed, start, end);
   }
 
   /** Plaintext bytes [start, end] (inclusive) of an object made of `segments`. */
-  read(segments: Segment[], start: number, end: number, customer?: CustomerKey): Readable {
+  read(segments: Segment[], start: number, end: number, wrapping?: WrappingKey): Readable {
     // Unwrap up front so a wrong or missing SSE-C key is an error before any byte is sent.
-    const keys = segments.map((s) => (s.key ? this.unwrap(s, customer) : undefined));
+    const keys = segments.map((s) => (s.key ? this.unwrap(s, wrapping) : undefined));
     const blobs = this.blobs;
     async function* bytes() {
       let base = 0;

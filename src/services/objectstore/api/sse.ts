@@ -1,0 +1,67 @@
+import type { FastifyRequest } from 'fastify';
+import type { WrappingKey } from '../model/engine.js';
+import { invalidArgument, invalidRequest } from '../model/errors.js';
+import { bucketDefault, chooseEncryption } from '../model/sse.js';
+import type { BucketRow, ObjectRow, UploadRow } from '../store/tables.js';
+import { header } from './body.js';
+import type { S3Request } from './context.js';
+import type { S3Deps } from './deps.js';
+import { customerKey, requireCustomerKey } from './headers.js';
+
+/** How a new object's bytes are encrypted: at all, and with which key in place of the master key. */
+export interface WriteEncryption {
+  encrypt: boolean;
+  wrapping?: WrappingKey;
+}
+
+/** The encryption of a new object (PUT, copy destination, CreateMultipartUpload) from its headers and the bucket's default rule. */
+export async function writeEncryption(req: Pick<FastifyRequest, 'headers'>, s3: S3Request, deps: S3Deps, bucket: BucketRow): Promise<WriteEncryption> {
+  const choice = chooseEncryption(
+    {
+      algorithm: header(req, 'x-amz-server-side-encryption'),
+      kmsKeyId: header(req, 'x-amz-server-side-encryption-aws-kms-key-id'),
+      customer: customerKey(req),
+    },
+    bucketDefault(bucket),
+  );
+  switch (choice.kind) {
+    case 'customer':
+      return { encrypt: true, wrapping: choice.key };
+    case 'kms':
+      return { encrypt: true, wrapping: await deps.kms.forWrite(s3.auth, choice.kmsKeyId) };
+    case 'aes256':
+      return { encrypt: true };
+    case 'bucket':
+      return { encrypt: deps.buckets.encrypts(bucket) };
+  }
+}
+
+/** GET and HEAD take no server-side encryption headers (the object says how it is encrypted). */
+export function refuseEncryptionHeaders(req: FastifyRequest): void {
+  if (header(req, 'x-amz-server-side-encryption') !== undefined || header(req, 'x-amz-server-side-encryption-aws-kms-key-id') !== undefined) {
+    throw invalidArgument('x-amz-server-side-encryption header is not supported for this operation.');
+  }
+}
+
+/**
+ * The key that opens a stored object: the customer's (SSE-C headers under `prefix`, which is
+ * `x-amz-copy-source-` for the source of a copy) or its SSE-KMS key, read with the requester's rights.
+ */
+export async function readKey(req: FastifyRequest, s3: S3Request, deps: S3Deps, row: ObjectRow, prefix = 'x-amz-'): Promise<WrappingKey | undefined> {
+  const customer = requireCustomerKey(row, customerKey(req, prefix));
+  if (customer) return customer;
+  return row.kms_key_id ? deps.kms.forRead(s3.auth, row.kms_key_id) : undefined;
+}
+
+/** The key an upload's parts are wrapped with: the upload's SSE-C key, sent again with every part and on completion, or its SSE-KMS key. */
+export async function uploadKey(req: FastifyRequest, s3: S3Request, deps: S3Deps, up: UploadRow): Promise<WrappingKey | undefined> {
+  if (up.sse_c_md5) {
+    const given = customerKey(req);
+    if (given?.md5 !== up.sse_c_md5) throw invalidRequest('The multipart upload was initiated with SSE-C; the same customer key must be sent with every part.');
+    return given;
+  }
+  return up.kms_key_id ? deps.kms.forWrite(s3.auth, up.kms_key_id) : undefined;
+}
+
+/** An upload's encryption in the shape `encryptionHeaders` reports. */
+export const uploadEncryption = (up: UploadRow) => ({ encrypted: up.encrypt, sse_c_md5: up.sse_c_md5, kms_key_id: up.kms_key_id });

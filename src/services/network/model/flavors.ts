@@ -162,11 +162,11 @@ export class Flavors implements Collection {
   }
 
   /**
-   * The provider a router created with `flavorId` gets, checked as Neutron's L3 driver controller
+   * Whether a router can be created with `flavorId`, checked as Neutron's L3 driver controller
    * does: the flavor exists and is a router flavor, its first service profile is enabled and names
    * a provider driver of this cloud. A disabled flavor serves no new routers.
    */
-  async routerProvider(id: string): Promise<string> {
+  async checkRouterFlavor(id: string): Promise<void> {
     if (!UUID.test(id)) throw invalid('flavor_id', id, 'is not a valid UUID');
     const f = await this.m.load<FlavorDoc>('flavor', id);
     if (f.doc.service_type !== L3_SERVICE) throw nBadRequest('InvalidServiceType', `Invalid service type: ${f.doc.service_type}.`);
@@ -175,9 +175,9 @@ export class Flavors implements Collection {
     if (!first) throw nNotFound('FlavorServiceProfileBindingNotFound', `Service Profile  is not associated with flavor ${id}.`);
     const profile = await this.m.load<ServiceProfileDoc>('service_profile', first);
     if (!profile.doc.enabled) throw nUnavailable('ServiceProfileDisabled', 'Service Profile is not enabled.');
-    const provider = SERVICE_PROVIDERS.find((p) => p.service_type === L3_SERVICE && p.driver === profile.doc.driver);
-    if (!provider) throw nNotFound('ServiceProfileDriverNotFound', `Service Profile driver ${profile.doc.driver} could not be found.`);
-    return provider.name;
+    if (!SERVICE_PROVIDERS.some((p) => p.service_type === L3_SERVICE && p.driver === profile.doc.driver)) {
+      throw nNotFound('ServiceProfileDriverNotFound', `Service Profile driver ${profile.doc.driver} could not be found.`);
+    }
   }
 }
 

@@ -18,7 +18,7 @@ type Route = RouterDoc['routes'][number];
 
 /** Where a router's service flavor is checked and where a new router gets its L3 agent. */
 export interface RouterPlacement {
-  flavors: { routerProvider(flavorId: string): Promise<string> };
+  flavors: { checkRouterFlavor(flavorId: string): Promise<void> };
   scheduler: { scheduleRouter(routerId: string): Promise<void> };
 }
 
@@ -72,7 +72,7 @@ export class Routers implements Collection {
     await this.m.checkQuota(project, 'router');
     if (optBool(body, 'distributed') || optBool(body, 'ha')) throw nBadRequest('HTTPBadRequest', 'Distributed and HA routers are not supported by this deployment.');
     const flavorId = optString(body, 'flavor_id', { nullable: true }) ?? null;
-    if (flavorId) await this.placement.flavors.routerProvider(flavorId);
+    if (flavorId) await this.placement.flavors.checkRouterFlavor(flavorId);
     const doc: RouterDoc = {
       name: optString(body, 'name', { max: 255 }) ?? '',
       description: optString(body, 'description', { max: 255 }) ?? '',

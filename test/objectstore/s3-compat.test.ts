@@ -5,10 +5,12 @@ import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectsCommand,
+  GetBucketLifecycleConfigurationCommand,
   GetObjectAttributesCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutBucketLifecycleConfigurationCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
@@ -16,7 +18,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
-import { ec2Keys } from './helpers.js';
+import { ec2Keys, errorCode, send, type S3Keys } from './helpers.js';
 
 /** The S3 error code a command fails with. */
 async function failure(p: Promise<unknown>): Promise<string> {
@@ -33,9 +35,10 @@ async function failure(p: Promise<unknown>): Promise<string> {
 describe('objectstore: S3 compatibility details', () => {
   let cloud: TestCloud;
   let s3: S3Client;
+  let keys: S3Keys;
   before(async () => {
     cloud = await startTestCloud({ only: ['identity', 'objectstore'] });
-    const keys = await ec2Keys(cloud, 'demo', cloud.passwords.demo, 'demo');
+    keys = await ec2Keys(cloud, 'demo', cloud.passwords.demo, 'demo');
     s3 = new S3Client({
       endpoint: cloud.urls.objectstore,
       region: 'us-east-1',
@@ -118,5 +121,44 @@ describe('objectstore: S3 compatibility details', () => {
     assert.equal(page.ObjectParts?.NextPartNumberMarker, '2');
     assert.deepEqual(page.ObjectParts?.Parts?.map((p) => [p.PartNumber, p.Size, p.ChecksumSHA256]), [[2, part, Parts[1].ChecksumSHA256]]);
     assert.equal(await failure(s3.send(new GetObjectAttributesCommand({ Bucket: 'compat-attrs', Key: 'mp', ObjectAttributes: ['Nonsense' as 'ETag'] }))), 'InvalidArgument');
+  });
+
+  it('keeps lifecycle rules in the form they were put, checks them as S3 does, and announces expiry with x-amz-expiration', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'compat-life' }));
+    const put = (Rules: object[]) => s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: 'compat-life', LifecycleConfiguration: { Rules } as never }));
+    const rules = [
+      { ID: 'logs', Expiration: { Days: 31 }, Prefix: 'logs/', Status: 'Enabled' },
+      { ID: 'tagged', Expiration: { Days: 2 }, Filter: { And: { Prefix: 'tmp/', Tags: [{ Key: 'k', Value: 'v' }] } }, Status: 'Enabled' },
+    ];
+    await put(rules);
+    const got = await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'compat-life' }));
+    assert.deepEqual(
+      got.Rules!.map((r) => [r.ID, r.Prefix, r.Filter?.And?.Prefix, r.Filter?.And?.Tags]),
+      [['logs', 'logs/', undefined, undefined], ['tagged', undefined, 'tmp/', [{ Key: 'k', Value: 'v' }]]],
+    );
+    for (const bad of [
+      [{ ID: 'a'.repeat(256), Expiration: { Days: 1 }, Prefix: '', Status: 'Enabled' }],
+      [{ ID: 'same', Expiration: { Days: 1 }, Prefix: 'a', Status: 'Enabled' }, { ID: 'same', Expiration: { Days: 2 }, Prefix: 'b', Status: 'Enabled' }],
+      [{ ID: 'zero', Expiration: { Days: 0 }, Prefix: '', Status: 'Enabled' }],
+    ]) {
+      assert.equal(await failure(put(bad)), 'InvalidArgument', JSON.stringify(bad).slice(0, 60));
+    }
+
+    // A date that is not ISO 8601 at midnight (the SDK itself refuses to send one).
+    const badDate = '<LifecycleConfiguration><Rule><ID>d</ID><Prefix></Prefix><Status>Enabled</Status><Expiration><Date>20200101</Date></Expiration></Rule></LifecycleConfiguration>';
+    assert.equal(errorCode(await send(cloud.urls.objectstore, { method: 'PUT', path: '/compat-life', query: { lifecycle: '' }, body: badDate, keys })), 'InvalidArgument');
+
+    const logged = await s3.send(new PutObjectCommand({ Bucket: 'compat-life', Key: 'logs/a', Body: 'x' }));
+    const expiry = /^expiry-date="([^"]+)", rule-id="logs"$/.exec(logged.Expiration ?? '');
+    assert.ok(expiry, logged.Expiration);
+    const at = new Date(expiry[1]);
+    assert.equal(at.getUTCHours() + at.getUTCMinutes(), 0, 'midnight UTC');
+    const days = (at.getTime() - Date.now()) / 86_400_000;
+    assert.ok(days > 31 && days <= 32, String(days));
+    // The tagged rule selects only objects carrying its tag.
+    assert.equal((await s3.send(new PutObjectCommand({ Bucket: 'compat-life', Key: 'tmp/a', Body: 'x' }))).Expiration, undefined);
+    const tagged = await s3.send(new PutObjectCommand({ Bucket: 'compat-life', Key: 'tmp/b', Body: 'x', Tagging: 'k=v' }));
+    assert.match(tagged.Expiration ?? '', /rule-id="tagged"/);
+    assert.match((await s3.send(new HeadObjectCommand({ Bucket: 'compat-life', Key: 'tmp/b' }))).Expiration ?? '', /rule-id="tagged"/);
   });
 });

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { objectstoreMigrations } from '../../src/services/objectstore/store/migrations.js';
 import { cannedGrants, storedGrants } from '../../src/services/objectstore/model/acl.js';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
 import { ec2Keys, errorCode, secondProject, send, type S3Keys, type SignOptions } from './helpers.js';
@@ -245,12 +248,30 @@ describe('objectstore: ACLs, ownership controls and the public access block', ()
     assert.equal(await isPublic(), false);
   });
 
-  it('reads ACLs stored as canned names before grant lists were kept', () => {
-    assert.deepEqual(storedGrants('public-read', 'p1'), cannedGrants('public-read', 'p1'));
+  it('expands canned ACLs and stored ACLs', () => {
     assert.deepEqual(storedGrants(null, 'p1'), [{ id: 'p1', permission: 'FULL_CONTROL' }]);
     assert.deepEqual(cannedGrants('bucket-owner-read', 'writer', 'owner'), [
       { id: 'writer', permission: 'FULL_CONTROL' },
       { id: 'owner', permission: 'READ' },
     ]);
+  });
+
+  it('migrates stored objects and uploads to canonical owners: the project of their bucket', async () => {
+    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new SQLite(':memory:') }) });
+    const [init, owners] = objectstoreMigrations;
+    await init.up(db, 'sqlite');
+    const bucket = { name: 'old', project_id: 'p1', owner_user_id: 'u1', region: 'r', created_at: 't', versioning: '', object_lock: 0, acl: 'public-read', encrypt: 0 };
+    await db.insertInto('s3_buckets').values(bucket).execute();
+    const object = { id: 'o1', bucket: 'old', key: 'k', version_id: 'null', is_latest: 1, delete_marker: 0, size: 1, etag: '""', last_modified: 't', owner_user_id: 'u1' };
+    await db.insertInto('s3_objects').values({ ...object, headers: '{}', meta: '{}', tags: '{}', segments: '[]', encrypted: 0, parts_count: 0, legal_hold: 0 }).execute();
+    await db.insertInto('s3_uploads').values({ upload_id: 'up', bucket: 'old', key: 'k', initiated: 't', owner_user_id: 'u1', attrs: '{}', encrypt: 0 }).execute();
+    await owners.up(db, 'sqlite');
+    const row = await db.selectFrom('s3_objects').select(['owner_id', 'acl']).executeTakeFirstOrThrow();
+    assert.deepEqual(row, { owner_id: 'p1', acl: null });
+    assert.equal((await db.selectFrom('s3_uploads').select('owner_id').executeTakeFirstOrThrow()).owner_id, 'p1');
+    const b = await db.selectFrom('s3_buckets').select(['acl', 'ownership', 'public_access_block']).executeTakeFirstOrThrow();
+    assert.deepEqual(storedGrants(b.acl, 'p1'), cannedGrants('public-read', 'p1'));
+    assert.equal(b.ownership, null);
+    await db.destroy();
   });
 });

@@ -11,6 +11,8 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutBucketLifecycleConfigurationCommand,
+  PutObjectLockConfigurationCommand,
+  PutObjectRetentionCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
@@ -160,5 +162,24 @@ describe('objectstore: S3 compatibility details', () => {
     const tagged = await s3.send(new PutObjectCommand({ Bucket: 'compat-life', Key: 'tmp/b', Body: 'x', Tagging: 'k=v' }));
     assert.match(tagged.Expiration ?? '', /rule-id="tagged"/);
     assert.match((await s3.send(new HeadObjectCommand({ Bucket: 'compat-life', Key: 'tmp/b' }))).Expiration ?? '', /rule-id="tagged"/);
+  });
+
+  it('turns Object Lock on for an existing bucket once versioning is enabled, and guards retention modes', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'compat-lock' }));
+    const lock = (Days: number) =>
+      s3.send(new PutObjectLockConfigurationCommand({ Bucket: 'compat-lock', ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days } } } }));
+    assert.equal(await failure(lock(1)), 'InvalidBucketState');
+    await s3.send(new PutBucketVersioningCommand({ Bucket: 'compat-lock', VersioningConfiguration: { Status: 'Enabled' } }));
+    assert.equal(await failure(lock(0)), 'InvalidRetentionPeriod');
+    await lock(1);
+
+    const until = new Date(Date.now() + 60_000);
+    await s3.send(new PutObjectCommand({ Bucket: 'compat-lock', Key: 'gov', Body: 'x', ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: until }));
+    await s3.send(new PutObjectCommand({ Bucket: 'compat-lock', Key: 'comp', Body: 'x', ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: until }));
+    const retain = (Key: string, Mode: 'GOVERNANCE' | 'COMPLIANCE', bypass = false) =>
+      s3.send(new PutObjectRetentionCommand({ Bucket: 'compat-lock', Key, Retention: { Mode, RetainUntilDate: until }, BypassGovernanceRetention: bypass }));
+    assert.equal(await failure(retain('gov', 'COMPLIANCE')), 'AccessDenied');
+    assert.equal(await failure(retain('comp', 'GOVERNANCE', true)), 'AccessDenied');
+    await retain('gov', 'COMPLIANCE', true);
   });
 });

@@ -187,18 +187,21 @@ const getObjectLock: Sub = async (_s3, _req, reply, _deps, b) => {
 };
 const putObjectLock: Sub = async (s3, req, reply, deps, b) => {
   const doc = await readConfig(s3, req, 'ObjectLockConfiguration');
-  if (!b.object_lock) throw invalidRequest('Object Lock configuration cannot be enabled on existing buckets');
   if (text(doc.ObjectLockEnabled) !== 'Enabled') throw malformedXml();
+  // An existing bucket may turn Object Lock on once its versioning is enabled (and never off).
+  if (!b.object_lock && b.versioning !== 'Enabled') {
+    throw s3Error('conflict', 'InvalidBucketState', "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration", 409);
+  }
   const def = (doc.Rule as Record<string, Record<string, unknown>> | undefined)?.DefaultRetention;
   let config: string | null = null;
   if (def) {
     const mode = text(def.Mode);
-    const days = Number(text(def.Days) || 0);
-    const years = Number(text(def.Years) || 0);
-    if (!['GOVERNANCE', 'COMPLIANCE'].includes(mode) || (days > 0) === (years > 0) || days < 0 || years < 0) throw malformedXml();
-    config = JSON.stringify({ mode, ...(days ? { days } : { years }) });
+    if (!['GOVERNANCE', 'COMPLIANCE'].includes(mode) || (def.Days === undefined) === (def.Years === undefined)) throw malformedXml();
+    const period = Number(text(def.Days ?? def.Years));
+    if (!Number.isInteger(period) || period <= 0) throw s3Error('badRequest', 'InvalidRetentionPeriod', 'Default retention period must be a positive integer value');
+    config = JSON.stringify({ mode, ...(def.Days !== undefined ? { days: period } : { years: period }) });
   }
-  await deps.buckets.update(b, { lock_config: config });
+  await deps.buckets.update(b, { object_lock: 1, lock_config: config });
   return reply.code(200).send();
 };
 

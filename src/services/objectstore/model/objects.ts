@@ -284,7 +284,10 @@ export class Objects {
 
   async setRetention(row: ObjectRow, mode: string, until: string, bypassGovernance: boolean): Promise<void> {
     const locked = row.lock_until && Date.parse(row.lock_until) > Date.now();
-    if (locked && (row.lock_mode === 'COMPLIANCE' || !bypassGovernance) && Date.parse(until) < Date.parse(row.lock_until!)) {
+    // While locked, compliance mode may only be extended; governance mode may change only with the bypass.
+    const shortens = Date.parse(until) < Date.parse(row.lock_until!);
+    const allowed = row.lock_mode === 'COMPLIANCE' ? mode === 'COMPLIANCE' && !shortens : bypassGovernance || (mode === row.lock_mode && !shortens);
+    if (locked && !allowed) {
       throw accessDenied('Access Denied because object protected by object lock.');
     }
     await this.rows.updateRow(row.id, { lock_mode: mode, lock_until: until });

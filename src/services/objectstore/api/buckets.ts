@@ -3,7 +3,7 @@ import { enforce } from '../../../platform/policy.js';
 import { authorize } from '../model/access.js';
 import { parseLifecycle, renderLifecycle } from '../model/lifecycle.js';
 import { bucketDefault, bucketEncryption, renderBucketEncryption } from '../model/sse.js';
-import { accessDenied, invalidArgument, invalidRequest, malformedXml, s3Error } from '../model/errors.js';
+import { accessDenied, invalidArgument, malformedXml, s3Error } from '../model/errors.js';
 import {
   deleteOwnership,
   deletePublicAccessBlock,

@@ -20,7 +20,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
-import { ec2Keys, errorCode, send, type S3Keys } from './helpers.js';
+import { ec2Keys, errorCode, send, sign, type S3Keys } from './helpers.js';
 
 /** The S3 error code a command fails with. */
 async function failure(p: Promise<unknown>): Promise<string> {
@@ -181,5 +181,15 @@ describe('objectstore: S3 compatibility details', () => {
     assert.equal(await failure(retain('gov', 'COMPLIANCE')), 'AccessDenied');
     assert.equal(await failure(retain('comp', 'GOVERNANCE', true)), 'AccessDenied');
     await retain('gov', 'COMPLIANCE', true);
+  });
+
+  it('takes an empty Content-Type as none and ignores Expect values other than 100-continue', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'compat-headers' }));
+    const base = cloud.urls.objectstore;
+    for (const extra of [{ 'content-type': '' }, { expect: '' }, { expect: 'something-else' }]) {
+      const o = { method: 'PUT', path: '/compat-headers/k', body: 'bar', keys };
+      const res = await send(base, { ...o, sendHeaders: { ...sign(base, o), ...extra } });
+      assert.equal(res.status, 200, `${JSON.stringify(extra)}: ${res.text}`);
+    }
   });
 });

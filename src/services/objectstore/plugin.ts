@@ -92,8 +92,12 @@ const objectstore: ServiceModule<Clients> = {
     app.addContentTypeParser('*', (_req, _payload, done) => done(null));
     app.addHook('onRequest', (req, reply, done) => {
       reply.header('x-amz-id-2', Buffer.from(`${req.id}:${ctx.config.region}`).toString('base64'));
+      // S3 takes an empty Content-Type as none (Fastify would refuse it as an invalid media type).
+      if (req.headers['content-type'] === '') delete req.headers['content-type'];
       done();
     });
+    // S3 ignores Expect values other than 100-continue; Node would answer them 417 by itself.
+    app.server.on('checkExpectation', (req, res) => app.server.emit('request', req, res));
     exposeMetrics(app, ctx.metrics);
     registerS3Routes(app, deps, new RequestContext(() => ctx.clients.identity, settings.domain, settings.credentialCacheSeconds * 1000));
 

@@ -192,4 +192,16 @@ describe('objectstore: S3 compatibility details', () => {
       assert.equal(res.status, 200, `${JSON.stringify(extra)}: ${res.text}`);
     }
   });
+
+  it('verifies signatures over non-ASCII header values sent as UTF-8 or as latin-1 bytes', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'compat-meta' }));
+    const base = cloud.urls.objectstore;
+    // A Buffer body: Node then writes header strings as latin-1 bytes, so the second form puts the UTF-8 bytes on the wire.
+    const o = { method: 'PUT', path: '/compat-meta/k', body: Buffer.from('bar'), keys, headers: { 'x-amz-meta-greeting': 'Hello Worldé' } };
+    const signed = sign(base, o);
+    for (const wire of ['Hello Worldé', Buffer.from('Hello Worldé', 'utf8').toString('latin1')]) {
+      const res = await send(base, { ...o, sendHeaders: { ...signed, 'x-amz-meta-greeting': wire } });
+      assert.equal(res.status, 200, `${JSON.stringify(wire)}: ${res.text}`);
+    }
+  });
 });

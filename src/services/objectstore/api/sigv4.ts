@@ -84,9 +84,22 @@ function canonicalQuery(pairs: Array<[string, string]>): string {
     .join('&');
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A header value as the client signed it. Node reads header bytes as latin-1; a client that sent
+ * UTF-8 bytes signed the UTF-8 text, one that sent latin-1 signed the latin-1 text.
+ */
 function headerValue(headers: IncomingHttpHeaders, name: string): string {
   const v = headers[name];
-  const s = Array.isArray(v) ? v.join(',') : (v ?? '');
+  let s = Array.isArray(v) ? v.join(',') : (v ?? '');
+  if (/[^\x00-\x7f]/.test(s)) {
+    try {
+      s = strictUtf8.decode(Buffer.from(s, 'latin1'));
+    } catch {
+      // not UTF-8: the latin-1 text stands
+    }
+  }
   return s.trim().replace(/\s+/g, ' ');
 }
 

@@ -104,6 +104,7 @@ vnc_console = false
 spice_console = false
 serial_console = false
 rescue = true
+stable_rescue = true
 live_migration = true
 block_migration_for_live_migration = true
 volume_backed_live_migration = true

@@ -198,3 +198,31 @@ test('a multiattach volume attaches to a second server from 2.60 on; twice to on
   assert.deepEqual((await cinder('GET', `/volumes/${shared}`)).body.volume.attachments.map((a: any) => a.server_id), [s2]);
   for (const s of [s1, s2]) await c.call('DELETE', `/servers/${s}`, c.demo);
 });
+
+test('boot from a blank volume; a volume-backed server is rescued only as a stable device rescue (2.87, hw_rescue_* image)', async () => {
+  const made = await c.call('POST', '/servers', c.demo, {
+    server: { name: 'blank-root', flavorRef: c.flavorId, networks: 'none', block_device_mapping_v2: [{ boot_index: 0, source_type: 'blank', destination_type: 'volume', volume_size: 1, delete_on_termination: true }] },
+  }, '2.95');
+  assert.equal(made.status, 202, JSON.stringify(made.body));
+  const s = await c.waitFor(made.body.server.id, c.demo, 'ACTIVE');
+  assert.equal(s.status, 'ACTIVE', JSON.stringify(s.fault));
+  const root = s['os-extended-volumes:volumes_attached'][0].id;
+  assert.equal((await cinder('GET', `/volumes/${root}`)).body.volume.size, 1);
+  const bad = await c.call('POST', '/servers', c.demo, { server: { name: 'x', flavorRef: c.flavorId, networks: 'none', block_device_mapping_v2: [{ boot_index: 0, source_type: 'blank', destination_type: 'volume' }] } }, '2.95');
+  assert.equal(bad.status, 400);
+
+  const rescue = (ref: string, v = '2.87') => c.call('POST', `/servers/${s.id}/action`, c.demo, { rescue: { rescue_image_ref: ref } }, v);
+  const plainRescue = await rescue(c.imageId);
+  assert.equal(plainRescue.status, 400);
+  assert.equal(plainRescue.body.badRequest.message, `Instance ${s.id} cannot be rescued: Cannot rescue a volume-backed instance`);
+  const img = await api(`${c.cloud.urls.image}/v2/images`, { method: 'POST', token: c.demo, body: { name: 'rescue', disk_format: 'raw', container_format: 'bare', hw_rescue_bus: 'virtio', hw_rescue_device: 'disk' } });
+  assert.equal(img.status, 201);
+  assert.equal((await rescue(img.body.id, '2.86')).status, 400);
+  const ok = await rescue(img.body.id);
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  assert.equal((await c.waitFor(s.id, c.demo, 'RESCUE')).status, 'RESCUE');
+  assert.equal((await c.call('POST', `/servers/${s.id}/action`, c.demo, { unrescue: null })).status, 202);
+  assert.equal((await c.waitFor(s.id, c.demo, 'ACTIVE')).status, 'ACTIVE');
+  await c.call('DELETE', `/servers/${s.id}`, c.demo);
+  assert.equal(await volumeStatus(root, 'gone'), 'deleted');
+});

@@ -196,7 +196,7 @@ describe('block storage data plane', () => {
     await fetch(`${cloud.urls.image}/v2/images/${img.body.id}/file`, { method: 'PUT', headers: { 'x-auth-token': demo, 'content-type': 'application/octet-stream' }, body: payload });
     const ctx = await auth();
     const vc = cloud.clients.volume;
-    const id = await vc.createFromImageForBoot(ctx, { imageId: img.body.id, size: 1, name: 'boot' });
+    const id = await vc.createForBoot(ctx, { imageId: img.body.id, size: 1, name: 'boot' });
     const info = await vc.getVolume(ctx, id);
     assert.equal(info?.status, 'available');
     assert.equal(info?.bootable, true);

@@ -159,7 +159,7 @@ const volume: ServiceModule<Clients> = {
       async detach(auth, volumeId, serverId) {
         for (const a of await attachments.of(volumeId)) if (a.instance_uuid === serverId) await attachments.remove(auth, a.id);
       },
-      async createFromImageForBoot(auth, o) {
+      async createForBoot(auth, o) {
         const row = await volumes.create(auth, { imageRef: o.imageId, size: o.size, name: o.name, availability_zone: o.availabilityZone, volume_type: o.volumeType });
         const status = await settle(row.id, ['creating', 'downloading']);
         if (status !== 'available') throw new ApiError('badRequest', `Volume ${row.id} did not become available (status ${status ?? 'deleted'}).`, { status: 400 });

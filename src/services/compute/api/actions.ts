@@ -96,8 +96,12 @@ const HANDLERS: Record<string, Handler> = {
   rescue: async (api, req, row, arg) => {
     const a = obj(arg, 'rescue');
     const imageRef = optString(a, 'rescue_image_ref') ?? undefined;
-    if (imageRef && !(await api.model.peers().image?.getImage(req.auth, imageRef))) throw badRequest(`Image ${imageRef} could not be found.`);
-    if (row.image_id === null && req.mv < 87) throw badRequest(`Cannot rescue a volume-backed instance before microversion 2.87.`);
+    const image = imageRef ? await api.model.peers().image?.getImage(req.auth, imageRef) : undefined;
+    if (imageRef && !image) throw badRequest(`Image ${imageRef} could not be found.`);
+    // Nova rescues a volume-backed server only as a stable device rescue: since 2.87, with a rescue
+    // image that names the rescue device and bus.
+    const stable = req.mv >= 87 && image !== undefined && 'hw_rescue_bus' in image.properties && 'hw_rescue_device' in image.properties;
+    if (row.image_id === null && !stable) throw badRequest(`Instance ${row.id} cannot be rescued: Cannot rescue a volume-backed instance`);
     await api.lifecycle.start(req.auth, row, 'rescue', req.id, { imageId: imageRef });
     return { status: 200, body: { adminPass: optString(a, 'adminPass') ?? newAdminPass() } };
   },

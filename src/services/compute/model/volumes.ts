@@ -9,9 +9,11 @@ import { guestOf } from './guest.js';
 
 /** A volume block device of a server create (`block_device_mapping_v2`), as compute keeps it. */
 export interface BlockDevice {
-  source: 'image' | 'volume';
+  /** `blank`: a new empty volume. */
+  source: 'image' | 'volume' | 'blank';
+  /** The image or volume id ('' for blank). */
   uuid: string;
-  /** GB of a volume made from an image. */
+  /** GB of a volume made from an image or blank. */
   size?: number;
   bootIndex: number | null;
   deleteOnTermination: boolean;
@@ -36,16 +38,16 @@ export function parseBlockDevices(list: Obj[]): BlockDevice[] {
     }
     if (dest !== 'volume') throw bdmError(`destination_type ${String(dest)} is not one of local, volume.`);
     const uuid = String(b.uuid ?? b.volume_id ?? '');
-    if (source === 'image') {
+    if (source === 'image' || source === 'blank') {
       const size = Number(b.volume_size);
-      if (!UUID.test(uuid)) throw bdmError('an image source needs the image uuid.');
-      if (!Number.isInteger(size) || size < 1) throw bdmError('volume_size must be a positive integer for a volume created from an image.');
-      out.push({ source: 'image', uuid, size, bootIndex, deleteOnTermination: b.delete_on_termination === true || b.delete_on_termination === 'True', tag: typeof b.tag === 'string' ? b.tag : undefined });
+      if (source === 'image' && !UUID.test(uuid)) throw bdmError('an image source needs the image uuid.');
+      if (!Number.isInteger(size) || size < 1) throw bdmError(`volume_size must be a positive integer for a volume created from ${source === 'image' ? 'an image' : 'nothing (blank)'}.`);
+      out.push({ source, uuid: source === 'image' ? uuid : '', size, bootIndex, deleteOnTermination: b.delete_on_termination === true || b.delete_on_termination === 'True', tag: typeof b.tag === 'string' ? b.tag : undefined });
     } else if (source === 'volume') {
       if (!UUID.test(uuid)) throw bdmError('a volume source needs the volume uuid.');
       out.push({ source: 'volume', uuid, bootIndex, deleteOnTermination: b.delete_on_termination === true || b.delete_on_termination === 'True', tag: typeof b.tag === 'string' ? b.tag : undefined });
     } else {
-      throw bdmError(`source_type ${String(source)} is not supported for volumes (image or volume are).`);
+      throw bdmError(`source_type ${String(source)} is not supported for volumes (image, volume or blank are).`);
     }
   }
   if (out.filter((d) => d.bootIndex === 0).length > 1) throw bdmError('Boot sequence for the instance and image/block device mapping combination is not valid.');
@@ -90,7 +92,7 @@ export class VolumeService {
         if (!v) throw badRequest(`Block Device Mapping is Invalid: failed to get volume ${d.uuid}.`);
         if (v.status !== 'available') throw badRequest(`Invalid volume: volume '${d.uuid}' status must be 'available'. Currently in '${v.status}'`);
         if (d.bootIndex === 0 && !v.bootable && !imageGiven) throw badRequest(`Block Device ${d.uuid} is not bootable.`);
-      } else {
+      } else if (d.source === 'image') {
         const image = await this.peers().image?.getImage(auth, d.uuid);
         if (!image) throw badRequest(`Block Device Mapping is Invalid: failed to get image ${d.uuid}.`);
         if (image.status !== 'active') throw badRequest(`Image ${d.uuid} is not active.`);
@@ -113,7 +115,7 @@ export class VolumeService {
     const ordered = [...devices].sort((a, b) => (a.bootIndex ?? 99) - (b.bootIndex ?? 99));
     for (const [i, d] of ordered.entries()) {
       if (i < have.length) continue;
-      const volumeId = d.source === 'image' ? await volumes.createFromImageForBoot(auth, { imageId: d.uuid, size: d.size!, name: `${row.name}-volume` }) : d.uuid;
+      const volumeId = d.source === 'volume' ? d.uuid : await volumes.createForBoot(auth, { imageId: d.source === 'image' ? d.uuid : undefined, size: d.size!, name: `${row.name}-volume` });
       const device = d.bootIndex === 0 ? '/dev/vda' : nextDevice(have.map((a) => a.device));
       const a = await volumes.attach(auth, volumeId, row.id, { host: row.host ?? undefined, device });
       const att: VolumeAttachmentRow = { server_id: row.id, volume_id: volumeId, device: a.device, boot_index: d.bootIndex, delete_on_termination: d.deleteOnTermination ? 1 : 0, tag: d.tag ?? null, attachment_id: a.attachmentId, created_at: new Date().toISOString() };

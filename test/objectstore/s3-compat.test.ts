@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -202,6 +203,17 @@ describe('objectstore: S3 compatibility details', () => {
     for (const wire of ['Hello Worldé', Buffer.from('Hello Worldé', 'utf8').toString('latin1')]) {
       const res = await send(base, { ...o, sendHeaders: { ...signed, 'x-amz-meta-greeting': wire } });
       assert.equal(res.status, 200, `${JSON.stringify(wire)}: ${res.text}`);
+    }
+  });
+
+  it('accepts a V2 signature of a path-style bucket request over /bucket/ (as boto3 signs CreateBucket)', async () => {
+    const base = cloud.urls.objectstore;
+    const date = new Date().toUTCString();
+    for (const resource of ['/compat-v2a', '/compat-v2b/']) {
+      const signature = createHmac('sha1', keys.secret).update(`PUT\n\n\n${date}\n${resource}`).digest('base64');
+      const bucket = resource.replace(/\/$/, '');
+      const res = await send(base, { method: 'PUT', path: bucket, sendHeaders: { host: new URL(base).host, date, authorization: `AWS ${keys.access}:${signature}` } });
+      assert.equal(res.status, 200, `${resource}: ${res.text}`);
     }
   });
 });

@@ -70,9 +70,13 @@ export class SigV2Verifier {
       .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
       .map(([k, v]) => (v === '' && !r.query.includes(`${k}=`) ? k : `${k}=${v}`))
       .join('&');
-    const resource = (bucketFromHost ? `/${bucketFromHost}` : '') + r.path + (sub ? `?${sub}` : '');
-    const toSign = [r.method, header(r, 'content-md5'), header(r, 'content-type'), dateLine, amz + resource].join('\n');
-    checkSignature(credential.secret, toSign, signature);
+    // A path-style bucket request (`/bucket`) is signed by some clients (boto3) as `/bucket/`.
+    const paths = !bucketFromHost && /^\/[^/]+$/.test(r.path) ? [r.path, `${r.path}/`] : [r.path];
+    const signs = (path: string) => {
+      const resource = (bucketFromHost ? `/${bucketFromHost}` : '') + path + (sub ? `?${sub}` : '');
+      return signatureMatches(credential.secret, [r.method, header(r, 'content-md5'), header(r, 'content-type'), dateLine, amz + resource].join('\n'), signature);
+    };
+    if (!paths.some(signs)) throw signatureMismatch();
     return { access, credential, payload: { kind: 'unsigned' } };
   }
 
@@ -80,13 +84,13 @@ export class SigV2Verifier {
   async verifyPolicy(policy: string, access: string, signature: string): Promise<Verified> {
     const credential = await this.resolve(access);
     if (!credential) throw unknownAccessKey();
-    checkSignature(credential.secret, policy, signature);
+    if (!signatureMatches(credential.secret, policy, signature)) throw signatureMismatch();
     return { access, credential, payload: { kind: 'unsigned' } };
   }
 }
 
-function checkSignature(secret: string, toSign: string, signature: string): void {
+function signatureMatches(secret: string, toSign: string, signature: string): boolean {
   const expected = Buffer.from(createHmac('sha1', secret).update(toSign).digest('base64'));
   const given = Buffer.from(signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw signatureMismatch();
+  return expected.length === given.length && timingSafeEqual(expected, given);
 }

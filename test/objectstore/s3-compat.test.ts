@@ -216,4 +216,16 @@ describe('objectstore: S3 compatibility details', () => {
       assert.equal(res.status, 200, `${resource}: ${res.text}`);
     }
   });
+
+  it('answers a retried CompleteMultipartUpload as the first one, and NoSuchUpload for other part lists', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'compat-retry' }));
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'compat-retry', Key: 'k' }));
+    const up = await s3.send(new UploadPartCommand({ Bucket: 'compat-retry', Key: 'k', UploadId, PartNumber: 1, Body: 'only part' }));
+    const complete = (ETag: string) => s3.send(new CompleteMultipartUploadCommand({ Bucket: 'compat-retry', Key: 'k', UploadId, MultipartUpload: { Parts: [{ ETag, PartNumber: 1 }] } }));
+    const first = await complete(up.ETag!);
+    const again = await complete(up.ETag!);
+    assert.equal(again.ETag, first.ETag);
+    assert.equal(await failure(complete('"00000000000000000000000000000000"')), 'NoSuchUpload');
+    assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: 'compat-retry', Key: 'k' }))).Body!.transformToString(), 'only part');
+  });
 });

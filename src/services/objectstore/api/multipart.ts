@@ -4,6 +4,7 @@ import { parseAlgorithm, type StoredChecksum } from '../model/checksums.js';
 import { invalidArgument, invalidRequest, s3Error } from '../model/errors.js';
 import { MAX_PART_NUMBER, type CompletedPart } from '../model/multipart.js';
 import { segmentsOf } from '../model/objects.js';
+import type { BucketRow, ObjectRow } from '../store/tables.js';
 import { asBodyError, header, readSmallBody, requestBody } from './body.js';
 import { writeAcl } from './acl.js';
 import type { S3Request } from './context.js';
@@ -79,17 +80,31 @@ function copyRange(v: string | undefined, size: number): { start: number; end: n
 export async function completeUpload(s3: S3Request, req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
   const bucket = await deps.buckets.get(s3.bucket!);
   authorize(bucket, 's3:PutObject', 'objectstore:write', s3.key, s3.auth);
-  const up = await deps.multipart.get(bucket.name, s3.key!, s3.query.get('uploadId')!);
+  const uploadId = s3.query.get('uploadId')!;
+  const up = await deps.multipart.get(bucket.name, s3.key!, uploadId).catch(async (e) => {
+    // A retry of a completion that went through answers as the first one did.
+    const again = await deps.multipart.completedBefore(bucket.name, s3.key!, uploadId, completedParts(await readSmallBody(req, s3)));
+    if (again) return again;
+    throw e;
+  });
+  if ('version_id' in up) return completed(reply, deps, bucket, up);
   // The key an upload's parts need is needed again to complete it (SSE-C: the same customer key).
   await uploadKey(req, s3, deps, up);
-  const doc = parseXml(await readSmallBody(req, s3), 'CompleteMultipartUpload');
-  const parts: CompletedPart[] = many(doc.Part).map((p) => {
+  const parts = completedParts(await readSmallBody(req, s3));
+  await deps.objects.checkWriteConditions(bucket.name, s3.key!, header(req, 'if-none-match'), header(req, 'if-match'));
+  return completed(reply, deps, bucket, await deps.multipart.complete(bucket, up, parts));
+}
+
+function completedParts(body: string): CompletedPart[] {
+  const doc = parseXml(body, 'CompleteMultipartUpload');
+  return many(doc.Part).map((p) => {
     const partNumber = Number(text(p.PartNumber));
     if (!Number.isInteger(partNumber)) throw s3Error('badRequest', 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
     return { partNumber, etag: text(p.ETag) };
   });
-  await deps.objects.checkWriteConditions(bucket.name, s3.key!, header(req, 'if-none-match'), header(req, 'if-match'));
-  const row = await deps.multipart.complete(bucket, up, parts);
+}
+
+function completed(reply: FastifyReply, deps: S3Deps, bucket: BucketRow, row: ObjectRow) {
   if (writesVersions(bucket)) reply.header('x-amz-version-id', row.version_id);
   encryptionHeaders(reply, row);
   expirationHeader(reply, deps, bucket, row);

@@ -101,8 +101,6 @@ export class Multipart {
         throw s3Error('badRequest', 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.');
       }
     });
-    const md5s = createHash('md5');
-    for (const p of chosen) md5s.update(Buffer.from(p.etag.replace(/"/g, ''), 'hex'));
     const attrs = JSON.parse(up.attrs) as ObjectAttrs;
     const segments = chosen.map((p): Segment => ({ ...(JSON.parse(p.segment) as Segment), ...(p.checksum ? { checksum: JSON.parse(p.checksum) as StoredChecksum } : {}) }));
     // The parts' rows go first, so their blobs now belong to the object alone.
@@ -110,13 +108,13 @@ export class Multipart {
     if (!found) throw noSuchUpload();
     const used = new Set(segments.map((s) => s.blob));
     await this.engine.blobs.remove(parts.map((p) => (JSON.parse(p.segment) as Segment).blob).filter((b) => !used.has(b)));
-    return this.objects.put(
+    const row = await this.objects.put(
       bucket,
       up.key,
       {
         segments,
         size: chosen.reduce((n, p) => n + p.size, 0),
-        etag: `"${md5s.digest('hex')}-${chosen.length}"`,
+        etag: multipartEtag(chosen.map((p) => p.etag)),
         checksum: composite(up.checksum_algorithm as ChecksumAlgorithm | null, chosen),
         encrypted: !!up.encrypt || !!up.sse_c_md5 || !!up.kms_key_id,
         customerMd5: up.sse_c_md5 ?? undefined,
@@ -126,6 +124,23 @@ export class Multipart {
       attrs,
       { user: up.owner_user_id, owner: up.owner_id },
     );
+    const now = Date.now();
+    await this.uploads.recordCompletion(
+      { upload_id: up.upload_id, bucket: bucket.name, key: up.key, version_id: row.version_id, etag: row.etag, completed_at: new Date(now).toISOString() },
+      new Date(now - COMPLETION_KEPT_MS).toISOString(),
+    );
+    return row;
+  }
+
+  /**
+   * The object version an upload already became, when a completion is retried with the same part
+   * list (S3 answers a retry as the first completion while the object is still there).
+   */
+  async completedBefore(bucket: string, key: string, uploadId: string, list: CompletedPart[]): Promise<ObjectRow | undefined> {
+    const done = await this.uploads.completion(uploadId);
+    if (!done || done.bucket !== bucket || done.key !== key || list.length === 0) return undefined;
+    if (multipartEtag(list.map((c) => normalizeEtag(c.etag))) !== done.etag) return undefined;
+    return this.objects.find(bucket, key, done.version_id).catch(() => undefined);
   }
 
   async abort(bucket: string, key: string, uploadId: string): Promise<void> {
@@ -136,6 +151,16 @@ export class Multipart {
 }
 
 const normalizeEtag = (e: string) => `"${e.trim().replace(/^"|"$/g, '')}"`;
+
+/** How long a completed upload is remembered for retried completions. */
+const COMPLETION_KEPT_MS = 24 * 3600 * 1000;
+
+/** S3's ETag of a multipart object: the MD5 of the parts' MD5s, suffixed `-N`. */
+function multipartEtag(partEtags: string[]): string {
+  const md5s = createHash('md5');
+  for (const e of partEtags) md5s.update(Buffer.from(e.replace(/"/g, ''), 'hex'));
+  return `"${md5s.digest('hex')}-${partEtags.length}"`;
+}
 
 /** S3's checksum of a multipart object: the checksum of the parts' checksums, suffixed `-N`. */
 function composite(algorithm: ChecksumAlgorithm | null, parts: PartRow[]): StoredChecksum | undefined {

@@ -103,4 +103,20 @@ export const objectstoreMigrations: ServiceMigration[] = [
       for (const table of ['s3_objects', 's3_uploads']) await db.schema.alterTable(table).addColumn('kms_key_id', 'text').execute();
     },
   },
+  {
+    // Completed multipart uploads, for a day: a retried CompleteMultipartUpload answers as the first did.
+    name: '0004_completed_uploads',
+    async up(db) {
+      await db.schema
+        .createTable('s3_completed_uploads')
+        .addColumn('upload_id', 'text', (c) => c.primaryKey())
+        .addColumn('bucket', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('version_id', 'text', (c) => c.notNull())
+        .addColumn('etag', 'text', (c) => c.notNull())
+        .addColumn('completed_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('s3_completed_uploads_at').on('s3_completed_uploads').column('completed_at').execute();
+    },
+  },
 ];

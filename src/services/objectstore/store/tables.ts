@@ -99,11 +99,22 @@ export interface PartRow {
   segment: string;
 }
 
+/** A multipart upload that became an object version (kept a day, for retried completions). */
+export interface CompletedUploadRow {
+  upload_id: string;
+  bucket: string;
+  key: string;
+  version_id: string;
+  etag: string;
+  completed_at: string;
+}
+
 export interface ObjectStoreTables {
   s3_buckets: BucketRow;
   s3_objects: ObjectRow;
   s3_uploads: UploadRow;
   s3_parts: PartRow;
+  s3_completed_uploads: CompletedUploadRow;
 }
 
 export type ObjectStoreDb = Kysely<ObjectStoreTables>;

@@ -1,4 +1,4 @@
-import type { ObjectStoreDb, PartRow, UploadRow } from './tables.js';
+import type { CompletedUploadRow, ObjectStoreDb, PartRow, UploadRow } from './tables.js';
 
 /** Multipart uploads in progress and their parts. */
 export class UploadStore {
@@ -62,6 +62,16 @@ export class UploadStore {
       const parts = await tx.deleteFrom('s3_parts').where('upload_id', '=', uploadId).returningAll().execute();
       return { found: Number(res.numDeletedRows) > 0, parts };
     });
+  }
+
+  /** Records a completion, and forgets those older than `forgetBefore`. */
+  async recordCompletion(row: CompletedUploadRow, forgetBefore: string): Promise<void> {
+    await this.db.deleteFrom('s3_completed_uploads').where('completed_at', '<', forgetBefore).execute();
+    await this.db.insertInto('s3_completed_uploads').values(row).execute();
+  }
+
+  completion(uploadId: string): Promise<CompletedUploadRow | undefined> {
+    return this.db.selectFrom('s3_completed_uploads').selectAll().where('upload_id', '=', uploadId).executeTakeFirst();
   }
 
   async allSegments(): Promise<string[]> {

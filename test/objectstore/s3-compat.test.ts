@@ -19,6 +19,7 @@ import {
   S3Client,
   S3ServiceException,
   UploadPartCommand,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
 import { ec2Keys, errorCode, send, sign, type S3Keys } from './helpers.js';
@@ -187,7 +188,8 @@ describe('objectstore: S3 compatibility details', () => {
   it('takes an empty Content-Type as none and ignores Expect values other than 100-continue', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'compat-headers' }));
     const base = cloud.urls.objectstore;
-    for (const extra of [{ 'content-type': '' }, { expect: '' }, { expect: 'something-else' }]) {
+    const extras: Array<Record<string, string>> = [{ 'content-type': '' }, { expect: '' }, { expect: 'something-else' }];
+    for (const extra of extras) {
       const o = { method: 'PUT', path: '/compat-headers/k', body: 'bar', keys };
       const res = await send(base, { ...o, sendHeaders: { ...sign(base, o), ...extra } });
       assert.equal(res.status, 200, `${JSON.stringify(extra)}: ${res.text}`);
@@ -227,5 +229,42 @@ describe('objectstore: S3 compatibility details', () => {
     assert.equal(again.ETag, first.ETag);
     assert.equal(await failure(complete('"00000000000000000000000000000000"')), 'NoSuchUpload');
     assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: 'compat-retry', Key: 'k' }))).Body!.transformToString(), 'only part');
+  });
+
+  it('checks the composite checksum a completion names, and a part copy range against the source size', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'compat-cksum' }));
+    const start = async (Key: string) => {
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'compat-cksum', Key, ChecksumAlgorithm: 'SHA256' }));
+      const part = await s3.send(new UploadPartCommand({ Bucket: 'compat-cksum', Key, UploadId, PartNumber: 1, Body: Buffer.alloc(1024, 65), ChecksumAlgorithm: 'SHA256' }));
+      return { UploadId, part };
+    };
+    const bad = await start('bad');
+    const badComplete = new CompleteMultipartUploadCommand({
+      Bucket: 'compat-cksum',
+      Key: 'bad',
+      UploadId: bad.UploadId,
+      ChecksumSHA256: 'bad',
+      MultipartUpload: { Parts: [{ ETag: bad.part.ETag, ChecksumSHA256: bad.part.ChecksumSHA256, PartNumber: 1 }] },
+    });
+    assert.equal(await failure(s3.send(badComplete)), 'BadDigest');
+    const good = await start('good');
+    // The composite checksum of one part: SHA-256 of the part's SHA-256, suffixed -1.
+    const { createHash } = await import('node:crypto');
+    const composite = `${createHash('sha256').update(Buffer.from(good.part.ChecksumSHA256!, 'base64')).digest('base64')}-1`;
+    const done = await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'compat-cksum',
+        Key: 'good',
+        UploadId: good.UploadId,
+        ChecksumSHA256: composite,
+        MultipartUpload: { Parts: [{ ETag: good.part.ETag, ChecksumSHA256: good.part.ChecksumSHA256, PartNumber: 1 }] },
+      }),
+    );
+    assert.equal(done.ChecksumSHA256, composite);
+
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'compat-cksum', Key: 'copy' }));
+    const copy = (CopySourceRange: string) => s3.send(new UploadPartCopyCommand({ Bucket: 'compat-cksum', Key: 'copy', UploadId, PartNumber: 1, CopySource: 'compat-cksum/good', CopySourceRange }));
+    assert.equal(await failure(copy('bytes=0-4096')), 'InvalidRange');
+    assert.equal(await failure(copy('bytes=9-2')), 'InvalidArgument');
   });
 });

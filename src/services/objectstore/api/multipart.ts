@@ -1,11 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authorize } from '../model/access.js';
-import { parseAlgorithm, type StoredChecksum } from '../model/checksums.js';
+import { CHECKSUM_ALGORITHMS, parseAlgorithm, type StoredChecksum } from '../model/checksums.js';
 import { invalidArgument, invalidRequest, s3Error } from '../model/errors.js';
 import { MAX_PART_NUMBER, type CompletedPart } from '../model/multipart.js';
 import { segmentsOf } from '../model/objects.js';
 import type { BucketRow, ObjectRow } from '../store/tables.js';
-import { asBodyError, header, readSmallBody, requestBody } from './body.js';
+import { asBodyError, checksumOf, header, readSmallBody, requestBody } from './body.js';
 import { writeAcl } from './acl.js';
 import type { S3Request } from './context.js';
 import type { S3Deps } from './deps.js';
@@ -71,9 +71,10 @@ export async function uploadPart(s3: S3Request, req: FastifyRequest, reply: Fast
 function copyRange(v: string | undefined, size: number): { start: number; end: number } {
   if (v === undefined) return { start: 0, end: size - 1 };
   const m = /^bytes=(\d+)-(\d+)$/.exec(v.trim());
-  if (!m || Number(m[2]) < Number(m[1]) || Number(m[2]) >= size) {
+  if (!m || Number(m[2]) < Number(m[1])) {
     throw invalidArgument('The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy');
   }
+  if (Number(m[2]) >= size) throw s3Error('rangeNotSatisfiable', 'InvalidRange', 'The requested range is not satisfiable', 416);
   return { start: Number(m[1]), end: Number(m[2]) };
 }
 
@@ -92,7 +93,8 @@ export async function completeUpload(s3: S3Request, req: FastifyRequest, reply: 
   await uploadKey(req, s3, deps, up);
   const parts = completedParts(await readSmallBody(req, s3));
   await deps.objects.checkWriteConditions(bucket.name, s3.key!, header(req, 'if-none-match'), header(req, 'if-match'));
-  return completed(reply, deps, bucket, await deps.multipart.complete(bucket, up, parts));
+  const expected = checksumOf(req).checksum;
+  return completed(reply, deps, bucket, await deps.multipart.complete(bucket, up, parts, typeof expected === 'string' ? expected : undefined));
 }
 
 function completedParts(body: string): CompletedPart[] {
@@ -100,7 +102,8 @@ function completedParts(body: string): CompletedPart[] {
   return many(doc.Part).map((p) => {
     const partNumber = Number(text(p.PartNumber));
     if (!Number.isInteger(partNumber)) throw s3Error('badRequest', 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
-    return { partNumber, etag: text(p.ETag) };
+    const checksums = CHECKSUM_ALGORITHMS.map((a) => text(p[`Checksum${a}`])).filter(Boolean);
+    return { partNumber, etag: text(p.ETag), ...(checksums.length ? { checksum: checksums[0] } : {}) };
   });
 }
 

@@ -13,6 +13,8 @@ export const MAX_PART_NUMBER = 10000;
 export interface CompletedPart {
   partNumber: number;
   etag: string;
+  /** The part's additional checksum as the client lists it (must match the stored one). */
+  checksum?: string;
 }
 
 const invalidPart = () =>
@@ -83,7 +85,8 @@ export class Multipart {
     return row;
   }
 
-  async complete(bucket: BucketRow, up: UploadRow, list: CompletedPart[]): Promise<ObjectRow> {
+  /** `expectedChecksum`: the object's composite checksum as the client computed it (`x-amz-checksum-*` of the request). */
+  async complete(bucket: BucketRow, up: UploadRow, list: CompletedPart[], expectedChecksum?: string): Promise<ObjectRow> {
     if (list.length === 0) throw s3Error('badRequest', 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
     for (let i = 1; i < list.length; i++) {
       if (list[i].partNumber <= list[i - 1].partNumber) {
@@ -94,8 +97,13 @@ export class Multipart {
     const chosen = list.map((c) => {
       const p = stored.get(c.partNumber);
       if (!p || normalizeEtag(c.etag) !== p.etag) throw invalidPart();
+      if (c.checksum !== undefined && c.checksum !== (p.checksum ? (JSON.parse(p.checksum) as StoredChecksum).value : undefined)) throw invalidPart();
       return p;
     });
+    const checksum = composite(up.checksum_algorithm as ChecksumAlgorithm | null, chosen);
+    if (expectedChecksum !== undefined && expectedChecksum !== checksum?.value) {
+      throw s3Error('badRequest', 'BadDigest', 'The checksum you specified did not match the calculated checksum.');
+    }
     chosen.forEach((p, i) => {
       if (i < chosen.length - 1 && p.size < MIN_PART_SIZE) {
         throw s3Error('badRequest', 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.');
@@ -115,7 +123,7 @@ export class Multipart {
         segments,
         size: chosen.reduce((n, p) => n + p.size, 0),
         etag: multipartEtag(chosen.map((p) => p.etag)),
-        checksum: composite(up.checksum_algorithm as ChecksumAlgorithm | null, chosen),
+        checksum,
         encrypted: !!up.encrypt || !!up.sse_c_md5 || !!up.kms_key_id,
         customerMd5: up.sse_c_md5 ?? undefined,
         kmsKeyId: up.kms_key_id ?? undefined,

@@ -251,6 +251,10 @@ describe('usage', () => {
     const all = await c.call('GET', '/os-simple-tenant-usage?detailed=1&start=2000-01-01T00:00:00', c.admin);
     assert.ok(all.body.tenant_usages.some((t: any) => t.tenant_id === c.demoProjectId));
     assert.equal((await c.call('GET', '/os-simple-tenant-usage?start=never', c.admin)).status, 400);
+    // start and stop echo the request's microseconds, as Python's isoformat (openstacksdk compares them).
+    const micro = await c.call('GET', `/os-simple-tenant-usage/${c.demoProjectId}?start=2000-01-01T00:00:00.749082&end=2100-01-01T00:00:00.000000`, c.demo);
+    assert.equal(micro.body.tenant_usage.start, '2000-01-01T00:00:00.749082');
+    assert.equal(micro.body.tenant_usage.stop, '2100-01-01T00:00:00');
     await c.call('DELETE', `/servers/${r.body.server.id}`, c.demo);
   });
 });

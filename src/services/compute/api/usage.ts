@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { badRequest, notFound } from '../../../platform/errors.js';
-import { isoNaive } from '../../../platform/ids.js';
+import { isoNaive, isoPython } from '../../../platform/ids.js';
 import { boolParam, query } from '../../../platform/http/validate.js';
 import { enforce } from '../../../platform/policy.js';
 import type { Flavor } from '../model/flavors.js';
@@ -9,16 +9,24 @@ import type { ServerRow } from '../store/tables.js';
 import { computePolicy } from '../policy.js';
 import type { ComputeApi } from './common.js';
 
-function period(q: Record<string, string>): { start: Date; end: Date } {
-  const parse = (v: string | undefined, fallback: Date) => {
-    if (v === undefined) return fallback;
-    const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v}Z`);
-    if (Number.isNaN(d.getTime())) throw badRequest(`Invalid input for query parameters: '${v}' is not a valid time.`);
-    return d;
+/** A period bound as Nova prints it: the naive UTC time with the caller's microseconds (Python's isoformat). */
+interface Bound {
+  date: Date;
+  text: string;
+}
+
+function period(q: Record<string, string>): { start: Bound; end: Bound } {
+  const parse = (v: string | undefined, fallback: Date): Bound => {
+    if (v === undefined) return { date: fallback, text: isoPython(fallback) };
+    const date = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v}Z`);
+    if (Number.isNaN(date.getTime())) throw badRequest(`Invalid input for query parameters: '${v}' is not a valid time.`);
+    // A JavaScript date keeps milliseconds; the digits past them come from the request, as Nova echoes them.
+    const micros = /[T ]\d\d:\d\d:\d\d\.(\d{1,6})/.exec(v)?.[1].padEnd(6, '0');
+    return { date, text: micros === undefined ? isoPython(date) : `${isoPython(date).replace(/\.\d+$/, '')}${micros === '000000' ? '' : `.${micros}`}` };
   };
   const end = parse(q.end, new Date());
-  const start = parse(q.start, new Date(end.getTime() - 24 * 3600_000));
-  if (start > end) throw badRequest('Invalid start time. The start time cannot occur after the end time.');
+  const start = parse(q.start, new Date(end.date.getTime() - 24 * 3600_000));
+  if (start.date > end.date) throw badRequest('Invalid start time. The start time cannot occur after the end time.');
   return { start, end };
 }
 
@@ -44,8 +52,8 @@ function serverUsage(r: ServerRow, start: Date, end: Date) {
   };
 }
 
-function tenantUsage(projectId: string, rows: ServerRow[], start: Date, end: Date, detailed: boolean) {
-  const servers = rows.map((r) => serverUsage(r, start, end));
+function tenantUsage(projectId: string, rows: ServerRow[], start: Bound, end: Bound, detailed: boolean) {
+  const servers = rows.map((r) => serverUsage(r, start.date, end.date));
   const sum = (f: (s: (typeof servers)[number]) => number) => servers.reduce((a, s) => a + f(s), 0);
   return {
     tenant_id: projectId,
@@ -53,8 +61,8 @@ function tenantUsage(projectId: string, rows: ServerRow[], start: Date, end: Dat
     total_vcpus_usage: sum((s) => s.vcpus * s.hours),
     total_memory_mb_usage: sum((s) => s.memory_mb * s.hours),
     total_hours: sum((s) => s.hours),
-    start: isoNaive(start),
-    stop: isoNaive(end),
+    start: start.text,
+    stop: end.text,
     ...(detailed ? { server_usages: servers } : {}),
   };
 }
@@ -69,13 +77,13 @@ export function registerUsageRoutes(app: FastifyInstance, api: ComputeApi): void
     const { start, end } = period(q);
     const detailed = q.detailed !== undefined && boolParam(q.detailed) === true;
     const byProject = new Map<string, ServerRow[]>();
-    for (const r of await api.model.servers.usage(start.toISOString(), end.toISOString())) byProject.set(r.project_id, [...(byProject.get(r.project_id) ?? []), r]);
+    for (const r of await api.model.servers.usage(start.date.toISOString(), end.date.toISOString())) byProject.set(r.project_id, [...(byProject.get(r.project_id) ?? []), r]);
     return { tenant_usages: [...byProject].map(([p, rows]) => tenantUsage(p, rows, start, end, detailed)) };
   });
   app.get<{ Params: { project: string } }>('/v2.1/os-simple-tenant-usage/:project', async (req) => {
     enforce(computePolicy, 'usage:own', req.auth, { project_id: req.params.project });
     const { start, end } = period(query(req.query));
-    const rows = await api.model.servers.usage(start.toISOString(), end.toISOString(), req.params.project);
+    const rows = await api.model.servers.usage(start.date.toISOString(), end.date.toISOString(), req.params.project);
     return { tenant_usage: rows.length ? tenantUsage(req.params.project, rows, start, end, true) : {} };
   });
 

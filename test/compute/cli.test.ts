@@ -55,6 +55,9 @@ describe('compute: real clients', () => {
     assert.equal(image.status, 'active');
     const log = await demo(['console', 'log', 'show', 'cli-vm']);
     assert.match(log, /simulated guest/);
+    // changePassword: the simulated guest agent sets root's password.
+    await demo(['server', 'set', '--password', 'Cli-pass-1', 'cli-vm']);
+    assert.match(await demo(['console', 'log', 'show', 'cli-vm']), /guest agent: password of user root set/);
 
     const group = await demo(['server', 'group', 'create', '--policy', 'anti-affinity', '-f', 'json', 'spread']);
     await demo(['server', 'create', '--flavor', 'cli.small', '--image', c.imageId, '--nic', 'none', '--hint', `group=${group.id}`, '--wait', 'g1']);

@@ -5,11 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { api, startTestCloud, type TestCloud } from '../helpers/cloud.js';
+import { python, pythonModuleAvailable, requirePythonModule } from '../helpers/clients.js';
 import { createImage, upload } from './helpers.js';
 
 // Glance's legacy tasks API (`/v2/tasks`): import tasks from a mirrored URL or an image of this region.
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const MIRRORED = 'https://images.example.org/noble/disk.img';
+const SDK_SCRIPT = `
+import json, openstack
+c = openstack.connect(cloud='scs-admin')
+t = c.image.create_task(type='import', input={'import_from': '${MIRRORED}', 'import_from_format': 'raw', 'image_properties': {'name': 'sdk-task', 'disk_format': 'raw', 'container_format': 'bare'}})
+t = c.image.wait_for_task(t, status='success', interval=0.2, wait=60)
+ids = [x.id for x in c.image.tasks()]
+schema = c.image.get_tasks_schema()
+print(json.dumps({'status': t.status, 'image': c.image.get_image(t.result['image_id']).status, 'listed': t.id in ids, 'schema': schema.name}))
+`;
 
 describe('image: legacy tasks API', () => {
   let cloud: TestCloud;
@@ -112,13 +122,19 @@ describe('image: legacy tasks API', () => {
     assert.equal((await api(`${base}/v2/tasks`, { token: demo })).status, 403);
   });
 
+  it('openstacksdk: create_task, wait_for_task, tasks(), get_tasks_schema', async (t) => {
+    if (!requirePythonModule(t, await pythonModuleAvailable('openstack'), 'openstack', 'python3-openstacksdk')) return;
+    const out = await python(SDK_SCRIPT, { OS_CLIENT_CONFIG_FILE: cloud.cloudsYaml });
+    assert.deepEqual(out, { status: 'success', image: 'active', listed: true, schema: 'tasks' });
+  });
+
   it('lists stubs newest first with filters and paging; show is 404 for unknown ids; delete is 405', async () => {
     const all = await api(`${base}/v2/tasks`, { token: admin });
     assert.equal(all.status, 200);
     assert.equal(all.body.first, '/v2/tasks');
     assert.equal(all.body.schema, '/v2/schemas/tasks');
     const tasks = all.body.tasks;
-    assert.equal(tasks.length, 4);
+    assert.equal(tasks.length, 5);
     assert.equal(tasks[0].input, undefined);
     assert.equal(tasks[0].self, `/v2/tasks/${tasks[0].id}`);
     const created = tasks.map((t: any) => t.created_at);

@@ -194,7 +194,11 @@ describe('objectstore: ACLs, ownership controls and the public access block', ()
     await as(other, { method: 'PUT', path: '/own/c', body: 'x', headers: { 'x-amz-acl': 'bucket-owner-full-control' } });
     assert.deepEqual(ownerIds((await main({ path: '/own/c', query: { acl: '' } })).text), [keys.projectId]);
     await as(other, { method: 'PUT', path: '/own/d', body: 'x' });
-    assert.deepEqual(ownerIds((await main({ path: '/own/d', query: { acl: '' } })).text), [other.projectId]);
+    assert.deepEqual(ownerIds((await as(other, { path: '/own/d', query: { acl: '' } })).text), [other.projectId]);
+    // An object another account owns answers to its ACL, even to the bucket owner.
+    assert.equal((await main({ path: '/own/d', query: { acl: '' } })).status, 403);
+    assert.equal((await main({ path: '/own/d' })).status, 403);
+    assert.equal((await main({ method: 'DELETE', path: '/own/d' })).status, 204);
 
     assert.equal((await main({ method: 'PUT', path: '/own', query: { ownershipControls: '' }, body: controls('ObjectWriter') })).status, 200);
     await as(other, { method: 'PUT', path: '/own/e', body: 'x', headers: { 'x-amz-acl': 'bucket-owner-full-control' } });

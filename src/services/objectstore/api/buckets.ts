@@ -71,14 +71,14 @@ export async function createBucket(s3: S3Request, req: FastifyRequest, reply: Fa
 
 export async function deleteBucket(s3: S3Request, _req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
   const bucket = await deps.buckets.get(s3.bucket!);
-  authorize(bucket, 's3:DeleteBucket', 'objectstore:manage', undefined, s3.auth);
+  authorize(bucket, 's3:DeleteBucket', 'objectstore:manage', undefined, s3);
   await deps.buckets.delete(bucket);
   return reply.code(204).send();
 }
 
 export async function headBucket(s3: S3Request, _req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
   const bucket = await deps.buckets.get(s3.bucket!);
-  authorize(bucket, 's3:ListBucket', 'objectstore:read', undefined, s3.auth);
+  authorize(bucket, 's3:ListBucket', 'objectstore:read', undefined, s3);
   reply.header('x-amz-bucket-region', bucket.region);
   return reply.code(200).send();
 }
@@ -107,8 +107,9 @@ export function tagSet(doc: Record<string, unknown>): Record<string, string> {
   return tags;
 }
 export const parseTagging = async (s3: S3Request, req: FastifyRequest) => tagSet(await readConfig(s3, req, 'Tagging'));
+/** A tag set, by key (as S3 lists it, whatever the order it was given in). */
 export const renderTagging = (reply: FastifyReply, tags: Record<string, string>) =>
-  sendXml(reply, 'Tagging', { TagSet: { Tag: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) } });
+  sendXml(reply, 'Tagging', { TagSet: { Tag: Object.keys(tags).sort().map((Key) => ({ Key, Value: tags[Key] })) } });
 
 const getTagging: Sub = async (_s3, _req, reply, _deps, b) => {
   if (!b.tagging) throw s3Error('notFound', 'NoSuchTagSet', 'The TagSet does not exist');
@@ -246,6 +247,6 @@ export async function bucketConfig(s3: S3Request, req: FastifyRequest, reply: Fa
   if (!entry) throw s3Error('methodNotAllowed', 'MethodNotAllowed', 'The specified method is not allowed against this resource.', 405);
   const bucket = await deps.buckets.get(s3.bucket!);
   const [action, handler] = entry;
-  authorize(bucket, action, req.method === 'GET' ? 'objectstore:read' : 'objectstore:manage', undefined, s3.auth);
+  authorize(bucket, action, req.method === 'GET' ? 'objectstore:read' : 'objectstore:manage', undefined, s3);
   return handler(s3, req, reply, deps, bucket);
 }

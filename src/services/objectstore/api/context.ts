@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuthContext } from '../../../platform/auth.js';
 import type { IdentityClient } from '../../identity/client.js';
+import type { RequestFacts } from '../model/conditions.js';
 import { accessDenied, s3Error } from '../model/errors.js';
 import { SigV2Verifier } from './sigv2.js';
 import { queryPairs, SigV4Verifier, type Verified } from './sigv4.js';
@@ -13,6 +14,8 @@ export interface S3Request {
   /** Undefined for anonymous requests. */
   auth?: AuthContext;
   verified?: Verified;
+  /** What bucket policy conditions read: headers, query, source address. */
+  facts: RequestFacts;
 }
 
 /** The signature fields of a POST Object form: SigV4 (`x-amz-credential`, `x-amz-date`) or V2 (`AWSAccessKeyId`). */
@@ -91,7 +94,8 @@ export class RequestContext {
       bucket = decode(i < 0 ? path.slice(1) : path.slice(1, i));
       key = i < 0 ? '' : decode(path.slice(i + 1));
     }
-    const s3: S3Request = { bucket: bucket || undefined, key: key || undefined, query };
+    const facts = { headers: req.headers, query, sourceIp: req.ip, secure: req.protocol === 'https' };
+    const s3: S3Request = { bucket: bucket || undefined, key: key || undefined, query, facts };
     // A CORS preflight is never authenticated (a browser sends it without credentials).
     if (req.method === 'OPTIONS') return s3;
     const signed = { method: req.method, path, query: rawQuery, pairs, headers: req.headers };

@@ -48,7 +48,7 @@ const fromToken = (t: string) => {
 /** ListObjects (v1) and ListObjectsV2 (`list-type=2`). */
 export async function listObjects(s3: S3Request, _req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
   const bucket = await deps.buckets.get(s3.bucket!);
-  authorize(bucket, 's3:ListBucket', 'objectstore:read', undefined, s3.auth);
+  authorize(bucket, 's3:ListBucket', 'objectstore:read', undefined, s3);
   const v2 = s3.query.get('list-type') === '2';
   const prefix = s3.query.get('prefix') ?? '';
   const delimiter = s3.query.get('delimiter') ?? '';
@@ -93,7 +93,7 @@ export async function listObjects(s3: S3Request, _req: FastifyRequest, reply: Fa
 
 export async function listVersions(s3: S3Request, _req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
   const bucket = await deps.buckets.get(s3.bucket!);
-  authorize(bucket, 's3:ListBucketVersions', 'objectstore:read', undefined, s3.auth);
+  authorize(bucket, 's3:ListBucketVersions', 'objectstore:read', undefined, s3);
   const prefix = s3.query.get('prefix') ?? '';
   const delimiter = s3.query.get('delimiter') ?? '';
   const keyMarker = s3.query.get('key-marker') ?? '';
@@ -128,7 +128,7 @@ export async function listVersions(s3: S3Request, _req: FastifyRequest, reply: F
 
 export async function listUploads(s3: S3Request, _req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
   const bucket = await deps.buckets.get(s3.bucket!);
-  authorize(bucket, 's3:ListBucketMultipartUploads', 'objectstore:read', undefined, s3.auth);
+  authorize(bucket, 's3:ListBucketMultipartUploads', 'objectstore:read', undefined, s3);
   const prefix = s3.query.get('prefix') ?? '';
   const keyMarker = s3.query.get('key-marker') ?? '';
   const idMarker = s3.query.get('upload-id-marker') ?? '';
@@ -160,7 +160,7 @@ export async function listUploads(s3: S3Request, _req: FastifyRequest, reply: Fa
 
 export async function listParts(s3: S3Request, _req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
   const bucket = await deps.buckets.get(s3.bucket!);
-  authorize(bucket, 's3:ListMultipartUploadParts', 'objectstore:read', s3.key, s3.auth);
+  authorize(bucket, 's3:ListMultipartUploadParts', 'objectstore:read', s3.key, s3);
   const up = await deps.multipart.get(bucket.name, s3.key!, s3.query.get('uploadId')!);
   const marker = Number(s3.query.get('part-number-marker') ?? '0');
   if (!Number.isInteger(marker) || marker < 0) throw invalidArgument('Provided part-number-marker not an integer or within integer range');

@@ -16,7 +16,7 @@ import { many, parseXml, sendXml, s3Time, text } from './xml.js';
 
 export async function createUpload(s3: S3Request, req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
   const bucket = await deps.buckets.get(s3.bucket!);
-  authorize(bucket, 's3:PutObject', 'objectstore:write', s3.key, s3.auth);
+  authorize(bucket, 's3:PutObject', 'objectstore:write', s3.key, s3);
   const attrs = attrsFrom(req);
   if ((attrs.lockMode || attrs.legalHold) && !bucket.object_lock) throw invalidRequest('Bucket is missing Object Lock Configuration');
   const algorithm = parseAlgorithm(header(req, 'x-amz-checksum-algorithm'));
@@ -38,7 +38,7 @@ function partNumber(s3: S3Request): number {
 /** UploadPart and UploadPartCopy. */
 export async function uploadPart(s3: S3Request, req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
   const bucket = await deps.buckets.get(s3.bucket!);
-  authorize(bucket, 's3:PutObject', 'objectstore:write', s3.key, s3.auth);
+  authorize(bucket, 's3:PutObject', 'objectstore:write', s3.key, s3);
   const n = partNumber(s3);
   const up = await deps.multipart.get(bucket.name, s3.key!, s3.query.get('uploadId')!);
   const customer = await uploadKey(req, s3, deps, up);
@@ -80,7 +80,7 @@ function copyRange(v: string | undefined, size: number): { start: number; end: n
 
 export async function completeUpload(s3: S3Request, req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
   const bucket = await deps.buckets.get(s3.bucket!);
-  authorize(bucket, 's3:PutObject', 'objectstore:write', s3.key, s3.auth);
+  authorize(bucket, 's3:PutObject', 'objectstore:write', s3.key, s3);
   const uploadId = s3.query.get('uploadId')!;
   const up = await deps.multipart.get(bucket.name, s3.key!, uploadId).catch(async (e) => {
     // A retry of a completion that went through answers as the first one did.
@@ -123,7 +123,7 @@ function completed(reply: FastifyReply, deps: S3Deps, bucket: BucketRow, row: Ob
 
 export async function abortUpload(s3: S3Request, _req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
   const bucket = await deps.buckets.get(s3.bucket!);
-  authorize(bucket, 's3:AbortMultipartUpload', 'objectstore:write', s3.key, s3.auth);
+  authorize(bucket, 's3:AbortMultipartUpload', 'objectstore:write', s3.key, s3);
   await deps.multipart.abort(bucket.name, s3.key!, s3.query.get('uploadId')!);
   return reply.code(204).send();
 }

@@ -92,10 +92,10 @@ export async function objectConfig(s3: S3Request, req: FastifyRequest, reply: Fa
   const bucket = await deps.buckets.get(s3.bucket!);
   // A missing key answers 404 only to those who may list the bucket.
   const row = await deps.objects.find(bucket.name, s3.key!, s3.query.get('versionId')).catch((e) => {
-    authorize(bucket, action, need, s3.key, s3.auth);
+    authorize(bucket, action, need, s3.key, s3);
     throw e;
   });
-  authorize(bucket, action, need, s3.key, s3.auth, row);
+  authorize(bucket, action, need, s3.key, s3, row);
   return handler(s3, req, reply, deps, bucket, row);
 }
 
@@ -114,7 +114,7 @@ export async function deleteObjects(s3: S3Request, req: FastifyRequest, reply: F
     const versionId = text(o.VersionId) || undefined;
     try {
       if (!key) throw s3Error('badRequest', 'UserKeyMustBeSpecified', 'The key must be specified.');
-      authorize(bucket, versionId ? 's3:DeleteObjectVersion' : 's3:DeleteObject', 'objectstore:write', key, s3.auth);
+      authorize(bucket, versionId ? 's3:DeleteObjectVersion' : 's3:DeleteObject', 'objectstore:write', key, s3);
       const res = await deps.objects.delete(bucket, key, versionId, writerOf(bucket, s3.auth), bypass);
       if (!quiet) {
         deleted.push({

@@ -54,7 +54,7 @@ export function writeResult(reply: FastifyReply, bucket: BucketRow, row: ObjectR
 
 export async function putObject(s3: S3Request, req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
   const bucket = await deps.buckets.get(s3.bucket!);
-  authorize(bucket, 's3:PutObject', 'objectstore:write', s3.key, s3.auth);
+  authorize(bucket, 's3:PutObject', 'objectstore:write', s3.key, s3);
   if (header(req, 'x-amz-copy-source') !== undefined) return copyObject(s3, req, reply, deps, bucket);
   const attrs = attrsFrom(req);
   lockAllowed(bucket, attrs);
@@ -84,7 +84,7 @@ export async function putObject(s3: S3Request, req: FastifyRequest, reply: Fasti
 export async function getObject(s3: S3Request, req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
   const versionId = s3.query.get('versionId');
   const { bucket, row: found } = await deps.objects.lookup(s3.bucket!, s3.key!, versionId);
-  authorize(bucket, versionId ? 's3:GetObjectVersion' : 's3:GetObject', 'objectstore:read', s3.key, s3.auth, found?.delete_marker ? undefined : found);
+  authorize(bucket, versionId ? 's3:GetObjectVersion' : 's3:GetObject', 'objectstore:read', s3.key, s3, found?.delete_marker ? undefined : found);
   const row = visible(found, versionId);
   const part = requestedPart(s3, req);
   const partBytes = part === undefined ? undefined : partRange(row, part);
@@ -112,7 +112,7 @@ export async function getObject(s3: S3Request, req: FastifyRequest, reply: Fasti
 export async function deleteObject(s3: S3Request, req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
   const bucket = await deps.buckets.get(s3.bucket!);
   const versionId = s3.query.get('versionId');
-  authorize(bucket, versionId ? 's3:DeleteObjectVersion' : 's3:DeleteObject', 'objectstore:write', s3.key, s3.auth);
+  authorize(bucket, versionId ? 's3:DeleteObjectVersion' : 's3:DeleteObject', 'objectstore:write', s3.key, s3);
   const bypass = header(req, 'x-amz-bypass-governance-retention')?.toLowerCase() === 'true';
   const res = await deps.objects.delete(bucket, s3.key!, versionId, writerOf(bucket, s3.auth), bypass);
   if (res.versionId !== undefined && (versionedHeader(bucket) || versionId)) reply.header('x-amz-version-id', res.versionId);
@@ -170,11 +170,11 @@ export async function readableSource(s3: S3Request, req: FastifyRequest, deps: S
   expectOwner(bucket, header(req, 'x-amz-source-expected-bucket-owner'));
   const action = src.versionId ? 's3:GetObjectVersion' : 's3:GetObject';
   const row = await deps.objects.find(bucket.name, src.key, src.versionId).catch((e) => {
-    authorize(bucket, action, 'objectstore:read', src.key, s3.auth);
+    authorize(bucket, action, 'objectstore:read', src.key, s3);
     if (e?.code === 'MethodNotAllowed') throw invalidRequest('The source of a copy request may not specifically refer to a delete marker by version id.');
     throw e;
   });
-  authorize(bucket, action, 'objectstore:read', src.key, s3.auth, row);
+  authorize(bucket, action, 'objectstore:read', src.key, s3, row);
   const customer = await readKey(req, s3, deps, row, 'x-amz-copy-source-');
   const modified = Math.floor(Date.parse(row.last_modified) / 1000) * 1000;
   const ifMatch = header(req, 'x-amz-copy-source-if-match');

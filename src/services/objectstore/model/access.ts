@@ -3,6 +3,7 @@ import { allowed } from '../../../platform/policy.js';
 import { objectstorePolicy } from '../policy.js';
 import type { BucketRow } from '../store/tables.js';
 import { permits, requesterOf, storedGrants, type Permission } from './acl.js';
+import { conditionsHold, restrictsCallers, validateConditions, type Caller, type ConditionBlock } from './conditions.js';
 import { accessDenied, s3Error } from './errors.js';
 
 /** The rule of the project policy table an S3 action needs. */
@@ -14,6 +15,7 @@ interface Statement {
   Principal: unknown;
   Action: string | string[];
   Resource: string | string[];
+  Condition?: ConditionBlock;
 }
 
 export interface BucketPolicy {
@@ -45,6 +47,8 @@ const OBJECT_PERMISSION: Record<string, Permission> = {
 export interface ObjectAcl {
   owner_id: string;
   acl: string | null;
+  /** JSON tags (`s3:ExistingObjectTag/<key>` conditions read them). */
+  tags: string;
 }
 
 export interface PublicAccessBlock {
@@ -89,7 +93,7 @@ export function parsePolicy(text: string, bucket: string): BucketPolicy {
   for (const s of statements) {
     if (s.Effect !== 'Allow' && s.Effect !== 'Deny') throw malformed('Invalid effect');
     if (s.Principal === undefined) throw malformed('Missing required field Principal');
-    if ((s as { Condition?: unknown }).Condition !== undefined) throw malformed('Policy conditions are not supported');
+    if (s.Condition !== undefined) validateConditions(s.Condition);
     if (list(s.Action).some((a) => !a.startsWith('s3:') && a !== '*')) throw malformed('Policy has invalid action');
     const resources = list(s.Resource);
     if (resources.length === 0 || resources.some((r) => !glob(r.split('/')[0], `arn:aws:s3:::${bucket}`))) {
@@ -110,22 +114,24 @@ function principalMatches(principal: unknown, auth?: AuthContext): boolean {
   });
 }
 
-/** A policy is public when a statement allows everyone (S3 has no conditions here to narrow it). */
+/** A policy is public when a statement allows everyone and no condition pins it to known callers or networks. */
 export function isPublicPolicy(policy: BucketPolicy | undefined): boolean {
   return (policy?.Statement ?? []).some((s) => {
-    if (s.Effect !== 'Allow') return false;
+    if (s.Effect !== 'Allow' || restrictsCallers(s.Condition)) return false;
     return s.Principal === '*' || list((s.Principal as { AWS?: unknown })?.AWS).includes('*');
   });
 }
 
 export const bucketPolicy = (b: BucketRow) => (b.policy ? (JSON.parse(b.policy) as BucketPolicy) : undefined);
 
-function evaluate(policy: BucketPolicy | undefined, action: string, resource: string, auth?: AuthContext): 'Allow' | 'Deny' | undefined {
+function evaluate(policy: BucketPolicy | undefined, action: string, resource: string, caller: Caller, object?: ObjectAcl): 'Allow' | 'Deny' | undefined {
   let result: 'Allow' | undefined;
+  const tags = () => (object ? (JSON.parse(object.tags) as Record<string, string>) : undefined);
   for (const s of policy?.Statement ?? []) {
-    if (!principalMatches(s.Principal, auth)) continue;
+    if (!principalMatches(s.Principal, caller.auth)) continue;
     if (!list(s.Action).some((a) => glob(a, action))) continue;
     if (!list(s.Resource).some((r) => glob(r, resource))) continue;
+    if (s.Condition && !conditionsHold(s.Condition, caller, tags())) continue;
     if (s.Effect === 'Deny') return 'Deny';
     result = 'Allow';
   }
@@ -136,28 +142,36 @@ function evaluate(policy: BucketPolicy | undefined, action: string, resource: st
  * Decides an S3 action as S3 does: an explicit Deny in the bucket policy wins; the owning
  * project's members act by the policy table; anyone else (another project or anonymous) needs a
  * policy Allow or an ACL grant: on the object version for object reads and ACL operations, on the
- * bucket otherwise (and for a missing object, the bucket's READ decides between 404 and 403).
- * The public access block can ignore public grants and a public policy.
+ * bucket otherwise. A missing object answers 404 only to callers who may list the bucket at its
+ * key (`s3:prefix`), 403 to the others. Objects another account wrote answer to their own ACL,
+ * even to the bucket owner. The public access block can ignore public grants and a public policy.
  */
-export function authorize(bucket: BucketRow, action: string, need: Need, key: string | undefined, auth?: AuthContext, object?: ObjectAcl): void {
-  const policy = bucketPolicy(bucket);
-  const resource = `arn:aws:s3:::${bucket.name}${key !== undefined ? `/${key}` : ''}`;
-  const decision = evaluate(policy, action, resource, auth);
-  if (decision === 'Deny') throw accessDenied();
-  if (auth && auth.projectId === bucket.project_id) {
-    if (allowed(objectstorePolicy, need, auth, { project_id: bucket.project_id })) return;
-    throw accessDenied();
-  }
-  const block = publicAccessBlock(bucket);
-  if (decision === 'Allow' && !(block.RestrictPublicBuckets && isPublicPolicy(policy))) return;
-  if (!aclsDisabled(bucket) && aclGrants(bucket, action, auth, block.IgnorePublicAcls, object)) return;
+export function authorize(bucket: BucketRow, action: string, need: Need, key: string | undefined, caller: Caller, object?: ObjectAcl): void {
+  if (permitted(bucket, action, need, key, caller, object)) return;
   throw accessDenied();
 }
 
-function aclGrants(bucket: BucketRow, action: string, auth: AuthContext | undefined, ignorePublic: boolean, object?: ObjectAcl): boolean {
-  const who = requesterOf(auth);
+function permitted(bucket: BucketRow, action: string, need: Need, key: string | undefined, caller: Caller, object?: ObjectAcl): boolean {
+  const policy = bucketPolicy(bucket);
+  const resource = `arn:aws:s3:::${bucket.name}${key !== undefined ? `/${key}` : ''}`;
+  const decision = evaluate(policy, action, resource, caller, object);
+  if (decision === 'Deny') return false;
+  const auth = caller.auth;
+  const block = publicAccessBlock(bucket);
   const onObject = OBJECT_PERMISSION[action];
-  if (onObject && object) return permits(storedGrants(object.acl, object.owner_id), onObject, who, ignorePublic);
-  const onBucket = onObject ? 'READ' : BUCKET_PERMISSION[action];
-  return onBucket !== undefined && permits(storedGrants(bucket.acl, bucket.project_id), onBucket, who, ignorePublic);
+  const objectAcl = () => !!object && permits(storedGrants(object.acl, object.owner_id), onObject, requesterOf(auth), block.IgnorePublicAcls);
+  if (auth && auth.projectId === bucket.project_id) {
+    if (!allowed(objectstorePolicy, need, auth, { project_id: bucket.project_id })) return false;
+    const foreign = onObject && object && object.owner_id !== bucket.project_id && !aclsDisabled(bucket);
+    return !foreign || objectAcl();
+  }
+  if (decision === 'Allow' && !(block.RestrictPublicBuckets && isPublicPolicy(policy))) return true;
+  if (onObject && !object && key !== undefined) {
+    const listing = { ...caller, facts: caller.facts && { ...caller.facts, query: new Map([['prefix', key]]) } };
+    return permitted(bucket, 's3:ListBucket', 'objectstore:read', undefined, listing);
+  }
+  if (aclsDisabled(bucket)) return false;
+  if (onObject) return objectAcl();
+  const onBucket = BUCKET_PERMISSION[action];
+  return onBucket !== undefined && permits(storedGrants(bucket.acl, bucket.project_id), onBucket, requesterOf(auth), block.IgnorePublicAcls);
 }

@@ -145,6 +145,10 @@ api_extensions = $net_ext
 ipv6 = true
 ipv6_subnet_attributes = true
 
+[neutron_plugin_options]
+# The zone of the network agents (the network section's availabilityZone, default nova).
+agent_availability_zone = nova
+
 [volume]
 catalog_type = block-storage
 min_microversion = 3.0

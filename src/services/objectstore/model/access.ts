@@ -157,21 +157,21 @@ function permitted(bucket: BucketRow, action: string, need: Need, key: string | 
   const decision = evaluate(policy, action, resource, caller, object);
   if (decision === 'Deny') return false;
   const auth = caller.auth;
-  const block = publicAccessBlock(bucket);
   const onObject = OBJECT_PERMISSION[action];
-  const objectAcl = () => !!object && permits(storedGrants(object.acl, object.owner_id), onObject, requesterOf(auth), block.IgnorePublicAcls);
+  const objectAcl = (ignorePublic: boolean) => !!object && permits(storedGrants(object.acl, object.owner_id), onObject, requesterOf(auth), ignorePublic);
   if (auth && auth.projectId === bucket.project_id) {
     if (!allowed(objectstorePolicy, need, auth, { project_id: bucket.project_id })) return false;
     const foreign = onObject && object && object.owner_id !== bucket.project_id && !aclsDisabled(bucket);
-    return !foreign || objectAcl();
+    return !foreign || objectAcl(publicAccessBlock(bucket).IgnorePublicAcls);
   }
+  const block = publicAccessBlock(bucket);
   if (decision === 'Allow' && !(block.RestrictPublicBuckets && isPublicPolicy(policy))) return true;
   if (onObject && !object && key !== undefined) {
     const listing = { ...caller, facts: caller.facts && { ...caller.facts, query: new Map([['prefix', key]]) } };
     return permitted(bucket, 's3:ListBucket', 'objectstore:read', undefined, listing);
   }
   if (aclsDisabled(bucket)) return false;
-  if (onObject) return objectAcl();
+  if (onObject) return objectAcl(block.IgnorePublicAcls);
   const onBucket = BUCKET_PERMISSION[action];
   return onBucket !== undefined && permits(storedGrants(bucket.acl, bucket.project_id), onBucket, requesterOf(auth), block.IgnorePublicAcls);
 }

@@ -1,12 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { badRequest } from '../../../platform/errors.js';
 import { isoSeconds } from '../../../platform/ids.js';
-import { TASK_STATUSES, TASK_TYPES, type TaskService } from '../model/tasks.js';
+import { UUID_PATTERN } from '../model/schema.js';
+import { isUuid, TASK_STATUSES, TASK_TYPES, type TaskService } from '../model/tasks.js';
 import type { TaskRow } from '../store/tables.js';
 import { TASK_SORT_KEYS } from '../store/tasks.js';
 import { DEFAULT_LIMIT, MAX_LIMIT } from './listing.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The fields of a task in a list (Glance's partial task schema: no input, result or message). */
 function stub(t: TaskRow) {
@@ -34,7 +33,7 @@ const full = (t: TaskRow) => ({
 
 /** Glance's task schema (its descriptions shortened); the list schema leaves out input, result and message. */
 const TASK_PROPERTIES: Record<string, object> = {
-  id: { description: 'An identifier for the task', pattern: '^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$', type: 'string' },
+  id: { description: 'An identifier for the task', pattern: UUID_PATTERN, type: 'string' },
   type: { description: 'The type of task represented by this content', enum: TASK_TYPES, type: 'string' },
   status: { description: 'The current status of this task', enum: TASK_STATUSES, type: 'string' },
   input: { description: 'The parameters required by task, JSON blob', type: ['null', 'object'] },
@@ -92,7 +91,7 @@ export function registerTaskRoutes(app: FastifyInstance, tasks: TaskService): vo
     const type = one(q, 'type');
     if (type && type !== 'import') throw badRequest(`Invalid type value: ${type}`);
     const marker = one(q, 'marker');
-    if (marker !== undefined && !UUID.test(marker)) throw badRequest('Invalid marker format');
+    if (marker !== undefined && !isUuid(marker)) throw badRequest('Invalid marker format');
     const limitRaw = one(q, 'limit');
     if (limitRaw !== undefined && !/^-?\d+$/.test(limitRaw)) throw badRequest('limit param must be an integer');
     if (limitRaw !== undefined && Number(limitRaw) < 0) throw badRequest('limit param must be positive');

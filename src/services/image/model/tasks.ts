@@ -19,6 +19,7 @@ export const TASK_STATUSES = ['pending', 'processing', 'success', 'failure'];
 /** Glance's `[task] task_time_to_live`: a finished task is removed 48 hours later. */
 const TASK_TTL_MS = 48 * 3600 * 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (v: string): boolean => UUID.test(v);
 
 export interface TaskPayload {
   taskId: string;

@@ -1,6 +1,7 @@
 import { Busboy, type BusboyInstance } from '@fastify/busboy';
 import type { FastifyRequest } from 'fastify';
 import { Transform, type Readable } from 'node:stream';
+import { isApiError } from '../../../platform/errors.js';
 import { invalidArgument, s3Error } from '../model/errors.js';
 
 /** S3 accepts at most this many bytes of form fields before the file. */
@@ -64,6 +65,10 @@ export function readUploadForm(req: FastifyRequest): Promise<UploadForm> {
     });
     parser.on('file', (_name, stream, filename) => {
       file = stream;
+      // The parser reports a form cut off by emitting 'error' on the file, possibly before anyone
+      // reads it: a destroyed stream lets the reader see it whenever it starts. A complete request
+      // body that ends inside the file is a malformed form; otherwise the client stopped sending.
+      stream.on('error', (e) => stream.destroy(raw.complete && !isApiError(e) ? malformed() : e));
       resolve({ fields, file: stream, filename, done, abandon });
     });
     done.then(

@@ -76,8 +76,10 @@ describe('network: agents and their schedulers', () => {
     const hosting = await admin('GET', `/v2.0/routers/${router.id}/l3-agents`);
     assert.deepEqual(hosting.body.agents.map((a: any) => a.id), [l3.id]);
     assert.ok((await admin('GET', `/v2.0/agents/${l3.id}/l3-routers`)).body.routers.some((r: any) => r.id === router.id));
+    assert.deepEqual(router.availability_zones, ['nova'], 'the zone of its L3 agent');
     assert.equal((await admin('DELETE', `/v2.0/agents/${l3.id}/l3-routers/${router.id}`)).status, 204);
     assert.deepEqual((await admin('GET', `/v2.0/routers/${router.id}/l3-agents`)).body.agents, []);
+    assert.deepEqual((await n.call('GET', `/v2.0/routers/${router.id}`, n.demo)).body.router.availability_zones, []);
     const added = await n.call('POST', `/v2.0/agents/${l3.id}/l3-routers`, n.admin, { router_id: router.id });
     assert.equal(added.status, 201);
     assert.equal(added.body, null);
@@ -93,7 +95,9 @@ describe('network: agents and their schedulers', () => {
 
   it('hosts a network with a DHCP subnet on the DHCP agent; add and remove by hand', async () => {
     const served = await n.create('networks', 'network', { name: 'served' });
+    assert.deepEqual(served.availability_zones, [], 'no DHCP agent hosts it yet');
     await n.create('subnets', 'subnet', { network_id: served.id, ip_version: 4, cidr: '10.40.0.0/24' });
+    assert.deepEqual((await n.call('GET', `/v2.0/networks/${served.id}`, n.demo)).body.network.availability_zones, ['nova']);
     assert.deepEqual((await admin('GET', `/v2.0/networks/${served.id}/dhcp-agents`)).body.agents.map((a: any) => a.id), [dhcp.id]);
     const bare = await n.create('networks', 'network', { name: 'bare' });
     await n.create('subnets', 'subnet', { network_id: bare.id, ip_version: 4, cidr: '10.41.0.0/24', enable_dhcp: false });

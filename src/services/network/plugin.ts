@@ -75,7 +75,7 @@ const network: ServiceModule<Clients> = {
     const trunks = new Trunks(m, ports);
     const routers = new Routers(m, ports, subnets, { flavors, scheduler });
     const floatingIps = new FloatingIps(m, ports, routers);
-    const networks = new Networks(m, floatingIps, qos);
+    const networks = new Networks(m, floatingIps, qos, scheduler);
     const autoAllocation = new AutoAllocation(m, networks, subnets, routers, pools);
     // URL path -> collection; the path spelling is Neutron's (dashes), bodies use underscores.
     const collections: Array<[string, Collection]> = [

@@ -29,11 +29,14 @@ export class Networks implements Collection {
     private readonly m: ModelContext,
     private readonly floatingIps: Pick<FloatingIps, 'removeDisassociated'>,
     private readonly qos: Pick<QosPolicies, 'checkAttachable' | 'defaultFor'>,
+    /** The zones of the DHCP agents hosting networks (network_availability_zone, as Neutron's agent schedulers). */
+    private readonly hosting: { networkZones(ids: string[]): Promise<Map<string, string[]>> },
   ) {}
 
   async view(auth: AuthContext, nets: Res<NetworkDoc>[]): Promise<Obj[]> {
     const g = await this.m.grants(auth.projectId);
     const subnets = await this.m.store.list<SubnetDoc>('subnet');
+    const zones = await this.hosting.networkZones(nets.map((n) => n.id));
     const poolScope = new Map((await this.m.store.list<SubnetPoolDoc>('subnetpool')).map((p) => [p.id, p.doc.address_scope_id ?? null]));
     /** The scope every subnet of a family draws from (through its pool), else null, as Neutron. */
     const scopeOf = (netId: string, version: 4 | 6) => {
@@ -50,7 +53,7 @@ export class Networks implements Collection {
         mtu: n.doc.mtu,
         subnets: subnets.filter((s) => s.parent_id === n.id).map((s) => s.id),
         availability_zone_hints: n.doc.availability_zone_hints,
-        availability_zones: [this.m.settings.availabilityZone],
+        availability_zones: zones.get(n.id) ?? [],
         port_security_enabled: n.doc.port_security_enabled,
         dns_domain: n.doc.dns_domain,
         is_default: n.doc.is_default,

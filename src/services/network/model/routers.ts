@@ -19,7 +19,8 @@ type Route = RouterDoc['routes'][number];
 /** Where a router's service flavor is checked and where a new router gets its L3 agent. */
 export interface RouterPlacement {
   flavors: { checkRouterFlavor(flavorId: string): Promise<void> };
-  scheduler: { scheduleRouter(routerId: string): Promise<void> };
+  /** Hosts new routers; the zones of the L3 agent hosting one are its `availability_zones`. */
+  scheduler: { scheduleRouter(routerId: string): Promise<void>; routerZones(routerId: string): Promise<string[]> };
 }
 
 export class Routers implements Collection {
@@ -45,7 +46,7 @@ export class Routers implements Collection {
       external_gateway_info: gw ? { network_id: gw.network_id, enable_snat: gw.enable_snat, external_fixed_ips: gwPort?.doc.fixed_ips ?? [] } : null,
       routes: r.doc.routes,
       availability_zone_hints: r.doc.availability_zone_hints,
-      availability_zones: [this.m.settings.availabilityZone],
+      availability_zones: await this.placement.scheduler.routerZones(r.id),
       flavor_id: r.doc.flavor_id ?? null,
     };
     if (isAdmin(auth)) Object.assign(v, { distributed: false, ha: false });

@@ -59,6 +59,14 @@ export class AgentScheduler {
     if (agent) await this.store.bindNetwork(networkId, agent.id);
   }
 
+  networkZones(ids: string[]): Promise<Map<string, string[]>> {
+    return this.store.networkZones(ids);
+  }
+
+  routerZones(routerId: string): Promise<string[]> {
+    return this.store.routerZones(routerId);
+  }
+
   /** Places every router, and every network with a DHCP-enabled subnet, that no agent hosts. */
   async autoSchedule(): Promise<void> {
     for (const r of await this.m.store.list<RouterDoc>('router')) await this.scheduleRouter(r.id);

@@ -3,6 +3,16 @@ import { isUniqueViolation } from '../../../platform/db/database.js';
 import { nowIso, uuid } from '../../../platform/ids.js';
 import type { AgentRow, NetworkTables } from './tables.js';
 
+function zonesById(rows: Array<{ id: string; zone: string | null }>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of rows) {
+    const zones = out.get(r.id) ?? [];
+    if (r.zone && !zones.includes(r.zone)) zones.push(r.zone);
+    out.set(r.id, zones.sort());
+  }
+  return out;
+}
+
 /** What an agent reports about itself (Neutron's `agent_state`). */
 export interface AgentReport {
   agent_type: string;
@@ -91,6 +101,29 @@ export class AgentStore {
   async unbindNetwork(networkId: string, agentId: string): Promise<boolean> {
     const r = await this.db.deleteFrom('net_network_agents').where('network_id', '=', networkId).where('agent_id', '=', agentId).executeTakeFirst();
     return Number(r.numDeletedRows) === 1;
+  }
+
+  /** The zones of the DHCP agents hosting each of `networkIds`. */
+  async networkZones(networkIds: string[]): Promise<Map<string, string[]>> {
+    if (!networkIds.length) return new Map();
+    const rows = await this.db
+      .selectFrom('net_network_agents')
+      .innerJoin('net_agents', 'net_agents.id', 'net_network_agents.agent_id')
+      .select(['net_network_agents.network_id as id', 'net_agents.availability_zone as zone'])
+      .where('net_network_agents.network_id', 'in', networkIds)
+      .execute();
+    return zonesById(rows);
+  }
+
+  /** The zone of the L3 agent hosting a router (none when unhosted). */
+  async routerZones(routerId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('net_router_agents')
+      .innerJoin('net_agents', 'net_agents.id', 'net_router_agents.agent_id')
+      .select(['net_router_agents.router_id as id', 'net_agents.availability_zone as zone'])
+      .where('net_router_agents.router_id', '=', routerId)
+      .execute();
+    return zonesById(rows).get(routerId) ?? [];
   }
 
   /** Hosting counts per agent (the load the schedulers balance). */

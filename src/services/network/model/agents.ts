@@ -2,7 +2,7 @@ import type { AuthContext } from '../../../platform/auth.js';
 import { optString, type Obj } from '../../../platform/http/validate.js';
 import type { AgentStore } from '../store/agents.js';
 import type { AgentRow } from '../store/tables.js';
-import { invalid, onlyKeys, UUID, type ModelContext } from './context.js';
+import { boolField, invalid, onlyKeys, UUID, type ModelContext } from './context.js';
 import { nConflict, nNotFound } from './errors.js';
 import type { Networks } from './networks.js';
 import { ROUTER_INTERFACE, type Routers } from './routers.js';
@@ -13,12 +13,6 @@ import type { FloatingIpDoc, PortDoc, RouterDoc, SubnetDoc } from './types.js';
 const agentTime = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, '');
 
 const agentNotFound = (id: string) => nNotFound('AgentNotFound', `Agent ${id} could not be found.`);
-
-function boolOf(v: unknown, field: string): boolean {
-  if (v === true || v === 'true' || v === 'True') return true;
-  if (v === false || v === 'false' || v === 'False') return false;
-  throw invalid(field, v, 'cannot be converted to boolean');
-}
 
 /**
  * Agents (agent) and what they host (l3_agent_scheduler, dhcp_agent_scheduler). The views carry
@@ -91,9 +85,10 @@ export class Agents {
   async update(id: string, body: Obj): Promise<Obj> {
     onlyKeys(body, ['admin_state_up', 'description']);
     const description = optString(body, 'description', { max: 255, nullable: true });
+    const up = boolField(body, 'admin_state_up');
     await this.find(id);
     await this.store.update(id, {
-      ...(body.admin_state_up !== undefined ? { admin_state_up: boolOf(body.admin_state_up, 'admin_state_up') ? 1 : 0 } : {}),
+      ...(up !== undefined ? { admin_state_up: up ? 1 : 0 } : {}),
       ...(description !== undefined ? { description } : {}),
     });
     return this.show(id);

@@ -173,6 +173,15 @@ export function objList(body: Obj, field: string): Obj[] | undefined {
 /** Neutron's UUID validator: hex with or without dashes. */
 export const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
+/** Neutron's convert_to_boolean: booleans and their spellings "true"/"True"/"false"/"False"; undefined when absent. */
+export function boolField(body: Obj, field: string): boolean | undefined {
+  const v = body[field];
+  if (v === undefined || typeof v === 'boolean') return v;
+  if (v === 'true' || v === 'True') return true;
+  if (v === 'false' || v === 'False') return false;
+  throw invalid(field, v, 'cannot be converted to boolean');
+}
+
 export function invalid(field: string, value: unknown, reason: string) {
   return nBadRequest('HTTPBadRequest', `Invalid input for ${field}. Reason: '${typeof value === 'string' ? value : JSON.stringify(value)}' ${reason}.`);
 }

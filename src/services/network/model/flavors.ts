@@ -1,10 +1,10 @@
 import type { AuthContext } from '../../../platform/auth.js';
 import { uuid } from '../../../platform/ids.js';
-import { isObj, optBool, optString, type Obj } from '../../../platform/http/validate.js';
+import { isObj, optString, type Obj } from '../../../platform/http/validate.js';
 import type { FlavorProfileStore } from '../store/flavors.js';
 import type { Res } from '../store/resources.js';
 import type { Collection } from './collection.js';
-import { invalid, onlyKeys, UUID, type ModelContext } from './context.js';
+import { boolField, invalid, onlyKeys, UUID, type ModelContext } from './context.js';
 import { nBadRequest, nConflict, nNotFound, nUnavailable } from './errors.js';
 import type { RouterDoc } from './types.js';
 
@@ -39,14 +39,6 @@ export const SERVICE_TYPES = ['CORE', L3_SERVICE, 'FLAVORS', 'QOS', 'trunk', 'au
 export const SERVICE_PROVIDERS = [{ service_type: L3_SERVICE, name: 'single_node', driver: 'neutron.services.l3_router.service_providers.single_node.SingleNodeDriver', default: true }];
 
 const LONG = 1024;
-
-function boolOf(body: Obj, field: string): boolean | undefined {
-  // Neutron converts "true"/"false" strings too (convert_to_boolean).
-  const v = body[field];
-  if (v === 'true' || v === 'True') return true;
-  if (v === 'false' || v === 'False') return false;
-  return optBool(body, field);
-}
 
 function uuidList(body: Obj, field: string): string[] | undefined {
   const v = body[field];
@@ -88,7 +80,7 @@ export class Flavors implements Collection {
 
   checkInput(body: Obj, action: 'create' | 'update'): void {
     onlyKeys(body, action === 'create' ? ['name', 'description', 'service_type', 'service_profiles', 'enabled'] : ['name', 'description', 'service_profiles', 'enabled']);
-    boolOf(body, 'enabled');
+    boolField(body, 'enabled');
     uuidList(body, 'service_profiles');
     if (action === 'update') return;
     if (body.service_type === undefined) throw nBadRequest('HTTPBadRequest', "Failed to parse request. Required attribute 'service_type' not specified");
@@ -102,7 +94,7 @@ export class Flavors implements Collection {
       name: optString(body, 'name', { max: 255 }) ?? '',
       description: optString(body, 'description', { max: LONG }) ?? '',
       service_type: body.service_type as string,
-      enabled: boolOf(body, 'enabled') ?? true,
+      enabled: boolField(body, 'enabled') ?? true,
     };
     const wanted = uuidList(body, 'service_profiles') ?? [];
     for (const p of wanted) await this.profiles.find(auth, p);
@@ -120,7 +112,7 @@ export class Flavors implements Collection {
       ...d,
       name: optString(body, 'name', { max: 255 }) ?? d.name,
       description: optString(body, 'description', { max: LONG }) ?? d.description,
-      enabled: boolOf(body, 'enabled') ?? d.enabled,
+      enabled: boolField(body, 'enabled') ?? d.enabled,
     }));
     if (wanted) {
       const current = await this.links.ofFlavor(id);
@@ -214,7 +206,7 @@ export class ServiceProfiles implements Collection {
     onlyKeys(body, ['description', 'driver', 'metainfo', 'enabled']);
     optString(body, 'driver', { max: LONG });
     optString(body, 'metainfo', { max: 4096 });
-    boolOf(body, 'enabled');
+    boolField(body, 'enabled');
   }
 
   /** A driver must be one of this cloud's service providers (Neutron's ServiceProfileDriverNotFound). */
@@ -227,7 +219,7 @@ export class ServiceProfiles implements Collection {
       description: optString(body, 'description', { max: LONG }) ?? '',
       driver: optString(body, 'driver') ?? '',
       metainfo: optString(body, 'metainfo') ?? '',
-      enabled: boolOf(body, 'enabled') ?? true,
+      enabled: boolField(body, 'enabled') ?? true,
     };
     if (doc.driver) this.checkDriver(doc.driver);
     else if (!doc.metainfo) throw nBadRequest('ServiceProfileEmpty', 'Service Profile needs either a driver or metainfo.');
@@ -244,7 +236,7 @@ export class ServiceProfiles implements Collection {
       description: optString(body, 'description', { max: LONG }) ?? d.description,
       driver: driver ?? d.driver,
       metainfo: optString(body, 'metainfo') ?? d.metainfo,
-      enabled: boolOf(body, 'enabled') ?? d.enabled,
+      enabled: boolField(body, 'enabled') ?? d.enabled,
     }));
     return this.show(auth, id);
   }

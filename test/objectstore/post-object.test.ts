@@ -139,6 +139,9 @@ describe('objectstore: POST Object (browser-based uploads)', () => {
     // Every field needs a condition: here the metadata, and the bucket (which the URL names).
     assert.deepEqual(await attempt({ expiration: inAnHour(), conditions }, [['x-amz-meta-a', 'b']]), { status: 403, code: 'AccessDenied' });
     assert.deepEqual(await attempt({ expiration: inAnHour(), conditions: [['starts-with', '$key', '']] }), { status: 403, code: 'AccessDenied' });
+    // A Content-Type list passes starts-with only when every type in it does.
+    const typed = { expiration: inAnHour(), conditions: [...conditions, ['starts-with', '$Content-Type', 'text/']] };
+    assert.deepEqual(await attempt(typed, [['Content-Type', 'text/plain, image/png']]), { status: 403, code: 'AccessDenied' });
     assert.deepEqual(await attempt({ expiration: inAnHour(), conditions }, [], 'open'), { status: 403, code: 'AccessDenied' });
     assert.deepEqual(await attempt({ expiration: inAnHour(), conditions }, [], 'forms', { ...keys, secret: 'not-the-secret' }), { status: 403, code: 'SignatureDoesNotMatch' });
     assert.deepEqual(await attempt({ expiration: inAnHour(), conditions }, [], 'forms', { ...keys, access: 'AKIDUNKNOWN' }), { status: 403, code: 'InvalidAccessKeyId' });

@@ -80,7 +80,9 @@ export function checkPostPolicy(policy: PostPolicy, fields: Map<string, string>,
   if (now >= policy.expiration) throw accessDenied('Invalid according to Policy: Policy expired.');
   for (const m of policy.matches) {
     const v = fields.get(m.field) ?? '';
-    if (m.op === 'eq' ? v !== m.value : !v.startsWith(m.value)) {
+    // A Content-Type with commas is a list: each of its types must start with the prefix.
+    const values = m.op === 'starts-with' && m.field === 'content-type' ? v.split(',').map((t) => t.trim()) : [v];
+    if (values.some((x) => (m.op === 'eq' ? x !== m.value : !x.startsWith(m.value)))) {
       throw accessDenied(`Invalid according to Policy: Policy Condition failed: ["${m.op}", "$${m.field}", "${m.value}"]`);
     }
   }

@@ -29,7 +29,6 @@ const tooLarge = () => s3Error('badRequest', 'MaxPostPreDataLengthExceeded', 'Yo
  * it, leaving the file's bytes to the caller. Fields after the file are ignored, as S3 does.
  */
 export function readUploadForm(req: FastifyRequest): Promise<UploadForm> {
-  const raw = req.raw;
   let parser: BusboyInstance;
   try {
     parser = Busboy({
@@ -40,6 +39,7 @@ export function readUploadForm(req: FastifyRequest): Promise<UploadForm> {
   } catch {
     return Promise.reject(malformed());
   }
+  const raw = req.raw;
   const fields = new Map<string, string>();
   let size = 0;
   let file: Readable | undefined;
@@ -69,11 +69,16 @@ export function readUploadForm(req: FastifyRequest): Promise<UploadForm> {
       // reads it: a destroyed stream lets the reader see it whenever it starts. A complete request
       // body that ends inside the file is a malformed form; otherwise the client stopped sending.
       stream.on('error', (e) => stream.destroy(raw.complete && !isApiError(e) ? malformed() : e));
-      resolve({ fields, file: stream, filename, done, abandon });
+      resolve({ fields, file: stream, filename: filename ?? '', done, abandon });
     });
+    // A form that ends, or breaks, before its file part is refused.
     done.then(
-      () => file || fail(invalidArgument('POST requires exactly one file upload per request.')),
-      (e) => file || fail(e),
+      () => {
+        if (!file) fail(invalidArgument('POST requires exactly one file upload per request.'));
+      },
+      (e) => {
+        if (!file) fail(e);
+      },
     );
     // A client that goes away mid-file must fail the upload, not leave it waiting for bytes.
     raw.on('error', (e) => file?.destroy(e));

@@ -125,6 +125,10 @@ describe('objectstore: POST Object (browser-based uploads)', () => {
     const bad = await post('forms', [['key', 'v4 file.txt'], ['success_action_redirect', target], ...wrong]);
     assert.equal(bad.status, 403);
     assert.equal(await code(bad), 'SignatureDoesNotMatch');
+    const unscoped = v4.sign(doc).map(([k, v]): [string, string] => [k, k === 'x-amz-credential' ? keys.access : v]);
+    const malformed = await post('forms', [['key', 'v4 file.txt'], ['success_action_redirect', target], ...unscoped]);
+    assert.equal(malformed.status, 400);
+    assert.equal(await code(malformed), 'InvalidArgument');
   });
 
   it('refuses forms the policy does not allow, with S3 codes and nothing stored', async () => {

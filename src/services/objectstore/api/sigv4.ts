@@ -197,10 +197,8 @@ export class SigV4Verifier {
    * policy under the signing key of the form's `x-amz-credential` scope.
    */
   async verifyPolicy(policy: string, credentialField: string, amzDate: string, signature: string): Promise<Verified> {
-    const parts = credentialField.split('/');
-    if (parts.length !== 5 || parts[4] !== 'aws4_request' || !/^\d{8}$/.test(parts[1])) throw invalidArgument('Unable to parse the x-amz-credential field');
+    const { access, date, region, service } = scope(credentialField, () => invalidArgument('Unable to parse the x-amz-credential field'));
     if (Number.isNaN(parseAmzDate(amzDate))) throw invalidArgument('x-amz-date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'"');
-    const [access, date, region, service] = parts;
     const credential = await this.resolve(access);
     if (!credential) throw unknownAccessKey();
     if (!sameSignature(hmac(this.signingKey(credential.secret, date, region, service), policy).toString('hex'), signature)) throw signatureMismatch();
@@ -245,9 +243,10 @@ function authMalformed() {
   return s3Error('badRequest', 'AuthorizationHeaderMalformed', 'The authorization header is malformed.');
 }
 
-function scope(cred: string): { access: string; date: string; region: string; service: string } {
+/** `access/date/region/service/aws4_request`; `malformed` is the error of the place it came from. */
+function scope(cred: string, malformed = authMalformed): { access: string; date: string; region: string; service: string } {
   const parts = cred.split('/');
-  if (parts.length !== 5 || parts[4] !== 'aws4_request' || !/^\d{8}$/.test(parts[1])) throw authMalformed();
+  if (parts.length !== 5 || parts[4] !== 'aws4_request' || !/^\d{8}$/.test(parts[1])) throw malformed();
   return { access: parts[0], date: parts[1], region: parts[2], service: parts[3] };
 }
 

@@ -225,6 +225,11 @@ describe('objectstore: POST Object (browser-based uploads)', () => {
     assert.equal((await fetch(url)).status, 200);
     const tooLong = await fetch(presign(base, '/open/p', keys, 604_801));
     assert.equal(tooLong.status, 403);
+    for (const bad of [presign(base, '/open/p', keys, -5), url.replace(/X-Amz-Expires=\d+&/, '')]) {
+      const res = await fetch(bad);
+      assert.equal(res.status, 403);
+      assert.equal(await code(res), 'AccessDenied');
+    }
     const expired = await fetch(presign(base, '/open/p', keys, 60, new Date(Date.now() - 120_000)));
     assert.equal(expired.status, 403);
     assert.equal(await code(expired), 'AccessDenied');

@@ -177,11 +177,13 @@ export class SigV4Verifier {
       const signed = q.get('X-Amz-SignedHeaders');
       const signature = q.get('X-Amz-Signature');
       const amzDate = q.get('X-Amz-Date');
-      if (!cred || !signed || !signature || !amzDate) {
+      const expiresParam = q.get('X-Amz-Expires');
+      if (!cred || !signed || !signature || !amzDate || !expiresParam) {
         throw accessDenied('Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.');
       }
-      const expires = Number(q.get('X-Amz-Expires') ?? '');
-      if (!Number.isInteger(expires) || expires < 0) throw accessDenied('X-Amz-Expires should be a number');
+      const expires = Number(expiresParam);
+      if (!Number.isInteger(expires)) throw accessDenied('X-Amz-Expires should be a number');
+      if (expires < 0) throw accessDenied('X-Amz-Expires must be non-negative');
       if (expires > MAX_PRESIGN_SECONDS) throw accessDenied('X-Amz-Expires must be less than a week (in seconds) that is; 604800 seconds');
       const t = parseAmzDate(amzDate);
       if (Number.isNaN(t)) throw accessDenied('X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'"');

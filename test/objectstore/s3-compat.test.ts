@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { connect } from 'node:net';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -9,11 +10,13 @@ import {
   GetBucketLifecycleConfigurationCommand,
   GetObjectAttributesCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutBucketLifecycleConfigurationCommand,
   PutObjectLockConfigurationCommand,
   PutObjectRetentionCommand,
+  PutObjectTaggingCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
@@ -266,5 +269,34 @@ describe('objectstore: S3 compatibility details', () => {
     const copy = (CopySourceRange: string) => s3.send(new UploadPartCopyCommand({ Bucket: 'compat-cksum', Key: 'copy', UploadId, PartNumber: 1, CopySource: 'compat-cksum/good', CopySourceRange }));
     assert.equal(await failure(copy('bytes=0-4096')), 'InvalidRange');
     assert.equal(await failure(copy('bytes=9-2')), 'InvalidArgument');
+  });
+
+  it('lists tags by key and refuses more than ten as InvalidTag', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'compat-tags' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'compat-tags', Key: 'k', Body: 'x', Tagging: 'foo=bar&bar' }));
+    assert.deepEqual((await s3.send(new GetObjectTaggingCommand({ Bucket: 'compat-tags', Key: 'k' }))).TagSet, [{ Key: 'bar', Value: '' }, { Key: 'foo', Value: 'bar' }]);
+    const eleven = Array.from({ length: 11 }, (_, i) => ({ Key: `t${i}`, Value: 'v' }));
+    assert.equal(await failure(s3.send(new PutObjectTaggingCommand({ Bucket: 'compat-tags', Key: 'k', Tagging: { TagSet: eleven } }))), 'InvalidTag');
+  });
+
+  it('answers a refused request before asking for its body (no 100 Continue), and says 100 Continue to an allowed one', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'compat-continue' }));
+    const u = new URL(cloud.urls.objectstore);
+    /** The status line the server answers first to a PUT that waits for 100 Continue. */
+    const firstStatus = (headers: Record<string, string>) =>
+      new Promise<string>((resolve, reject) => {
+        const sock = connect(Number(u.port), u.hostname, () => {
+          const lines = Object.entries({ host: u.host, 'content-length': '3', expect: '100-continue', ...headers }).map(([k, v]) => `${k}: ${v}\r\n`);
+          sock.write(`PUT /compat-continue/k HTTP/1.1\r\n${lines.join('')}\r\n`);
+        });
+        sock.once('data', (d) => {
+          resolve(d.toString().split('\r\n')[0]);
+          sock.destroy();
+        });
+        sock.once('error', reject);
+      });
+    assert.match(await firstStatus({}), /^HTTP\/1\.1 403/);
+    const o = { method: 'PUT', path: '/compat-continue/k', keys, payloadHash: 'UNSIGNED-PAYLOAD' };
+    assert.match(await firstStatus(sign(cloud.urls.objectstore, o)), /^HTTP\/1\.1 100/);
   });
 });

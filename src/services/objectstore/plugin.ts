@@ -4,6 +4,7 @@ import { section } from '../../platform/config.js';
 import { createServiceApp, exposeMetrics } from '../../platform/http/app.js';
 import type { ServiceModule } from '../../platform/service.js';
 import type { Clients } from '../registry.js';
+import { deferContinue } from './api/body.js';
 import { RequestContext } from './api/context.js';
 import type { S3Deps } from './api/deps.js';
 import { s3Fault } from './api/faults.js';
@@ -98,6 +99,11 @@ const objectstore: ServiceModule<Clients> = {
     });
     // S3 ignores Expect values other than 100-continue; Node would answer them 417 by itself.
     app.server.on('checkExpectation', (req, res) => app.server.emit('request', req, res));
+    // `100 Continue` only once the request is authorized and its handler reads the body (api/body.ts).
+    app.server.on('checkContinue', (req, res) => {
+      deferContinue(req, res);
+      app.server.emit('request', req, res);
+    });
     exposeMetrics(app, ctx.metrics);
     registerS3Routes(app, deps, new RequestContext(() => ctx.clients.identity, settings.domain, settings.credentialCacheSeconds * 1000));
 

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable, Transform } from 'node:stream';
 import { isApiError } from '../../../platform/errors.js';
 import { CHECKSUM_ALGORITHMS, checksumHeader, parseAlgorithm, type ChecksumAlgorithm } from '../model/checksums.js';
@@ -64,7 +65,22 @@ export function requestBody(req: FastifyRequest, s3: S3Request): Body {
     expect.md5Base64 = md5;
   }
   Object.assign(expect, checksumOf(req, decoder));
-  return { source: req.raw, decoders, expect };
+  return { source: bodyStream(req), decoders, expect };
+}
+
+/** `100 Continue` for a request that waits for it, by its raw request (set up on arrival). */
+const pendingContinue = new WeakMap<IncomingMessage, () => void>();
+
+/** Holds back `100 Continue` until a handler reads the body: a refused request is answered before its body is sent. */
+export function deferContinue(req: IncomingMessage, res: ServerResponse): void {
+  pendingContinue.set(req, () => res.writeContinue());
+}
+
+/** The raw body, after telling a client that waits for `100 Continue` to send it. */
+export function bodyStream(req: FastifyRequest): IncomingMessage {
+  pendingContinue.get(req.raw)?.();
+  pendingContinue.delete(req.raw);
+  return req.raw;
 }
 
 /** Errors of the socket (client gone, body cut short) become S3's IncompleteBody. */

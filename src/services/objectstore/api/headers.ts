@@ -19,7 +19,7 @@ export function parseTagQuery(v: string | undefined): Record<string, string> {
 
 export function validateTags(tags: Record<string, string>): void {
   const entries = Object.entries(tags);
-  if (entries.length > 10) throw s3Error('badRequest', 'BadRequest', 'Object tags cannot be greater than 10');
+  if (entries.length > 10) throw s3Error('badRequest', 'InvalidTag', 'Object tags cannot be greater than 10');
   for (const [k, v] of entries) {
     if (k.length === 0 || k.length > 128 || v.length > 256) throw s3Error('badRequest', 'InvalidTag', 'The TagKey or TagValue you have provided is invalid');
   }

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { Transform, type Readable } from 'node:stream';
 import { isApiError } from '../../../platform/errors.js';
 import { invalidArgument, s3Error } from '../model/errors.js';
+import { bodyStream } from './body.js';
 
 /** S3 accepts at most this many bytes of form fields before the file. */
 const MAX_FIELD_BYTES = 20 * 1024;
@@ -39,7 +40,7 @@ export function readUploadForm(req: FastifyRequest): Promise<UploadForm> {
   } catch {
     return Promise.reject(malformed());
   }
-  const raw = req.raw;
+  const raw = bodyStream(req);
   const fields = new Map<string, string>();
   let size = 0;
   let file: Readable | undefined;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { readdirSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
@@ -129,6 +130,24 @@ describe('objectstore: POST Object (browser-based uploads)', () => {
     const malformed = await post('forms', [['key', 'v4 file.txt'], ['success_action_redirect', target], ...unscoped]);
     assert.equal(malformed.status, 400);
     assert.equal(await code(malformed), 'InvalidArgument');
+  });
+
+  it('sends 100 Continue to a form upload that waits for it', async () => {
+    const boundary = 'b0undary';
+    const body = `--${boundary}\r\nContent-Disposition: form-data; name="key"\r\n\r\ncontinued\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="f"\r\n\r\nbar\r\n--${boundary}--\r\n`;
+    const u = new URL(base);
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const headers = { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': Buffer.byteLength(body), expect: '100-continue' };
+      const req = request({ host: u.hostname, port: u.port, method: 'POST', path: '/open', headers });
+      req.on('continue', () => req.end(body));
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      req.on('error', reject);
+    });
+    assert.equal(status, 204);
+    assert.equal((await get('/open/continued')).text, 'bar');
   });
 
   it('refuses forms the policy does not allow, with S3 codes and nothing stored', async () => {

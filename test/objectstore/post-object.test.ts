@@ -132,6 +132,20 @@ describe('objectstore: POST Object (browser-based uploads)', () => {
     assert.equal(await code(malformed), 'InvalidArgument');
   });
 
+  it('lets bucket policy conditions read the form fields as the headers of a PUT', async () => {
+    assert.equal((await put('/sse-only')).status, 200);
+    const deny = { Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: 'arn:aws:s3:::sse-only/*', Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption': 'AES256' } } };
+    const body = JSON.stringify({ Version: '2012-10-17', Statement: [deny] });
+    assert.equal((await send(base, { method: 'PUT', path: '/sse-only', query: { policy: '' }, body, keys })).status, 204);
+    const doc = { expiration: inAnHour(), conditions: [{ bucket: 'sse-only' }, { key: 'k' }, ['starts-with', '$x-amz-server-side-encryption', '']] };
+    const plain = await post('sse-only', [['key', 'k'], ...signedV2(keys, doc)]);
+    assert.equal(plain.status, 403);
+    assert.equal(await code(plain), 'AccessDenied');
+    const sealed = await post('sse-only', [['key', 'k'], ...signedV2(keys, doc), ['x-amz-server-side-encryption', 'AES256']]);
+    assert.equal(sealed.status, 204);
+    assert.equal(sealed.headers.get('x-amz-server-side-encryption'), 'AES256');
+  });
+
   it('sends 100 Continue to a form upload that waits for it', async () => {
     const boundary = 'b0undary';
     const body = `--${boundary}\r\nContent-Disposition: form-data; name="key"\r\n\r\ncontinued\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="f"\r\n\r\nbar\r\n--${boundary}--\r\n`;

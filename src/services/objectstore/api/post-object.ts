@@ -94,13 +94,13 @@ async function upload(s3: S3Request, req: FastifyRequest, reply: FastifyReply, d
   fields.set('key', key);
   fields.set('bucket', bucket.name);
   const policy = await formPolicy(s3, fields, context);
-  authorize(bucket, 's3:PutObject', 'objectstore:write', key, s3);
-  // Fields carry the names of the headers a PUT would send, so they are read the same way.
-  const named: HeaderSource = { headers: Object.fromEntries(fields) };
+  // Fields carry the names of the headers a PUT would send (the canned ACL `acl` is `x-amz-acl`),
+  // so they are read the same way, bucket policy conditions included.
+  const named: HeaderSource = { headers: { ...Object.fromEntries(fields), 'x-amz-acl': fields.get('acl') } };
+  authorize(bucket, 's3:PutObject', 'objectstore:write', key, { ...s3, facts: { ...s3.facts, headers: named.headers } });
   const attrs = { ...attrsFrom(named), tags: formTags(fields.get('tagging')) };
   lockAllowed(bucket, attrs);
-  // The form's `acl` is the canned ACL a PUT sends as `x-amz-acl`.
-  const { writer, acl } = await deps.buckets.newObjectAcl(bucket, aclFromHeaders((name) => (name === 'x-amz-acl' ? fields.get('acl') : undefined)), s3.auth);
+  const { writer, acl } = await deps.buckets.newObjectAcl(bucket, aclFromHeaders((name) => (name === 'x-amz-acl' ? header(named, name) : undefined)), s3.auth);
   attrs.acl = acl;
   const body = { source: form.file, decoders: [fileBody(form, policy?.length)], expect: checksumOf(named) };
   const row = await store(deps, bucket, key, body, attrs, writer, await writeEncryption(named, s3, deps, bucket));

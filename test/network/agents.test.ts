@@ -147,6 +147,31 @@ describe('network: agents and their schedulers', () => {
     }
   });
 
+  it('bad input to every agent route is a 4xx in Neutron format', async () => {
+    const id = '11111111-2222-3333-4444-555555555555';
+    const cases: Array<[string, string, unknown]> = [
+      ['PUT', `/v2.0/agents/${dhcp.id}`, []],
+      ['PUT', `/v2.0/agents/${dhcp.id}`, { agent: 'x' }],
+      ['PUT', `/v2.0/agents/${dhcp.id}`, { agent: { description: 5 } }],
+      ['GET', `/v2.0/agents?colour=red`, undefined],
+      ['GET', `/v2.0/agents/${id}/l3-routers`, undefined],
+      ['GET', `/v2.0/agents/${id}/dhcp-networks`, undefined],
+      ['POST', `/v2.0/agents/${l3.id}/l3-routers`, 'text'],
+      ['POST', `/v2.0/agents/${l3.id}/l3-routers`, {}],
+      ['POST', `/v2.0/agents/${id}/l3-routers`, { router_id: id }],
+      ['POST', `/v2.0/agents/${dhcp.id}/dhcp-networks`, { network_id: 7 }],
+      ['DELETE', `/v2.0/agents/${l3.id}/l3-routers/${id}`, undefined],
+      ['DELETE', `/v2.0/agents/${id}/dhcp-networks/${id}`, undefined],
+    ];
+    for (const [method, path, body] of cases) {
+      const r = await admin(method, path, body);
+      assert.ok(r.status >= 400 && r.status < 500, `${method} ${path}: ${r.status}`);
+      assert.equal(typeof faultType(r), 'string', `${method} ${path}: ${JSON.stringify(r.body)}`);
+    }
+    const raw = await n.call('PUT', `/v2.0/agents/${dhcp.id}`, n.admin, undefined, { 'content-type': 'application/json' });
+    assert.ok(raw.status >= 400 && raw.status < 500);
+  });
+
   it('the openstack CLI lists agents and moves a router between hosting and not', async (t) => {
     if (!requireTool(t, '/usr/bin/openstack', 'python3-openstackclient')) return;
     const os = (args: string[]) => openstack(n.cloud.cloudsYaml, 'scs-admin', args);

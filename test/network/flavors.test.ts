@@ -143,6 +143,32 @@ describe('network: service flavors and service profiles', () => {
     assert.equal(both.status, 400);
   });
 
+  it('bad input to every flavor route is a 4xx in Neutron format', async () => {
+    const flavor = await n.create('flavors', 'flavor', { name: 'b', service_type: 'FLAVORS' }, n.admin);
+    const cases: Array<[string, string, unknown]> = [
+      ['POST', '/v2.0/flavors', { flavor: 'x' }],
+      ['POST', '/v2.0/flavors', { flavor: { service_type: 7 } }],
+      ['POST', '/v2.0/flavors', { flavor: { service_type: 'FLAVORS', enabled: 'maybe' } }],
+      ['POST', '/v2.0/flavors', { flavor: { service_type: 'FLAVORS', service_profiles: ['nope'] } }],
+      ['POST', '/v2.0/flavors', { flavor: { service_type: 'FLAVORS', service_profiles: ['11111111-2222-3333-4444-555555555555'] } }],
+      ['PUT', `/v2.0/flavors/${flavor.id}`, { flavor: { bogus: 1 } }],
+      ['POST', '/v2.0/service_profiles', { service_profile: { metainfo: { a: 1 } } }],
+      ['POST', '/v2.0/service_profiles', { service_profile: { driver: 5 } }],
+      ['POST', `/v2.0/flavors/${flavor.id}/service_profiles`, 'x'],
+      ['POST', `/v2.0/flavors/${flavor.id}/service_profiles`, { service_profile: {} }],
+      ['POST', `/v2.0/flavors/${flavor.id}/service_profiles`, { service_profile: { id: 'nope' } }],
+      ['POST', '/v2.0/flavors/11111111-2222-3333-4444-555555555555/service_profiles', { service_profile: { id: '11111111-2222-3333-4444-555555555555' } }],
+      ['DELETE', '/v2.0/flavors/11111111-2222-3333-4444-555555555555/service_profiles/x', undefined],
+      ['GET', '/v2.0/flavors?colour=red', undefined],
+      ['POST', '/v2.0/routers', { router: { flavor_id: 5 } }],
+    ];
+    for (const [method, path, body] of cases) {
+      const r = await admin(method, path, body);
+      assert.ok(r.status >= 400 && r.status < 500, `${method} ${path} ${JSON.stringify(body)}: ${r.status}`);
+      assert.equal(typeof faultType(r), 'string', `${method} ${path}: ${JSON.stringify(r.body)}`);
+    }
+  });
+
   it('the openstack CLI creates a router flavor with a profile that members then see', async (t) => {
     if (!requireTool(t, '/usr/bin/openstack', 'python3-openstackclient')) return;
     const os = (cloud: string, args: string[]) => openstack(n.cloud.cloudsYaml, cloud, args);

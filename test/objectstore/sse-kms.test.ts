@@ -88,6 +88,9 @@ describe('objectstore: SSE-KMS with key manager secrets, SSE-S3 and SSE-C across
     const byHref = await req('PUT', '/kms/href', { body: 'by href', headers: kms(href2) });
     assert.equal(byHref.headers['x-amz-server-side-encryption-aws-kms-key-id'], href2);
     assert.equal((await req('GET', '/kms/href')).text, 'by href');
+    const arn = `arn:aws:kms:RegionOne:${keys.projectId}:key/${key2}`;
+    assert.equal((await req('PUT', '/kms/arn', { body: 'by arn', headers: kms(arn) })).headers['x-amz-server-side-encryption-aws-kms-key-id'], arn);
+    assert.equal((await req('GET', '/kms/arn')).text, 'by arn');
   });
 
   it('refuses conflicting or incomplete encryption headers and keys that are missing, short or not readable', async () => {

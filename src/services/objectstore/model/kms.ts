@@ -6,10 +6,13 @@ import { accessDenied, s3Error } from './errors.js';
 
 const KEY_BYTES = 32;
 
+/** The secret a key id names: its UUID, its href, or a KMS-style ARN `arn:aws:kms:<region>:<account>:key/<UUID>`. */
+const secretRef = (kmsKeyId: string) => /^arn:aws:kms:[^:]*:[^:]*:key\/(.+)$/.exec(kmsKeyId)?.[1] ?? kmsKeyId;
+
 const notFound = (kmsKeyId: string) => s3Error('badRequest', 'KMS.NotFoundException', `Invalid keyId '${kmsKeyId}': the key does not exist.`);
 
 /**
- * SSE-KMS keys are key manager (Barbican) secrets, named by id or href, as in Ceph RGW's Barbican
+ * SSE-KMS keys are key manager (Barbican) secrets, named by id, href or ARN, as in Ceph RGW's Barbican
  * back end. The secret is asked for with the requester's own authorization on every use, so the
  * key manager's policy and ACLs decide who may encrypt and decrypt, as KMS key policies do in AWS.
  */
@@ -21,7 +24,7 @@ export class KmsKeys {
     if (!auth) throw accessDenied('Requests specifying Server Side Encryption with AWS KMS managed keys must be signed.');
     let payload: Buffer;
     try {
-      payload = await this.keymanager().getSecretPayload(auth, kmsKeyId);
+      payload = await this.keymanager().getSecretPayload(auth, secretRef(kmsKeyId));
     } catch (e) {
       if (!(e instanceof ApiError) || e.status >= 500) throw e;
       if (e.status === 403) throw accessDenied(`You are not authorized to use the key '${kmsKeyId}'.`);

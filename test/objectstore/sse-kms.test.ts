@@ -219,6 +219,10 @@ describe('objectstore: SSE-KMS with key manager secrets, SSE-S3 and SSE-C across
     const denied = await req('GET', '/kms/doc', { as: other });
     assert.equal(denied.status, 403);
     assert.equal(errorCode(denied), 'AccessDenied');
+    // Metadata needs no right to decrypt.
+    const head = await req('HEAD', '/kms/doc', { as: other });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers['x-amz-server-side-encryption-aws-kms-key-id'], key1);
     const acl = await api(`${cloud.urls.keymanager}/v1/secrets/${key1}/acl`, { method: 'PUT', token: demoToken, body: { read: { users: [other.userId], 'project-access': true } } });
     assert.equal(acl.status, 200, JSON.stringify(acl.body));
     assert.equal((await req('GET', '/kms/doc', { as: other })).text, 'KMS-PLAINTEXT-MARKER'.repeat(50));

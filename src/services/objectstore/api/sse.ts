@@ -47,10 +47,11 @@ export function refuseEncryptionHeaders(req: FastifyRequest): void {
  * The key that opens a stored object: the customer's (SSE-C headers under `prefix`, which is
  * `x-amz-copy-source-` for the source of a copy) or its SSE-KMS key, read with the requester's rights.
  */
-export async function readKey(req: FastifyRequest, s3: S3Request, deps: S3Deps, row: ObjectRow, prefix = 'x-amz-'): Promise<WrappingKey | undefined> {
+export async function readKey(req: Pick<FastifyRequest, 'headers' | 'method'>, s3: S3Request, deps: S3Deps, row: ObjectRow, prefix = 'x-amz-'): Promise<WrappingKey | undefined> {
   const customer = requireCustomerKey(row, customerKey(req, prefix));
   if (customer) return customer;
-  return row.kms_key_id ? deps.kms.forRead(s3.auth, row.kms_key_id) : undefined;
+  // HEAD reads no bytes: as in S3, it needs no right to decrypt (SSE-C still proves the key).
+  return row.kms_key_id && req.method !== 'HEAD' ? deps.kms.forRead(s3.auth, row.kms_key_id) : undefined;
 }
 
 /** The key an upload's parts are wrapped with: the upload's SSE-C key, sent again with every part and on completion, or its SSE-KMS key. */

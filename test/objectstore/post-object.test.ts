@@ -4,6 +4,7 @@ import { readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { python, pythonModuleAvailable, requirePythonModule } from '../helpers/clients.js';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
 import { ec2Keys, errorCode, presign, send, signingKey, type S3Keys } from './helpers.js';
 
@@ -144,6 +145,28 @@ describe('objectstore: POST Object (browser-based uploads)', () => {
     const sealed = await post('sse-only', [['key', 'k'], ...signedV2(keys, doc), ['x-amz-server-side-encryption', 'AES256']]);
     assert.equal(sealed.status, 204);
     assert.equal(sealed.headers.get('x-amz-server-side-encryption'), 'AES256');
+  });
+
+  it('boto3: generate_presigned_post forms (SigV4 and V2) upload through requests', async (t) => {
+    const ok = (await pythonModuleAvailable('boto3')) && (await pythonModuleAvailable('requests'));
+    if (!requirePythonModule(t, ok, 'boto3 and requests', 'python3-boto3 python3-requests')) return;
+    const result = await python(
+      `
+import boto3, json, os, requests
+from botocore.config import Config
+out = {}
+for version in ['s3v4', 's3']:
+    s3 = boto3.client('s3', endpoint_url=os.environ['EP'], aws_access_key_id=os.environ['AK'], aws_secret_access_key=os.environ['SK'], region_name='us-east-1', config=Config(signature_version=version))
+    post = s3.generate_presigned_post('forms', 'boto/' + version + '/\${filename}', Fields={'Content-Type': 'image/png'}, Conditions=[['starts-with', '$Content-Type', 'image/'], ['content-length-range', 1, 100]], ExpiresIn=300)
+    r = requests.post(post['url'], data=post['fields'], files={'file': ('pic.png', b'png bytes')})
+    got = s3.get_object(Bucket='forms', Key='boto/' + version + '/pic.png')
+    too_big = requests.post(post['url'], data=post['fields'], files={'file': ('pic.png', b'x' * 101)})
+    out[version] = [r.status_code, got['ContentType'], got['Body'].read().decode(), too_big.status_code]
+print(json.dumps(out))
+`,
+      { EP: base, AK: keys.access, SK: keys.secret },
+    );
+    assert.deepEqual(result, { s3v4: [204, 'image/png', 'png bytes', 400], s3: [204, 'image/png', 'png bytes', 400] });
   });
 
   it('sends 100 Continue to a form upload that waits for it', async () => {

@@ -145,6 +145,13 @@ describe('objectstore: POST Object (browser-based uploads)', () => {
     const sealed = await post('sse-only', [['key', 'k'], ...signedV2(keys, doc), ['x-amz-server-side-encryption', 'AES256']]);
     assert.equal(sealed.status, 204);
     assert.equal(sealed.headers.get('x-amz-server-side-encryption'), 'AES256');
+    // A policy that lets everyone put objects lets anonymous forms in, within its conditions.
+    const allow = { Effect: 'Allow', Principal: '*', Action: 's3:PutObject', Resource: 'arn:aws:s3:::sse-only/drop/*' };
+    const both = JSON.stringify({ Version: '2012-10-17', Statement: [deny, allow] });
+    assert.equal((await send(base, { method: 'PUT', path: '/sse-only', query: { policy: '' }, body: both, keys })).status, 204);
+    assert.equal((await post('sse-only', [['key', 'drop/a'], ['x-amz-server-side-encryption', 'AES256']])).status, 204);
+    assert.equal((await post('sse-only', [['key', 'drop/b']])).status, 403);
+    assert.equal((await post('sse-only', [['key', 'other/c'], ['x-amz-server-side-encryption', 'AES256']])).status, 403);
   });
 
   it('boto3: generate_presigned_post forms (SigV4 and V2) upload through requests', async (t) => {

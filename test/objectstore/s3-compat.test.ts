@@ -299,4 +299,14 @@ describe('objectstore: S3 compatibility details', () => {
     const o = { method: 'PUT', path: '/compat-continue/k', keys, payloadHash: 'UNSIGNED-PAYLOAD' };
     assert.match(await firstStatus(sign(cloud.urls.objectstore, o)), /^HTTP\/1\.1 100/);
   });
+
+  it('stores a body labelled Content-Encoding aws-chunked without chunk framing as it is, dropping the label', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'compat-encoding' }));
+    for (const [given, kept] of [['gzip, aws-chunked', 'gzip'], ['aws-chunked', undefined]] as const) {
+      await s3.send(new PutObjectCommand({ Bucket: 'compat-encoding', Key: 'k', Body: 'plain', ContentEncoding: given }));
+      const got = await s3.send(new GetObjectCommand({ Bucket: 'compat-encoding', Key: 'k' }));
+      assert.equal(got.ContentEncoding, kept);
+      assert.equal(await got.Body!.transformToString(), 'plain');
+    }
+  });
 });

@@ -46,8 +46,9 @@ export function requestBody(req: FastifyRequest, s3: S3Request): Body {
   const expect: Expectations = {};
   let decoder: AwsChunkedDecoder | undefined;
   const encoding = header(req, 'content-encoding') ?? '';
-  if (mode.kind === 'streaming' || encoding.split(',').some((e) => e.trim() === 'aws-chunked')) {
-    const decoded = header(req, 'x-amz-decoded-content-length');
+  const decoded = header(req, 'x-amz-decoded-content-length');
+  // `aws-chunked` alone only labels the object's encoding; framing needs a streaming signature or a decoded length.
+  if (mode.kind === 'streaming' || (decoded !== undefined && encoding.split(',').some((e) => e.trim() === 'aws-chunked'))) {
     const trailer = mode.kind === 'streaming' ? mode.trailer : header(req, 'x-amz-trailer') !== undefined;
     decoder = new AwsChunkedDecoder(mode.kind === 'streaming' && mode.signed ? mode.chain : undefined, trailer, decoded !== undefined ? Number(decoded) : undefined);
     decoders.push(decoder);

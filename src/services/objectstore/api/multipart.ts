@@ -41,13 +41,13 @@ export async function uploadPart(s3: S3Request, req: FastifyRequest, reply: Fast
   authorize(bucket, 's3:PutObject', 'objectstore:write', s3.key, s3);
   const n = partNumber(s3);
   const up = await deps.multipart.get(bucket.name, s3.key!, s3.query.get('uploadId')!);
-  const customer = await uploadKey(req, s3, deps, up);
+  const wrapping = await uploadKey(req, s3, deps, up);
   const algorithm = (up.checksum_algorithm as StoredChecksum['algorithm'] | null) ?? undefined;
   if (header(req, 'x-amz-copy-source') !== undefined) {
     const source = await readableSource(s3, req, deps);
     const range = copyRange(header(req, 'x-amz-copy-source-range'), source.row.size);
-    const body = deps.engine.read(segmentsOf(source.row), range.start, range.end, source.customer);
-    const ing = await deps.engine.ingest(body, [], { algorithm }, !!up.encrypt, customer);
+    const body = deps.engine.read(segmentsOf(source.row), range.start, range.end, source.wrapping);
+    const ing = await deps.engine.ingest(body, [], { algorithm }, !!up.encrypt, wrapping);
     const part = await deps.multipart.putPart(up, n, ing);
     if (source.versioned) reply.header('x-amz-copy-source-version-id', source.row.version_id);
     encryptionHeaders(reply, uploadEncryption(up));
@@ -59,7 +59,7 @@ export async function uploadPart(s3: S3Request, req: FastifyRequest, reply: Fast
     throw invalidRequest(`Checksum Type mismatch occurred, expected checksum Type: ${algorithm.toLowerCase()}, actual checksum Type: ${body.expect.algorithm.toLowerCase()}`);
   }
   body.expect.algorithm ??= algorithm;
-  const ing = await deps.engine.ingest(body.source, body.decoders, body.expect, !!up.encrypt, customer).catch(asBodyError);
+  const ing = await deps.engine.ingest(body.source, body.decoders, body.expect, !!up.encrypt, wrapping).catch(asBodyError);
   const part = await deps.multipart.putPart(up, n, ing);
   reply.header('etag', part.etag);
   encryptionHeaders(reply, uploadEncryption(up));

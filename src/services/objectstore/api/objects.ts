@@ -89,7 +89,7 @@ export async function getObject(s3: S3Request, req: FastifyRequest, reply: Fasti
   const part = requestedPart(s3, req);
   const partBytes = part === undefined ? undefined : partRange(row, part);
   refuseEncryptionHeaders(req);
-  const customer = await readKey(req, s3, deps, row);
+  const wrapping = await readKey(req, s3, deps, row);
   objectHeaders(reply, row, versionedHeader(bucket) || !!versionId);
   if (!versionId) expirationHeader(reply, deps, bucket, row);
   if (checkReadConditions(req, row, etagMatches) === 'not-modified') return reply.code(304).send();
@@ -106,7 +106,7 @@ export async function getObject(s3: S3Request, req: FastifyRequest, reply: Fasti
   if (range) reply.code(206).header('content-range', `bytes ${start}-${end}/${row.size}`);
   if (req.method === 'HEAD' || row.size === 0) return reply.send();
   const segments = segmentsOf(row);
-  return reply.send((await deps.engine.readSmall(segments, start, end, customer)) ?? deps.engine.read(segments, start, end, customer));
+  return reply.send((await deps.engine.readSmall(segments, start, end, wrapping)) ?? deps.engine.read(segments, start, end, wrapping));
 }
 
 export async function deleteObject(s3: S3Request, req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
@@ -175,7 +175,7 @@ export async function readableSource(s3: S3Request, req: FastifyRequest, deps: S
     throw e;
   });
   authorize(bucket, action, 'objectstore:read', src.key, s3, row);
-  const customer = await readKey(req, s3, deps, row, 'x-amz-copy-source-');
+  const wrapping = await readKey(req, s3, deps, row, 'x-amz-copy-source-');
   const modified = Math.floor(Date.parse(row.last_modified) / 1000) * 1000;
   const ifMatch = header(req, 'x-amz-copy-source-if-match');
   const ifNoneMatch = header(req, 'x-amz-copy-source-if-none-match');
@@ -185,7 +185,7 @@ export async function readableSource(s3: S3Request, req: FastifyRequest, deps: S
   if (ifMatch === undefined && !Number.isNaN(unmodified) && modified > unmodified) throw preconditionFailed();
   if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, row.etag)) throw preconditionFailed();
   if (ifNoneMatch === undefined && !Number.isNaN(since) && modified <= since) throw preconditionFailed();
-  return { src, bucket, row, customer, versioned: versionedHeader(bucket) };
+  return { src, bucket, row, wrapping, versioned: versionedHeader(bucket) };
 }
 
 async function copyObject(s3: S3Request, req: FastifyRequest, reply: FastifyReply, deps: S3Deps, bucket: BucketRow) {
@@ -210,7 +210,7 @@ async function copyObject(s3: S3Request, req: FastifyRequest, reply: FastifyRepl
   }
   const stored = row.checksum ? (JSON.parse(row.checksum) as StoredChecksum) : undefined;
   const algorithm = parseAlgorithm(header(req, 'x-amz-checksum-algorithm')) ?? stored?.algorithm;
-  const body: Body = { source: deps.engine.read(segmentsOf(row), 0, row.size - 1, source.customer), decoders: [], expect: { algorithm } };
+  const body: Body = { source: deps.engine.read(segmentsOf(row), 0, row.size - 1, source.wrapping), decoders: [], expect: { algorithm } };
   const copy = await store(deps, bucket, s3.key!, body, attrs, writer, enc);
   if (source.versioned) reply.header('x-amz-copy-source-version-id', row.version_id);
   if (writesVersions(bucket)) reply.header('x-amz-version-id', copy.version_id);

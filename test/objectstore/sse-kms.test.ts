@@ -175,7 +175,7 @@ describe('objectstore: SSE-KMS with key manager secrets, SSE-S3 and SSE-C across
     assert.equal((await req('PUT', '/kmsdest/nokey', { headers: { 'x-amz-copy-source': '/kms/src-c' } })).status, 400);
   });
 
-  it('runs multipart uploads (parts and part copies) under SSE-KMS and checks the SSE-C key on completion', async () => {
+  it('runs multipart uploads (parts and part copies) under SSE-KMS and SSE-C', async () => {
     const create = await req('POST', '/kmsdest/mp', { query: { uploads: '' }, headers: kms(key2) });
     assert.equal(create.headers['x-amz-server-side-encryption'], 'aws:kms');
     assert.equal(create.headers['x-amz-server-side-encryption-aws-kms-key-id'], key2);
@@ -196,17 +196,26 @@ describe('objectstore: SSE-KMS with key manager secrets, SSE-S3 and SSE-C across
     assert.equal(got.headers['x-amz-server-side-encryption-aws-kms-key-id'], key2);
     assert.ok(got.body.equals(Buffer.concat([big, Buffer.from('tail')])));
 
+    // SSE-C: every part carries the key; completing needs it again only with a checksum algorithm.
     const c = customer(4);
-    const ssec = await req('POST', '/kmsdest/mpc', { query: { uploads: '' }, headers: c });
-    const cid = /<UploadId>([^<]+)<\/UploadId>/.exec(ssec.text)![1];
-    assert.equal((await req('PUT', '/kmsdest/mpc', { query: { partNumber: '1', uploadId: cid }, body: 'only' })).status, 400);
-    const only = await req('PUT', '/kmsdest/mpc', { query: { partNumber: '1', uploadId: cid }, body: 'only', headers: c });
-    assert.equal(only.headers['x-amz-server-side-encryption-customer-key-md5'], c['x-amz-server-side-encryption-customer-key-md5']);
-    const list = `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${only.headers.etag}</ETag></Part></CompleteMultipartUpload>`;
-    assert.equal((await req('POST', '/kmsdest/mpc', { query: { uploadId: cid }, body: list })).status, 400);
-    assert.equal((await req('POST', '/kmsdest/mpc', { query: { uploadId: cid }, body: list, headers: customer(5) })).status, 400);
-    assert.equal((await req('POST', '/kmsdest/mpc', { query: { uploadId: cid }, body: list, headers: c })).status, 200);
+    const ssecUpload = async (key: string, headers: Record<string, string>) => {
+      const created = await req('POST', key, { query: { uploads: '' }, headers: { ...c, ...headers } });
+      const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(created.text)![1];
+      assert.equal((await req('PUT', key, { query: { partNumber: '1', uploadId }, body: 'only' })).status, 400);
+      const only = await req('PUT', key, { query: { partNumber: '1', uploadId }, body: 'only', headers: c });
+      assert.equal(only.headers['x-amz-server-side-encryption-customer-key-md5'], c['x-amz-server-side-encryption-customer-key-md5']);
+      const list = `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${only.headers.etag}</ETag></Part></CompleteMultipartUpload>`;
+      return (headers: Record<string, string> = {}) => req('POST', key, { query: { uploadId }, body: list, headers });
+    };
+    const plainComplete = await ssecUpload('/kmsdest/mpc', {});
+    assert.equal((await plainComplete(customer(5))).status, 400);
+    assert.equal((await plainComplete()).status, 200);
     assert.equal((await req('GET', '/kmsdest/mpc', { headers: c })).text, 'only');
+    const summedComplete = await ssecUpload('/kmsdest/mpc-crc', { 'x-amz-checksum-algorithm': 'CRC32' });
+    assert.equal((await summedComplete()).status, 400);
+    assert.equal((await summedComplete(customer(5))).status, 400);
+    assert.equal((await summedComplete(c)).status, 200);
+    assert.equal((await req('GET', '/kmsdest/mpc-crc', { headers: c })).text, 'only');
   });
 
   it('lets another project read an SSE-KMS object only while the key manager lets it read the key', async () => {

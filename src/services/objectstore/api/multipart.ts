@@ -11,7 +11,7 @@ import type { S3Request } from './context.js';
 import type { S3Deps } from './deps.js';
 import { attrsFrom, encryptionHeaders, setChecksumHeader } from './headers.js';
 import { expirationHeader, readableSource, writesVersions } from './objects.js';
-import { uploadEncryption, uploadKey, writeEncryption } from './sse.js';
+import { checkCompletionKey, uploadEncryption, uploadKey, writeEncryption } from './sse.js';
 import { many, parseXml, sendXml, s3Time, text } from './xml.js';
 
 export async function createUpload(s3: S3Request, req: FastifyRequest, reply: FastifyReply, deps: S3Deps) {
@@ -89,8 +89,7 @@ export async function completeUpload(s3: S3Request, req: FastifyRequest, reply: 
     throw e;
   });
   if ('version_id' in up) return completed(reply, deps, bucket, up);
-  // The key an upload's parts need is needed again to complete it (SSE-C: the same customer key).
-  await uploadKey(req, s3, deps, up);
+  checkCompletionKey(req, up);
   const parts = completedParts(await readSmallBody(req, s3));
   await deps.objects.checkWriteConditions(bucket.name, s3.key!, header(req, 'if-none-match'), header(req, 'if-match'));
   const expected = checksumOf(req).checksum;

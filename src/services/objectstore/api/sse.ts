@@ -54,7 +54,7 @@ export async function readKey(req: Pick<FastifyRequest, 'headers' | 'method'>, s
   return row.kms_key_id && req.method !== 'HEAD' ? deps.kms.forRead(s3.auth, row.kms_key_id) : undefined;
 }
 
-/** The key an upload's parts are wrapped with: the upload's SSE-C key, sent again with every part and on completion, or its SSE-KMS key. */
+/** The key an upload's parts are wrapped with: the upload's SSE-C key, sent again with every part, or its SSE-KMS key. */
 export async function uploadKey(req: FastifyRequest, s3: S3Request, deps: S3Deps, up: UploadRow): Promise<WrappingKey | undefined> {
   if (up.sse_c_md5) {
     const given = customerKey(req);
@@ -62,6 +62,17 @@ export async function uploadKey(req: FastifyRequest, s3: S3Request, deps: S3Deps
     return given;
   }
   return up.kms_key_id ? deps.kms.forWrite(s3.auth, up.kms_key_id) : undefined;
+}
+
+/**
+ * CompleteMultipartUpload of an SSE-C upload: S3 wants the customer key again only when the upload
+ * has a checksum algorithm (older clients never send it otherwise), and a key that is sent must be the upload's.
+ */
+export function checkCompletionKey(req: Pick<FastifyRequest, 'headers'>, up: UploadRow): void {
+  if (!up.sse_c_md5) return;
+  const given = customerKey(req);
+  if (given === undefined && !up.checksum_algorithm) return;
+  if (given?.md5 !== up.sse_c_md5) throw invalidRequest('The multipart upload was initiated with SSE-C; completing it needs the same customer key.');
 }
 
 /** An upload's encryption in the shape `encryptionHeaders` reports. */

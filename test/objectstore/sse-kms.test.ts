@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { requireTool } from '../helpers/clients.js';
 import { api, startTestCloud, type TestCloud } from '../helpers/cloud.js';
 import { ec2Keys, errorCode, secondProject, send, type S3Keys } from './helpers.js';
 
 const PART = 5 * 1024 * 1024;
+const AWS = '/usr/bin/aws';
+const run = promisify(execFile);
 
 function customer(seed: number) {
   const key = Buffer.alloc(32, seed);
@@ -216,6 +222,34 @@ describe('objectstore: SSE-KMS with key manager secrets, SSE-S3 and SSE-C across
     assert.equal((await summedComplete(customer(5))).status, 400);
     assert.equal((await summedComplete(c)).status, 200);
     assert.equal((await req('GET', '/kmsdest/mpc-crc', { headers: c })).text, 'only');
+  });
+
+  it('takes multipart SSE-KMS and SSE-C uploads from awscli (aws s3 cp --sse aws:kms, --sse-c)', async (t) => {
+    if (!requireTool(t, AWS, 'awscli')) return;
+    const dir = mkdtempSync(join(tmpdir(), 'scs-sse-aws-'));
+    try {
+      writeFileSync(join(dir, 'config'), '[default]\nregion = us-east-1\ns3 =\n    addressing_style = path\n');
+      writeFileSync(join(dir, 'credentials'), `[default]\naws_access_key_id = ${keys.access}\naws_secret_access_key = ${keys.secret}\n`);
+      const env = { ...process.env, AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), AWS_PAGER: '' };
+      const aws = async (args: string[]) => (await run(AWS, ['--endpoint-url', base, ...args], { env, timeout: 300_000 })).stdout;
+      const file = join(dir, 'big.bin');
+      const data = randomBytes(9 * 1024 * 1024); // above awscli's 8 MiB multipart threshold
+      writeFileSync(file, data);
+      writeFileSync(join(dir, 'ssec.key'), randomBytes(32));
+      const ssec = ['--sse-c', 'AES256', '--sse-c-key', `fileb://${join(dir, 'ssec.key')}`];
+      await aws(['s3', 'cp', file, 's3://kmsdest/cli-kms', '--sse', 'aws:kms', '--sse-kms-key-id', key2]);
+      const head = JSON.parse(await aws(['s3api', 'head-object', '--bucket', 'kmsdest', '--key', 'cli-kms']));
+      assert.equal(head.ServerSideEncryption, 'aws:kms');
+      assert.equal(head.SSEKMSKeyId, key2);
+      assert.match(head.ETag, /-2"$/);
+      await aws(['s3', 'cp', file, 's3://kmsdest/cli-ssec', ...ssec]);
+      for (const [key, extra] of [['cli-kms', []], ['cli-ssec', ssec]] as const) {
+        await aws(['s3', 'cp', `s3://kmsdest/${key}`, join(dir, 'back.bin'), ...extra]);
+        assert.ok(readFileSync(join(dir, 'back.bin')).equals(data), key);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('lets another project read an SSE-KMS object only while the key manager lets it read the key', async () => {

@@ -33,6 +33,18 @@ describe('block storage data plane', () => {
   });
   after(() => cloud.close());
 
+  test("an image's cinder_img_volume_type picks the type when the request names none (unknown names: the default)", async () => {
+    const mk = async (type: string) => {
+      const img = await api(`${cloud.urls.image}/v2/images`, { method: 'POST', token: demo, body: { name: `typed-${type}`, disk_format: 'raw', container_format: 'bare', cinder_img_volume_type: type } });
+      await fetch(`${cloud.urls.image}/v2/images/${img.body.id}/file`, { method: 'PUT', headers: { 'x-auth-token': demo, 'content-type': 'application/octet-stream' }, body: payload });
+      return img.body.id as string;
+    };
+    const luks = await mk('LUKS');
+    assert.equal((await createVolume(base, demo, { imageRef: luks })).volume_type, 'LUKS');
+    assert.equal((await createVolume(base, demo, { imageRef: luks, volume_type: '__DEFAULT__' })).volume_type, '__DEFAULT__');
+    assert.equal((await createVolume(base, demo, { imageRef: await mk('no-such-type') })).volume_type, '__DEFAULT__');
+  });
+
   test('a volume from an image holds its bytes, is bootable and carries the image metadata', async () => {
     const v = await createVolume(base, demo, { imageRef: imageId, name: 'from-image' });
     assert.equal(v.status, 'available');

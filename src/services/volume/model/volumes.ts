@@ -1,5 +1,5 @@
 import type { AuthContext } from '../../../platform/auth.js';
-import { badRequest, conflict, notFound } from '../../../platform/errors.js';
+import { ApiError, badRequest, conflict, notFound } from '../../../platform/errors.js';
 import { uuid } from '../../../platform/ids.js';
 import { GiB, type BlockRef } from '../drivers/driver.js';
 import type { VolumeRow } from '../store/tables.js';
@@ -183,6 +183,9 @@ export class VolumeService {
       size ??= minGb;
       if (size < minGb) throw badRequest(`Invalid input received: Image minDisk size ${minGb} is larger than the volume size ${size}.`);
       source = { kind: 'image', id: image.id };
+      // Cinder: without a requested type, the image's `cinder_img_volume_type` names it (an unknown name falls back to the default).
+      const named = image.properties.cinder_img_volume_type;
+      if (!f.volume_type && named) typeId = (await this.types.find(auth, named).catch((e: unknown) => (e instanceof ApiError && e.status === 404 ? undefined : Promise.reject(e))))?.row.id;
     }
     if (size === undefined) throw badRequest(`Invalid input for field/attribute size. Value: None. None is not of type 'integer'`);
     if (size < 1) throw badRequest(`Invalid input received: Volume size '${size}' must be an integer and greater than 0`);

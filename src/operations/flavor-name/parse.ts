@@ -3,7 +3,6 @@ import {
   CPU_VENDORS,
   GPU_MARKERS,
   GPU_VENDORS,
-  HYPERVISORS,
   type CpuFrequency,
   type CpuType,
   type CpuVendor,

@@ -4,8 +4,6 @@ import { randomToken } from '../../../platform/ids.js';
 import { fromDbBool } from '../../../platform/db/database.js';
 import type { ProjectStore } from '../store/projects.js';
 import type { ProjectRow, RoleRow, UserRow } from '../store/tables.js';
-import type { UserStore } from '../store/users.js';
-import type { PasswordHasher } from './passwords.js';
 import type { RevocationList } from './revocations.js';
 import type { RoleResolver } from './roles.js';
 import { invalid, type TokenCodec, type TokenPayload } from './tokens.js';

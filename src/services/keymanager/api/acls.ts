@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest } from '../../../platform/errors.js';
 import { isObj, optBool, optStringArray } from '../../../platform/http/validate.js';
-import { callerOf, type Caller } from '../model/common.js';
 import { time, targetOf, authorize, type ApiDeps } from './common.js';
 
 type IdReq = FastifyRequest<{ Params: { id: string } }>;

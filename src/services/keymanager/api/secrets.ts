@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, badRequest, notFound } from '../../../platform/errors.js';
 import { isObj, optInt, optString, query, type Obj } from '../../../platform/http/validate.js';
-import { callerOf, decodeBase64, normaliseContentType, SECRET_TYPES, utcIso } from '../model/common.js';
+import { decodeBase64, normaliseContentType, SECRET_TYPES, utcIso } from '../model/common.js';
 import type { DateFilter, NewSecret, SecretFilters } from '../model/secrets.js';
 import type { SecretRow } from '../store/tables.js';
 import { ownTarget } from '../policy.js';

@@ -32,7 +32,7 @@ export class Upstream {
   constructor(
     readonly key: string,
     member: MemberSpec,
-    private readonly pool: UpstreamPool,
+    pool: UpstreamPool,
   ) {
     const s = connect({ host: member.address, port: member.port, noDelay: true });
     this.socket = s;

@@ -247,8 +247,34 @@ describe('block storage API', () => {
     await waitStatus(base, demo, 'backups', full.id, ['available']);
     assert.equal((await api(`${base}/v3/backups/${full.id}`, { method: 'PUT', token: demo, body: { backup: { name: 'x' } } })).status, 400, 'update needs 3.9');
     assert.equal((await api(`${base}/v3/backups/${full.id}`, { method: 'PUT', token: demo, headers: MV('3.9'), body: { backup: { name: 'x' } } })).body.backup.name, 'x');
+    // As Cinder: a backup that an incremental one follows cannot go first.
+    const parentFirst = await api(`${base}/v3/backups/${full.id}`, { method: 'DELETE', token: demo, headers: { accept: 'application/json' } });
+    assert.equal(parentFirst.status, 400);
+    assert.match(parentFirst.body.badRequest.message, /Incremental backups exist for this backup/);
+    assert.equal((await api(`${base}/v3/backups/${inc.body.backup.id}`, { method: 'DELETE', token: demo })).status, 202);
+    await waitStatus(base, demo, 'backups', inc.body.backup.id, ['gone']);
     assert.equal((await api(`${base}/v3/backups/${full.id}`, { method: 'DELETE', token: demo })).status, 202);
     await waitStatus(base, demo, 'backups', full.id, ['gone']);
+  });
+
+  test("backups belong to the caller's project: an incremental one follows the newest backup of that project only", async () => {
+    const v = await createVolume(base, demo, { name: 'cross' });
+    const backup = async (token: string, incremental = false) => {
+      const r = await api(`${base}/v3/backups`, { method: 'POST', token, body: { backup: { volume_id: v.id, incremental } } });
+      assert.equal(r.status, 202, JSON.stringify(r.body));
+      return (await waitStatus(base, token, 'backups', r.body.backup.id, ['available'])).id as string;
+    };
+    const adminFull = await backup(admin);
+    // The admin's backup is the admin project's: the user neither sees it nor may follow it.
+    assert.equal((await api(`${base}/v3/backups/${adminFull}`, { token: demo })).status, 404);
+    assert.equal((await api(`${base}/v3/backups`, { method: 'POST', token: demo, body: { backup: { volume_id: v.id, incremental: true } } })).status, 400);
+    const userFull = await backup(demo);
+    await backup(admin, true);
+    const shown = async (id: string, token: string) => (await api(`${base}/v3/backups/${id}`, { token })).body.backup.has_dependent_backups;
+    assert.equal(await shown(userFull, demo), false);
+    assert.equal(await shown(adminFull, admin), true);
+    await backup(demo, true);
+    assert.equal(await shown(userFull, demo), true);
   });
 
   test('volume types: admin CRUD, extra specs, access, default; members may not manage', async () => {

@@ -9,8 +9,7 @@ import { atLeast } from './versions.js';
 /** Backups (scs-0117): create, list, show, update (3.9), restore to a new or existing volume, delete. */
 export function registerBackupRoutes(app: FastifyInstance, d: ApiDeps): void {
   const render = async (req: FastifyRequest, b: BackupRow) => {
-    const siblings = await d.backups.list(req.auth, { allTenants: true, filters: { volume_id: b.volume_id }, sort: [] });
-    return backupView(req, d.baseUrl(), b, !b.is_incremental && siblings.some((s) => s.is_incremental && s.id !== b.id));
+    return backupView(req, d.baseUrl(), b, await d.backups.hasDependents(b.id));
   };
   const find = async (req: FastifyRequest, action: string) => {
     const auth = authorize(req, 'backup:get_all');

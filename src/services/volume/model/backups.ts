@@ -74,6 +74,11 @@ export class BackupService {
     return visible(auth, await this.d.stores.backups.get(id), 'Backup', id);
   }
 
+  /** Cinder's has_dependent_backups: an incremental backup follows this one. */
+  async hasDependents(id: string): Promise<boolean> {
+    return (await this.d.stores.backups.where({ parent_id: id })).length > 0;
+  }
+
   async list(auth: AuthContext, o: { allTenants: boolean; filters: Record<string, string>; sort: Array<[string, 'asc' | 'desc']> }): Promise<BackupRow[]> {
     let rows = o.allTenants && isAdmin(auth) ? await this.d.stores.backups.where() : await this.d.stores.backups.where({ project_id: requireProject(auth) });
     for (const [k, v] of Object.entries(o.filters)) {
@@ -86,14 +91,18 @@ export class BackupService {
     const vol = await this.volumes.find(auth, f.volumeId);
     const allowed = f.force ? ['available', 'in-use'] : ['available'];
     if (!allowed.includes(vol.status)) throw invalidVolume(`Volume to be backed up must be available or in-use, but the current status is "${vol.status}".`);
-    const siblings = (await this.d.stores.backups.where({ volume_id: vol.id })).filter((b) => b.status === 'available');
-    if (f.incremental && !siblings.length) throw invalidBackup('No backups available to do an incremental backup.');
-    await this.quotas.check(vol.project_id, { backups: 1, backup_gigabytes: vol.size });
+    // As Cinder, a backup belongs to the caller's project (an admin's backup of a user's volume is the
+    // admin's), and an incremental one follows the newest backup of the volume in that project.
+    const project = requireProject(auth);
+    const own = (await this.d.stores.backups.where({ volume_id: vol.id, project_id: project })).filter((b) => b.status === 'available');
+    const parent = own.sort((a, b) => (a.data_timestamp < b.data_timestamp ? 1 : -1))[0];
+    if (f.incremental && !parent) throw invalidBackup('No backups available to do an incremental backup.');
+    await this.quotas.check(project, { backups: 1, backup_gigabytes: vol.size });
     if (!(await this.d.stores.volumes.update(vol.id, { status: 'backing-up', previous_status: vol.status }, [vol.status]))) throw conflict('Volume status changed.');
     const at = now();
     const row: BackupRow = {
       id: uuid(),
-      project_id: vol.project_id,
+      project_id: project,
       user_id: auth.userId,
       volume_id: vol.id,
       snapshot_id: f.snapshotId ?? null,
@@ -102,6 +111,7 @@ export class BackupService {
       size: vol.size,
       status: 'creating',
       is_incremental: f.incremental ? 1 : 0,
+      parent_id: f.incremental ? parent!.id : null,
       availability_zone: vol.availability_zone,
       metadata: JSON.stringify(f.metadata ?? {}),
       encryption_key: vol.encryption_key,
@@ -180,6 +190,7 @@ export class BackupService {
     const row = await this.find(auth, id);
     const allowed = force && isAdmin(auth) ? ['available', 'error', 'creating', 'restoring'] : ['available', 'error'];
     if (!allowed.includes(row.status)) throw invalidBackup('Backup status must be available or error');
+    if (await this.hasDependents(id)) throw invalidBackup('Incremental backups exist for this backup.');
     if (!(await this.d.stores.backups.update(id, { status: 'deleting' }, allowed))) throw conflict('Backup status changed.');
     await this.d.jobs.enqueue(BACKUP_DELETE_JOB, { backupId: id });
   }
@@ -237,6 +248,7 @@ export class BackupService {
       container: str('container'),
       data_id: dataId === id ? null : dataId,
       volume_meta: str('volume_meta'),
+      parent_id: null,
       data_timestamp: str('data_timestamp') ?? at,
       created_at: at,
       updated_at: at,

@@ -262,4 +262,10 @@ export const volumeMigrations: ServiceMigration[] = [
       await db.schema.alterTable('vol_backups').addColumn('volume_meta', 'text').execute();
     },
   },
+  {
+    name: '0012_backup_parent',
+    async up(db) {
+      await db.schema.alterTable('vol_backups').addColumn('parent_id', 'text').execute();
+    },
+  },
 ];

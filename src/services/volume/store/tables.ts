@@ -152,6 +152,8 @@ export interface BackupRow {
   data_id: string | null;
   /** JSON of the volume's metadata, image metadata and bootable flag, which a restore gives back (as Cinder's backup metadata). */
   volume_meta: string | null;
+  /** The backup an incremental one follows (Cinder's parent_id): the newest of the volume in the same project. */
+  parent_id: string | null;
   data_timestamp: string;
   created_at: string;
   updated_at: string;

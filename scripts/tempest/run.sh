@@ -167,6 +167,7 @@ manage_volume = true
 manage_snapshot = true
 extend_attached_volume = true
 extend_attached_encrypted_volume = true
+volume_revert = true
 
 [load_balancer]
 # API tests run on the simulated provider (same API and state machine as proxy, no sockets: the

@@ -60,6 +60,34 @@ describe('block storage data plane', () => {
     assert.equal(tooSmall.status, 400);
   });
 
+  test('revert to snapshot (3.40): the latest snapshot of the same size gives its bytes back', async () => {
+    const v = await createVolume(base, demo, { imageRef: imageId, name: 'revertible' });
+    const action = (b: unknown, mv = '3.40') => api(`${base}/v3/volumes/${v.id}/action`, { method: 'POST', token: demo, body: b, headers: { 'openstack-api-version': `volume ${mv}`, accept: 'application/json' } });
+    assert.equal((await action({ revert: { snapshot_id: randomUUID() } })).status, 400, 'no snapshots yet');
+    const snap = async () => {
+      const r = await api(`${base}/v3/snapshots`, { method: 'POST', token: demo, body: { snapshot: { volume_id: v.id } } });
+      return (await waitStatus(base, demo, 'snapshots', r.body.snapshot.id, ['available'])).id as string;
+    };
+    const older = await snap();
+    const latest = await snap();
+    // What a guest wrote since the snapshot.
+    writeFileSync(volumeFile(v.id), Buffer.alloc(payload.length, 9));
+    assert.equal((await action({ revert: { snapshot_id: latest } }, '3.39')).status, 400, 'revert needs 3.40');
+    const notLatest = await action({ revert: { snapshot_id: older } });
+    assert.equal(notLatest.status, 400);
+    assert.match(notLatest.body.badRequest.message, /not the latest one/);
+    assert.equal((await action({ revert: { snapshot_id: latest } })).status, 202);
+    assert.equal((await waitStatus(base, demo, 'volumes', v.id, ['available', 'error'])).status, 'available');
+    assert.equal((await waitStatus(base, demo, 'snapshots', latest, ['available'])).status, 'available');
+    assert.ok(readFileSync(volumeFile(v.id)).subarray(0, payload.length).equals(payload));
+    // A volume extended since its snapshot cannot go back to it.
+    assert.equal((await api(`${base}/v3/volumes/${v.id}/action`, { method: 'POST', token: demo, body: { 'os-extend': { new_size: v.size + 1 } } })).status, 202);
+    await waitStatus(base, demo, 'volumes', v.id, ['available']);
+    const grown = await action({ revert: { snapshot_id: latest } });
+    assert.equal(grown.status, 400);
+    assert.match(grown.body.badRequest.message, /must be equal to the snapshot size/);
+  });
+
   test('a qcow2 image is converted to raw (qemu-img), into clear and encrypted volumes', async (t) => {
     if (!requireTool(t, '/usr/bin/qemu-img', 'qemu-utils')) return;
     const dir = mkdtempSync(join(tmpdir(), 'scs-qcow2-'));

@@ -16,6 +16,7 @@ export const volumePolicy: PolicyTable = {
   'volume:delete': member,
   'volume:extend': member,
   'volume:extend_attached_volume': member,
+  'volume:revert_to_snapshot': member,
   'volume:update_volume_metadata': member,
   'volume:get_volume_metadata': reader,
   'volume_extension:volume_actions:upload_image': member,

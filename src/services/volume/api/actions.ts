@@ -31,6 +31,10 @@ export function registerActionRoutes(app: FastifyInstance, d: ApiDeps): void {
     const may = (rule: string) => authorize(req, rule, vol);
     reply.code(202);
     switch (action) {
+      case 'revert':
+        if (!atLeast(req, 40)) throw badRequest('There is no such action: revert');
+        await d.snapshots.revertVolume(may('volume:revert_to_snapshot'), vol.id, args.snapshot_id);
+        return '';
       case 'os-extend': {
         const auth = may(vol.status === 'in-use' ? 'volume:extend_attached_volume' : 'volume:extend');
         const size = args.new_size;

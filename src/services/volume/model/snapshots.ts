@@ -1,5 +1,5 @@
 import type { AuthContext } from '../../../platform/auth.js';
-import { conflict, notFound } from '../../../platform/errors.js';
+import { badRequest, conflict, notFound } from '../../../platform/errors.js';
 import { uuid } from '../../../platform/ids.js';
 import { GiB } from '../drivers/driver.js';
 import type { SnapshotRow } from '../store/tables.js';
@@ -9,7 +9,13 @@ import { sortRows, volRef, type VolumeService } from './volumes.js';
 
 export const SNAPSHOT_CREATE_JOB = 'volume.snapshot.create';
 export const SNAPSHOT_DELETE_JOB = 'volume.snapshot.delete';
+export const REVERT_JOB = 'volume.revert';
 const snapRef = (id: string) => ({ kind: 'snapshot' as const, id });
+
+interface RevertPayload {
+  volumeId: string;
+  snapshotId: string;
+}
 
 /** Snapshots are full, sparse copies of the volume taken when created (the file driver's copy-on-create). */
 export class SnapshotService {
@@ -28,6 +34,42 @@ export class SnapshotService {
       run: (p) => this.runDelete(p.snapshotId),
       onGiveUp: (p, e) => this.fail(p.snapshotId, 'deleting', 'error_deleting', e),
     });
+    this.d.jobs.register<RevertPayload>(REVERT_JOB, {
+      run: (p) => this.runRevert(p),
+      // As Cinder's manager: a failed revert leaves the volume in error and the snapshot as it was.
+      onGiveUp: async (p) => {
+        await this.d.stores.volumes.update(p.volumeId, { status: 'error' }, ['reverting']);
+        await this.d.stores.snapshots.update(p.snapshotId, { status: 'available' }, ['restoring']);
+      },
+    });
+  }
+
+  /**
+   * Cinder's revert to snapshot (3.40): an available volume takes back the bytes of its latest
+   * snapshot, which must be as large as the volume is now. The file driver's copy replaces the
+   * volume's file atomically.
+   */
+  async revertVolume(auth: AuthContext, volumeId: string, snapshotId: unknown): Promise<void> {
+    const vol = await this.volumes.find(auth, volumeId);
+    const latest = (await this.d.stores.snapshots.where({ volume_id: vol.id })).sort((a, b) => (a.created_at < b.created_at ? 1 : -1))[0];
+    if (!latest) throw badRequest(`Volume ${vol.id} doesn't have any snapshots.`);
+    if (snapshotId !== latest.id) throw badRequest(`Specified snapshot ${typeof snapshotId === 'string' ? snapshotId : 'None'} is None or not the latest one of volume ${vol.id}.`);
+    const why = `Can't revert volume ${vol.id} to its latest snapshot ${latest.id}.`;
+    if (vol.size !== latest.size) throw badRequest(`${why} The volume size must be equal to the snapshot size.`);
+    if (!(await this.d.stores.volumes.update(vol.id, { status: 'reverting' }, ['available']))) throw conflict(`Invalid volume: ${why} Volume's status must be 'available'.`);
+    if (!(await this.d.stores.snapshots.update(latest.id, { status: 'restoring' }, ['available']))) {
+      await this.d.stores.volumes.update(vol.id, { status: 'available' }, ['reverting']);
+      throw conflict(`Invalid snapshot: ${why} Snapshot's status must be 'available'.`);
+    }
+    await this.d.jobs.enqueue(REVERT_JOB, { volumeId: vol.id, snapshotId: latest.id } satisfies RevertPayload);
+  }
+
+  private async runRevert(p: RevertPayload): Promise<void> {
+    const vol = await this.d.stores.volumes.get(p.volumeId);
+    if (!vol || vol.status !== 'reverting') return;
+    await this.d.driver.copy(snapRef(p.snapshotId), volRef(vol.id), vol.size * GiB);
+    await this.d.stores.volumes.update(vol.id, { status: 'available' }, ['reverting']);
+    await this.d.stores.snapshots.update(p.snapshotId, { status: 'available' }, ['restoring']);
   }
 
   private async fail(id: string, from: string, to: string, e: Error): Promise<void> {

@@ -132,6 +132,7 @@ os_glance_reserved = true
 # Glance enforces scope, as our image service always does (its policy.ts).
 [enforce_scope]
 glance = true
+cinder = true
 
 [network]
 public_network_id = $pub

@@ -1,6 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { api, startTestCloud, type TestCloud } from '../helpers/cloud.js';
+import { python, pythonModuleAvailable, requirePythonModule } from '../helpers/clients.js';
+
+/** Revert to snapshot through openstacksdk (it asks for microversion 3.40). */
+const REVERT_SCRIPT = `
+import json, openstack
+c = openstack.connect(cloud='scs-demo')
+bs = c.block_storage
+v = bs.wait_for_status(bs.create_volume(size=1, name='sdk-revert'), status='available', interval=0.2, wait=60)
+s = bs.wait_for_status(bs.create_snapshot(volume_id=v.id), status='available', interval=0.2, wait=60)
+bs.revert_volume_to_snapshot(v, s)
+v = bs.wait_for_status(bs.get_volume(v.id), status='available', interval=0.2, wait=60)
+s = bs.wait_for_status(bs.get_snapshot(s.id), status='available', interval=0.2, wait=60)
+print(json.dumps({'volume': v.status, 'snapshot': s.status}))
+`;
 
 /** What openstacksdk's block storage functional tests ask of Cinder beyond tempest. */
 describe('block storage: openstacksdk functional-test compatibility', () => {
@@ -23,6 +37,11 @@ describe('block storage: openstacksdk functional-test compatibility', () => {
       for (const k of ['description', 'display_name', 'driver_version', 'namespace', 'pool_name', 'properties', 'replication_targets', 'storage_protocol', 'vendor_name', 'visibility', 'volume_backend_name']) assert.ok(k in caps.body, k);
     }
     assert.equal((await api(`${base}/v3/capabilities/elsewhere`, { token: admin })).status, 404);
+  });
+
+  test('openstacksdk: revert_volume_to_snapshot', async (t) => {
+    if (!requirePythonModule(t, await pythonModuleAvailable('openstack'), 'openstack', 'python3-openstacksdk')) return;
+    assert.deepEqual(await python(REVERT_SCRIPT, { OS_CLIENT_CONFIG_FILE: cloud.cloudsYaml }), { volume: 'available', snapshot: 'available' });
   });
 
   test('resource filters from microversion 3.33, per resource', async () => {

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiError, badRequest, conflict, notFound } from '../../../platform/errors.js';
+import { badRequest, conflict, notFound } from '../../../platform/errors.js';
 import { isObj, optInt, optString, query, type Obj } from '../../../platform/http/validate.js';
 import { allowed, enforce } from '../../../platform/policy.js';
 import { stateConflict } from '../model/lifecycle.js';

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isIPv4, isIPv6 } from 'node:net';
 import { badRequest, forbidden, notFound } from '../../../platform/errors.js';
 import { allowed, enforce } from '../../../platform/policy.js';
-import { boolParam, isObj, optBool, optInt, optObj, optString, query, reqString, wrapped, type Obj } from '../../../platform/http/validate.js';
+import { boolParam, isObj, optInt, optObj, optString, query, reqString, wrapped, type Obj } from '../../../platform/http/validate.js';
 import type { NetworkRequest } from '../../network/client.js';
 import type { CreateInput, InjectedFile, ListFilters } from '../model/servers.js';
 import type { ServerRow } from '../store/tables.js';

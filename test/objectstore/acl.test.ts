@@ -5,7 +5,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import { objectstoreMigrations } from '../../src/services/objectstore/store/migrations.js';
 import { cannedGrants, storedGrants } from '../../src/services/objectstore/model/acl.js';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
-import { ec2Keys, errorCode, secondProject, send, type S3Keys, type SignOptions } from './helpers.js';
+import { errorCode, send, twoAccounts, type S3Keys, type SignOptions } from './helpers.js';
 
 const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
 
@@ -34,9 +34,7 @@ describe('objectstore: ACLs, ownership controls and the public access block', ()
   before(async () => {
     cloud = await startTestCloud({ only: ['identity', 'objectstore'] });
     base = cloud.urls.objectstore;
-    keys = await ec2Keys(cloud, 'demo', cloud.passwords.demo, 'demo');
-    const b = await secondProject(cloud, 'acl-other');
-    other = await ec2Keys(cloud, b.user, b.password, b.project);
+    ({ keys, other } = await twoAccounts(cloud, 'acl-other'));
   });
   after(() => cloud.close());
 

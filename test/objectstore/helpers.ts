@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
+import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { api, type TestCloud } from '../helpers/cloud.js';
 
 export interface S3Keys {
@@ -43,6 +44,34 @@ export async function secondProject(cloud: TestCloud, name: string): Promise<{ u
   const grant = await api(`${base}/projects/${project.body.project.id}/users/${user.body.user.id}/roles/${roles.body.roles[0].id}`, { method: 'PUT', token });
   if (grant.status !== 204) throw new Error(`grant failed: ${grant.status}`);
   return { user: `${name}-user`, password, project: name };
+}
+
+/** The demo project's keys and a second project's (for cross-account checks). */
+export async function twoAccounts(cloud: TestCloud, otherName: string): Promise<{ keys: S3Keys; other: S3Keys }> {
+  const keys = await ec2Keys(cloud, 'demo', cloud.passwords.demo, 'demo');
+  const b = await secondProject(cloud, otherName);
+  return { keys, other: await ec2Keys(cloud, b.user, b.password, b.project) };
+}
+
+/** An AWS SDK client of the test cloud's object store (path-style addressing). */
+export function sdkClient(cloud: TestCloud, keys: S3Keys): S3Client {
+  return new S3Client({
+    endpoint: cloud.urls.objectstore,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: keys.access, secretAccessKey: keys.secret },
+  });
+}
+
+/** Runs an SDK command and returns the S3 error code it fails with. */
+export async function sdkFailure(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof S3ServiceException) return e.name;
+    throw e;
+  }
+  throw new Error('expected an S3 error');
 }
 
 const sha256 = (d: string | Buffer) => createHash('sha256').update(d).digest('hex');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { conditionsHold } from '../../src/services/objectstore/model/conditions.js';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
-import { ec2Keys, errorCode, secondProject, send, type S3Keys, type SignOptions } from './helpers.js';
+import { errorCode, send, twoAccounts, type S3Keys, type SignOptions } from './helpers.js';
 
 const statement = (bucket: string, effect: string, action: string, condition?: object, resource = `arn:aws:s3:::${bucket}/*`) => ({
   Effect: effect,
@@ -25,9 +25,7 @@ describe('objectstore: bucket policy conditions', () => {
   before(async () => {
     cloud = await startTestCloud({ only: ['identity', 'objectstore'] });
     base = cloud.urls.objectstore;
-    keys = await ec2Keys(cloud, 'demo', cloud.passwords.demo, 'demo');
-    const b = await secondProject(cloud, 'cond-other');
-    other = await ec2Keys(cloud, b.user, b.password, b.project);
+    ({ keys, other } = await twoAccounts(cloud, 'cond-other'));
   });
   after(() => cloud.close());
 

@@ -20,23 +20,11 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
-  S3ServiceException,
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
-import { ec2Keys, errorCode, send, sign, type S3Keys } from './helpers.js';
-
-/** The S3 error code a command fails with. */
-async function failure(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof S3ServiceException) return e.name;
-    throw e;
-  }
-  throw new Error('expected an S3 error');
-}
+import { ec2Keys, errorCode, sdkClient, sdkFailure, send, sign, type S3Keys } from './helpers.js';
 
 /** Behaviour that ceph's s3-tests check and AWS S3 has (regressions found by running them). */
 describe('objectstore: S3 compatibility details', () => {
@@ -46,12 +34,7 @@ describe('objectstore: S3 compatibility details', () => {
   before(async () => {
     cloud = await startTestCloud({ only: ['identity', 'objectstore'] });
     keys = await ec2Keys(cloud, 'demo', cloud.passwords.demo, 'demo');
-    s3 = new S3Client({
-      endpoint: cloud.urls.objectstore,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: keys.access, secretAccessKey: keys.secret },
-    });
+    s3 = sdkClient(cloud, keys);
   });
   after(async () => {
     s3?.destroy();
@@ -75,7 +58,7 @@ describe('objectstore: S3 compatibility details', () => {
       const up = await s3.send(new UploadPartCommand({ Bucket: 'compat-parts', Key: 'mp', UploadId, PartNumber: i + 1, Body: Buffer.alloc(size, 65 + i) }));
       Parts.push({ ETag: up.ETag, PartNumber: i + 1 });
     }
-    assert.equal(await failure(s3.send(new GetObjectCommand({ Bucket: 'compat-parts', Key: 'mp', PartNumber: 1 }))), 'NoSuchKey');
+    assert.equal(await sdkFailure(s3.send(new GetObjectCommand({ Bucket: 'compat-parts', Key: 'mp', PartNumber: 1 }))), 'NoSuchKey');
     const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'compat-parts', Key: 'mp', UploadId, MultipartUpload: { Parts } }));
     const head = await s3.send(new HeadObjectCommand({ Bucket: 'compat-parts', Key: 'mp', PartNumber: 2 }));
     assert.equal(head.PartsCount, 2);
@@ -84,12 +67,12 @@ describe('objectstore: S3 compatibility details', () => {
     const second = await s3.send(new GetObjectCommand({ Bucket: 'compat-parts', Key: 'mp', PartNumber: 2 }));
     assert.equal(second.ContentRange, `bytes ${sizes[0]}-${sizes[0] + 2}/${sizes[0] + 3}`);
     assert.equal(await second.Body!.transformToString(), 'BBB');
-    assert.equal(await failure(s3.send(new GetObjectCommand({ Bucket: 'compat-parts', Key: 'mp', PartNumber: 3 }))), 'InvalidPart');
-    assert.equal(await failure(s3.send(new GetObjectCommand({ Bucket: 'compat-parts', Key: 'mp', PartNumber: 1, Range: 'bytes=0-1' }))), 'InvalidRequest');
+    assert.equal(await sdkFailure(s3.send(new GetObjectCommand({ Bucket: 'compat-parts', Key: 'mp', PartNumber: 3 }))), 'InvalidPart');
+    assert.equal(await sdkFailure(s3.send(new GetObjectCommand({ Bucket: 'compat-parts', Key: 'mp', PartNumber: 1, Range: 'bytes=0-1' }))), 'InvalidRequest');
 
     await s3.send(new PutObjectCommand({ Bucket: 'compat-parts', Key: 'single', Body: 'body' }));
     assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: 'compat-parts', Key: 'single', PartNumber: 1 }))).Body!.transformToString(), 'body');
-    assert.equal(await failure(s3.send(new GetObjectCommand({ Bucket: 'compat-parts', Key: 'single', PartNumber: 2 }))), 'InvalidPart');
+    assert.equal(await sdkFailure(s3.send(new GetObjectCommand({ Bucket: 'compat-parts', Key: 'single', PartNumber: 2 }))), 'InvalidPart');
   });
 
   it('names the new version of a write only while versioning is enabled', async () => {
@@ -127,7 +110,7 @@ describe('objectstore: S3 compatibility details', () => {
     assert.equal(page.ObjectParts?.IsTruncated, true);
     assert.equal(page.ObjectParts?.NextPartNumberMarker, '2');
     assert.deepEqual(page.ObjectParts?.Parts?.map((p) => [p.PartNumber, p.Size, p.ChecksumSHA256]), [[2, part, Parts[1].ChecksumSHA256]]);
-    assert.equal(await failure(s3.send(new GetObjectAttributesCommand({ Bucket: 'compat-attrs', Key: 'mp', ObjectAttributes: ['Nonsense' as 'ETag'] }))), 'InvalidArgument');
+    assert.equal(await sdkFailure(s3.send(new GetObjectAttributesCommand({ Bucket: 'compat-attrs', Key: 'mp', ObjectAttributes: ['Nonsense' as 'ETag'] }))), 'InvalidArgument');
   });
 
   it('keeps lifecycle rules in the form they were put, checks them as S3 does, and announces expiry with x-amz-expiration', async () => {
@@ -148,7 +131,7 @@ describe('objectstore: S3 compatibility details', () => {
       [{ ID: 'same', Expiration: { Days: 1 }, Prefix: 'a', Status: 'Enabled' }, { ID: 'same', Expiration: { Days: 2 }, Prefix: 'b', Status: 'Enabled' }],
       [{ ID: 'zero', Expiration: { Days: 0 }, Prefix: '', Status: 'Enabled' }],
     ]) {
-      assert.equal(await failure(put(bad)), 'InvalidArgument', JSON.stringify(bad).slice(0, 60));
+      assert.equal(await sdkFailure(put(bad)), 'InvalidArgument', JSON.stringify(bad).slice(0, 60));
     }
 
     // A date that is not ISO 8601 at midnight (the SDK itself refuses to send one).
@@ -173,9 +156,9 @@ describe('objectstore: S3 compatibility details', () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'compat-lock' }));
     const lock = (Days: number) =>
       s3.send(new PutObjectLockConfigurationCommand({ Bucket: 'compat-lock', ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days } } } }));
-    assert.equal(await failure(lock(1)), 'InvalidBucketState');
+    assert.equal(await sdkFailure(lock(1)), 'InvalidBucketState');
     await s3.send(new PutBucketVersioningCommand({ Bucket: 'compat-lock', VersioningConfiguration: { Status: 'Enabled' } }));
-    assert.equal(await failure(lock(0)), 'InvalidRetentionPeriod');
+    assert.equal(await sdkFailure(lock(0)), 'InvalidRetentionPeriod');
     await lock(1);
 
     const until = new Date(Date.now() + 60_000);
@@ -183,8 +166,8 @@ describe('objectstore: S3 compatibility details', () => {
     await s3.send(new PutObjectCommand({ Bucket: 'compat-lock', Key: 'comp', Body: 'x', ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: until }));
     const retain = (Key: string, Mode: 'GOVERNANCE' | 'COMPLIANCE', bypass = false) =>
       s3.send(new PutObjectRetentionCommand({ Bucket: 'compat-lock', Key, Retention: { Mode, RetainUntilDate: until }, BypassGovernanceRetention: bypass }));
-    assert.equal(await failure(retain('gov', 'COMPLIANCE')), 'AccessDenied');
-    assert.equal(await failure(retain('comp', 'GOVERNANCE', true)), 'AccessDenied');
+    assert.equal(await sdkFailure(retain('gov', 'COMPLIANCE')), 'AccessDenied');
+    assert.equal(await sdkFailure(retain('comp', 'GOVERNANCE', true)), 'AccessDenied');
     await retain('gov', 'COMPLIANCE', true);
   });
 
@@ -230,7 +213,7 @@ describe('objectstore: S3 compatibility details', () => {
     const first = await complete(up.ETag!);
     const again = await complete(up.ETag!);
     assert.equal(again.ETag, first.ETag);
-    assert.equal(await failure(complete('"00000000000000000000000000000000"')), 'NoSuchUpload');
+    assert.equal(await sdkFailure(complete('"00000000000000000000000000000000"')), 'NoSuchUpload');
     assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: 'compat-retry', Key: 'k' }))).Body!.transformToString(), 'only part');
   });
 
@@ -249,7 +232,7 @@ describe('objectstore: S3 compatibility details', () => {
       ChecksumSHA256: 'bad',
       MultipartUpload: { Parts: [{ ETag: bad.part.ETag, ChecksumSHA256: bad.part.ChecksumSHA256, PartNumber: 1 }] },
     });
-    assert.equal(await failure(s3.send(badComplete)), 'BadDigest');
+    assert.equal(await sdkFailure(s3.send(badComplete)), 'BadDigest');
     const good = await start('good');
     // The composite checksum of one part: SHA-256 of the part's SHA-256, suffixed -1.
     const { createHash } = await import('node:crypto');
@@ -267,8 +250,8 @@ describe('objectstore: S3 compatibility details', () => {
 
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'compat-cksum', Key: 'copy' }));
     const copy = (CopySourceRange: string) => s3.send(new UploadPartCopyCommand({ Bucket: 'compat-cksum', Key: 'copy', UploadId, PartNumber: 1, CopySource: 'compat-cksum/good', CopySourceRange }));
-    assert.equal(await failure(copy('bytes=0-4096')), 'InvalidRange');
-    assert.equal(await failure(copy('bytes=9-2')), 'InvalidArgument');
+    assert.equal(await sdkFailure(copy('bytes=0-4096')), 'InvalidRange');
+    assert.equal(await sdkFailure(copy('bytes=9-2')), 'InvalidArgument');
   });
 
   it('lists tags by key and refuses more than ten as InvalidTag', async () => {
@@ -276,7 +259,7 @@ describe('objectstore: S3 compatibility details', () => {
     await s3.send(new PutObjectCommand({ Bucket: 'compat-tags', Key: 'k', Body: 'x', Tagging: 'foo=bar&bar' }));
     assert.deepEqual((await s3.send(new GetObjectTaggingCommand({ Bucket: 'compat-tags', Key: 'k' }))).TagSet, [{ Key: 'bar', Value: '' }, { Key: 'foo', Value: 'bar' }]);
     const eleven = Array.from({ length: 11 }, (_, i) => ({ Key: `t${i}`, Value: 'v' }));
-    assert.equal(await failure(s3.send(new PutObjectTaggingCommand({ Bucket: 'compat-tags', Key: 'k', Tagging: { TagSet: eleven } }))), 'InvalidTag');
+    assert.equal(await sdkFailure(s3.send(new PutObjectTaggingCommand({ Bucket: 'compat-tags', Key: 'k', Tagging: { TagSet: eleven } }))), 'InvalidTag');
   });
 
   it('answers a refused request before asking for its body (no 100 Continue), and says 100 Continue to an allowed one', async () => {

@@ -24,26 +24,14 @@ import {
   PutObjectCommand,
   PutObjectTaggingCommand,
   S3Client,
-  S3ServiceException,
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
-import { ec2Keys, type S3Keys } from './helpers.js';
+import { ec2Keys, sdkClient, sdkFailure, type S3Keys } from './helpers.js';
 
 const MiB = 1024 * 1024;
-
-/** Runs a command and returns the S3 error code it fails with. */
-async function failure(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof S3ServiceException) return e.name;
-    throw e;
-  }
-  throw new Error('expected an S3 error');
-}
 
 describe('objectstore: @aws-sdk/client-s3', () => {
   let cloud: TestCloud;
@@ -52,12 +40,7 @@ describe('objectstore: @aws-sdk/client-s3', () => {
   before(async () => {
     cloud = await startTestCloud({ only: ['identity', 'objectstore'] });
     keys = await ec2Keys(cloud, 'demo', cloud.passwords.demo, 'demo');
-    s3 = new S3Client({
-      endpoint: cloud.urls.objectstore,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: keys.access, secretAccessKey: keys.secret },
-    });
+    s3 = sdkClient(cloud, keys);
   });
   after(async () => {
     s3?.destroy();
@@ -70,8 +53,8 @@ describe('objectstore: @aws-sdk/client-s3', () => {
     assert.ok(list.Buckets!.some((b) => b.Name === 'sdk-basic'));
     // Creating one's own bucket again succeeds as in us-east-1 and Ceph, unless it asks for another ACL.
     await s3.send(new CreateBucketCommand({ Bucket: 'sdk-basic' }));
-    assert.equal(await failure(s3.send(new CreateBucketCommand({ Bucket: 'sdk-basic', ACL: 'public-read' }))), 'BucketAlreadyExists');
-    assert.equal(await failure(s3.send(new CreateBucketCommand({ Bucket: 'Bad_Name' }))), 'InvalidBucketName');
+    assert.equal(await sdkFailure(s3.send(new CreateBucketCommand({ Bucket: 'sdk-basic', ACL: 'public-read' }))), 'BucketAlreadyExists');
+    assert.equal(await sdkFailure(s3.send(new CreateBucketCommand({ Bucket: 'Bad_Name' }))), 'InvalidBucketName');
     const loc = await s3.send(new GetBucketLocationCommand({ Bucket: 'sdk-basic' }));
     assert.equal(loc.LocationConstraint, 'RegionOne');
   });
@@ -106,8 +89,8 @@ describe('objectstore: @aws-sdk/client-s3', () => {
     const range = await s3.send(new GetObjectCommand({ Bucket: 'sdk-basic', Key: 'dir/obj.bin', Range: 'bytes=65530-65545' }));
     assert.equal(range.ContentRange, `bytes 65530-65545/${body.length}`);
     assert.ok(Buffer.from(await range.Body!.transformToByteArray()).equals(body.subarray(65530, 65546)));
-    assert.equal(await failure(s3.send(new GetObjectCommand({ Bucket: 'sdk-basic', Key: 'dir/obj.bin', Range: 'bytes=300000-' }))), 'InvalidRange');
-    assert.equal(await failure(s3.send(new GetObjectCommand({ Bucket: 'sdk-basic', Key: 'nope' }))), 'NoSuchKey');
+    assert.equal(await sdkFailure(s3.send(new GetObjectCommand({ Bucket: 'sdk-basic', Key: 'dir/obj.bin', Range: 'bytes=300000-' }))), 'InvalidRange');
+    assert.equal(await sdkFailure(s3.send(new GetObjectCommand({ Bucket: 'sdk-basic', Key: 'nope' }))), 'NoSuchKey');
   });
 
   it('streams a body of unknown length (aws-chunked with a trailing checksum)', async () => {
@@ -153,15 +136,15 @@ describe('objectstore: @aws-sdk/client-s3', () => {
     assert.deepEqual(parts.Parts!.map((p) => p.Size), [5 * MiB, 100, 4]);
     // A small part that is not the last one is refused.
     assert.equal(
-      await failure(s3.send(new CompleteMultipartUploadCommand({ Bucket: 'sdk-mp', Key: 'big', UploadId, MultipartUpload: { Parts: [{ PartNumber: 2, ETag: p2.CopyPartResult!.ETag }, { PartNumber: 3, ETag: p3.ETag }] } }))),
+      await sdkFailure(s3.send(new CompleteMultipartUploadCommand({ Bucket: 'sdk-mp', Key: 'big', UploadId, MultipartUpload: { Parts: [{ PartNumber: 2, ETag: p2.CopyPartResult!.ETag }, { PartNumber: 3, ETag: p3.ETag }] } }))),
       'EntityTooSmall',
     );
     assert.equal(
-      await failure(s3.send(new CompleteMultipartUploadCommand({ Bucket: 'sdk-mp', Key: 'big', UploadId, MultipartUpload: { Parts: [{ PartNumber: 3, ETag: p3.ETag }, { PartNumber: 1, ETag: p1.ETag }] } }))),
+      await sdkFailure(s3.send(new CompleteMultipartUploadCommand({ Bucket: 'sdk-mp', Key: 'big', UploadId, MultipartUpload: { Parts: [{ PartNumber: 3, ETag: p3.ETag }, { PartNumber: 1, ETag: p1.ETag }] } }))),
       'InvalidPartOrder',
     );
     assert.equal(
-      await failure(s3.send(new CompleteMultipartUploadCommand({ Bucket: 'sdk-mp', Key: 'big', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"0000"' }] } }))),
+      await sdkFailure(s3.send(new CompleteMultipartUploadCommand({ Bucket: 'sdk-mp', Key: 'big', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"0000"' }] } }))),
       'InvalidPart',
     );
     const done = await s3.send(
@@ -178,7 +161,7 @@ describe('objectstore: @aws-sdk/client-s3', () => {
     assert.equal(got.ContentType, 'text/x-big');
     const { UploadId: other } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'sdk-mp', Key: 'gone' }));
     await s3.send(new AbortMultipartUploadCommand({ Bucket: 'sdk-mp', Key: 'gone', UploadId: other }));
-    assert.equal(await failure(s3.send(new ListPartsCommand({ Bucket: 'sdk-mp', Key: 'gone', UploadId: other }))), 'NoSuchUpload');
+    assert.equal(await sdkFailure(s3.send(new ListPartsCommand({ Bucket: 'sdk-mp', Key: 'gone', UploadId: other }))), 'NoSuchUpload');
   });
 
   it('keeps versions, delete markers and copies with metadata directives', async () => {
@@ -190,7 +173,7 @@ describe('objectstore: @aws-sdk/client-s3', () => {
     assert.notEqual(v1.VersionId, v2.VersionId);
     const del = await s3.send(new DeleteObjectCommand({ Bucket: 'sdk-ver', Key: 'k' }));
     assert.equal(del.DeleteMarker, true);
-    assert.equal(await failure(s3.send(new GetObjectCommand({ Bucket: 'sdk-ver', Key: 'k' }))), 'NoSuchKey');
+    assert.equal(await sdkFailure(s3.send(new GetObjectCommand({ Bucket: 'sdk-ver', Key: 'k' }))), 'NoSuchKey');
     const old = await s3.send(new GetObjectCommand({ Bucket: 'sdk-ver', Key: 'k', VersionId: v1.VersionId }));
     assert.equal(await old.Body!.transformToString(), 'one');
     const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: 'sdk-ver' }));
@@ -209,7 +192,7 @@ describe('objectstore: @aws-sdk/client-s3', () => {
     const replaced = await s3.send(new HeadObjectCommand({ Bucket: 'sdk-ver', Key: 'copy2' }));
     assert.deepEqual(replaced.Metadata, { b: '2' });
     assert.equal(replaced.ContentType, 'text/b');
-    assert.equal(await failure(s3.send(new CopyObjectCommand({ Bucket: 'sdk-ver', Key: 'copy3', CopySource: 'sdk-ver/meta', CopySourceIfMatch: '"nope"' }))), 'PreconditionFailed');
+    assert.equal(await sdkFailure(s3.send(new CopyObjectCommand({ Bucket: 'sdk-ver', Key: 'copy3', CopySource: 'sdk-ver/meta', CopySourceIfMatch: '"nope"' }))), 'PreconditionFailed');
   });
 
   it('tags objects, multi-deletes and refuses to delete a non-empty bucket', async () => {
@@ -219,10 +202,10 @@ describe('objectstore: @aws-sdk/client-s3', () => {
     assert.deepEqual((await s3.send(new GetObjectTaggingCommand({ Bucket: 'sdk-del', Key: 'x' }))).TagSet, [{ Key: 'a', Value: '1' }, { Key: 'b', Value: '2' }]);
     await s3.send(new PutObjectTaggingCommand({ Bucket: 'sdk-del', Key: 'y', Tagging: { TagSet: [{ Key: 'k', Value: 'v' }] } }));
     assert.deepEqual((await s3.send(new GetObjectTaggingCommand({ Bucket: 'sdk-del', Key: 'y' }))).TagSet, [{ Key: 'k', Value: 'v' }]);
-    assert.equal(await failure(s3.send(new DeleteBucketCommand({ Bucket: 'sdk-del' }))), 'BucketNotEmpty');
+    assert.equal(await sdkFailure(s3.send(new DeleteBucketCommand({ Bucket: 'sdk-del' }))), 'BucketNotEmpty');
     const res = await s3.send(new DeleteObjectsCommand({ Bucket: 'sdk-del', Delete: { Objects: [{ Key: 'x' }, { Key: 'y' }, { Key: 'never' }] } }));
     assert.deepEqual(res.Deleted!.map((d) => d.Key).sort(), ['never', 'x', 'y']);
     await s3.send(new DeleteBucketCommand({ Bucket: 'sdk-del' }));
-    assert.equal(await failure(s3.send(new HeadObjectCommand({ Bucket: 'sdk-del', Key: 'x' }))), 'NotFound');
+    assert.equal(await sdkFailure(s3.send(new HeadObjectCommand({ Bucket: 'sdk-del', Key: 'x' }))), 'NotFound');
   });
 });

@@ -1,11 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { StoredChecksum } from '../model/checksums.js';
 import { invalidArgument } from '../model/errors.js';
-import { MAX_PART_NUMBER } from '../model/multipart.js';
 import { segmentsOf } from '../model/objects.js';
 import type { BucketRow, ObjectRow } from '../store/tables.js';
 import { header } from './body.js';
 import { customerKey, requireCustomerKey } from './headers.js';
+import { versionedHeader } from './objects.js';
 import { sendXml } from './xml.js';
 
 const ATTRIBUTES = new Set(['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize']);
@@ -30,7 +30,7 @@ function objectParts(row: ObjectRow, req: FastifyRequest): Record<string, unknow
   const marker = intHeader(req, 'x-amz-part-number-marker', 0);
   const max = Math.min(intHeader(req, 'x-amz-max-parts', 1000), 1000);
   const segments = segmentsOf(row).slice(0, row.parts_count);
-  const page = segments.map((s, i) => ({ s, n: i + 1 })).filter(({ n }) => n > marker && n <= MAX_PART_NUMBER);
+  const page = segments.map((s, i) => ({ s, n: i + 1 })).filter(({ n }) => n > marker);
   const shown = page.slice(0, max);
   const truncated = page.length > shown.length;
   return {
@@ -54,7 +54,7 @@ export async function getObjectAttributes(req: FastifyRequest, reply: FastifyRep
   const has = (a: string) => wanted.includes(a);
   const checksum = row.checksum ? (JSON.parse(row.checksum) as StoredChecksum) : undefined;
   reply.header('last-modified', new Date(row.last_modified).toUTCString());
-  if (versionAsked || bucket.versioning !== '') reply.header('x-amz-version-id', row.version_id);
+  if (versionAsked || versionedHeader(bucket)) reply.header('x-amz-version-id', row.version_id);
   return sendXml(reply, 'GetObjectAttributesResponse', {
     ...(has('ETag') ? { ETag: row.etag.replace(/"/g, '') } : {}),
     ...(has('Checksum') && checksum ? { Checksum: checksumFields(checksum, true) } : {}),

@@ -11,12 +11,13 @@ import type { S3Request } from './context.js';
 import type { S3Deps } from './deps.js';
 import { validateTags } from './headers.js';
 import { getObjectAttributes } from './object-attributes.js';
+import { versionedHeader } from './objects.js';
 import { many, parseXml, sendXml, text } from './xml.js';
 
 type Sub = (s3: S3Request, req: FastifyRequest, reply: FastifyReply, deps: S3Deps, bucket: BucketRow, row: ObjectRow) => Promise<unknown>;
 
 const versionHeader = (reply: FastifyReply, bucket: BucketRow, row: ObjectRow) => {
-  if (bucket.versioning !== '') reply.header('x-amz-version-id', row.version_id);
+  if (versionedHeader(bucket)) reply.header('x-amz-version-id', row.version_id);
 };
 
 const getTags: Sub = async (_s3, _req, reply, _deps, bucket, row) => {

@@ -30,7 +30,8 @@ const RESPONSE_OVERRIDES: Record<string, string> = {
   'response-content-encoding': 'content-encoding',
 };
 
-const versionedHeader = (bucket: BucketRow) => bucket.versioning !== '';
+/** Reads name the version they return once a bucket has ever had versioning. */
+export const versionedHeader = (bucket: BucketRow) => bucket.versioning !== '';
 /** A write names its new version only while versioning is enabled (a suspended bucket writes the "null" version silently). */
 export const writesVersions = (bucket: BucketRow) => bucket.versioning === 'Enabled';
 

@@ -110,6 +110,19 @@ describe('load balancer API (Octavia v2)', () => {
     assert.equal((await api(`${cloud.urls.network}/v2.0/ports/${created.vip_port_id}`, { token: demo })).status, 404);
   });
 
+  it('refuses L7 policies on a TCP listener with the provider error Octavia answers (501)', async () => {
+    const id = (await lb(demo, 'l4')).body.loadbalancer.id;
+    await waitActive(cloud, demo, id);
+    const l = await api(lbUrl(cloud, '/listeners'), { method: 'POST', token: demo, body: { listener: { loadbalancer_id: id, protocol: 'TCP', protocol_port: 9000 } } });
+    assert.equal(l.status, 201, JSON.stringify(l.body));
+    await waitActive(cloud, demo, id);
+    const p = await api(lbUrl(cloud, '/l7policies'), { method: 'POST', token: demo, body: { l7policy: { listener_id: l.body.listener.id, action: 'REJECT' } } });
+    assert.equal(p.status, 501);
+    assert.match(p.body.faultstring, /^Provider '\w+' does not support a requested option: TCP protocol listeners do not support L7 policies$/);
+    assert.equal((await waitActive(cloud, demo, id)).provisioning_status, 'ACTIVE');
+    await api(lbUrl(cloud, `/loadbalancers/${id}?cascade=true`), { method: 'DELETE', token: demo });
+  });
+
   it('gets a floating IP on its VIP port through the network API', async () => {
     const c = await lb(demo, 'public');
     const id = c.body.loadbalancer.id;

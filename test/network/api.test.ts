@@ -204,6 +204,28 @@ describe('network API', () => {
     assert.equal(nonExt.status, 400);
   });
 
+  it('admins change the external fixed IPs of a router gateway in place', async () => {
+    const admin = (method: string, path: string, body?: unknown) => n.call(method, path, n.admin, body);
+    const router = await make('router', { name: 'gw-ips', external_gateway_info: { network_id: publicId } }, n.admin);
+    const [first] = router.external_gateway_info.external_fixed_ips;
+    const both = await admin('PUT', `/v2.0/routers/${router.id}`, {
+      router: { external_gateway_info: { network_id: publicId, enable_snat: true, external_fixed_ips: [first, { subnet_id: first.subnet_id }] } },
+    });
+    assert.equal(both.status, 200, JSON.stringify(both.body));
+    const ips = both.body.router.external_gateway_info.external_fixed_ips;
+    assert.equal(ips.length, 2);
+    assert.deepEqual(ips[0], first);
+    assert.notEqual(ips[1].ip_address, first.ip_address);
+    const gwPorts = await admin('GET', `/v2.0/ports?device_id=${router.id}&device_owner=network:router_gateway`);
+    assert.equal(gwPorts.body.ports.length, 1, 'the same gateway port keeps both addresses');
+    const second = await admin('PUT', `/v2.0/routers/${router.id}`, { router: { external_gateway_info: { network_id: publicId, external_fixed_ips: [ips[1]] } } });
+    assert.deepEqual(second.body.router.external_gateway_info.external_fixed_ips, [ips[1]]);
+    const reuse = await make('port', { network_id: publicId, fixed_ips: [first] }, n.admin);
+    assert.deepEqual(reuse.fixed_ips, [first], 'the dropped address is free again');
+    await admin('DELETE', `/v2.0/ports/${reuse.id}`);
+    assert.equal((await admin('DELETE', `/v2.0/routers/${router.id}`)).status, 204);
+  });
+
   it('RBAC policies share a network with one project', async () => {
     const net = await make('network', { name: 'to-share' });
     assert.equal((await n.call('GET', `/v2.0/networks/${net.id}`, n.other)).status, 404);

@@ -12,6 +12,7 @@ import type { Catalog } from './catalog.js';
 import type { Certificates } from './certificates.js';
 import type { LoadBalancerSettings } from './settings.js';
 import { toSpec } from './spec.js';
+import { unsupportedOption } from './providers.js';
 import { operatingStatuses } from './status.js';
 
 export const SYNC_JOB = 'loadbalancer.sync';
@@ -33,7 +34,6 @@ export const isAdmin = (auth: AuthContext) => auth.roles.includes('admin') || au
 /** Who may see every project's objects. */
 export const seesAll = (auth: AuthContext) => isAdmin(auth) || auth.roles.includes('load-balancer_global_observer');
 
-const unsupported = (provider: string, what: string) => new ApiError('notImplemented', `Provider '${provider}' does not support a requested option: ${what}`, { status: 501 });
 const immutable = (lbId: string) => conflict(`Load Balancer ${lbId} is immutable and cannot be updated.`);
 
 /** A listener's allowed CIDRs must be of the VIP's IP version (Octavia's check). */
@@ -146,7 +146,7 @@ export class Octavia {
   async createLoadBalancer(auth: AuthContext, body: Body): Promise<Obj> {
     const projectId = (body.project_id as string | undefined) ?? auth.projectId ?? '';
     const { provider, zone } = await this.catalog.placement(body, this.settings.driver);
-    if (body.vip_qos_policy_id) throw unsupported(provider, 'VIP QoS policy');
+    if (body.vip_qos_policy_id) throw unsupportedOption(provider, 'VIP QoS policy');
     if (!body.vip_subnet_id && !body.vip_network_id && !body.vip_port_id) throw badRequest('Validation failure: VIP must contain one of: vip_port_id, vip_network_id, vip_subnet_id.');
     await this.checkQuota('loadbalancer', projectId);
     const id = uuid();
@@ -209,7 +209,7 @@ export class Octavia {
         throw e.status === 404 ? badRequest(`Load Balancer ${String(body.loadbalancer_id)} not found.`) : e;
       });
       const protocol = body.protocol as string;
-      if (!POOL_FOR_LISTENER[protocol]) throw unsupported(lb.doc.provider, `${protocol} protocol`);
+      if (!POOL_FOR_LISTENER[protocol]) throw unsupportedOption(lb.doc.provider, `${protocol} protocol`);
       await this.checkTls(auth, protocol, body);
       checkCidrs(lb, body.allowed_cidrs);
       const others = (await this.store.tree(lb.id)).filter((o) => o.kind === 'listener');
@@ -225,8 +225,8 @@ export class Octavia {
       const listener = body.listener_id ? await this.find(auth, 'listener', body.listener_id as string) : undefined;
       const lb = await this.find(auth, 'loadbalancer', (body.loadbalancer_id as string | undefined) ?? listener!.lb_id);
       if (listener && listener.lb_id !== lb.id) throw badRequest('Validation failure: the listener is not on the given load balancer.');
-      if (!['HTTP', 'HTTPS', 'TCP', 'PROXY', 'PROXYV2', 'UDP'].includes(body.protocol as string)) throw unsupported(lb.doc.provider, `${String(body.protocol)} protocol`);
-      if (body.tls_enabled) throw unsupported(lb.doc.provider, 'TLS to members');
+      if (!['HTTP', 'HTTPS', 'TCP', 'PROXY', 'PROXYV2', 'UDP'].includes(body.protocol as string)) throw unsupportedOption(lb.doc.provider, `${String(body.protocol)} protocol`);
+      if (body.tls_enabled) throw unsupportedOption(lb.doc.provider, 'TLS to members');
       if (listener) {
         if (listener.doc.default_pool_id) throw conflict(`Listener ${listener.id} is already using a default pool.`);
         if (!POOL_FOR_LISTENER[listener.doc.protocol].includes(body.protocol as string)) throw badRequest(`Validation failure: The pool protocol '${String(body.protocol)}' is invalid while the listener protocol is '${listener.doc.protocol}'.`);
@@ -238,10 +238,11 @@ export class Octavia {
       const listener = await this.find(auth, 'listener', body.listener_id as string).catch((e: ApiError) => {
         throw e.status === 404 ? badRequest(`Listener ${String(body.listener_id)} not found.`) : e;
       });
-      if (!['HTTP', 'TERMINATED_HTTPS'].includes(listener.doc.protocol)) throw badRequest('Validation failure: L7 policies are only supported on HTTP and TERMINATED_HTTPS listeners.');
+      const lb = (await this.store.get('loadbalancer', listener.lb_id))!;
+      // Octavia's amphora driver refuses L7 policies for listeners that do not parse HTTP.
+      if (!['HTTP', 'TERMINATED_HTTPS'].includes(listener.doc.protocol)) throw unsupportedOption(lb.doc.provider, `${listener.doc.protocol} protocol listeners do not support L7 policies`);
       const siblings = (await this.store.tree(listener.lb_id)).filter((o) => o.kind === 'l7policy' && o.parent_id === listener.id);
       const { listener_id: _l, ...extra } = body;
-      const lb = (await this.store.get('loadbalancer', listener.lb_id))!;
       return { lb, parent: listener.id, extra: await this.l7Action(lb.id, { position: siblings.length + 1, ...extra }) };
     }
     if (kind === 'l7rule') {
@@ -291,7 +292,7 @@ export class Octavia {
   }
 
   private checkRule(lb: Obj, doc: Body): void {
-    if (String(doc.type).startsWith('SSL_')) throw unsupported(lb.doc.provider, `${String(doc.type)} rules`);
+    if (String(doc.type).startsWith('SSL_')) throw unsupportedOption(lb.doc.provider, `${String(doc.type)} rules`);
     if ((doc.type === 'HEADER' || doc.type === 'COOKIE') && !doc.key) throw badRequest(`Validation failure: L7 rules of type ${String(doc.type)} need a key.`);
     if (doc.type === 'FILE_TYPE' && !['REGEX', 'EQUAL_TO'].includes(doc.compare_type as string)) throw badRequest('Validation failure: FILE_TYPE rules can only use REGEX or EQUAL_TO.');
     if (doc.compare_type === 'REGEX') {

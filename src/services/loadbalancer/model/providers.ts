@@ -44,8 +44,8 @@ const AZ_SCHEMA: Schema = {
   valid_vip_networks: { type: 'array', description: 'List of network IDs that are allowed for VIP use in this availability zone.' },
 };
 
-/** Octavia's answer for metadata a provider does not take (its driver's UnsupportedOptionError). */
-const unsupportedOption = (provider: string, what: string) => new ApiError('notImplemented', `Provider '${provider}' does not support a requested option: ${what}`, { status: 501 });
+/** Octavia's answer for what a provider does not take (its driver's UnsupportedOptionError, 501). */
+export const unsupportedOption = (provider: string, what: string) => new ApiError('notImplemented', `Provider '${provider}' does not support a requested option: ${what}`, { status: 501 });
 
 const typeOf = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
 

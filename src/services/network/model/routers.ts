@@ -123,6 +123,13 @@ export class Routers implements Collection {
       return;
     }
     const fixed = objList(info, 'external_fixed_ips');
+    const curPort = cur?.network_id === netId ? await this.m.store.get<PortDoc>('port', cur.port_id) : undefined;
+    if (cur && curPort && fixed) {
+      // Same network: Neutron changes the gateway port's addresses in place (kept ones stay).
+      await this.ports.updatePort(auth, curPort, { fixed_ips: fixed }, undefined, true);
+      await this.m.modify(r, undefined, (d) => ({ ...d, gateway: { ...cur, enable_snat: snat ?? cur.enable_snat } }));
+      return;
+    }
     const port = await this.ports.createPort(
       auth,
       { network_id: netId, device_owner: ROUTER_GATEWAY, device_id: r.id, 'binding:host_id': this.m.settings.networkHost, ...(fixed ? { fixed_ips: fixed } : {}) },

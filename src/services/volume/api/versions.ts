@@ -26,7 +26,8 @@ export function minorVersion(req: FastifyRequest): number {
   const header = req.headers['openstack-api-version'];
   const text = Array.isArray(header) ? header.join(',') : header;
   if (!text) return 0;
-  const entry = text.split(',').map((s) => s.trim().split(/\s+/)).find(([svc]) => svc?.toLowerCase() === 'volume');
+  // Cinder takes the first entry whose service names "volume" anywhere: gophercloud sends `volumev3 3.27`.
+  const entry = text.split(',').map((s) => s.trim().split(/\s+/)).find(([svc]) => svc?.toLowerCase().includes('volume'));
   if (!entry) return 0;
   const value = entry[1] ?? '';
   if (value === 'latest') return MAX_MINOR;

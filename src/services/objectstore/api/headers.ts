@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { checksumHeader, type StoredChecksum } from '../model/checksums.js';
+import { checksumHeader, checksumType, type StoredChecksum } from '../model/checksums.js';
 import type { CustomerKey } from '../model/engine.js';
 import { invalidArgument, invalidRequest, s3Error } from '../model/errors.js';
 import type { ObjectAttrs } from '../model/objects.js';
@@ -109,9 +109,7 @@ function rangeError(size: number) {
 export function setChecksumHeader(reply: FastifyReply, checksum: string | null): void {
   if (!checksum) return;
   const c = JSON.parse(checksum) as StoredChecksum;
-  reply.header(checksumHeader(c.algorithm), c.value);
-  if (c.value.includes('-')) reply.header('x-amz-checksum-type', 'COMPOSITE');
-  else reply.header('x-amz-checksum-type', 'FULL_OBJECT');
+  reply.header(checksumHeader(c.algorithm), c.value).header('x-amz-checksum-type', checksumType(c));
 }
 
 /** Headers S3 sends about an object on GET and HEAD. */

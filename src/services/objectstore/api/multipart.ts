@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authorize } from '../model/access.js';
-import { CHECKSUM_ALGORITHMS, parseAlgorithm, type StoredChecksum } from '../model/checksums.js';
+import { CHECKSUM_ALGORITHMS, checksumType, isCombinable, parseAlgorithm, parseChecksumType, type ChecksumAlgorithm, type ChecksumType, type StoredChecksum } from '../model/checksums.js';
 import { invalidArgument, invalidRequest, s3Error } from '../model/errors.js';
 import { MAX_PART_NUMBER, type CompletedPart } from '../model/multipart.js';
 import { segmentsOf } from '../model/objects.js';
@@ -19,14 +19,33 @@ export async function createUpload(s3: S3Request, req: FastifyRequest, reply: Fa
   authorize(bucket, 's3:PutObject', 'objectstore:write', s3.key, s3);
   const attrs = attrsFrom(req);
   if ((attrs.lockMode || attrs.legalHold) && !bucket.object_lock) throw invalidRequest('Bucket is missing Object Lock Configuration');
-  const algorithm = parseAlgorithm(header(req, 'x-amz-checksum-algorithm'));
+  const checksum = uploadChecksum(req);
   const enc = await writeEncryption(req, s3, deps, bucket);
   const { writer, acl } = await deps.buckets.newObjectAcl(bucket, writeAcl(req), s3.auth);
   attrs.acl = acl;
-  const up = await deps.multipart.create(bucket, s3.key!, attrs, writer, algorithm, enc.encrypt, enc.wrapping);
+  const up = await deps.multipart.create(bucket, s3.key!, attrs, writer, checksum, enc.encrypt, enc.wrapping);
   encryptionHeaders(reply, uploadEncryption(up));
-  if (algorithm) reply.header('x-amz-checksum-algorithm', algorithm);
+  if (checksum) reply.header('x-amz-checksum-algorithm', checksum.algorithm).header('x-amz-checksum-type', checksum.type);
   return sendXml(reply, 'InitiateMultipartUploadResult', { Bucket: bucket.name, Key: s3.key, UploadId: up.upload_id });
+}
+
+/**
+ * The checksum a new upload's object gets (`x-amz-checksum-algorithm`, `x-amz-checksum-type`):
+ * COMPOSITE by default, FULL_OBJECT for CRC64NVME, which has no composite form; SHA checksums
+ * cannot be combined into a full-object one.
+ */
+function uploadChecksum(req: FastifyRequest): { algorithm: ChecksumAlgorithm; type: ChecksumType } | undefined {
+  const algorithm = parseAlgorithm(header(req, 'x-amz-checksum-algorithm'));
+  const given = parseChecksumType(header(req, 'x-amz-checksum-type'));
+  if (!algorithm) {
+    if (given) throw invalidRequest('The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.');
+    return undefined;
+  }
+  const type = given ?? (algorithm === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE');
+  if (type === 'FULL_OBJECT' ? !isCombinable(algorithm) : algorithm === 'CRC64NVME') {
+    throw invalidRequest(`The ${type} checksum type cannot be used with the ${algorithm.toLowerCase()} checksum algorithm.`);
+  }
+  return { algorithm, type };
 }
 
 function partNumber(s3: S3Request): number {
@@ -92,8 +111,13 @@ export async function completeUpload(s3: S3Request, req: FastifyRequest, reply: 
   checkCompletionKey(req, up);
   const parts = completedParts(await readSmallBody(req, s3));
   await deps.objects.checkWriteConditions(bucket.name, s3.key!, header(req, 'if-none-match'), header(req, 'if-match'));
+  const type = parseChecksumType(header(req, 'x-amz-checksum-type'));
+  if (type && type !== up.checksum_type) throw invalidRequest(`The upload was created using the ${up.checksum_type ?? 'null'} checksum mode. The complete request must use the same checksum mode.`);
+  const size = header(req, 'x-amz-mp-object-size');
+  if (size !== undefined && !/^\d+$/.test(size)) throw invalidArgument('The x-amz-mp-object-size header must be a non-negative integer.');
   const expected = checksumOf(req).checksum;
-  return completed(reply, deps, bucket, await deps.multipart.complete(bucket, up, parts, typeof expected === 'string' ? expected : undefined));
+  const row = await deps.multipart.complete(bucket, up, parts, { checksum: typeof expected === 'string' ? expected : undefined, size: size === undefined ? undefined : Number(size) });
+  return completed(reply, deps, bucket, row);
 }
 
 function completedParts(body: string): CompletedPart[] {
@@ -116,7 +140,7 @@ function completed(reply: FastifyReply, deps: S3Deps, bucket: BucketRow, row: Ob
     Bucket: bucket.name,
     Key: row.key,
     ETag: row.etag,
-    ...(c ? { [`Checksum${c.algorithm}`]: c.value, ChecksumType: 'COMPOSITE' } : {}),
+    ...(c ? { [`Checksum${c.algorithm}`]: c.value, ChecksumType: checksumType(c) } : {}),
   });
 }
 

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { StoredChecksum } from '../model/checksums.js';
+import { checksumType, type StoredChecksum } from '../model/checksums.js';
 import { invalidArgument } from '../model/errors.js';
 import { segmentsOf } from '../model/objects.js';
 import type { BucketRow, ObjectRow } from '../store/tables.js';
@@ -13,8 +13,7 @@ const ATTRIBUTES = new Set(['ETag', 'Checksum', 'ObjectParts', 'StorageClass', '
 /** `Checksum` element content: `ChecksumSHA256` etc. and, for whole objects, the checksum type. */
 function checksumFields(c: StoredChecksum | undefined, withType: boolean): Record<string, string> {
   if (!c) return {};
-  const type = c.value.includes('-') ? 'COMPOSITE' : 'FULL_OBJECT';
-  return { [`Checksum${c.algorithm}`]: c.value, ...(withType ? { ChecksumType: type } : {}) };
+  return { [`Checksum${c.algorithm}`]: c.value, ...(withType ? { ChecksumType: checksumType(c) } : {}) };
 }
 
 /** A non-negative integer request header, or the default. */

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authorize, expectOwner } from '../model/access.js';
-import { parseAlgorithm, type StoredChecksum } from '../model/checksums.js';
+import { checksumHeader, checksumType, parseAlgorithm, type StoredChecksum } from '../model/checksums.js';
 import { customerMd5Of } from '../model/engine.js';
 import { invalidArgument, invalidRequest, preconditionFailed, s3Error } from '../model/errors.js';
 import { MAX_PART_NUMBER } from '../model/multipart.js';
@@ -100,7 +100,10 @@ export async function getObject(s3: S3Request, req: FastifyRequest, reply: Fasti
   }
   const range = part === undefined ? parseRange(header(req, 'range'), row.size) : partBytes;
   if (part !== undefined && row.parts_count > 0) reply.header('x-amz-mp-parts-count', String(row.parts_count));
-  if (!range && header(req, 'x-amz-checksum-mode') === 'ENABLED') setChecksumHeader(reply, row.checksum);
+  if (header(req, 'x-amz-checksum-mode') === 'ENABLED') {
+    if (!range) setChecksumHeader(reply, row.checksum);
+    else if (part !== undefined && row.parts_count > 0 && row.checksum) partChecksumHeaders(reply, row, part);
+  }
   const start = range?.start ?? 0;
   const end = range?.end ?? row.size - 1;
   reply.header('content-length', String(end - start + 1));
@@ -125,6 +128,12 @@ export async function deleteObject(s3: S3Request, req: FastifyRequest, reply: Fa
 export function expirationHeader(reply: FastifyReply, deps: S3Deps, bucket: BucketRow, row: ObjectRow): void {
   const exp = deps.lifecycle.expiration(bucket, row);
   if (exp) reply.header('x-amz-expiration', `expiry-date="${exp.at.toUTCString()}", rule-id="${exp.ruleId}"`);
+}
+
+/** A part read of a multipart object: the part's own checksum, and how the object's is made. */
+function partChecksumHeaders(reply: FastifyReply, row: ObjectRow, part: number): void {
+  const own = segmentsOf(row)[part - 1]?.checksum;
+  if (own) reply.header(checksumHeader(own.algorithm), own.value).header('x-amz-checksum-type', checksumType(JSON.parse(row.checksum!) as StoredChecksum));
 }
 
 /** `?partNumber=N` of a GET or HEAD: 1-10000, and not together with a Range. */

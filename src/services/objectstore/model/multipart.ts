@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { nowIso } from '../../../platform/ids.js';
 import type { UploadStore } from '../store/uploads.js';
 import type { BucketRow, ObjectRow, PartRow, Segment, UploadRow } from '../store/tables.js';
-import { newDigest, type ChecksumAlgorithm, type StoredChecksum } from './checksums.js';
+import { combineCrc, newDigest, type ChecksumAlgorithm, type ChecksumType, type StoredChecksum } from './checksums.js';
 import { customerMd5Of, kmsKeyIdOf, type Engine, type Ingested, type WrappingKey } from './engine.js';
 import { noSuchUpload, s3Error } from './errors.js';
 import type { ObjectAttrs, Objects, Writer } from './objects.js';
@@ -28,7 +28,15 @@ export class Multipart {
     private readonly engine: Engine,
   ) {}
 
-  async create(bucket: BucketRow, key: string, attrs: ObjectAttrs, writer: Writer, algorithm: ChecksumAlgorithm | undefined, encrypt: boolean, wrapping?: WrappingKey): Promise<UploadRow> {
+  async create(
+    bucket: BucketRow,
+    key: string,
+    attrs: ObjectAttrs,
+    writer: Writer,
+    checksum: { algorithm: ChecksumAlgorithm; type: ChecksumType } | undefined,
+    encrypt: boolean,
+    wrapping?: WrappingKey,
+  ): Promise<UploadRow> {
     const row: UploadRow = {
       upload_id: randomBytes(24).toString('base64url'),
       bucket: bucket.name,
@@ -37,7 +45,8 @@ export class Multipart {
       owner_user_id: writer.user,
       owner_id: writer.owner,
       attrs: JSON.stringify(attrs),
-      checksum_algorithm: algorithm ?? null,
+      checksum_algorithm: checksum?.algorithm ?? null,
+      checksum_type: checksum?.type ?? null,
       sse_c_md5: customerMd5Of(wrapping) ?? null,
       kms_key_id: kmsKeyIdOf(wrapping) ?? null,
       encrypt: encrypt ? 1 : 0,
@@ -85,8 +94,11 @@ export class Multipart {
     return row;
   }
 
-  /** `expectedChecksum`: the object's composite checksum as the client computed it (`x-amz-checksum-*` of the request). */
-  async complete(bucket: BucketRow, up: UploadRow, list: CompletedPart[], expectedChecksum?: string): Promise<ObjectRow> {
+  /**
+   * `expected`: what the client computed and sends with the completion (`x-amz-checksum-*` of the
+   * object, `x-amz-mp-object-size`).
+   */
+  async complete(bucket: BucketRow, up: UploadRow, list: CompletedPart[], expected: { checksum?: string; size?: number } = {}): Promise<ObjectRow> {
     if (list.length === 0) throw s3Error('badRequest', 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
     for (let i = 1; i < list.length; i++) {
       if (list[i].partNumber <= list[i - 1].partNumber) {
@@ -100,8 +112,13 @@ export class Multipart {
       if (c.checksum !== undefined && c.checksum !== (p.checksum ? (JSON.parse(p.checksum) as StoredChecksum).value : undefined)) throw invalidPart();
       return p;
     });
-    const checksum = composite(up.checksum_algorithm as ChecksumAlgorithm | null, chosen);
-    if (expectedChecksum !== undefined && expectedChecksum !== checksum?.value) {
+    const size = chosen.reduce((n, p) => n + p.size, 0);
+    if (expected.size !== undefined && expected.size !== size) {
+      throw s3Error('badRequest', 'InvalidRequest', `The provided 'x-amz-mp-object-size' header value ${expected.size} does not match what was computed: ${size}`);
+    }
+    const algorithm = up.checksum_algorithm as ChecksumAlgorithm | null;
+    const checksum = up.checksum_type === 'FULL_OBJECT' ? fullObject(algorithm, chosen) : composite(algorithm, chosen);
+    if (expected.checksum !== undefined && expected.checksum !== checksum?.value) {
       throw s3Error('badRequest', 'BadDigest', 'The checksum you specified did not match the calculated checksum.');
     }
     chosen.forEach((p, i) => {
@@ -121,7 +138,7 @@ export class Multipart {
       up.key,
       {
         segments,
-        size: chosen.reduce((n, p) => n + p.size, 0),
+        size,
         etag: multipartEtag(chosen.map((p) => p.etag)),
         checksum,
         encrypted: !!up.encrypt || !!up.sse_c_md5 || !!up.kms_key_id,
@@ -170,14 +187,31 @@ function multipartEtag(partEtags: string[]): string {
   return `"${md5s.digest('hex')}-${partEtags.length}"`;
 }
 
-/** S3's checksum of a multipart object: the checksum of the parts' checksums, suffixed `-N`. */
-function composite(algorithm: ChecksumAlgorithm | null, parts: PartRow[]): StoredChecksum | undefined {
+/** Every part's checksum of the upload's algorithm, raw; undefined when a part has none. */
+function partSums(algorithm: ChecksumAlgorithm | null, parts: PartRow[]): Buffer[] | undefined {
   if (!algorithm) return undefined;
-  const d = newDigest(algorithm);
+  const sums: Buffer[] = [];
   for (const p of parts) {
     const c = p.checksum ? (JSON.parse(p.checksum) as StoredChecksum) : undefined;
     if (!c || c.algorithm !== algorithm) return undefined;
-    d.update(Buffer.from(c.value, 'base64'));
+    sums.push(Buffer.from(c.value, 'base64'));
   }
-  return { algorithm, value: `${d.digest().toString('base64')}-${parts.length}` };
+  return sums;
+}
+
+/** S3's COMPOSITE checksum of a multipart object: the checksum of the parts' checksums, suffixed `-N`. */
+function composite(algorithm: ChecksumAlgorithm | null, parts: PartRow[]): StoredChecksum | undefined {
+  const sums = partSums(algorithm, parts);
+  if (!sums) return undefined;
+  const d = newDigest(algorithm!);
+  for (const s of sums) d.update(s);
+  return { algorithm: algorithm!, value: `${d.digest().toString('base64')}-${parts.length}` };
+}
+
+/** S3's FULL_OBJECT checksum: the CRC of the whole object, combined from the parts' CRCs. */
+function fullObject(algorithm: ChecksumAlgorithm | null, parts: PartRow[]): StoredChecksum | undefined {
+  const sums = partSums(algorithm, parts);
+  if (!sums) return undefined;
+  const whole = sums.reduce((acc, s, i) => combineCrc(algorithm!, acc, s, parts[i].size));
+  return { algorithm: algorithm!, value: whole.toString('base64') };
 }

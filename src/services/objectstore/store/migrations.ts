@@ -119,4 +119,11 @@ export const objectstoreMigrations: ServiceMigration[] = [
       await db.schema.createIndex('s3_completed_uploads_at').on('s3_completed_uploads').column('completed_at').execute();
     },
   },
+  {
+    // COMPOSITE or FULL_OBJECT: how the completed object's checksum is made (null: no algorithm).
+    name: '0005_checksum_type',
+    async up(db) {
+      await db.schema.alterTable('s3_uploads').addColumn('checksum_type', 'text').execute();
+    },
+  },
 ];

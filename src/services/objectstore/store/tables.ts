@@ -84,6 +84,7 @@ export interface UploadRow {
   /** JSON of the object attributes given at creation (content type, headers, meta, tags, lock, ACL). */
   attrs: string;
   checksum_algorithm: string | null;
+  checksum_type: string | null;
   sse_c_md5: string | null;
   encrypt: number;
   kms_key_id: string | null;

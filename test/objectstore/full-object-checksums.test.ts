@@ -13,6 +13,7 @@ import {
   S3Client,
   UploadPartCommand,
   type ChecksumAlgorithm,
+  type CompletedPart,
 } from '@aws-sdk/client-s3';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
 import { ec2Keys, sdkClient, sdkFailure } from './helpers.js';
@@ -68,7 +69,7 @@ describe('objectstore: CRC64NVME and full-object checksums', () => {
       assert.equal(created.ChecksumAlgorithm, v.algorithm);
       assert.equal(created.ChecksumType, 'FULL_OBJECT');
       const UploadId = created.UploadId!;
-      const parts = [];
+      const parts: CompletedPart[] = [];
       for (let i = 0; i < 3; i++) {
         const r = await s3.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: i + 1, Body: BODIES[i], ChecksumAlgorithm: v.algorithm, [field(v.algorithm)]: v.parts[i] }));
         assert.equal(r[field(v.algorithm)], v.parts[i]);

@@ -109,6 +109,22 @@ describe('identity: Keystone compatibility details', () => {
     assert.equal((await api(`${base}/OS-OAUTH1/consumers/${c.id}`, { token: admin })).status, 404);
   });
 
+  it('shows domains through the projects API as projects acting as domains (read only)', async () => {
+    const shown = await api(`${base}/projects/default`, { token: admin });
+    assert.equal(shown.status, 200);
+    assert.deepEqual(
+      { id: shown.body.project.id, name: shown.body.project.name, is_domain: shown.body.project.is_domain, domain_id: shown.body.project.domain_id, parent_id: shown.body.project.parent_id },
+      { id: 'default', name: 'Default', is_domain: true, domain_id: null, parent_id: null },
+    );
+    assert.match(shown.body.project.links.self, /\/v3\/projects\/default$/);
+    const listed = await api(`${base}/projects?is_domain=true`, { token: admin });
+    assert.ok(listed.body.projects.some((p: { id: string; is_domain: boolean }) => p.id === 'default' && p.is_domain));
+    assert.ok((await api(`${base}/projects`, { token: admin })).body.projects.every((p: { is_domain: boolean }) => !p.is_domain));
+    const member = await (await addTenant(cloud, 'domain-as-project', 'member')).token();
+    assert.equal((await api(`${base}/projects/default`, { token: member })).status, 403);
+    assert.equal((await api(`${base}/projects/no-such-thing`, { token: admin })).status, 404);
+  });
+
   it('a rescoped token lists the token method with the original ones', async () => {
     const unscoped = (await post('auth/tokens', { auth: { identity: { methods: ['password'], password: { user: { name: 'demo', domain: { id: 'default' }, password: cloud.passwords.demo } } }, scope: 'unscoped' } })).headers.get('x-subject-token')!;
     const scoped = await post('auth/tokens', { auth: { identity: { methods: ['token'], token: { id: unscoped } }, scope: { project: { name: 'demo', domain: { id: 'default' } } } } });

@@ -51,6 +51,15 @@ export function renderProject(base: string, p: ProjectRow) {
   };
 }
 
+/**
+ * A domain as Keystone shows it through the projects API: it keeps every domain as a project that
+ * acts as a domain (no domain and no parent of its own).
+ */
+function renderDomainAsProject(base: string, d: DomainRow) {
+  const { links: _l, ...domain } = renderDomain(base, d);
+  return { ...domain, domain_id: null, parent_id: null, is_domain: true, links: selfLink(base, `projects/${d.id}`) };
+}
+
 const TAG_RULE = /^[^,/]{1,255}$/;
 function validTags(tags: string[] | undefined): string[] | undefined {
   if (!tags) return undefined;
@@ -185,7 +194,11 @@ export function registerProjectRoutes(app: FastifyInstance, d: IdentityDeps): vo
       domainId = req.auth.domainId;
       enforce(identityPolicy, 'identity:list_projects', req.auth, { domain_id: domainId });
     }
-    if (q.is_domain !== undefined && boolParam(q.is_domain)) return { projects: [], links: collectionLinks(base(), req) };
+    if (q.is_domain !== undefined && boolParam(q.is_domain)) {
+      // Only what sees every domain lists them as projects (the domain-scoped see their projects).
+      const domains = isAdmin ? await d.projects.listDomains({ name: q.name, enabled: boolParam(q.enabled) }) : [];
+      return { projects: domains.map((r) => renderDomainAsProject(base(), r)), links: collectionLinks(base(), req) };
+    }
     const rows = await d.projects.listProjects({ name: q.name, domainId, enabled: boolParam(q.enabled), parentId: q.parent_id });
     const tagged = tagFilter(q);
     const named = inexactFilter(q, 'name');
@@ -226,6 +239,12 @@ export function registerProjectRoutes(app: FastifyInstance, d: IdentityDeps): vo
   });
 
   app.get<{ Params: { id: string } }>('/v3/projects/:id', async (req) => {
+    const domain = (await d.projects.getProject(req.params.id)) ? undefined : await d.projects.getDomain(req.params.id);
+    if (domain) {
+      // A project acting as a domain has no domain: only those who read every project read it.
+      enforce(identityPolicy, 'identity:get_project', req.auth, { id: domain.id });
+      return { project: renderDomainAsProject(base(), domain) };
+    }
     const p = await loadProject(req, req.params.id, 'identity:get_project');
     const q = query(req.query);
     const body: Obj = renderProject(base(), p);

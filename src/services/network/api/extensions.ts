@@ -43,6 +43,8 @@ export const EXTENSIONS: Array<{ alias: string; name: string; description: strin
   { alias: 'qos-rule-type-details', name: 'Details of QoS rule types', description: 'Expose details about QoS rule types supported by loaded backend drivers', updated: '2017-06-22T10:00:00-00:00' },
   { alias: 'quotas', name: 'Quota management support', description: 'Expose functions for quotas management per project', updated: '2012-07-29T10:00:00-00:00' },
   { alias: 'quota_details', name: 'Quota details management support', description: 'Expose functions for quotas usage statistics per project', updated: '2017-02-10T10:00:00-00:00' },
+  { alias: 'quota-check-limit', name: 'Quota engine limit check', description: 'Support for checking the resource usage before applying a new quota limit', updated: '2021-09-08T16:00:00-00:00' },
+  { alias: 'quota-check-limit-default', name: 'Quota engine limit check by default', description: 'By default, the Neutron quota engine checks the resource usage before applying a new quota limit', updated: '2024-08-21T16:00:00-00:00' },
   { alias: 'rbac-policies', name: 'RBAC Policies', description: 'Allows creation and modification of policies that control tenant access to resources.', updated: '2015-06-17T12:15:12-00:00' },
   { alias: 'rbac-address-group', name: 'Add address_group type to RBAC', description: 'Add address_group type to network RBAC', updated: '2021-01-20T00:00:00-00:00' },
   { alias: 'rbac-address-scope', name: 'Add address_scope type to RBAC', description: 'Add address_scope type to RBAC', updated: '2019-01-30T00:00:00-00:00' },

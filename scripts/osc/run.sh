@@ -12,6 +12,20 @@ work=${OSC_WORKSPACE:-$(dirname "$clouds")/osc-workspace}
 mkdir -p "$work"
 export PATH=/usr/bin:$PATH
 "$(dirname "$0")/../devstack-clouds.sh" "$clouds" "$work"
+# What the compute tests look up by devstack's names: a flavor cirros256, an image cirros-*-disk
+# (bytes do not matter to the simulated hypervisor) and a network `private` routed to `public`.
+os() { OS_CLIENT_CONFIG_FILE=$clouds openstack --os-cloud scs-admin "$@"; }
+[ -n "$(os flavor list --all -f value -c Name | grep -x cirros256)" ] || os flavor create cirros256 --vcpus 1 --ram 256 --disk 1 > /dev/null
+if [ -z "$(os image list --name cirros-0.6.2-x86_64-disk -f value -c ID)" ]; then
+  head -c 1048576 /dev/zero > "$work/cirros.img"
+  os image create cirros-0.6.2-x86_64-disk --file "$work/cirros.img" --disk-format raw --container-format bare --public > /dev/null
+fi
+if [ -z "$(os network list --name private -f value -c ID)" ]; then
+  os network create private > /dev/null
+  os subnet create private-subnet --network private --subnet-range 10.0.0.0/26 > /dev/null
+  os router create router1 --external-gateway public > /dev/null
+  os router add subnet router1 private-subnet
+fi
 
 top=$(python3 -c 'import os, openstackclient; print(os.path.dirname(os.path.dirname(openstackclient.__file__)))')
 printf '[DEFAULT]\ntest_path=%s/openstackclient/tests/functional\ntop_dir=%s\ngroup_regex=([^\\.]*\\.)*\n' "$top" "$top" > "$work/.stestr.conf"

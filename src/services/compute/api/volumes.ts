@@ -6,15 +6,17 @@ import type { VolumeAttachmentRow } from '../store/tables.js';
 import { computePolicy } from '../policy.js';
 import { isUuid, novaBool, type ComputeApi } from './common.js';
 
-function render(a: VolumeAttachmentRow, mv: number) {
+/** An attachment as show and list render it; `created` is the answer of an attach, which Nova never moved to 2.89's shape. */
+function render(a: VolumeAttachmentRow, mv: number, created = false) {
+  const since89 = mv >= 89 && !created;
   return {
-    ...(mv < 89 ? { id: a.volume_id } : {}),
+    ...(since89 ? {} : { id: a.volume_id }),
     serverId: a.server_id,
     volumeId: a.volume_id,
     device: a.device,
     ...(mv >= 70 ? { tag: a.tag } : {}),
     ...(mv >= 79 ? { delete_on_termination: a.delete_on_termination === 1 } : {}),
-    ...(mv >= 89 ? { attachment_id: a.attachment_id, bdm_uuid: a.attachment_id } : {}),
+    ...(since89 ? { attachment_id: a.attachment_id, bdm_uuid: a.attachment_id } : {}),
   };
 }
 
@@ -51,7 +53,7 @@ export function registerVolumeRoutes(app: FastifyInstance, api: ComputeApi): voi
       multiattachAllowed: req.mv >= 60,
     });
     await api.servers.recordAction(req.auth, row, 'attach_volume', req.id);
-    return { volumeAttachment: render(a, req.mv) };
+    return { volumeAttachment: render(a, req.mv, true) };
   });
   app.put<{ Params: { id: string; volume: string } }>('/v2.1/servers/:id/os-volume_attachments/:volume', async (req, reply) => {
     const body = wrapped(req.body, 'volumeAttachment');

@@ -104,6 +104,29 @@ test('boot from an existing volume; bad mappings are 400', async () => {
   await c.waitFor(booted.body.server.id, c.demo, 'ACTIVE');
 });
 
+test('boot from a volume made from a snapshot; legacy mappings bring delete_on_termination as a word', async () => {
+  const source = await cinder('POST', '/volumes', { volume: { size: 1, name: 'snap-source', imageRef: c.imageId } });
+  assert.equal(await volumeStatus(source.body.volume.id, 'available'), 'available');
+  const snap = await cinder('POST', '/snapshots', { snapshot: { volume_id: source.body.volume.id, name: 'boot-snap' } });
+  for (let i = 0; i < 200 && (await cinder('GET', `/snapshots/${snap.body.snapshot.id}`)).body.snapshot.status !== 'available'; i++) await new Promise((r) => setTimeout(r, 25));
+  const created = await c.call('POST', '/servers', c.demo, {
+    server: { name: 'from-snap', flavorRef: c.flavorId, networks: 'none', block_device_mapping_v2: [{ boot_index: 0, uuid: snap.body.snapshot.id, source_type: 'snapshot', destination_type: 'volume', delete_on_termination: 'true' }] },
+  }, '2.95');
+  assert.equal(created.status, 202, JSON.stringify(created.body));
+  const s = await c.waitFor(created.body.server.id, c.demo, 'ACTIVE');
+  const rootId = s['os-extended-volumes:volumes_attached'][0].id;
+  const root = (await cinder('GET', `/volumes/${rootId}`)).body.volume;
+  assert.equal(root.snapshot_id, snap.body.snapshot.id);
+  assert.equal(root.size, 1);
+  assert.equal(s['os-extended-volumes:volumes_attached'][0].delete_on_termination, true);
+  const missing = await c.call('POST', '/servers', c.demo, {
+    server: { name: 'x', flavorRef: c.flavorId, networks: 'none', block_device_mapping_v2: [{ boot_index: 0, uuid: '00000000-0000-0000-0000-000000000000', source_type: 'snapshot', destination_type: 'volume' }] },
+  }, '2.95');
+  assert.equal(missing.status, 400);
+  assert.equal((await c.call('DELETE', `/servers/${s.id}`, c.demo)).status, 204);
+  assert.equal(await volumeStatus(rootId, 'deleted'), 'deleted');
+});
+
 test('os-volumes and os-snapshots proxy (before 2.36)', async () => {
   const made = await c.call('POST', '/os-volumes', c.demo, { volume: { size: 1, display_name: 'proxied', metadata: { k: 'v' } } });
   assert.equal(made.status, 200, JSON.stringify(made.body));

@@ -79,11 +79,21 @@ export function query(q: unknown): Record<string, string> {
   return out;
 }
 
-/** `true`/`false`/`1`/`0` filter values as OpenStack APIs accept them. */
-export function boolParam(v: string | undefined): boolean | undefined {
-  if (v === undefined) return undefined;
+/** The words OpenStack services read as booleans (oslo's strict `bool_from_string`); undefined for others. */
+export function boolWord(v: string): boolean | undefined {
   const s = v.toLowerCase();
   if (['true', '1', 'yes', 'on'].includes(s)) return true;
   if (['false', '0', 'no', 'off'].includes(s)) return false;
-  throw badRequest(`Invalid boolean value: '${v}'.`);
+  return undefined;
 }
+
+/** `true`/`false`/`1`/`0` filter values as OpenStack APIs accept them. */
+export function boolParam(v: string | undefined): boolean | undefined {
+  if (v === undefined) return undefined;
+  const b = boolWord(v);
+  if (b === undefined) throw badRequest(`Invalid boolean value: '${v}'.`);
+  return b;
+}
+
+/** A JSON boolean, or one of the boolean words as a string; undefined for anything else. */
+export const looseBool = (v: unknown): boolean | undefined => (typeof v === 'boolean' ? v : typeof v === 'string' ? boolWord(v) : undefined);

@@ -47,10 +47,11 @@ export interface VolumeClient {
   /** Detaches the volume from the server (no-op when it is not attached there); `available` once no attachment is left. */
   detach(ctx: AuthContext, volumeId: string, serverId: string): Promise<void>;
   /**
-   * Creates a volume for a server's build (boot from volume): from an image, or blank without
-   * one, and resolves once it is `available`; rejects (and leaves the volume in `error`) when the copy fails.
+   * Creates a volume for a server's build (boot from volume): from an image or a snapshot, or
+   * blank without either, and resolves once it is `available`; rejects (and leaves the volume in
+   * `error`) when the copy fails. `size` may be left out for a snapshot (its size).
    */
-  createForBoot(ctx: AuthContext, opts: { imageId?: string; size: number; name?: string; availabilityZone?: string; volumeType?: string }): Promise<string>;
+  createForBoot(ctx: AuthContext, opts: { imageId?: string; snapshotId?: string; size?: number; name?: string; availabilityZone?: string; volumeType?: string }): Promise<string>;
   /** Deletes a volume (delete_on_termination): detaches what is left, then deletes; resolves when gone. */
   deleteVolume(ctx: AuthContext, id: string): Promise<void>;
 

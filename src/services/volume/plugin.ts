@@ -160,7 +160,7 @@ const volume: ServiceModule<Clients> = {
         for (const a of await attachments.of(volumeId)) if (a.instance_uuid === serverId) await attachments.remove(auth, a.id);
       },
       async createForBoot(auth, o) {
-        const row = await volumes.create(auth, { imageRef: o.imageId, size: o.size, name: o.name, availability_zone: o.availabilityZone, volume_type: o.volumeType });
+        const row = await volumes.create(auth, { imageRef: o.imageId, snapshot_id: o.snapshotId, size: o.size, name: o.name, availability_zone: o.availabilityZone, volume_type: o.volumeType });
         const status = await settle(row.id, ['creating', 'downloading']);
         if (status !== 'available') throw new ApiError('badRequest', `Volume ${row.id} did not become available (status ${status ?? 'deleted'}).`, { status: 400 });
         return row.id;

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Obj } from '../../../platform/http/validate.js';
+import { looseBool, type Obj } from '../../../platform/http/validate.js';
 import { badRequest, notFound } from '../../../platform/errors.js';
 import { allowed } from '../../../platform/policy.js';
 import { computePolicy } from '../policy.js';
@@ -69,16 +69,12 @@ export function nextLinks(base: string, path: string, q: Record<string, string>,
   return [{ rel: 'next', href: `${base}/v2.1/${path}?${params.toString()}` }];
 }
 
-const TRUE = ['true', '1', 'on', 'yes'];
-const FALSE = ['false', '0', 'off', 'no'];
-
 /** Nova's `parameter_types.boolean`: JSON booleans or the strings 'True', 'on', '0', 'No', ... */
 export function novaBool(o: Obj, field: string): boolean | undefined {
   const v = o[field];
-  if (v === undefined || typeof v === 'boolean') return v;
-  const s = typeof v === 'string' ? v.toLowerCase() : undefined;
-  if (s !== undefined && TRUE.includes(s)) return true;
-  if (s !== undefined && FALSE.includes(s)) return false;
+  if (v === undefined) return undefined;
+  const b = looseBool(v);
+  if (b !== undefined) return b;
   throw badRequest(`Invalid input for field/attribute ${field}. Value: ${JSON.stringify(v)}. ${JSON.stringify(v)} is not of type 'boolean'`);
 }
 

@@ -1,6 +1,6 @@
 import type { AuthContext } from '../../../platform/auth.js';
 import { badRequest, conflict, notFound } from '../../../platform/errors.js';
-import { isObj, type Obj } from '../../../platform/http/validate.js';
+import { isObj, looseBool, type Obj } from '../../../platform/http/validate.js';
 import type { VolumeAttachmentStore } from '../store/volumes.js';
 import type { ServerRow, VolumeAttachmentRow } from '../store/tables.js';
 import type { ComputeDriver } from '../drivers/driver.js';
@@ -9,11 +9,11 @@ import { guestOf } from './guest.js';
 
 /** A volume block device of a server create (`block_device_mapping_v2`), as compute keeps it. */
 export interface BlockDevice {
-  /** `blank`: a new empty volume. */
-  source: 'image' | 'volume' | 'blank';
-  /** The image or volume id ('' for blank). */
+  /** `blank`: a new empty volume; `snapshot`: a new volume from a block storage snapshot. */
+  source: 'image' | 'volume' | 'blank' | 'snapshot';
+  /** The image, volume or snapshot id ('' for blank). */
   uuid: string;
-  /** GB of a volume made from an image or blank. */
+  /** GB of a new volume (from a snapshot: optional, the snapshot's size by default). */
   size?: number;
   bootIndex: number | null;
   deleteOnTermination: boolean;
@@ -38,16 +38,25 @@ export function parseBlockDevices(list: Obj[]): BlockDevice[] {
     }
     if (dest !== 'volume') throw bdmError(`destination_type ${String(dest)} is not one of local, volume.`);
     const uuid = String(b.uuid ?? b.volume_id ?? '');
+    // Nova's boolean: legacy mappings (`dev=id:type:size:true`) bring it as a word.
+    const deleteOnTermination = b.delete_on_termination === undefined || b.delete_on_termination === null ? false : looseBool(b.delete_on_termination);
+    if (deleteOnTermination === undefined) throw bdmError(`delete_on_termination ${JSON.stringify(b.delete_on_termination)} is not a boolean.`);
+    const tag = typeof b.tag === 'string' ? b.tag : undefined;
     if (source === 'image' || source === 'blank') {
       const size = Number(b.volume_size);
       if (source === 'image' && !UUID.test(uuid)) throw bdmError('an image source needs the image uuid.');
       if (!Number.isInteger(size) || size < 1) throw bdmError(`volume_size must be a positive integer for a volume created from ${source === 'image' ? 'an image' : 'nothing (blank)'}.`);
-      out.push({ source, uuid: source === 'image' ? uuid : '', size, bootIndex, deleteOnTermination: b.delete_on_termination === true || b.delete_on_termination === 'True', tag: typeof b.tag === 'string' ? b.tag : undefined });
+      out.push({ source, uuid: source === 'image' ? uuid : '', size, bootIndex, deleteOnTermination, tag });
     } else if (source === 'volume') {
       if (!UUID.test(uuid)) throw bdmError('a volume source needs the volume uuid.');
-      out.push({ source: 'volume', uuid, bootIndex, deleteOnTermination: b.delete_on_termination === true || b.delete_on_termination === 'True', tag: typeof b.tag === 'string' ? b.tag : undefined });
+      out.push({ source: 'volume', uuid, bootIndex, deleteOnTermination, tag });
+    } else if (source === 'snapshot') {
+      if (!UUID.test(uuid)) throw bdmError('a snapshot source needs the snapshot uuid.');
+      const size = b.volume_size === undefined || b.volume_size === null ? undefined : Number(b.volume_size);
+      if (size !== undefined && (!Number.isInteger(size) || size < 1)) throw bdmError('volume_size must be a positive integer.');
+      out.push({ source: 'snapshot', uuid, size, bootIndex, deleteOnTermination, tag });
     } else {
-      throw bdmError(`source_type ${String(source)} is not supported for volumes (image, volume or blank are).`);
+      throw bdmError(`source_type ${String(source)} is not supported for volumes (image, volume, snapshot or blank are).`);
     }
   }
   if (out.filter((d) => d.bootIndex === 0).length > 1) throw bdmError('Boot sequence for the instance and image/block device mapping combination is not valid.');
@@ -92,6 +101,11 @@ export class VolumeService {
         if (!v) throw badRequest(`Block Device Mapping is Invalid: failed to get volume ${d.uuid}.`);
         if (v.status !== 'available') throw badRequest(`Invalid volume: volume '${d.uuid}' status must be 'available'. Currently in '${v.status}'`);
         if (d.bootIndex === 0 && !v.bootable && !imageGiven) throw badRequest(`Block Device ${d.uuid} is not bootable.`);
+      } else if (d.source === 'snapshot') {
+        const snap = await volumes.getSnapshot(auth, d.uuid);
+        if (!snap) throw bdmError(`failed to get snapshot ${d.uuid}.`);
+        if (snap.status !== 'available') throw badRequest(`Invalid snapshot: snapshot '${d.uuid}' status must be 'available'. Currently in '${snap.status}'`);
+        if (d.size !== undefined && d.size < snap.size) throw bdmError(`volume_size ${d.size} is smaller than the snapshot's ${snap.size} GB.`);
       } else if (d.source === 'image') {
         const image = await this.peers().image?.getImage(auth, d.uuid);
         if (!image) throw badRequest(`Block Device Mapping is Invalid: failed to get image ${d.uuid}.`);
@@ -115,7 +129,15 @@ export class VolumeService {
     const ordered = [...devices].sort((a, b) => (a.bootIndex ?? 99) - (b.bootIndex ?? 99));
     for (const [i, d] of ordered.entries()) {
       if (i < have.length) continue;
-      const volumeId = d.source === 'volume' ? d.uuid : await volumes.createForBoot(auth, { imageId: d.source === 'image' ? d.uuid : undefined, size: d.size!, name: `${row.name}-volume` });
+      const volumeId =
+        d.source === 'volume'
+          ? d.uuid
+          : await volumes.createForBoot(auth, {
+              imageId: d.source === 'image' ? d.uuid : undefined,
+              snapshotId: d.source === 'snapshot' ? d.uuid : undefined,
+              size: d.size,
+              name: `${row.name}-volume`,
+            });
       const device = d.bootIndex === 0 ? '/dev/vda' : nextDevice(have.map((a) => a.device));
       const a = await volumes.attach(auth, volumeId, row.id, { host: row.host ?? undefined, device });
       const att: VolumeAttachmentRow = { server_id: row.id, volume_id: volumeId, device: a.device, boot_index: d.bootIndex, delete_on_termination: d.deleteOnTermination ? 1 : 0, tag: d.tag ?? null, attachment_id: a.attachmentId, created_at: new Date().toISOString() };

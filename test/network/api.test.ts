@@ -288,5 +288,12 @@ describe('network API', () => {
     const avail = await n.call('GET', `/v2.0/network-ip-availabilities/${publicId}`, n.admin);
     assert.equal(avail.body.network_ip_availability.total_ips, 253);
     assert.equal((await demo('GET', '/v2.0/network-ip-availabilities')).status, 403);
+    // ip_version filters subnets, and leaves out networks without one of that version (`openstack ip availability list`).
+    const v4 = (await n.call('GET', '/v2.0/network-ip-availabilities?ip_version=4', n.admin)).body.network_ip_availabilities;
+    assert.ok(v4.some((a: { network_id: string }) => a.network_id === publicId));
+    assert.ok(v4.every((a: { subnet_ip_availability: Array<{ ip_version: number }> }) => a.subnet_ip_availability.length > 0 && a.subnet_ip_availability.every((s) => s.ip_version === 4)));
+    const v6 = (await n.call('GET', '/v2.0/network-ip-availabilities?ip_version=6', n.admin)).body.network_ip_availabilities;
+    assert.ok(!v6.some((a: { network_id: string }) => a.network_id === publicId));
+    assert.equal((await n.call('GET', '/v2.0/network-ip-availabilities?ip_version=5', n.admin)).status, 400);
   });
 });

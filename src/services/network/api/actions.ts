@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Obj } from '../../../platform/http/validate.js';
 import { enforce } from '../../../platform/policy.js';
 import { isAdmin } from '../model/context.js';
-import { nNotFound } from '../model/errors.js';
+import { nBadRequest, nNotFound } from '../model/errors.js';
 import type { AddressGroups } from '../model/addressgroups.js';
 import type { IpAvailability } from '../model/availability.js';
 import type { FloatingIps } from '../model/floatingips.js';
@@ -129,8 +129,12 @@ export function registerInfoRoutes(app: FastifyInstance, availability: IpAvailab
   const collection = { plural: 'network_ip_availabilities', attributes: ['network_id', 'network_name', 'total_ips', 'used_ips', 'subnet_ip_availability'] };
   app.get('/v2.0/network-ip-availabilities', async (req, reply) => {
     enforce(networkPolicy, 'get_network_ip_availability', req.auth);
-    const list = await availability.list();
-    return exactJson(reply, listResponse(collection, list, req.query as RawQuery, `${baseUrl()}${req.url}`));
+    // `ip_version` filters the subnets counted, and so the networks that have one (as Neutron's join does).
+    const { ip_version: versionQuery, ...rest } = req.query as RawQuery;
+    const versions = [versionQuery ?? []].flat().map(Number);
+    if (versions.some((v) => v !== 4 && v !== 6)) throw nBadRequest('HTTPBadRequest', `Invalid input for ip_version. Reason: ${String(versionQuery)} is not in [4, 6].`);
+    const list = await availability.list(versions.length ? versions : undefined);
+    return exactJson(reply, listResponse(collection, list, rest, `${baseUrl()}${req.url}`));
   });
   app.get('/v2.0/network-ip-availabilities/:id', async (req: IdReq, reply) => {
     enforce(networkPolicy, 'get_network_ip_availability', req.auth);

@@ -7,13 +7,16 @@ import type { NetworkDoc, SubnetDoc } from './types.js';
 export class IpAvailability {
   constructor(private readonly m: ModelContext) {}
 
-  async list(): Promise<Obj[]> {
+  /** Every network with its subnets' address counts; with `ipVersions`, only those subnets and the networks that have one. */
+  async list(ipVersions?: number[]): Promise<Obj[]> {
     const nets = await this.m.store.list<NetworkDoc>('network');
-    const subnets = await this.m.store.list<SubnetDoc>('subnet');
+    const subnets = (await this.m.store.list<SubnetDoc>('subnet')).filter((s) => !ipVersions || ipVersions.includes(s.doc.ip_version));
     const out: Obj[] = [];
     for (const n of nets) {
       const subs: Obj[] = [];
-      for (const s of subnets.filter((x) => x.parent_id === n.id)) {
+      const own = subnets.filter((x) => x.parent_id === n.id);
+      if (ipVersions && !own.length) continue;
+      for (const s of own) {
         subs.push({ subnet_id: s.id, subnet_name: s.doc.name, cidr: s.doc.cidr, ip_version: s.doc.ip_version, total_ips: poolSize(s.doc), used_ips: await this.m.ipam.countAllocated(s.id) });
       }
       out.push({

@@ -73,7 +73,7 @@ describe('network API', () => {
     const bad = [
       [{ cidr: '10.2.0.0/25' }, 400, 'InvalidInput'],
       [{ cidr: '10.3.0.1' }, 400, 'HTTPBadRequest'],
-      [{ cidr: '10.4.0.0/24', gateway_ip: '10.5.0.1' }, 400, 'InvalidInput'],
+      [{ cidr: '10.4.0.0/24', gateway_ip: '10.4.0.255' }, 400, 'InvalidInput'],
       [{ cidr: '10.4.0.0/24', allocation_pools: [{ start: '10.4.0.10', end: '10.4.1.5' }] }, 400, 'OutOfBoundsAllocationPool'],
       [{ cidr: '10.4.0.0/24', allocation_pools: [{ start: '10.4.0.1', end: '10.4.0.20' }] }, 409, 'GatewayConflictWithAllocationPools'],
       [{ cidr: '10.4.0.0/24', allocation_pools: [{ start: '10.4.0.10', end: '10.4.0.20' }, { start: '10.4.0.15', end: '10.4.0.30' }] }, 409, 'OverlappingAllocationPools'],
@@ -85,6 +85,8 @@ describe('network API', () => {
       assert.equal(r.body.NeutronError.type, type, JSON.stringify(r.body));
     }
     assert.equal((await demo('GET', `/v2.0/networks/${net.id}`)).body.network.revision_number, 2, 'a new subnet is a new network revision');
+    // A gateway outside the subnet is Neutron's to allow (the router may sit on another segment).
+    assert.equal((await make('subnet', { network_id: net.id, ip_version: 4, cidr: '10.7.0.0/24', gateway_ip: '10.5.0.1' })).gateway_ip, '10.5.0.1');
     const nogw = await make('subnet', { network_id: net.id, ip_version: 4, cidr: '10.6.0.0/29', gateway_ip: null });
     assert.equal(nogw.gateway_ip, null);
     assert.deepEqual(nogw.allocation_pools, [{ start: '10.6.0.1', end: '10.6.0.6' }]);

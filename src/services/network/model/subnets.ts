@@ -143,7 +143,9 @@ export class Subnets implements Collection {
   private gateway(c: Cidr, value: unknown): string {
     const ip = typeof value === 'string' ? parseIp(value) : undefined;
     if (!ip) throw invalid('gateway_ip', value, 'is not a valid IP address');
-    if (!inCidr(ip, c) || ip.value === c.network || (c.version === 4 && ip.value === lastAddress(c) && c.prefix < 31)) {
+    // As Neutron: a gateway outside the subnet is allowed (its network is unknown here); inside an
+    // IPv4 subnet it may not be the network or the broadcast address.
+    if (c.version === 4 && inCidr(ip, c) && (ip.value === c.network || ip.value === lastAddress(c))) {
       throw nBadRequest('InvalidInput', `Invalid input for operation: Gateway is not valid on subnet.`);
     }
     return formatIp(ip.version, ip.value);

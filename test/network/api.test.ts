@@ -111,8 +111,9 @@ describe('network API', () => {
   it('subnet pools: allocation by prefix length and the default pool', async () => {
     const pool = await make('subnetpool', { name: 'p', prefixes: ['10.100.0.0/16'], default_prefixlen: 26, is_default: true }, n.admin);
     assert.equal(pool.ip_version, 4);
-    const shared = await n.call('PUT', `/v2.0/subnetpools/${pool.id}`, n.admin, { subnetpool: { name: 'p2' } });
+    const shared = await n.call('PUT', `/v2.0/subnetpools/${pool.id}`, n.admin, { subnetpool: { name: 'p2', default_quota: 20 } });
     assert.equal(shared.status, 200);
+    assert.equal(shared.body.subnetpool.default_quota, 20);
     const net = await make('network', { name: 'pooled' }, n.admin);
     const a = await make('subnet', { network_id: net.id, ip_version: 4, subnetpool_id: pool.id }, n.admin);
     assert.equal(a.cidr, '10.100.0.0/26');

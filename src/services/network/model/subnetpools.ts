@@ -133,6 +133,7 @@ export class SubnetPools implements Collection {
         description: optString(body, 'description', { max: 255 }) ?? doc.description,
         prefixes: prefixes ? prefixes.map(formatCidr) : doc.prefixes,
         is_default: isDefault ?? doc.is_default,
+        default_quota: body.default_quota === undefined ? doc.default_quota : (optInt(body, 'default_quota', { nullable: true, min: 0 }) ?? null),
         address_scope_id: body.address_scope_id === undefined ? doc.address_scope_id : (optString(body, 'address_scope_id', { nullable: true }) ?? null),
       });
       if (next.address_scope_id) await this.scopes.checkMembership(auth, next.address_scope_id, next.ip_version, next.prefixes, id);

@@ -229,6 +229,31 @@ describe('network API', () => {
     assert.equal((await admin('DELETE', `/v2.0/routers/${router.id}`)).status, 204);
   });
 
+  it('metering labels and rules: admin-made, overlap checks, cascade on delete, invisible to other projects', async () => {
+    const admin = (method: string, path: string, body?: unknown) => n.call(method, path, n.admin, body);
+    const label = (await admin('POST', '/v2.0/metering/metering-labels', { metering_label: { name: 'web', description: 'http traffic', shared: true } })).body.metering_label;
+    assert.deepEqual(Object.keys(label).sort(), ['description', 'id', 'name', 'project_id', 'shared', 'tenant_id']);
+    assert.equal(label.shared, true);
+    const rule = (body: Record<string, unknown>) => admin('POST', '/v2.0/metering/metering-label-rules', { metering_label_rule: { metering_label_id: label.id, ...body } });
+    const r1 = await rule({ direction: 'ingress', remote_ip_prefix: '10.0.0.0/24' });
+    assert.equal(r1.status, 201, JSON.stringify(r1.body));
+    assert.deepEqual(r1.body.metering_label_rule, { id: r1.body.metering_label_rule.id, metering_label_id: label.id, direction: 'ingress', excluded: false, remote_ip_prefix: '10.0.0.0/24', source_ip_prefix: null, destination_ip_prefix: null });
+    assert.equal((await rule({ direction: 'ingress', remote_ip_prefix: '10.0.0.128/25' })).body.NeutronError.type, 'MeteringLabelRuleOverlaps');
+    assert.equal((await rule({ direction: 'egress', remote_ip_prefix: '10.0.0.128/25' })).status, 201);
+    assert.equal((await rule({ direction: 'egress', source_ip_prefix: '10.1.0.0/16', destination_ip_prefix: '0.0.0.0/0', excluded: 'true' })).body.metering_label_rule.excluded, true);
+    assert.equal((await rule({ direction: 'sideways', remote_ip_prefix: '10.9.0.0/24' })).status, 400);
+    assert.equal((await rule({ direction: 'ingress' })).status, 400);
+    assert.equal((await rule({ direction: 'ingress', remote_ip_prefix: '10.2.0.0/24', source_ip_prefix: '10.3.0.0/24' })).status, 400);
+    assert.equal((await demo('GET', `/v2.0/metering/metering-labels/${label.id}`)).status, 404);
+    assert.deepEqual((await demo('GET', '/v2.0/metering/metering-labels')).body.metering_labels, []);
+    assert.equal((await demo('POST', '/v2.0/metering/metering-labels', { metering_label: { name: 'mine' } })).status, 403);
+    assert.equal((await admin('GET', `/v2.0/metering/metering-label-rules?metering_label_id=${label.id}`)).body.metering_label_rules.length, 3);
+    assert.equal((await admin('PUT', `/v2.0/metering/metering-labels/${label.id}`, { metering_label: { name: 'x' } })).status, 400);
+    assert.equal((await admin('DELETE', `/v2.0/metering/metering-labels/${label.id}`)).status, 204);
+    assert.deepEqual((await admin('GET', `/v2.0/metering/metering-label-rules?metering_label_id=${label.id}`)).body.metering_label_rules, []);
+    assert.equal((await admin('GET', `/v2.0/metering/metering-labels/${label.id}`)).body.NeutronError.type, 'MeteringLabelNotFound');
+  });
+
   it('RBAC policies share a network with one project', async () => {
     const net = await make('network', { name: 'to-share' });
     assert.equal((await n.call('GET', `/v2.0/networks/${net.id}`, n.other)).status, 404);

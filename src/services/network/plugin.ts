@@ -31,6 +31,7 @@ import { AutoAllocation } from './model/autoallocate.js';
 import { Routers } from './model/routers.js';
 import { AgentScheduler, REPORT_INTERVAL_MS } from './model/scheduler.js';
 import { DefaultRules, SecurityGroupRules, SecurityGroups } from './model/secgroups.js';
+import { MeteringLabels, MeteringRules } from './model/metering.js';
 import { ServerNetworking } from './model/servers.js';
 import { DEFAULT_SETTINGS, type NetworkSettings } from './model/settings.js';
 import { SubnetPools } from './model/subnetpools.js';
@@ -77,6 +78,7 @@ const network: ServiceModule<Clients> = {
     const floatingIps = new FloatingIps(m, ports, routers);
     const networks = new Networks(m, floatingIps, qos, scheduler);
     const autoAllocation = new AutoAllocation(m, networks, subnets, routers, pools);
+    const meteringLabels = new MeteringLabels(m);
     // URL path -> collection; the path spelling is Neutron's (dashes), bodies use underscores.
     const collections: Array<[string, Collection]> = [
       ['networks', networks],
@@ -95,6 +97,8 @@ const network: ServiceModule<Clients> = {
       ['trunks', trunks],
       ['flavors', flavors],
       ['service_profiles', profiles],
+      ['metering/metering-labels', meteringLabels],
+      ['metering/metering-label-rules', new MeteringRules(m, meteringLabels)],
     ];
 
     const baseUrl = () => ctx.urls.network;

@@ -36,6 +36,14 @@ export const networkPolicy: PolicyTable = {
   add_addresses: adminOrOwnerMember,
   remove_addresses: adminOrOwnerMember,
   ...crud('trunk'),
+  // Metering: a project's manager (or an admin) makes labels and rules, its readers see them.
+  ...Object.fromEntries(
+    ['metering_label', 'metering_label_rule'].flatMap((r) => [
+      [`get_${r}`, adminOrReader],
+      [`create_${r}`, anyOf(admin, role('manager'))],
+      [`delete_${r}`, anyOf(admin, allOf(role('manager'), ownProject()))],
+    ]),
+  ),
   add_prefixes: adminOrOwnerMember,
   remove_prefixes: adminOrOwnerMember,
   add_subports: adminOrOwnerMember,

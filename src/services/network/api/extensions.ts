@@ -43,6 +43,8 @@ export const EXTENSIONS: Array<{ alias: string; name: string; description: strin
   { alias: 'qos-rule-type-details', name: 'Details of QoS rule types', description: 'Expose details about QoS rule types supported by loaded backend drivers', updated: '2017-06-22T10:00:00-00:00' },
   { alias: 'quotas', name: 'Quota management support', description: 'Expose functions for quotas management per project', updated: '2012-07-29T10:00:00-00:00' },
   { alias: 'quota_details', name: 'Quota details management support', description: 'Expose functions for quotas usage statistics per project', updated: '2017-02-10T10:00:00-00:00' },
+  { alias: 'metering', name: 'Neutron Metering', description: 'Neutron Metering extension.', updated: '2013-06-12T10:00:00-00:00' },
+  { alias: 'metering_source_and_destination_fields', name: 'Neutron Metering with source and destination filtering', description: 'Neutron Metering extension that enables the use of source and destination IP prefixes to create metering label rules.', updated: '2020-08-21T08:12:00-00:00' },
   { alias: 'quota-check-limit', name: 'Quota engine limit check', description: 'Support for checking the resource usage before applying a new quota limit', updated: '2021-09-08T16:00:00-00:00' },
   { alias: 'quota-check-limit-default', name: 'Quota engine limit check by default', description: 'By default, the Neutron quota engine checks the resource usage before applying a new quota limit', updated: '2024-08-21T16:00:00-00:00' },
   { alias: 'rbac-policies', name: 'RBAC Policies', description: 'Allows creation and modification of policies that control tenant access to resources.', updated: '2015-06-17T12:15:12-00:00' },

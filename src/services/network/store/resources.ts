@@ -23,7 +23,10 @@ export type Kind =
   | 'auto_topology'
   /** Service flavors and service profiles (flavors): the cloud's, of no project. */
   | 'flavor'
-  | 'service_profile';
+  | 'service_profile'
+  | 'metering_label'
+  /** parent_id: the label; project_id: the label's. */
+  | 'metering_label_rule';
 
 /** One stored resource: standard attributes plus the resource's own document. */
 export interface Res<T> {

@@ -22,6 +22,19 @@ export interface MeteringRuleDoc {
 }
 
 const labelNotFound = (id: string) => nNotFound('MeteringLabelNotFound', `Metering label '${id}' does not exist.`);
+const ruleNotFound = (id: string) => nNotFound('MeteringLabelRuleNotFound', `Metering label rule '${id}' does not exist.`);
+
+/** Records an admin sees in every project and others in their own (Neutron's metering policies). */
+function projectRecords<T>(m: ModelContext, kind: 'metering_label' | 'metering_label_rule', notFound: (id: string) => Error) {
+  return {
+    async find(auth: AuthContext, id: string): Promise<Res<T>> {
+      const r = await m.store.get<T>(kind, id);
+      if (!r || (!isAdmin(auth) && r.project_id !== auth.projectId)) throw notFound(id);
+      return r;
+    },
+    list: (auth: AuthContext): Promise<Res<T>[]> => m.store.list<T>(kind, isAdmin(auth) ? {} : { project_id: auth.projectId }),
+  };
+}
 
 /** A boolean attribute Neutron converts (`convert_to_boolean`); false when absent. */
 function flag(body: Obj, field: string): boolean {
@@ -42,22 +55,23 @@ export class MeteringLabels implements Collection {
   readonly plural = 'metering_labels';
   readonly attributes = ['shared'];
 
-  constructor(private readonly m: ModelContext) {}
+  private readonly records: ReturnType<typeof projectRecords<MeteringLabelDoc>>;
 
-  view(l: Res<MeteringLabelDoc>): Obj {
+  constructor(private readonly m: ModelContext) {
+    this.records = projectRecords<MeteringLabelDoc>(m, 'metering_label', labelNotFound);
+  }
+
+  /** A label the caller may see. */
+  find(auth: AuthContext, id: string): Promise<Res<MeteringLabelDoc>> {
+    return this.records.find(auth, id);
+  }
+
+  private view(l: Res<MeteringLabelDoc>): Obj {
     return { id: l.id, name: l.doc.name, description: l.doc.description, shared: l.doc.shared, project_id: l.project_id, tenant_id: l.project_id };
   }
 
-  /** A label the caller may see: an admin sees all, others their project's. */
-  async find(auth: AuthContext, id: string): Promise<Res<MeteringLabelDoc>> {
-    const l = await this.m.store.get<MeteringLabelDoc>('metering_label', id);
-    if (!l || (!isAdmin(auth) && l.project_id !== auth.projectId)) throw labelNotFound(id);
-    return l;
-  }
-
   async list(auth: AuthContext): Promise<Obj[]> {
-    const all = await this.m.store.list<MeteringLabelDoc>('metering_label', isAdmin(auth) ? {} : { project_id: auth.projectId });
-    return all.map((l) => this.view(l));
+    return (await this.records.list(auth)).map((l) => this.view(l));
   }
 
   async show(auth: AuthContext, id: string): Promise<Obj> {
@@ -91,29 +105,26 @@ export class MeteringRules implements Collection {
   readonly plural = 'metering_label_rules';
   readonly attributes = ['metering_label_id', 'direction', 'excluded', 'remote_ip_prefix', 'source_ip_prefix', 'destination_ip_prefix'];
 
+  private readonly records: ReturnType<typeof projectRecords<MeteringRuleDoc>>;
+
   constructor(
     private readonly m: ModelContext,
     private readonly labels: MeteringLabels,
-  ) {}
+  ) {
+    this.records = projectRecords<MeteringRuleDoc>(m, 'metering_label_rule', ruleNotFound);
+  }
 
   private view(r: Res<MeteringRuleDoc>): Obj {
     // Neutron's rule dictionary names no project: the label's owns it.
     return { id: r.id, metering_label_id: r.parent_id, ...r.doc };
   }
 
-  private async find(auth: AuthContext, id: string): Promise<Res<MeteringRuleDoc>> {
-    const r = await this.m.store.get<MeteringRuleDoc>('metering_label_rule', id);
-    if (!r || (!isAdmin(auth) && r.project_id !== auth.projectId)) throw nNotFound('MeteringLabelRuleNotFound', `Metering label rule '${id}' does not exist.`);
-    return r;
-  }
-
   async list(auth: AuthContext): Promise<Obj[]> {
-    const all = await this.m.store.list<MeteringRuleDoc>('metering_label_rule', isAdmin(auth) ? {} : { project_id: auth.projectId });
-    return all.map((r) => this.view(r));
+    return (await this.records.list(auth)).map((r) => this.view(r));
   }
 
   async show(auth: AuthContext, id: string): Promise<Obj> {
-    return this.view(await this.find(auth, id));
+    return this.view(await this.records.find(auth, id));
   }
 
   async create(auth: AuthContext, body: Obj): Promise<Obj> {
@@ -158,7 +169,7 @@ export class MeteringRules implements Collection {
   }
 
   async remove(auth: AuthContext, id: string): Promise<void> {
-    await this.find(auth, id);
+    await this.records.find(auth, id);
     await this.m.store.delete('metering_label_rule', id);
   }
 }

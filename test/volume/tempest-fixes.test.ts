@@ -135,6 +135,11 @@ describe('block storage: Cinder response shapes (tempest)', () => {
     const usage = (await api(`${base}/v3/os-quota-sets/${other.projectId}?usage=true`, { token: admin })).body.quota_set;
     assert.deepEqual(usage['volumes_quota-type'], { in_use: 1, limit: 1, reserved: 0, allocated: 0 });
     assert.equal((await api(`${base}/v3/os-quota-class-sets/default`, { method: 'PUT', token: admin, body: { quota_class_set: { nope: 1 } } })).status, 400);
+    // Another class shows its own limits over the defaults (`openstack quota show --class` asks for `None`).
+    const gold = await api(`${base}/v3/os-quota-class-sets/gold`, { method: 'PUT', token: admin, body: { quota_class_set: { snapshots: 99 } } });
+    assert.deepEqual([gold.body.quota_class_set.snapshots, gold.body.quota_class_set.backups], [99, 11]);
+    const none = (await api(`${base}/v3/os-quota-class-sets/None`, { token: admin })).body.quota_class_set;
+    assert.deepEqual([none.id, none.backups, none.snapshots], ['None', 11, defaults.snapshots]);
     await api(`${base}/v3/os-quota-class-sets/default`, { method: 'PUT', token: admin, body: { quota_class_set: { 'volumes_quota-type': -1, backups: 10 } } });
     assert.ok(t.status === 200);
   });

@@ -100,9 +100,12 @@ export class QuotaService {
     for (const [r, v] of Object.entries(values)) await this.d.stores.quotas.set(projectId, r, v);
   }
 
-  /** `os-quota-class-sets/{class}`: only the default class means anything, as in Cinder. */
+  /** `os-quota-class-sets/{class}`: the class's own limits over the defaults (Cinder's `get_class_quotas`). */
   async classLimits(name: string): Promise<Limits> {
-    return name === DEFAULT_CLASS ? this.defaults() : ((await this.resources()).reduce((o, r) => ({ ...o, [r]: -1 }), {}) as Limits);
+    const defaults = await this.defaults();
+    if (name === DEFAULT_CLASS) return defaults;
+    const own = await this.d.stores.quotaClasses.limits(name);
+    return Object.fromEntries(Object.entries(defaults).map(([r, v]) => [r, own[r] ?? v])) as Limits;
   }
 
   async updateClass(name: string, values: Record<string, number>): Promise<void> {

@@ -285,11 +285,11 @@ describe('network API', () => {
     assert.equal(over.body.NeutronError.type, 'OverQuota');
     const details = await n.call('GET', `/v2.0/quotas/${n.otherProjectId}/details`, n.other);
     assert.deepEqual(details.body.quota.network, { limit: 1, used: 1, reserved: 0 });
-    // quota-check-limit-default: a limit under the usage is refused unless forced.
+    // quota-check-limit: with check_limit a limit under the usage is refused; without it, it is set.
     const under = await n.call('PUT', `/v2.0/quotas/${n.otherProjectId}`, n.admin, { quota: { network: 0, check_limit: true } });
     assert.equal(under.status, 400);
     assert.equal(under.body.NeutronError.message, 'Quota limit 0 for network must be greater than or equal to already used 1');
-    assert.equal((await n.call('PUT', `/v2.0/quotas/${n.otherProjectId}`, n.admin, { quota: { network: 0, force: true } })).body.quota.network, 0);
+    assert.equal((await n.call('PUT', `/v2.0/quotas/${n.otherProjectId}`, n.admin, { quota: { network: 0 } })).body.quota.network, 0);
     assert.equal((await n.call('GET', '/v2.0/quotas', n.admin)).body.quotas.length, 1);
     assert.equal((await n.call('DELETE', `/v2.0/quotas/${n.otherProjectId}`, n.admin)).status, 204);
     assert.equal((await n.call('GET', `/v2.0/quotas/${n.otherProjectId}`, n.admin)).body.quota.network, 100);

@@ -1,4 +1,4 @@
-import { isObj, type Obj } from '../../../platform/http/validate.js';
+import { isObj, looseBool, type Obj } from '../../../platform/http/validate.js';
 import type { Kind } from '../store/resources.js';
 import { invalid, type ModelContext } from './context.js';
 import { nBadRequest, nNotFound } from './errors.js';
@@ -41,17 +41,18 @@ export class Quotas {
     if (!isObj(body) || !isObj(body.quota)) throw nBadRequest('HTTPBadRequest', "Invalid input: a 'quota' object is required.");
     if (!(await this.m.projectExists(projectId))) throw nNotFound('ProjectNotFound', `Project ${projectId} could not be found.`);
     const changes: Array<[string, number]> = [];
-    const force = (body.quota as Obj).force === true;
-    for (const [k, v] of Object.entries(body.quota as Obj)) {
+    const quota = body.quota as Obj;
+    // quota-check-limit: `check_limit` asks to refuse a limit under the current usage (without
+    // quota-check-limit-default, which Neutron 2025.1 added and older clients' tests do not expect).
+    const check = looseBool(quota.check_limit) === true && looseBool(quota.force) !== true;
+    for (const [k, v] of Object.entries(quota)) {
       if (k === 'force' || k === 'check_limit') continue;
       if (!(QUOTA_RESOURCES as readonly string[]).includes(k)) throw nBadRequest('HTTPBadRequest', `Unrecognized attribute(s) '${k}'`);
       const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
       if (typeof n !== 'number' || !Number.isInteger(n) || n < -1 || n > MAX_LIMIT) throw invalid(k, v, `is not a valid quota limit (an integer from -1 to ${MAX_LIMIT})`);
       changes.push([k, n]);
     }
-    // quota-check-limit-default: a limit below what the project already uses is refused unless forced
-    // (`check_limit` is what older clients send to ask for that check).
-    if (!force) {
+    if (check) {
       for (const [k, n] of changes) {
         const used = n === -1 ? 0 : await this.m.store.count(KIND[k], { project_id: projectId });
         if (used > n) throw nBadRequest('HTTPBadRequest', `Quota limit ${n} for ${k} must be greater than or equal to already used ${used}`);

@@ -206,6 +206,11 @@ describe('servers', () => {
     assert.equal((await c.call('GET', `/servers/${id}`, c.demo)).status, 404);
     const since = await c.call('GET', `/servers/detail?changes-since=2000-01-01T00:00:00Z`, c.demo);
     assert.equal(since.body.servers.find((x: any) => x.id === id)?.status, 'DELETED');
+    // An admin's deleted=true lists deleted servers only, and a deleted one can be the marker (`server list --deleted --marker`).
+    const deleted = await c.call('GET', `/servers?deleted=true&all_tenants=1`, c.admin);
+    assert.ok(deleted.body.servers.some((x: any) => x.id === id));
+    assert.equal((await c.call('GET', `/servers?deleted=true&all_tenants=1&marker=${id}`, c.admin)).status, 200);
+    assert.ok(!(await c.call('GET', `/servers?deleted=true`, c.demo)).body.servers.some((x: any) => x.id === id), "a member's deleted filter is dropped");
   });
 
   test('list filters, sorting, pagination with servers_links; all_tenants for admins only', async () => {

@@ -175,6 +175,8 @@ function parseFilters(q: Record<string, string>, admin: boolean, allTenantsAllow
     availabilityZone: q.availability_zone,
     reservationId: q.reservation_id,
     locked: mv >= 73 && q.locked !== undefined ? boolParam(q.locked) : undefined,
+    // Nova: `deleted=true` lists only deleted servers, for admins (others' filter is dropped).
+    onlyDeleted: admin && q.deleted !== undefined ? boolParam(q.deleted) : undefined,
     changesSince,
     changesBefore,
     tags: mv >= 26 ? list('tags') : undefined,

@@ -17,6 +17,8 @@ export interface ServerQuery {
   changesBefore?: string;
   /** Include deleted servers (changes-since lists them, as Nova does). */
   withDeleted?: boolean;
+  /** Only deleted servers (an admin's `deleted=true`). */
+  onlyDeleted?: boolean;
   tags?: string[];
   tagsAny?: string[];
   notTags?: string[];
@@ -70,7 +72,8 @@ export class ServerStore {
 
   private filtered(f: ServerQuery): SelectQueryBuilder<ComputeTables, 'compute_servers', object> {
     let q = this.db.selectFrom('compute_servers');
-    if (!f.withDeleted) q = q.where('deleted', '=', 0);
+    if (f.onlyDeleted) q = q.where('deleted', '=', 1);
+    else if (!f.withDeleted) q = q.where('deleted', '=', 0);
     if (f.projectId !== undefined) q = q.where('project_id', '=', f.projectId);
     if (f.userId) q = q.where('user_id', '=', f.userId);
     if (f.vmStates) q = q.where('vm_state', 'in', f.vmStates);

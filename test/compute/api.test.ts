@@ -234,6 +234,11 @@ describe('servers', () => {
     assert.equal((await c.call('GET', '/servers?sort_key=nope', c.demo)).status, 400);
     assert.equal((await c.call('GET', '/servers?limit=-1', c.demo)).status, 400);
     assert.equal((await c.call('GET', '/servers?changes-since=yesterday', c.demo)).status, 400);
+    // changes-before names a whole second, as Nova's second-resolution times do: the `updated` a server shows matches it.
+    const gamma = (await c.call('GET', `/servers/${ids[2]}`, c.demo, undefined, '2.66')).body.server;
+    assert.match(gamma.updated, /:\d\dZ$/);
+    const before = await c.call('GET', `/servers?changes-before=${gamma.updated}`, c.demo, undefined, '2.66');
+    assert.ok(before.body.servers.some((x: any) => x.id === ids[2]));
     const all = await c.call('GET', `/servers?all_tenants=1&project_id=${c.demoProjectId}`, c.admin);
     assert.ok(all.body.servers.length >= 3);
     for (const id of ids) await c.call('DELETE', `/servers/${id}`, c.demo);

@@ -214,7 +214,7 @@ describe('servers', () => {
   });
 
   test('list filters, sorting, pagination with servers_links; all_tenants for admins only', async () => {
-    const ids = [];
+    const ids: string[] = [];
     for (const name of ['alpha', 'beta', 'gamma']) ids.push(await boot(c.demo, { name, tags: name === 'beta' ? ['x', 'y'] : ['x'] }));
     for (const id of ids) await c.waitFor(id, c.demo, 'ACTIVE');
     const byName = await c.call('GET', '/servers?name=^al', c.demo);

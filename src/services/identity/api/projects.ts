@@ -116,8 +116,8 @@ export function registerProjectRoutes(app: FastifyInstance, d: IdentityDeps): vo
     if (!dom) throw notFound(`Could not find domain: ${id}.`);
     return dom;
   };
-  const loadProject = async (req: FastifyRequest, id: string, action: string) => {
-    const p = await d.projects.getProject(id);
+  const loadProject = async (req: FastifyRequest, id: string, action: string, found?: ProjectRow) => {
+    const p = found ?? (await d.projects.getProject(id));
     // Not found and not allowed look the same to a caller outside the project's domain.
     if (!p) throw notFound(`Could not find project: ${id}.`);
     enforce(identityPolicy, action, req.auth, { id: p.id, domain_id: p.domain_id });
@@ -239,13 +239,14 @@ export function registerProjectRoutes(app: FastifyInstance, d: IdentityDeps): vo
   });
 
   app.get<{ Params: { id: string } }>('/v3/projects/:id', async (req) => {
-    const domain = (await d.projects.getProject(req.params.id)) ? undefined : await d.projects.getDomain(req.params.id);
+    const found = await d.projects.getProject(req.params.id);
+    const domain = found ? undefined : await d.projects.getDomain(req.params.id);
     if (domain) {
       // A project acting as a domain has no domain: only those who read every project read it.
       enforce(identityPolicy, 'identity:get_project', req.auth, { id: domain.id });
       return { project: renderDomainAsProject(base(), domain) };
     }
-    const p = await loadProject(req, req.params.id, 'identity:get_project');
+    const p = await loadProject(req, req.params.id, 'identity:get_project', found);
     const q = query(req.query);
     const body: Obj = renderProject(base(), p);
     if (q.parents_as_ids !== undefined || q.parents_as_list !== undefined) {

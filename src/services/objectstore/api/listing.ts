@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authorize } from '../model/access.js';
 import { invalidArgument } from '../model/errors.js';
 import type { StoredChecksum } from '../model/checksums.js';
+import { uploadChecksumFields } from '../model/multipart.js';
 import type { ObjectRow } from '../store/tables.js';
 import { ownerElement } from './acl.js';
 import type { S3Request } from './context.js';
@@ -153,7 +154,7 @@ export async function listUploads(s3: S3Request, _req: FastifyRequest, reply: Fa
       Owner: ownerElement(u.owner_id),
       StorageClass: 'STANDARD',
       Initiated: s3Time(u.initiated),
-      ...(u.checksum_algorithm ? { ChecksumAlgorithm: u.checksum_algorithm, ChecksumType: u.checksum_type ?? 'COMPOSITE' } : {}),
+      ...uploadChecksumFields(u),
     })),
   });
 }
@@ -179,7 +180,7 @@ export async function listParts(s3: S3Request, _req: FastifyRequest, reply: Fast
     ...(page.length ? { NextPartNumberMarker: page[page.length - 1].part_number } : {}),
     MaxParts: limit,
     IsTruncated: truncated,
-    ...(up.checksum_algorithm ? { ChecksumAlgorithm: up.checksum_algorithm, ChecksumType: up.checksum_type ?? 'COMPOSITE' } : {}),
+    ...uploadChecksumFields(up),
     Part: page.map((p) => {
       const c = p.checksum ? (JSON.parse(p.checksum) as StoredChecksum) : undefined;
       return { PartNumber: p.part_number, LastModified: s3Time(p.last_modified), ETag: p.etag, Size: p.size, ...(c ? { [`Checksum${c.algorithm}`]: c.value } : {}) };

@@ -17,6 +17,12 @@ export interface CompletedPart {
   checksum?: string;
 }
 
+/** How an upload's object checksum is made; uploads from before checksum types were kept are composite. */
+export const uploadChecksumType = (up: UploadRow): ChecksumType => (up.checksum_type === 'FULL_OBJECT' ? 'FULL_OBJECT' : 'COMPOSITE');
+
+/** `ChecksumAlgorithm` and `ChecksumType` of an upload in ListParts and ListMultipartUploads, when it has a checksum. */
+export const uploadChecksumFields = (up: UploadRow) => (up.checksum_algorithm ? { ChecksumAlgorithm: up.checksum_algorithm, ChecksumType: uploadChecksumType(up) } : {});
+
 const invalidPart = () =>
   s3Error('badRequest', 'InvalidPart', 'One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not have matched the part\'s entity tag.');
 
@@ -117,7 +123,7 @@ export class Multipart {
       throw s3Error('badRequest', 'InvalidRequest', `The provided 'x-amz-mp-object-size' header value ${expected.size} does not match what was computed: ${size}`);
     }
     const algorithm = up.checksum_algorithm as ChecksumAlgorithm | null;
-    const checksum = up.checksum_type === 'FULL_OBJECT' ? fullObject(algorithm, chosen) : composite(algorithm, chosen);
+    const checksum = uploadChecksumType(up) === 'FULL_OBJECT' ? fullObject(algorithm, chosen) : composite(algorithm, chosen);
     if (expected.checksum !== undefined && expected.checksum !== checksum?.value) {
       throw s3Error('badRequest', 'BadDigest', 'The checksum you specified did not match the calculated checksum.');
     }

@@ -52,9 +52,13 @@ export class QuotaService {
   }
 
   async limits(projectId: string): Promise<Limits> {
-    const own = await this.d.stores.quotas.limits(projectId);
+    return this.overDefaults(await this.d.stores.quotas.limits(projectId));
+  }
+
+  /** Limits set for a project or a class, the defaults for the rest. */
+  private async overDefaults(own: Record<string, number>): Promise<Limits> {
     const defaults = await this.defaults();
-    return Object.fromEntries(Object.keys(defaults).map((r) => [r, own[r] ?? defaults[r]])) as Limits;
+    return Object.fromEntries(Object.entries(defaults).map(([r, v]) => [r, own[r] ?? v])) as Limits;
   }
 
   async usage(projectId: string): Promise<Limits> {
@@ -102,10 +106,7 @@ export class QuotaService {
 
   /** `os-quota-class-sets/{class}`: the class's own limits over the defaults (Cinder's `get_class_quotas`). */
   async classLimits(name: string): Promise<Limits> {
-    const defaults = await this.defaults();
-    if (name === DEFAULT_CLASS) return defaults;
-    const own = await this.d.stores.quotaClasses.limits(name);
-    return Object.fromEntries(Object.entries(defaults).map(([r, v]) => [r, own[r] ?? v])) as Limits;
+    return name === DEFAULT_CLASS ? this.defaults() : this.overDefaults(await this.d.stores.quotaClasses.limits(name));
   }
 
   async updateClass(name: string, values: Record<string, number>): Promise<void> {

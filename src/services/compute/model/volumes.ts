@@ -98,7 +98,7 @@ export class VolumeService {
     for (const d of devices) {
       if (d.source === 'volume') {
         const v = await volumes.getVolume(auth, d.uuid);
-        if (!v) throw badRequest(`Block Device Mapping is Invalid: failed to get volume ${d.uuid}.`);
+        if (!v) throw bdmError(`failed to get volume ${d.uuid}.`);
         if (v.status !== 'available') throw badRequest(`Invalid volume: volume '${d.uuid}' status must be 'available'. Currently in '${v.status}'`);
         if (d.bootIndex === 0 && !v.bootable && !imageGiven) throw badRequest(`Block Device ${d.uuid} is not bootable.`);
       } else if (d.source === 'snapshot') {
@@ -108,7 +108,7 @@ export class VolumeService {
         if (d.size !== undefined && d.size < snap.size) throw bdmError(`volume_size ${d.size} is smaller than the snapshot's ${snap.size} GB.`);
       } else if (d.source === 'image') {
         const image = await this.peers().image?.getImage(auth, d.uuid);
-        if (!image) throw badRequest(`Block Device Mapping is Invalid: failed to get image ${d.uuid}.`);
+        if (!image) throw bdmError(`failed to get image ${d.uuid}.`);
         if (image.status !== 'active') throw badRequest(`Image ${d.uuid} is not active.`);
         if (image.min_disk > (d.size ?? 0)) throw badRequest(`Volume size ${d.size} GB is smaller than the minimum disk ${image.min_disk} GB of image ${d.uuid}.`);
       }

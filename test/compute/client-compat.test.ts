@@ -43,6 +43,12 @@ describe('instance actions paging and filters (2.58, 2.66)', () => {
     assert.equal(since.body.instanceActions.length, 2);
     const gone = await c.call('GET', `${path}?changes-before=${before}`, c.demo, undefined, '2.66');
     assert.deepEqual(gone.body.instanceActions, []);
+    // Actions show microseconds, so their changes-before is the instant given, not its whole second:
+    // the second a client's clock read just before the server was made excludes the server's actions.
+    const createdAt = Date.parse(all.body.instanceActions.at(-1).start_time + 'Z');
+    const aMsBefore = new Date(createdAt - 1).toISOString();
+    const justBefore = await c.call('GET', `${path}?changes-before=${aMsBefore}`, c.demo, undefined, '2.66');
+    assert.deepEqual(justBefore.body.instanceActions, []);
     const inverted = await c.call('GET', `${path}?changes-since=${new Date().toISOString()}&changes-before=${before}`, c.demo, undefined, '2.66');
     assert.equal(inverted.status, 400);
     // Before 2.58 the list is whole and has no links.

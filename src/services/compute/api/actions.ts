@@ -286,7 +286,7 @@ export function registerActionRoutes(app: FastifyInstance, api: ComputeApi): voi
     // 2.58: paging by request id and changes-since; 2.66: changes-before.
     const q = query(req.query);
     const { limit, marker } = paging(q);
-    const window = changesWindow(q, req.mv);
+    const window = changesWindow(q, req.mv, false);
     const after = marker === undefined || limit === 0 ? undefined : await api.model.servers.action(row.id, marker);
     if (marker !== undefined && limit > 0 && !after) throw badRequest(`Marker ${marker} could not be found.`);
     const actions = limit === 0 ? [] : await api.model.servers.actions(row.id, { limit, after, ...window });

@@ -54,13 +54,16 @@ function queryTime(q: Record<string, string>, name: string): string | undefined 
   return d.toISOString();
 }
 
-/** `changes-since` and (since 2.66) `changes-before`, as servers and instance actions filter them. */
-export function changesWindow(q: Record<string, string>, mv: number): { changesSince?: string; changesBefore?: string } {
+/**
+ * `changes-since` and (since 2.66) `changes-before`, as servers and instance actions filter them.
+ * `shownToSecond`: the listed resource shows its times without a fraction (a server's `updated`), so
+ * a `changes-before` that a client copied from one covers the whole second it names; instance
+ * actions show microseconds, and their bound is the instant given.
+ */
+export function changesWindow(q: Record<string, string>, mv: number, shownToSecond: boolean): { changesSince?: string; changesBefore?: string } {
   const changesSince = queryTime(q, 'changes-since');
-  // Nova keeps times to the second: a server updated at 12.345 s counts as updated at 12 s, so the
-  // bound covers the whole second it names (`updated` values shown here have no fraction either).
   const before = mv >= 66 ? queryTime(q, 'changes-before') : undefined;
-  const changesBefore = before === undefined ? undefined : new Date(Math.floor(Date.parse(before) / 1000) * 1000 + 999).toISOString();
+  const changesBefore = before === undefined || !shownToSecond ? before : new Date(Math.floor(Date.parse(before) / 1000) * 1000 + 999).toISOString();
   if (changesSince && changesBefore && changesBefore < changesSince) throw badRequest('The value of changes-since must be less than or equal to changes-before.');
   return { changesSince, changesBefore };
 }

@@ -160,7 +160,7 @@ function parseFilters(q: Record<string, string>, admin: boolean, allTenantsAllow
     return { key, dir: dir as 'asc' | 'desc' };
   });
   const list = (name: string) => (q[name] ? q[name].split(',').filter(Boolean) : undefined);
-  const { changesSince, changesBefore } = changesWindow(q, mv);
+  const { changesSince, changesBefore } = changesWindow(q, mv, true);
   return {
     ...paging(q),
     projectId: allTenants ? (q.project_id ?? q.tenant_id) : admin && q.project_id ? q.project_id : projectId ?? '',

@@ -60,7 +60,10 @@ describe('identity: regions, services and endpoints', () => {
     assert.equal((await call('GET', '/v3/endpoints?region_id=Nowhere')).body.endpoints.length, 0);
     assert.deepEqual((await call('GET', '/v3/services?type=compute')).body.services.map((x: { id: string }) => x.id), [s.id]);
     assert.deepEqual((await call('GET', '/v3/services?name=nova')).body.services.map((x: { id: string }) => x.id), [s.id]);
-    assert.equal((await call('GET', '/v3/services', undefined, demo)).status, 200, 'readers list services');
+    // As Keystone: the catalog API is the system's (the token carries each user's catalog).
+    assert.equal((await call('GET', '/v3/services', undefined, demo)).status, 403, 'members do not list services');
+    assert.equal((await call('GET', `/v3/endpoints/${urls[0]}`, undefined, demo)).status, 403, 'nor read endpoints');
+    assert.equal((await call('GET', '/v3/endpoints/nope', undefined, demo)).status, 404, 'a missing endpoint is 404 for everyone');
 
     const moved = await call('PATCH', `/v3/endpoints/${urls[0]}`, { endpoint: { url: 'http://compute.example:9999/v2.1' } });
     assert.equal(moved.body.endpoint.url, 'http://compute.example:9999/v2.1');

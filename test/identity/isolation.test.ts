@@ -66,16 +66,20 @@ describe('identity: tenant isolation', () => {
     assert.equal(users.status, 200);
     assert.ok(users.body.users.every((u: { domain_id: string }) => u.domain_id === a.domain));
     assert.ok(users.body.users.some((u: { id: string }) => u.id === a.user));
-    const created = await as(manager, 'POST', '/v3/users', { user: { name: 'hired', password: 'pw' } });
+    // As Keystone's policy sees the body, a manager names its domain (scs-0302's check expects 403 without).
+    assert.equal((await as(manager, 'POST', '/v3/users', { user: { name: 'nameless' } })).status, 403);
+    assert.equal((await as(manager, 'POST', '/v3/groups', { group: { name: 'nameless' } })).status, 403);
+    assert.equal((await as(manager, 'POST', '/v3/projects', { project: { name: 'nameless' } })).status, 403);
+    const created = await as(manager, 'POST', '/v3/users', { user: { name: 'hired', password: 'pw', domain_id: a.domain } });
     assert.equal(created.status, 201);
-    assert.equal(created.body.user.domain_id, a.domain, 'defaults to the domain of the token');
+    assert.equal(created.body.user.domain_id, a.domain);
     assert.equal((await as(manager, 'PATCH', `/v3/users/${a.user}`, { user: { description: 'ok' } })).status, 200);
     assert.equal((await as(manager, 'PUT', `/v3/groups/${a.group}/users/${a.user}`)).status, 204);
     assert.equal((await as(manager, 'GET', `/v3/groups/${a.group}/users`)).body.users.length, 1);
     assert.equal((await as(manager, 'DELETE', `/v3/users/${created.body.user.id}`)).status, 204);
   });
 
-  it('hides another domain from a domain manager', async () => {
+  it('refuses another domain to a domain manager with 403, as Keystone does', async () => {
     assert.deepEqual((await as(manager, 'GET', `/v3/users?domain_id=${b.domain}`)).body.users, []);
     assert.deepEqual((await as(manager, 'GET', `/v3/groups?domain_id=${b.domain}`)).body.groups, []);
     for (const [method, path, body] of [
@@ -99,9 +103,26 @@ describe('identity: tenant isolation', () => {
       ['GET', `/v3/projects/${b.project}/users/${b.user}/roles`],
     ] as const) {
       const res = await as(manager, method, path, body);
-      assert.ok([403, 404].includes(res.status), `${method} ${path}: ${res.status}`);
-      assert.ok(res.body.error.message, `${method} ${path}`);
+      assert.equal(res.status, 403, `${method} ${path}`);
+      assert.match(res.body.error.message, /^You are not authorized to perform the requested action: identity:/, `${method} ${path}`);
     }
+    // Keystone enforces on what it could load: a missing user, group, project or grant part is 403
+    // to a domain persona (as another domain's) and 404 to the cloud admin.
+    const otherRole = (await api(`${base}/v3/roles`, { method: 'POST', token: admin, body: { role: { name: 'b-only', domain_id: b.domain } } })).body.role.id;
+    for (const [method, path] of [
+      ['GET', '/v3/users/nobody'],
+      ['PATCH', '/v3/groups/nogroup'],
+      ['GET', '/v3/projects/noproject'],
+      ['GET', '/v3/domains/nodomain'],
+      ['PUT', `/v3/groups/${a.group}/users/nobody`],
+      ['HEAD', `/v3/projects/${a.project}/users/nobody/roles/${roles.member}`],
+      ['PUT', `/v3/domains/${a.domain}/users/${a.user}/roles/${otherRole}`],
+    ] as const) {
+      assert.equal((await as(manager, method, path, method === 'PATCH' ? { group: {} } : undefined)).status, 403, `manager ${method} ${path}`);
+      if (!path.includes(otherRole)) assert.equal((await as(admin, method, path, method === 'PATCH' ? { group: {} } : undefined)).status, 404, `admin ${method} ${path}`);
+    }
+    assert.equal((await as(admin, 'PUT', `/v3/domains/${a.domain}/users/${a.user}/roles/${otherRole}`)).status, 204, "the cloud admin may grant another domain's role on a domain");
+    assert.equal((await as(manager, 'PATCH', '/v3/domains/nodomain', { domain: {} })).status, 404, 'a missing domain is 404 before the policy');
     // Nothing changed on the other side.
     const other = await as(admin, 'GET', `/v3/users/${b.user}`);
     assert.equal(other.body.user.enabled, true);
@@ -138,7 +159,7 @@ describe('identity: tenant isolation', () => {
     assert.equal((await as(domainReader, 'PATCH', `/v3/users/${a.user}`, { user: { enabled: false } })).status, 403);
     assert.equal((await as(domainReader, 'PUT', `/v3/groups/${a.group}/users/${a.user}`)).status, 403);
     assert.equal((await as(domainReader, 'PUT', `/v3/projects/${a.project}/users/${a.user}/roles/${roles.reader}`)).status, 403);
-    assert.equal((await as(domainReader, 'GET', `/v3/users/${b.user}`)).status, 404);
+    assert.equal((await as(domainReader, 'GET', `/v3/users/${b.user}`)).status, 403);
   });
 
   it('keeps project members and readers out of user administration', async () => {

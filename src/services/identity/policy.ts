@@ -39,6 +39,8 @@ const adminOrDomainManager = anyOf(cloudAdmin, domainManagerOrAdmin);
 /** Roles a domain manager may grant (scs-0302 `domain_manager_grantable_roles`). */
 export const DOMAIN_MANAGER_GRANTABLE = ['member', 'reader', 'load-balancer_member', 'creator'];
 const grantableByManager: Check = allOf(domainManagerOrAdmin, (_c, t) => DOMAIN_MANAGER_GRANTABLE.includes(String(t.role_name)));
+/** A grant's role is global or of the caller's domain (Keystone's `target.role.domain_id` check). */
+const roleOfOwnDomain: Check = (ctx, t) => !t.role_domain_id || t.role_domain_id === ctx.domainId;
 
 /** Keystone's limit listing shows every limit to the system and to admins (and the service role). */
 export const seesAllLimits = (ctx: AuthContext): boolean => ctx.system || isCloudAdmin(ctx) || role('service')(ctx, {});
@@ -79,21 +81,23 @@ export const identityPolicy: PolicyTable = {
   'identity:remove_user_from_group': adminOrDomainManager,
   'identity:check_user_in_group': adminOrDomainReader,
 
+  // Open to every scoped user, unlike Keystone (the system and domain managers only): members name
+  // roles when they create trusts and application credentials (`--role member` looks the name up).
   'identity:get_role': anyOf(cloudAdmin, role('manager'), role('reader')),
   'identity:list_roles': anyOf(cloudAdmin, role('manager'), role('reader')),
   'identity:create_role': cloudAdmin,
   'identity:update_role': cloudAdmin,
   'identity:delete_role': cloudAdmin,
-  'identity:list_implied_roles': anyOf(cloudAdmin, role('reader')),
-  'identity:get_implied_role': anyOf(cloudAdmin, role('reader')),
-  'identity:list_role_inference_rules': anyOf(cloudAdmin, role('reader')),
+  'identity:list_implied_roles': adminOrSystemReader,
+  'identity:get_implied_role': adminOrSystemReader,
+  'identity:list_role_inference_rules': adminOrSystemReader,
   'identity:create_implied_role': cloudAdmin,
   'identity:delete_implied_role': cloudAdmin,
 
-  'identity:check_grant': anyOf(adminOrDomainReader),
-  'identity:list_grants': anyOf(adminOrDomainReader),
-  'identity:create_grant': anyOf(cloudAdmin, grantableByManager),
-  'identity:revoke_grant': anyOf(cloudAdmin, grantableByManager),
+  'identity:check_grant': anyOf(adminOrSystemReader, allOf(domainReader, roleOfOwnDomain)),
+  'identity:list_grants': adminOrDomainReader,
+  'identity:create_grant': anyOf(cloudAdmin, allOf(grantableByManager, roleOfOwnDomain)),
+  'identity:revoke_grant': anyOf(cloudAdmin, allOf(grantableByManager, roleOfOwnDomain)),
   'identity:list_role_assignments': anyOf(adminOrDomainReader),
   'identity:list_role_assignments_for_tree': anyOf(adminOrDomainReader),
   'identity:list_system_grants': adminOrSystemReader,
@@ -106,13 +110,13 @@ export const identityPolicy: PolicyTable = {
   'identity:create_region': cloudAdmin,
   'identity:update_region': cloudAdmin,
   'identity:delete_region': cloudAdmin,
-  'identity:get_service': anyOf(cloudAdmin, role('reader')),
-  'identity:list_services': anyOf(cloudAdmin, role('reader')),
+  'identity:get_service': adminOrSystemReader,
+  'identity:list_services': adminOrSystemReader,
   'identity:create_service': cloudAdmin,
   'identity:update_service': cloudAdmin,
   'identity:delete_service': cloudAdmin,
-  'identity:get_endpoint': anyOf(cloudAdmin, role('reader')),
-  'identity:list_endpoints': anyOf(cloudAdmin, role('reader')),
+  'identity:get_endpoint': adminOrSystemReader,
+  'identity:list_endpoints': adminOrSystemReader,
   'identity:create_endpoint': cloudAdmin,
   'identity:update_endpoint': cloudAdmin,
   'identity:delete_endpoint': cloudAdmin,

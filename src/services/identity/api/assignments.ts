@@ -7,7 +7,7 @@ import { AssignmentLister, type AssignmentEntity, type AssignmentQuery } from '.
 import type { RevocationEvent } from '../model/revocations.js';
 import { identityPolicy, isCloudAdmin } from '../policy.js';
 import type { AssignmentRow, AssignmentType, RoleRow } from '../store/tables.js';
-import { collection, enforceInDomain, queryFlag } from './common.js';
+import { collection, queryFlag, refuseMissing } from './common.js';
 import type { IdentityDeps } from './deps.js';
 import { collectionLinks } from './render.js';
 import { renderRole } from './roles.js';
@@ -40,19 +40,19 @@ export function registerAssignmentRoutes(app: FastifyInstance, d: IdentityDeps):
     let targetDomain: string | undefined;
     if (kind === 'projects') {
       const project = await d.projects.getProject(p.id!);
-      if (!project) throw notFound(`Could not find project: ${p.id}.`);
+      if (!project) refuseMissing(req, action, notFound(`Could not find project: ${p.id}.`));
       [targetId, targetDomain] = [project.id, project.domain_id];
     } else if (kind === 'domains') {
       const domain = await d.projects.getDomain(p.id!);
-      if (!domain) throw notFound(`Could not find domain: ${p.id}.`);
+      if (!domain) refuseMissing(req, action, notFound(`Could not find domain: ${p.id}.`));
       [targetId, targetDomain] = [domain.id, domain.id];
     }
     const actor = actorKind === 'users' ? await d.users.getUser(p.actor) : await d.users.getGroup(p.actor);
-    if (!actor) throw notFound(`Could not find ${actorKind === 'users' ? 'user' : 'group'}: ${p.actor}.`);
+    if (!actor) refuseMissing(req, action, notFound(`Could not find ${actorKind === 'users' ? 'user' : 'group'}: ${p.actor}.`));
     let role: RoleRow | undefined;
     if (p.role !== undefined) {
       role = await d.roles.getRole(p.role);
-      if (!role) throw notFound(`Could not find role: ${p.role}.`);
+      if (!role) refuseMissing(req, action, notFound(`Could not find role: ${p.role}.`));
       // Keystone checks a domain-specific role against the project's domain only; domain grants may use it.
       if (kind === 'projects' && role.domain_id && role.domain_id !== targetDomain) {
         throw forbidden(`Domain-specific role ${role.id} cannot be granted outside domain ${role.domain_id}.`);
@@ -61,10 +61,9 @@ export function registerAssignmentRoutes(app: FastifyInstance, d: IdentityDeps):
     const roleName = role?.name;
     if (kind === 'system') enforce(identityPolicy, action, req.auth, { role_name: roleName });
     else {
-      const what = kind === 'projects' ? 'project' : 'domain';
-      enforceInDomain(req, action, { domain_id: targetDomain, role_name: roleName }, () => notFound(`Could not find ${what}: ${targetId}.`));
-      const actorWhat = actorKind === 'users' ? 'user' : 'group';
-      enforceInDomain(req, action, { domain_id: actor.domain_id, role_name: roleName }, () => notFound(`Could not find ${actorWhat}: ${actor.id}.`));
+      const roleDomain = role?.domain_id;
+      enforce(identityPolicy, action, req.auth, { domain_id: targetDomain, role_name: roleName, role_domain_id: roleDomain });
+      enforce(identityPolicy, action, req.auth, { domain_id: actor.domain_id, role_name: roleName, role_domain_id: roleDomain });
     }
     return { targetId, actorId: actor.id, role };
   }

@@ -66,10 +66,16 @@ function validInterface(b: Obj, required: boolean): string | undefined {
 export function registerCatalogRoutes(app: FastifyInstance, d: IdentityDeps): void {
   const base = () => d.baseUrl();
   const s = d.catalogStore;
+  /**
+   * Keystone enforces region and service calls before it looks the entity up (a missing one is 403
+   * to those the policy refuses), but loads an endpoint first (404 for everyone).
+   */
   const load = async <T>(req: FastifyRequest, action: string, what: string, id: string, get: (id: string) => Promise<T | undefined>) => {
-    enforce(identityPolicy, action, req.auth);
+    const lookupFirst = what === 'endpoint';
+    if (!lookupFirst) enforce(identityPolicy, action, req.auth);
     const row = await get(id);
     if (!row) throw notFound(`Could not find ${what}: ${id}.`);
+    if (lookupFirst) enforce(identityPolicy, action, req.auth);
     return row;
   };
 

@@ -3,24 +3,24 @@ import { section } from '../../../platform/config.js';
 import { badRequest, conflict, type ApiError } from '../../../platform/errors.js';
 import { isUniqueViolation } from '../../../platform/db/database.js';
 import { optString, type Obj } from '../../../platform/http/validate.js';
-import { allowed, enforce, type Target } from '../../../platform/policy.js';
+import { enforce } from '../../../platform/policy.js';
 import { identityPolicy, isCloudAdmin } from '../policy.js';
 import type { IdentityDeps } from './deps.js';
 import { collectionLinks } from './render.js';
 
 /**
- * Helpers shared by the user, group, role and assignment routes: domain isolation, Keystone's
+ * Helpers shared by the user, group, role and assignment routes: listings limited to a domain, Keystone's
  * string filters and its boolean query flags.
  */
 
 /**
- * Enforces `action` on a resource of `target.domain_id`. A caller whose token is scoped to another
- * domain gets the resource's 404 (nothing leaks across domains), everyone else Keystone's 403.
+ * A user, group, project or grant that does not exist. Keystone enforces such calls on the target
+ * it could load: a caller the policy refuses without the target's attributes (a domain persona)
+ * gets 403, as for another domain's; those it allows (a cloud admin) get the 404.
  */
-export function enforceInDomain(req: FastifyRequest, action: string, target: Target, missing: () => ApiError): void {
-  if (allowed(identityPolicy, action, req.auth, target)) return;
-  if (!isCloudAdmin(req.auth) && req.auth.domainId && target.domain_id !== req.auth.domainId) throw missing();
-  enforce(identityPolicy, action, req.auth, target);
+export function refuseMissing(req: FastifyRequest, action: string, missing: ApiError): never {
+  enforce(identityPolicy, action, req.auth, {});
+  throw missing;
 }
 
 /**

@@ -4,7 +4,9 @@ import { hexId, nowIso } from '../../../platform/ids.js';
 import { optString, query, reqString, wrapped, type Obj } from '../../../platform/http/validate.js';
 import { parseJson } from '../store/json.js';
 import type { GroupRow } from '../store/tables.js';
-import { collection, duplicateAs, enforceInDomain, inexactFilter, listingDomain } from './common.js';
+import { enforce } from '../../../platform/policy.js';
+import { identityPolicy } from '../policy.js';
+import { collection, duplicateAs, inexactFilter, listingDomain, refuseMissing } from './common.js';
 import type { IdentityDeps } from './deps.js';
 import { extraOf } from './projects.js';
 import { selfLink } from './render.js';
@@ -25,19 +27,20 @@ export function renderGroup(base: string, g: GroupRow) {
 
 export function registerGroupRoutes(app: FastifyInstance, d: IdentityDeps): void {
   const base = () => d.baseUrl();
-  const missing = (id: string) => () => notFound(`Could not find group: ${id}.`);
   const loadGroup = async (req: FastifyRequest, id: string, action: string) => {
     const g = await d.users.getGroup(id);
-    if (!g) throw missing(id)();
-    enforceInDomain(req, action, { id: g.id, group_id: g.id, domain_id: g.domain_id }, missing(id));
+    // Keystone loads a group it deletes before enforcing (404 for everyone); other calls refuse first.
+    if (!g && action === 'identity:delete_group') throw notFound(`Could not find group: ${id}.`);
+    if (!g) refuseMissing(req, action, notFound(`Could not find group: ${id}.`));
+    enforce(identityPolicy, action, req.auth, { id: g.id, group_id: g.id, domain_id: g.domain_id });
     return g;
   };
   /** Membership routes: the group decides the policy, the user must exist and share its domain view. */
   const loadMembership = async (req: FastifyRequest<{ Params: { id: string; userId: string } }>, action: string) => {
     const g = await loadGroup(req, req.params.id, action);
     const u = await d.users.getUser(req.params.userId);
-    if (!u) throw notFound(`Could not find user: ${req.params.userId}.`);
-    enforceInDomain(req, action, { domain_id: u.domain_id }, () => notFound(`Could not find user: ${u.id}.`));
+    if (!u) refuseMissing(req, action, notFound(`Could not find user: ${req.params.userId}.`));
+    enforce(identityPolicy, action, req.auth, { domain_id: u.domain_id });
     return { g, u };
   };
 
@@ -51,10 +54,11 @@ export function registerGroupRoutes(app: FastifyInstance, d: IdentityDeps): void
 
   app.post('/v3/groups', async (req, reply) => {
     const b = wrapped(req.body, 'group');
-    const domainId = optString(b, 'domain_id', { max: 64 }) ?? req.auth.domainId ?? 'default';
+    const named = optString(b, 'domain_id', { max: 64 });
+    enforce(identityPolicy, 'identity:create_group', req.auth, { domain_id: named });
+    const domainId = named ?? req.auth.domainId ?? 'default';
     const name = reqString(b, 'name', { max: 64 });
     if (!(await d.projects.getDomain(domainId))) throw notFound(`Could not find domain: ${domainId}.`);
-    enforceInDomain(req, 'identity:create_group', { domain_id: domainId }, () => notFound(`Could not find domain: ${domainId}.`));
     const row: GroupRow = {
       id: hexId(),
       name,

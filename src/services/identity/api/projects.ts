@@ -20,7 +20,7 @@ import type { DomainRow, ProjectRow } from '../store/tables.js';
 import { deleteDomainCascade } from '../model/domains.js';
 import type { IdentityDeps } from './deps.js';
 import { collectionLinks, selfLink } from './render.js';
-import { inexactFilter } from './common.js';
+import { inexactFilter, refuseMissing } from './common.js';
 
 export function renderDomain(base: string, d: DomainRow) {
   return {
@@ -111,6 +111,7 @@ function containerPatch(b: Obj, row: DomainRow | ProjectRow, known: string[]) {
 export function registerProjectRoutes(app: FastifyInstance, d: IdentityDeps): void {
   const base = () => d.baseUrl();
 
+  /** Keystone loads the domain of an update or delete before it enforces: 404 comes first. */
   const loadDomain = async (id: string) => {
     const dom = await d.projects.getDomain(id);
     if (!dom) throw notFound(`Could not find domain: ${id}.`);
@@ -118,8 +119,7 @@ export function registerProjectRoutes(app: FastifyInstance, d: IdentityDeps): vo
   };
   const loadProject = async (req: FastifyRequest, id: string, action: string, found?: ProjectRow) => {
     const p = found ?? (await d.projects.getProject(id));
-    // Not found and not allowed look the same to a caller outside the project's domain.
-    if (!p) throw notFound(`Could not find project: ${id}.`);
+    if (!p) refuseMissing(req, action, notFound(`Could not find project: ${id}.`));
     enforce(identityPolicy, action, req.auth, { id: p.id, domain_id: p.domain_id });
     return p;
   };
@@ -158,14 +158,14 @@ export function registerProjectRoutes(app: FastifyInstance, d: IdentityDeps): vo
   });
 
   app.get<{ Params: { id: string } }>('/v3/domains/:id', async (req) => {
-    const dom = await loadDomain(req.params.id);
+    const dom = (await d.projects.getDomain(req.params.id)) ?? refuseMissing(req, 'identity:get_domain', notFound(`Could not find domain: ${req.params.id}.`));
     enforce(identityPolicy, 'identity:get_domain', req.auth, { id: dom.id });
     return { domain: renderDomain(base(), dom) };
   });
 
   app.patch<{ Params: { id: string } }>('/v3/domains/:id', async (req) => {
-    enforce(identityPolicy, 'identity:update_domain', req.auth);
     const dom = await loadDomain(req.params.id);
+    enforce(identityPolicy, 'identity:update_domain', req.auth);
     const b = wrapped(req.body, 'domain');
     const { patch, name, enabled } = containerPatch(b, dom, DOMAIN_FIELDS);
     await d.projects.updateDomain(dom.id, patch).catch((e) => {
@@ -176,8 +176,8 @@ export function registerProjectRoutes(app: FastifyInstance, d: IdentityDeps): vo
   });
 
   app.delete<{ Params: { id: string } }>('/v3/domains/:id', async (req, reply) => {
-    enforce(identityPolicy, 'identity:delete_domain', req.auth);
     const dom = await loadDomain(req.params.id);
+    enforce(identityPolicy, 'identity:delete_domain', req.auth);
     await deleteDomainCascade(d, dom);
     reply.code(204);
   });
@@ -213,10 +213,12 @@ export function registerProjectRoutes(app: FastifyInstance, d: IdentityDeps): vo
     if (optBool(b, 'is_domain')) throw badRequest('Projects acting as domains are not supported; create a domain instead.');
     const parentId = optString(b, 'parent_id', { nullable: true, max: 64 }) ?? undefined;
     const parent = parentId ? await d.projects.getProject(parentId) : undefined;
-    const domainId = optString(b, 'domain_id', { max: 64 }) ?? parent?.domain_id ?? (parentId && !parent ? parentId : undefined) ?? req.auth.domainId ?? req.auth.projectDomainId ?? 'default';
+    const named = optString(b, 'domain_id', { max: 64 });
+    // As Keystone, the policy sees the body: a domain manager must name its domain.
+    enforce(identityPolicy, 'identity:create_project', req.auth, { domain_id: named });
+    const domainId = named ?? parent?.domain_id ?? (parentId && !parent ? parentId : undefined) ?? req.auth.domainId ?? req.auth.projectDomainId ?? 'default';
     const dom = await d.projects.getDomain(domainId);
     if (!dom) throw badRequest(`Could not find domain: ${domainId}.`);
-    enforce(identityPolicy, 'identity:create_project', req.auth, { domain_id: domainId });
     if (parentId && !parent && parentId !== domainId) throw badRequest(`Could not find project: ${parentId}.`);
     if (parent && parent.domain_id !== domainId) throw badRequest('Cannot create a project in a different domain than its parent.');
     const row: ProjectRow = {

@@ -46,10 +46,11 @@ const immutable = (r: RoleRow) => parseJson<Obj>(r.options, {}).immutable === tr
 
 export function registerRoleRoutes(app: FastifyInstance, d: IdentityDeps): void {
   const base = () => d.baseUrl();
+  /** Keystone loads the role before it enforces: a missing one is 404 for everyone. */
   const loadRole = async (req: FastifyRequest, id: string, action: string) => {
-    enforce(identityPolicy, action, req.auth);
     const r = await d.roles.getRole(id);
     if (!r) throw notFound(`Could not find role: ${id}.`);
+    enforce(identityPolicy, action, req.auth);
     return r;
   };
 

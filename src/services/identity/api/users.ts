@@ -6,7 +6,9 @@ import { boolParam, optBool, optString, query, reqString, wrapped, type Obj } fr
 import { changeOwnPassword, historyAfterChange, mergeUserOptions, passwordColumns, passwordExpiry, validPassword } from '../model/users.js';
 import { parseJson } from '../store/json.js';
 import type { UserRow } from '../store/tables.js';
-import { collection, duplicateAs, enforceInDomain, inexactFilter, listingDomain, userSettings } from './common.js';
+import { enforce } from '../../../platform/policy.js';
+import { identityPolicy } from '../policy.js';
+import { collection, duplicateAs, inexactFilter, listingDomain, refuseMissing, userSettings } from './common.js';
 import type { IdentityDeps } from './deps.js';
 import { renderGroup } from './groups.js';
 import { extraOf, renderProject, tagFilter } from './projects.js';
@@ -62,11 +64,10 @@ export function userFilter(q: Record<string, string>): (u: UserRow) => boolean {
 export function registerUserRoutes(app: FastifyInstance, d: IdentityDeps): void {
   const base = () => d.baseUrl();
   const expiresDays = () => userSettings(d).passwordExpiresDays;
-  const missing = (id: string) => () => notFound(`Could not find user: ${id}.`);
   const loadUser = async (req: FastifyRequest, id: string, action: string, field = 'id') => {
     const u = await d.users.getUser(id);
-    if (!u) throw missing(id)();
-    enforceInDomain(req, action, { [field]: u.id, domain_id: u.domain_id }, missing(id));
+    if (!u) refuseMissing(req, action, notFound(`Could not find user: ${id}.`));
+    enforce(identityPolicy, action, req.auth, { [field]: u.id, domain_id: u.domain_id });
     return u;
   };
 
@@ -79,10 +80,12 @@ export function registerUserRoutes(app: FastifyInstance, d: IdentityDeps): void 
 
   app.post('/v3/users', async (req, reply) => {
     const b = wrapped(req.body, 'user');
-    const domainId = optString(b, 'domain_id', { max: 64 }) ?? req.auth.domainId ?? 'default';
+    const named = optString(b, 'domain_id', { max: 64 });
+    // As Keystone, the policy sees the body: a domain manager must name its domain.
+    enforce(identityPolicy, 'identity:create_user', req.auth, { domain_id: named });
+    const domainId = named ?? req.auth.domainId ?? 'default';
     const name = reqString(b, 'name', { max: 255 });
     if (!(await d.projects.getDomain(domainId))) throw notFound(`Could not find domain: ${domainId}.`);
-    enforceInDomain(req, 'identity:create_user', { domain_id: domainId }, () => notFound(`Could not find domain: ${domainId}.`));
     const password = b.password === undefined ? null : validPassword(b.password);
     const options = b.options === undefined ? {} : mergeUserOptions({}, b.options);
     const fields = {

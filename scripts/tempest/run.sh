@@ -4,6 +4,8 @@
 # e.g. scripts/tempest/run.sh data/clouds.yaml --regex '^tempest\.api\.identity' --concurrency 2
 # CLOUDS_YAML is the file `scs up` writes (cloud scs-admin is used). The workspace (tempest.conf,
 # logs, .stestr) goes to $TEMPEST_WORKSPACE, default ./tempest-workspace next to CLOUDS_YAML.
+# TEMPEST_ACCOUNTS=N runs without admin credentials, as SCS's scs-0128 does: N pre-provisioned
+# member accounts, each with a network of its own (tests that need admin skip themselves).
 set -euo pipefail
 clouds=$(realpath "$1"); shift
 work=${TEMPEST_WORKSPACE:-$(dirname "$clouds")/tempest-workspace}
@@ -42,17 +44,25 @@ pub=$(os network show public -f value -c id)
 # Exactly the network extensions the cloud lists: tempest skips the tests of the others.
 net_ext=$(os extension list --network -f value -c Alias | paste -sd, -)
 
+if [ -n "${TEMPEST_ACCOUNTS:-}" ]; then
+  /usr/bin/python3 "$(dirname "$0")/accounts.py" scs-admin "$TEMPEST_ACCOUNTS" "$work/etc/accounts.yaml"
+  credentials="use_dynamic_credentials = false
+test_accounts_file = $work/etc/accounts.yaml"
+else
+  credentials="use_dynamic_credentials = true
+admin_username = admin
+admin_password = $password
+admin_project_name = admin
+admin_domain_name = Default"
+fi
+
 cat > "$work/etc/tempest.conf" <<CONF
 [DEFAULT]
 log_dir = $work/logs
 log_file = tempest.log
 
 [auth]
-use_dynamic_credentials = true
-admin_username = admin
-admin_password = $password
-admin_project_name = admin
-admin_domain_name = Default
+$credentials
 # Every dynamic user also gets Keystone's member role (as devstack configures it): octavia's
 # lb_member personas create their member networks through Neutron, which needs it. The price:
 # glance_tempest_plugin's project-reader tests see a reader that is also a member (not listed).

@@ -81,10 +81,11 @@ export const identityPolicy: PolicyTable = {
   'identity:remove_user_from_group': adminOrDomainManager,
   'identity:check_user_in_group': adminOrDomainReader,
 
-  // Open to every scoped user, unlike Keystone (the system and domain managers only): members name
-  // roles when they create trusts and application credentials (`--role member` looks the name up).
-  'identity:get_role': anyOf(cloudAdmin, role('manager'), role('reader')),
-  'identity:list_roles': anyOf(cloudAdmin, role('manager'), role('reader')),
+  // Global roles are open to every scoped user, unlike Keystone (the system and domain managers only):
+  // members name roles when they create trusts and application credentials (`--role member` looks
+  // the name up). Domain-specific roles (target `domain_id`) are the admin's and the system's, as there.
+  'identity:get_role': anyOf(adminOrSystemReader, allOf(anyOf(role('manager'), role('reader')), (_c, t) => !t.domain_id)),
+  'identity:list_roles': anyOf(adminOrSystemReader, allOf(anyOf(role('manager'), role('reader')), (_c, t) => !t.domain_id)),
   'identity:create_role': cloudAdmin,
   'identity:update_role': cloudAdmin,
   'identity:delete_role': cloudAdmin,

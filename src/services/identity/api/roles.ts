@@ -50,13 +50,13 @@ export function registerRoleRoutes(app: FastifyInstance, d: IdentityDeps): void 
   const loadRole = async (req: FastifyRequest, id: string, action: string) => {
     const r = await d.roles.getRole(id);
     if (!r) throw notFound(`Could not find role: ${id}.`);
-    enforce(identityPolicy, action, req.auth);
+    enforce(identityPolicy, action, req.auth, { domain_id: r.domain_id });
     return r;
   };
 
   app.get('/v3/roles', async (req) => {
-    enforce(identityPolicy, 'identity:list_roles', req.auth);
     const q = query(req.query);
+    enforce(identityPolicy, 'identity:list_roles', req.auth, { domain_id: q.domain_id });
     const named = inexactFilter(q, 'name');
     const rows = (await d.roles.listRoles({ name: q.name, domainId: q.domain_id })).filter((r) => named(r.name));
     return collection(d, req, 'roles', rows.map((r) => renderRole(base(), r)));

@@ -32,6 +32,7 @@ import { Routers } from './model/routers.js';
 import { AgentScheduler, REPORT_INTERVAL_MS } from './model/scheduler.js';
 import { DefaultRules, SecurityGroupRules, SecurityGroups } from './model/secgroups.js';
 import { MeteringLabels, MeteringRules } from './model/metering.js';
+import { Segments } from './model/segments.js';
 import { ServerNetworking } from './model/servers.js';
 import { DEFAULT_SETTINGS, type NetworkSettings } from './model/settings.js';
 import { SubnetPools } from './model/subnetpools.js';
@@ -76,7 +77,8 @@ const network: ServiceModule<Clients> = {
     const trunks = new Trunks(m, ports);
     const routers = new Routers(m, ports, subnets, { flavors, scheduler });
     const floatingIps = new FloatingIps(m, ports, routers);
-    const networks = new Networks(m, floatingIps, qos, scheduler);
+    const segments = new Segments(m);
+    const networks = new Networks(m, floatingIps, qos, scheduler, segments);
     const autoAllocation = new AutoAllocation(m, networks, subnets, routers, pools);
     const meteringLabels = new MeteringLabels(m);
     // URL path -> collection; the path spelling is Neutron's (dashes), bodies use underscores.
@@ -99,6 +101,7 @@ const network: ServiceModule<Clients> = {
       ['service_profiles', profiles],
       ['metering/metering-labels', meteringLabels],
       ['metering/metering-label-rules', new MeteringRules(m, meteringLabels)],
+      ['segments', segments],
     ];
 
     const baseUrl = () => ctx.urls.network;
@@ -146,6 +149,7 @@ const network: ServiceModule<Clients> = {
       notices,
       async start() {
         notices.push(...(await bootstrap(m)));
+        await segments.backfill();
         await sweep();
         timer = setInterval(() => void sweep(), ORPHAN_AGE_MS);
         timer.unref();

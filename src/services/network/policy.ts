@@ -87,6 +87,9 @@ export const networkPolicy: PolicyTable = {
   'delete_dhcp-network': admin,
   'get_dhcp-agents': admin,
   // flavors: everyone reads flavors (to pick one for a router); profiles and changes are admins'.
+  ...crud('segment', admin),
+  get_segment: admin,
+  create_segment: admin,
   ...crud('flavor', admin),
   create_flavor: admin,
   ...crud('service_profile', admin),

@@ -45,6 +45,8 @@ export const EXTENSIONS: Array<{ alias: string; name: string; description: strin
   { alias: 'quota_details', name: 'Quota details management support', description: 'Expose functions for quotas usage statistics per project', updated: '2017-02-10T10:00:00-00:00' },
   { alias: 'metering', name: 'Neutron Metering', description: 'Neutron Metering extension.', updated: '2013-06-12T10:00:00-00:00' },
   { alias: 'metering_source_and_destination_fields', name: 'Neutron Metering with source and destination filtering', description: 'Neutron Metering extension that enables the use of source and destination IP prefixes to create metering label rules.', updated: '2020-08-21T08:12:00-00:00' },
+  { alias: 'segment', name: 'Segment', description: 'Segments extension.', updated: '2016-02-24T17:00:00-00:00' },
+  { alias: 'standard-attr-segment', name: 'Standard Attribute Segment Extension', description: 'Add standard attributes to Segment resource', updated: '2018-04-09T10:00:00-00:00' },
   { alias: 'quota-check-limit', name: 'Quota engine limit check', description: 'Support for checking the resource usage before applying a new quota limit', updated: '2021-09-08T16:00:00-00:00' },
   { alias: 'rbac-policies', name: 'RBAC Policies', description: 'Allows creation and modification of policies that control tenant access to resources.', updated: '2015-06-17T12:15:12-00:00' },
   { alias: 'rbac-address-group', name: 'Add address_group type to RBAC', description: 'Add address_group type to network RBAC', updated: '2021-01-20T00:00:00-00:00' },

@@ -7,6 +7,7 @@ import { adminOnly, isAdmin, onlyKeys, type ModelContext } from './context.js';
 import { inUse, nBadRequest } from './errors.js';
 import type { FloatingIps } from './floatingips.js';
 import type { QosPolicies } from './qos.js';
+import { segmentOf, type SegmentDoc, type Segments } from './segments.js';
 import type { NetworkDoc, PortDoc, SubnetDoc, SubnetPoolDoc } from './types.js';
 
 const PROVIDER = ['provider:network_type', 'provider:physical_network', 'provider:segmentation_id'] as const;
@@ -31,12 +32,14 @@ export class Networks implements Collection {
     private readonly qos: Pick<QosPolicies, 'checkAttachable' | 'defaultFor'>,
     /** The zones of the DHCP agents hosting networks (network_availability_zone, as Neutron's agent schedulers). */
     private readonly hosting: { networkZones(ids: string[]): Promise<Map<string, string[]>> },
+    private readonly segments: Pick<Segments, 'addBase' | 'byNetwork' | 'removeOf'>,
   ) {}
 
   async view(auth: AuthContext, nets: Res<NetworkDoc>[]): Promise<Obj[]> {
     const g = await this.m.grants(auth.projectId);
     const subnets = await this.m.store.list<SubnetDoc>('subnet');
     const zones = await this.hosting.networkZones(nets.map((n) => n.id));
+    const segments: Map<string, Res<SegmentDoc>[]> = isAdmin(auth) ? await this.segments.byNetwork(nets.map((n) => n.id)) : new Map();
     const poolScope = new Map((await this.m.store.list<SubnetPoolDoc>('subnetpool')).map((p) => [p.id, p.doc.address_scope_id ?? null]));
     /** The scope every subnet of a family draws from (through its pool), else null, as Neutron. */
     const scopeOf = (netId: string, version: 4 | 6) => {
@@ -62,7 +65,11 @@ export class Networks implements Collection {
         l2_adjacency: true,
         qos_policy_id: n.doc.qos_policy_id ?? null,
       };
-      if (isAdmin(auth)) {
+      // Admins see where the traffic runs: one segment as provider attributes, several as `segments` (multi-provider).
+      const own = segments.get(n.id) ?? [];
+      if (own.length > 1) {
+        v.segments = own.map((s) => ({ 'provider:network_type': s.doc.network_type, 'provider:physical_network': s.doc.physical_network, 'provider:segmentation_id': s.doc.segmentation_id }));
+      } else if (isAdmin(auth)) {
         v['provider:network_type'] = n.doc.network_type;
         v['provider:physical_network'] = n.doc.physical_network;
         v['provider:segmentation_id'] = n.doc.segmentation_id;
@@ -101,10 +108,14 @@ export class Networks implements Collection {
     if (next.dns_domain && !next.dns_domain.endsWith('.')) throw nBadRequest('HTTPBadRequest', `Invalid input for dns_domain. Reason: '${next.dns_domain}' is not a FQDN.`);
     if (next.is_default && !next.external) throw nBadRequest('HTTPBadRequest', 'Only external networks can be the default network.');
     if (creating) {
-      next.network_type = optString(body, 'provider:network_type') ?? next.network_type;
-      if (!['vxlan', 'flat', 'vlan', 'geneve', 'local'].includes(next.network_type)) throw nBadRequest('InvalidInput', `Invalid input for operation: network_type value '${next.network_type}' not supported.`);
-      next.physical_network = optString(body, 'provider:physical_network', { nullable: true }) ?? (next.network_type === 'flat' || next.network_type === 'vlan' ? 'physnet1' : null);
-      next.segmentation_id = optInt(body, 'provider:segmentation_id', { nullable: true, min: 1, max: 16777215 }) ?? null;
+      Object.assign(
+        next,
+        segmentOf({
+          network_type: optString(body, 'provider:network_type') ?? next.network_type,
+          physical_network: optString(body, 'provider:physical_network', { nullable: true }),
+          segmentation_id: optInt(body, 'provider:segmentation_id', { nullable: true, min: 1, max: 16777215 }),
+        }),
+      );
       next.availability_zone_hints = optStringArray(body, 'availability_zone_hints') ?? [];
       if (body.tags !== undefined) next.tags = checkTags(body.tags);
     }
@@ -128,9 +139,10 @@ export class Networks implements Collection {
     for (const z of doc.availability_zone_hints) {
       if (z !== this.m.settings.availabilityZone) throw nBadRequest('AvailabilityZoneNotFound', `AvailabilityZone ${z} could not be found.`);
     }
-    if (doc.network_type === 'vxlan' && doc.segmentation_id === null) doc.segmentation_id = 1000 + Math.floor(Math.random() * 1_000_000);
     const id = uuid();
-    return this.show(auth, (await this.m.insertCounted('network', { id, project_id: project, doc })).id);
+    await this.m.insertCounted('network', { id, project_id: project, doc });
+    await this.segments.addBase(id, doc);
+    return this.show(auth, id);
   }
 
   async update(auth: AuthContext, id: string, body: Obj, ifMatch?: number): Promise<Obj> {
@@ -156,6 +168,7 @@ export class Networks implements Collection {
       throw inUse('NetworkInUse', `Unable to complete operation on network ${id}. There are one or more ports still in use on the network.`);
     }
     for (const s of await this.m.store.list('subnet', { parent_id: id })) await this.m.store.delete('subnet', s.id);
+    await this.segments.removeOf(id);
     await this.m.deleteWithGrants('network', id);
   }
 

@@ -4,8 +4,8 @@ import { optBool, optInt, optString, optStringArray, reqString, type Obj } from 
 import type { Res } from '../store/resources.js';
 import { cidrsOverlap, formatCidr, formatIp, inCidr, lastAddress, normalizeIp, parseCidr, parseIp, type Cidr } from './addresses.js';
 import { checkTags, standard, type Collection } from './collection.js';
-import { invalid, isAdmin, objList, onlyKeys, type ModelContext } from './context.js';
-import { inUse, nBadRequest, nForbidden, notFoundOf } from './errors.js';
+import { adminOnly, invalid, isAdmin, objList, onlyKeys, UUID, type ModelContext } from './context.js';
+import { inUse, nBadRequest, nForbidden, nNotFound, notFoundOf } from './errors.js';
 import { defaultPools, validatePools } from './ipam.js';
 import type { SubnetPools } from './subnetpools.js';
 import { ROUTER_INTERFACE } from './routers.js';
@@ -15,7 +15,7 @@ const V6_MODES = ['slaac', 'dhcpv6-stateful', 'dhcpv6-stateless'];
 const UPDATE = ['name', 'description', 'gateway_ip', 'allocation_pools', 'dns_nameservers', 'host_routes', 'enable_dhcp', 'service_types', 'dns_publish_fixed_ip'];
 const CREATE = [
   ...UPDATE, 'network_id', 'ip_version', 'cidr', 'subnetpool_id', 'prefixlen', 'use_default_subnetpool', 'ipv6_ra_mode', 'ipv6_address_mode',
-  'project_id', 'tenant_id', 'tags',
+  'project_id', 'tenant_id', 'tags', 'segment_id',
 ];
 
 export class Subnets implements Collection {
@@ -37,7 +37,7 @@ export class Subnets implements Collection {
   ) {}
 
   view(s: Res<SubnetDoc>): Obj {
-    return { ...s.doc, ...standard(s), segment_id: null };
+    return { ...s.doc, ...standard(s), segment_id: s.doc.segment_id ?? null };
   }
 
   /** Subnets the caller sees: its own, and those on networks it can see (shared, external). */
@@ -66,10 +66,22 @@ export class Subnets implements Collection {
     return this.view(await this.find(auth, id));
   }
 
+  /** A subnet's segment (segment extension) must be one of its network's. */
+  private async segmentOn(networkId: string, value: unknown): Promise<string | null> {
+    if (value === undefined || value === null) return null;
+    if (typeof value !== 'string' || !UUID.test(value)) throw invalid('segment_id', value, 'is not a valid UUID');
+    const segment = await this.m.store.get('segment', value);
+    if (!segment) throw nNotFound('SegmentNotFound', `Segment ${value} could not be found.`);
+    if (segment.parent_id !== networkId) throw nBadRequest('NetworkIdsDontMatch', `The subnet's network id, '${networkId}', doesn't match the network_id of segment '${value}'`);
+    return value;
+  }
+
   async create(auth: AuthContext, body: Obj): Promise<Obj> {
     onlyKeys(body, CREATE);
+    adminOnly(auth, body, ['segment_id'], 'create_subnet');
     const project = this.m.owner(auth, body);
     const net = await this.m.usableNetwork(auth, reqString(body, 'network_id'));
+    const segmentId = await this.segmentOn(net.id, body.segment_id);
     if (net.project_id !== project && !isAdmin(auth)) throw nForbidden('PolicyNotAuthorized', '(rule:create_subnet) is disallowed by policy: only the network owner adds subnets.');
     await this.m.checkQuota(project, 'subnet');
     const version = optInt(body, 'ip_version') ?? 4;
@@ -111,6 +123,7 @@ export class Subnets implements Collection {
       subnetpool_id: poolId,
       service_types: optStringArray(body, 'service_types') ?? [],
       dns_publish_fixed_ip: optBool(body, 'dns_publish_fixed_ip') ?? false,
+      segment_id: segmentId,
     };
     const created = await this.m.insertCounted('subnet', { id: uuid(), project_id: project, parent_id: net.id, doc });
     await this.m.touch('network', net.id);

@@ -40,6 +40,8 @@ export interface SubnetDoc extends Tagged {
   subnetpool_id: string | null;
   service_types: string[];
   dns_publish_fixed_ip: boolean;
+  /** segment; absent on subnets stored before it existed. */
+  segment_id?: string | null;
 }
 
 export interface SubnetPoolDoc extends Tagged {

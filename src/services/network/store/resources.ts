@@ -26,7 +26,9 @@ export type Kind =
   | 'service_profile'
   | 'metering_label'
   /** parent_id: the label; project_id: the label's. */
-  | 'metering_label_rule';
+  | 'metering_label_rule'
+  /** parent_id: the network; of no project. */
+  | 'segment';
 
 /** One stored resource: standard attributes plus the resource's own document. */
 export interface Res<T> {

@@ -45,6 +45,20 @@ test('servers on a network: ports, addresses, ip filter, os-interface, security 
   assert.equal((await c.call('POST', `/servers/${s.id}/action`, c.demo, { addSecurityGroup: { name: 'default' } })).status, 202);
   assert.deepEqual((await c.call('GET', `/servers/${s.id}`, c.demo)).body.server.security_groups, [{ name: 'default' }]);
 
+  // While it builds, a server shows the groups as they were asked for (Nova, until the compute host
+  // binds the ports): OSC sends a group's id and reads it back right after the create.
+  const group = await api(`${c.cloud.urls.network}/v2.0/security-groups`, { method: 'POST', token: c.demo, body: { security_group: { name: 'web' } } });
+  const latency = (ms: number) => Promise.all(['compute-1', 'compute-2'].map((h) => c.call('POST', `/os-simulator/hosts/${h}/faults`, c.admin, { faults: { latency_ms: ms } })));
+  await latency(1500);
+  const slow = await c.call('POST', '/servers', c.demo, { server: { name: 'sg-by-id', imageRef: c.imageId, flavorRef: c.flavorId, networks: [{ uuid: netId }], security_groups: [{ name: group.body.security_group.id }] } }, '2.95');
+  const building = (await c.call('GET', `/servers/${slow.body.server.id}`, c.demo)).body.server;
+  await latency(0);
+  assert.equal(building.status, 'BUILD');
+  assert.deepEqual(building.security_groups, [{ name: group.body.security_group.id }]);
+  await c.waitFor(slow.body.server.id, c.demo, 'ACTIVE');
+  assert.deepEqual((await c.call('GET', `/servers/${slow.body.server.id}`, c.demo)).body.server.security_groups, [{ name: 'web' }]);
+  assert.equal((await c.call('DELETE', `/servers/${slow.body.server.id}`, c.demo)).status, 204);
+
   const portId = ifaces.body.interfaceAttachments[0].port_id;
   assert.equal((await c.call('DELETE', `/servers/${s.id}`, c.demo)).status, 204);
   const port = await api(`${c.cloud.urls.network}/v2.0/ports/${portId}`, { token: c.demo });

@@ -108,11 +108,15 @@ export class ServerService {
     }));
   }
 
-  /** One server, with the security groups its ports really have (lists show the requested ones). */
+  /**
+   * One server, with the security groups its ports really have (lists show the requested ones). A
+   * building server shows the requested ones too, as Nova does until the compute host has bound its
+   * ports (OSC's functional test reads the ids it sent right after the create).
+   */
   async view(auth: AuthContext, id: string): Promise<ServerView> {
     const [v] = await this.views([await this.find(auth, id)]);
     const network = this.m.peers().network;
-    if (network) v.securityGroups = [...new Set((await network.serverSecurityGroups(auth, id)).map((g) => g.name))];
+    if (network && v.row.vm_state !== 'building') v.securityGroups = [...new Set((await network.serverSecurityGroups(auth, id)).map((g) => g.name))];
     return v;
   }
 

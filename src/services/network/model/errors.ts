@@ -30,6 +30,7 @@ const TYPES: Record<string, string> = {
   trunk: 'TrunkNotFound',
   flavor: 'FlavorNotFound',
   service_profile: 'ServiceProfileNotFound',
+  segment: 'SegmentNotFound',
 };
 const LABELS: Record<string, string> = {
   network: 'Network',
@@ -48,6 +49,7 @@ const LABELS: Record<string, string> = {
   trunk: 'Trunk',
   flavor: 'Flavor',
   service_profile: 'Service Profile',
+  segment: 'Segment',
 };
 
 export const notFoundOf = (kind: string, id: string) => nNotFound(TYPES[kind] ?? 'NotFound', `${LABELS[kind] ?? kind} ${id} could not be found.`);

@@ -6,7 +6,7 @@ import { optInt, optString, type Obj } from '../../../platform/http/validate.js'
 import type { Res } from '../store/resources.js';
 import type { Collection } from './collection.js';
 import { invalid, onlyKeys, type ModelContext } from './context.js';
-import { inUse, nBadRequest, nConflict, nNotFound } from './errors.js';
+import { inUse, nBadRequest, nConflict } from './errors.js';
 import type { SubnetDoc } from './types.js';
 
 /** Where a network's traffic runs: its provider attributes (ML2's network segment). */
@@ -47,8 +47,6 @@ export function baseSegmentId(networkId: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-const notFound = (id: string) => nNotFound('SegmentNotFound', `Segment ${id} could not be found.`);
-
 /**
  * Network segments (segment, standard-attr-segment): every network has its first segment (its
  * provider attributes); an admin adds more, as for routed provider networks, and names subnets'
@@ -80,12 +78,6 @@ export class Segments implements Collection {
     };
   }
 
-  async find(id: string): Promise<Res<SegmentDoc>> {
-    const s = await this.m.store.get<SegmentDoc>('segment', id);
-    if (!s) throw notFound(id);
-    return s;
-  }
-
   /** The segments of these networks (all when no ids), by network, in index order. */
   async byNetwork(networkIds?: string[]): Promise<Map<string, Res<SegmentDoc>[]>> {
     const out = new Map<string, Res<SegmentDoc>[]>();
@@ -103,7 +95,7 @@ export class Segments implements Collection {
   }
 
   async show(_auth: AuthContext, id: string): Promise<Obj> {
-    return this.view(await this.find(id));
+    return this.view(await this.m.load<SegmentDoc>('segment', id));
   }
 
   checkInput(body: Obj, action: 'create' | 'update'): void {
@@ -130,7 +122,7 @@ export class Segments implements Collection {
   async create(auth: AuthContext, body: Obj): Promise<Obj> {
     const networkId = optString(body, 'network_id');
     if (!networkId) throw invalid('network_id', body.network_id ?? null, 'is not a valid UUID');
-    if (!(await this.m.store.get('network', networkId))) throw nNotFound('NetworkNotFound', `Network ${networkId} could not be found.`);
+    await this.m.load('network', networkId);
     const type = optString(body, 'network_type');
     if (!type) throw nBadRequest('HTTPBadRequest', "Failed to parse request. Required attribute 'network_type' not specified");
     const fields = segmentOf({
@@ -149,7 +141,7 @@ export class Segments implements Collection {
   }
 
   async update(auth: AuthContext, id: string, body: Obj, ifMatch?: number): Promise<Obj> {
-    const s = await this.find(id);
+    const s = await this.m.load<SegmentDoc>('segment', id);
     await this.m.modify(s, ifMatch, (d) => ({
       ...d,
       name: body.name === undefined ? d.name : (optString(body, 'name', { nullable: true, max: 255 }) ?? null),
@@ -159,7 +151,7 @@ export class Segments implements Collection {
   }
 
   async remove(_auth: AuthContext, id: string, ifMatch?: number): Promise<void> {
-    const s = await this.find(id);
+    const s = await this.m.load<SegmentDoc>('segment', id);
     if (ifMatch !== undefined) await this.m.modify(s, ifMatch, (d) => d);
     const subnets = (await this.m.store.list<SubnetDoc>('subnet', { parent_id: s.parent_id ?? '' })).filter((x) => x.doc.segment_id === id);
     if (subnets.length) throw inUse('SegmentInUse', `Segment '${id}' cannot be deleted: The segment is still associated with subnet(s) ${subnets.map((x) => x.id).join(', ')}.`);

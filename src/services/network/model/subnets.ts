@@ -5,7 +5,7 @@ import type { Res } from '../store/resources.js';
 import { cidrsOverlap, formatCidr, formatIp, inCidr, lastAddress, normalizeIp, parseCidr, parseIp, type Cidr } from './addresses.js';
 import { checkTags, standard, type Collection } from './collection.js';
 import { adminOnly, invalid, isAdmin, objList, onlyKeys, UUID, type ModelContext } from './context.js';
-import { inUse, nBadRequest, nForbidden, nNotFound, notFoundOf } from './errors.js';
+import { inUse, nBadRequest, nForbidden, notFoundOf } from './errors.js';
 import { defaultPools, validatePools } from './ipam.js';
 import type { SubnetPools } from './subnetpools.js';
 import { ROUTER_INTERFACE } from './routers.js';
@@ -70,8 +70,7 @@ export class Subnets implements Collection {
   private async segmentOn(networkId: string, value: unknown): Promise<string | null> {
     if (value === undefined || value === null) return null;
     if (typeof value !== 'string' || !UUID.test(value)) throw invalid('segment_id', value, 'is not a valid UUID');
-    const segment = await this.m.store.get('segment', value);
-    if (!segment) throw nNotFound('SegmentNotFound', `Segment ${value} could not be found.`);
+    const segment = await this.m.load('segment', value);
     if (segment.parent_id !== networkId) throw nBadRequest('NetworkIdsDontMatch', `The subnet's network id, '${networkId}', doesn't match the network_id of segment '${value}'`);
     return value;
   }
